@@ -1,0 +1,129 @@
+/*
+ * lib/common/common.h — errors, allocation, endian helpers, checksums, threads.
+ *
+ * The bottom layer: knows nothing about models, coding or the file format.
+ * Every function reports failure through a return value; nothing here calls
+ * exit() or abort().
+ */
+#ifndef LMZ_COMMON_H
+#define LMZ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "lmz.h" /* error codes are public */
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Functions that return size_t encode an error as (size_t)-code, like zstd.
+ * Internal functions that return int use 0 for success and -code on error. */
+#define LMZ_ERR(code) ((size_t) - (size_t)(code))
+static inline int lmz_err_code(size_t r) { return lmz_is_error(r) ? (int)(0 - r) : 0; }
+
+/* A human-readable detail for the last error of a context (what was wrong,
+ * where). Fixed size so that it can live inside any struct. */
+#define LMZ_MSG_MAX 256
+typedef struct {
+    char text[LMZ_MSG_MAX];
+} lmz_msg;
+/* printf-style; always NUL-terminates; returns -code so callers can write
+ * `return lmz_fail(msg, LMZ_error_corrupt, "bad %s", what);` */
+int lmz_fail(lmz_msg *msg, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* ------------------------------------------------------------------------ */
+/* Overflow-checked arithmetic                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Return 0 on success, -1 on overflow. */
+static inline int lmz_mul_size(size_t a, size_t b, size_t *out) {
+    if (a != 0 && b > SIZE_MAX / a) return -1;
+    *out = a * b;
+    return 0;
+}
+static inline int lmz_add_size(size_t a, size_t b, size_t *out) {
+    if (b > SIZE_MAX - a) return -1;
+    *out = a + b;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Little-endian loads and stores (unaligned-safe)                          */
+/* ------------------------------------------------------------------------ */
+
+static inline uint16_t lmz_rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline uint32_t lmz_rd32(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static inline uint64_t lmz_rd64(const uint8_t *p) { return (uint64_t)lmz_rd32(p) | ((uint64_t)lmz_rd32(p + 4) << 32); }
+static inline void lmz_wr16(uint8_t *p, uint16_t v) {
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static inline void lmz_wr32(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void lmz_wr64(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline float lmz_rdf32(const uint8_t *p) {
+    uint32_t u = lmz_rd32(p);
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* IEEE half -> single, exact (every half is representable as a float). */
+float lmz_f16_to_f32(uint16_t h);
+
+/* ------------------------------------------------------------------------ */
+/* Checksums                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* SHA-256 (FIPS 180-4), incremental. */
+typedef struct {
+    uint32_t h[8];
+    uint64_t len;
+    uint8_t buf[64];
+    size_t nbuf;
+} lmz_sha256;
+void lmz_sha256_init(lmz_sha256 *s);
+void lmz_sha256_update(lmz_sha256 *s, const void *data, size_t n);
+void lmz_sha256_final(lmz_sha256 *s, uint8_t out[32]);
+void lmz_sha256_hex(const uint8_t d[32], char out[65]);
+
+/* XXH64 from libxxhash (seed 0). */
+uint64_t lmz_xxh64(const void *data, size_t n);
+typedef struct lmz_xxh64_state lmz_xxh64_state;
+lmz_xxh64_state *lmz_xxh64_create(void);
+void lmz_xxh64_free(lmz_xxh64_state *s);
+void lmz_xxh64_update(lmz_xxh64_state *s, const void *data, size_t n);
+uint64_t lmz_xxh64_digest(const lmz_xxh64_state *s);
+
+/* ------------------------------------------------------------------------ */
+/* Threads: a fixed pool running parallel-for loops                         */
+/* ------------------------------------------------------------------------ */
+
+/* fn(arg, i) is called once for every i in [0, n). Which worker runs which i
+ * is unspecified, so fn must write only to memory owned by index i: then the
+ * result never depends on the thread count. */
+typedef void (*lmz_task_fn)(void *arg, int i);
+typedef struct lmz_pool lmz_pool;
+/* nthreads <= 1 gives a pool that runs everything on the caller's thread. */
+lmz_pool *lmz_pool_create(int nthreads);
+void lmz_pool_free(lmz_pool *p); /* accepts NULL */
+int lmz_pool_size(const lmz_pool *p);  /* NULL -> 1 */
+void lmz_pool_for(lmz_pool *p, int n, lmz_task_fn fn, void *arg); /* p may be NULL */
+int lmz_cpu_count(void);
+
+/* Allocation aligned to 64 bytes; free with lmz_afree (accepts NULL). */
+void *lmz_amalloc(size_t n);
+void lmz_afree(void *p);
+
+#endif /* LMZ_COMMON_H */

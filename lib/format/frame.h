@@ -1,0 +1,79 @@
+/*
+ * lib/format/frame.h — the .lmz frame (v1): header, chunk table, checksums.
+ * The byte-level specification is doc/format.md; this is its only codec.
+ *
+ * Parsing is defensive: the input is untrusted. frame_parse_header() checks
+ * magic, version, sizes, counts and the header checksum before it hands out
+ * any field, and checks that the chunk table is consistent (sum of raw sizes
+ * == original size, each raw size <= chunk_size, coded sizes summing to the
+ * payload size, methods known, stored chunks coded == raw).
+ */
+#ifndef LMZ_FRAME_H
+#define LMZ_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/common.h"
+
+#define LMZ_MAGIC 0x1A5A4D4Cu /* "LMZ\x1A" little-endian */
+#define LMZ_FORMAT_VERSION 1
+
+enum { /* chunk methods */
+    LMZ_M_STORED = 0,
+    LMZ_M_LM = 1,     /* range-coded tokens under the model */
+    LMZ_M_ZSTD = 2,   /* libzstd frame */
+    LMZ_M_XZ = 3,     /* liblzma .xz stream */
+    LMZ_M_LM_MIX = 4, /* model + adaptive mixing */
+    LMZ_M_COUNT
+};
+
+enum { /* frame flags */
+    LMZ_F_LOSSY = 1u << 0, /* content is a lossy reconstruction */
+    LMZ_F_KNOWN = LMZ_F_LOSSY
+};
+
+#define LMZ_MAX_CHUNKS_PER_FRAME 65536u
+#define LMZ_MAX_CHUNK_SIZE (1u << 26)  /* 64 MiB: no chunk may claim more */
+#define LMZ_MODEL_NAME_MAX 255
+
+typedef struct {
+    uint32_t raw_size;
+    uint32_t coded_size;
+    uint8_t method;   /* LMZ_M_* */
+    uint32_t checksum; /* low 32 bits of XXH64 of the chunk's raw bytes */
+    uint64_t offset;  /* filled by the parser: payload offset from frame start */
+} lmz_chunk_info;
+
+typedef struct {
+    uint8_t version;
+    uint8_t flags;
+    uint8_t model_sha256[32];
+    char model_name[LMZ_MODEL_NAME_MAX + 1]; /* NUL-terminated */
+    uint16_t window, overlap;                /* tokens */
+    uint32_t chunk_size;                     /* max raw bytes per chunk */
+    uint64_t original_size;
+    uint64_t content_checksum;               /* XXH64 of the frame's original bytes */
+    uint32_t n_chunks;
+    lmz_chunk_info *chunks;                  /* [n_chunks], owned */
+    /* optional sections (TLV), kept raw: e.g. the lossy fidelity report */
+    uint8_t *extra;
+    uint32_t extra_size;
+    uint32_t header_size;                    /* bytes from frame start to first payload */
+    uint64_t payload_size;                   /* sum of coded sizes */
+} lmz_frame_header;
+
+/* Serialises h (chunks filled in) into dst. Returns the header size or an
+ * error (LMZ_ERR(..)). */
+size_t frame_write_header(const lmz_frame_header *h, uint8_t *dst, size_t cap);
+size_t frame_header_size(const lmz_frame_header *h);
+
+/* Parses a header from src[0..n). Returns:
+ *  - the header size (> 0) on success (h filled; free with frame_header_free),
+ *  - LMZ_ERR(LMZ_error_src_size) if more bytes are needed; *need is set to the
+ *    number of bytes the header needs (when known, else a lower bound),
+ *  - another error with msg describing the problem.                          */
+size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, size_t *need, lmz_msg *msg);
+void frame_header_free(lmz_frame_header *h);
+
+#endif /* LMZ_FRAME_H */

@@ -1,0 +1,82 @@
+/*
+ * lib/kernels/kernels.h — the numeric kernels of the forward pass.
+ *
+ * Every kernel has a plain C reference (*_generic, kernels_generic.c) that
+ * DEFINES the result; SIMD versions (kernels_avx2.c, kernels_avx512.c) must
+ * produce identical bits. One dispatcher (kernels.c) picks the fastest path
+ * the CPU supports at first use; LMZ_SIMD=scalar|avx2|avx512 forces one.
+ *
+ * Fixed orders (the determinism contract):
+ *  - int8 dot products accumulate in int32: exact, any order.
+ *  - q8 matrix-vector: for each output row, acc = 0.0f; for each block b of
+ *    32 in ascending order: acc = acc + (wd[b] * xd[b]) * (float)isum_b.
+ *  - long float sums (sum of squares, softmax sums) use 16 lanes:
+ *    lane[i % 16] += v[i] for i ascending, then the tree
+ *    ((l0+l8)+(l4+l12)) + ((l2+l10)+(l6+l14)) + (odd lanes likewise), see
+ *    lmz_sum16_tree().
+ */
+#ifndef LMZ_KERNELS_H
+#define LMZ_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define Q8_BLOCK 32
+
+/* A matrix of int8 weights in blocks of 32 along a row, one float scale per
+ * block (Q8_0 with its fp16 scale widened to float at load).
+ *   q: [rows][cols] int8, d: [rows][cols/32] float                          */
+typedef struct {
+    const int8_t *q;
+    const float *d;
+    uint32_t rows, cols;
+} q8_matrix;
+
+/* Quantise n floats (n % 32 == 0) to int8 blocks: per block amax, d = amax /
+ * 127, q = round-to-nearest-even(x / d) clamped to [-127, 127] (q = 0 where
+ * d == 0). */
+typedef void (*quantize_q8_fn)(const float *x, uint32_t n, int8_t *q, float *d);
+
+/* out[r - r0] for rows r in [r0, r1) of W times one quantised vector. */
+typedef void (*matvec_q8_fn)(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd,
+                             float *out);
+
+/* Batched: for each of nb vectors j (xq + j*W->cols, xd + j*W->cols/32),
+ * out[j*ldo + r - r0]. Identical to nb calls of matvec. */
+typedef void (*matmul_q8_fn)(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd,
+                             uint32_t nb, float *out, uint32_t ldo);
+
+/* Sum of squares with the 16-lane order (n any). */
+typedef float (*sumsq_fn)(const float *x, uint32_t n);
+
+typedef struct {
+    const char *name;
+    quantize_q8_fn quantize_q8;
+    matvec_q8_fn matvec_q8;
+    matmul_q8_fn matmul_q8;
+    sumsq_fn sumsq;
+} lmz_kernels;
+
+/* The dispatcher: the table for this CPU (or LMZ_SIMD). Thread-safe. */
+const lmz_kernels *lmz_kernels_get(void);
+/* A specific path by name ("scalar", "avx2", "avx512"); NULL if the CPU
+ * cannot run it or it was not compiled in. For tests. */
+const lmz_kernels *lmz_kernels_by_name(const char *name);
+
+/* The references. */
+void quantize_q8_generic(const float *x, uint32_t n, int8_t *q, float *d);
+void matvec_q8_generic(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd, float *out);
+void matmul_q8_generic(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd,
+                       uint32_t nb, float *out, uint32_t ldo);
+float sumsq_generic(const float *x, uint32_t n);
+
+/* Fixed-order reduction of 16 lanes (shared by all paths). */
+static inline float lmz_sum16_tree(const float l[16]) {
+    float e0 = (l[0] + l[8]) + (l[4] + l[12]);
+    float e1 = (l[2] + l[10]) + (l[6] + l[14]);
+    float o0 = (l[1] + l[9]) + (l[5] + l[13]);
+    float o1 = (l[3] + l[11]) + (l[7] + l[15]);
+    return (e0 + e1) + (o0 + o1);
+}
+
+#endif /* LMZ_KERNELS_H */

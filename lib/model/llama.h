@@ -1,0 +1,89 @@
+/*
+ * lib/model/llama.h — the transformer: weights, KV cache, deterministic forward.
+ *
+ * Architecture `llama` (GGUF conventions): token embedding, L blocks of
+ * [RMSNorm -> attention with RoPE on adjacent pairs (GQA allowed) -> residual,
+ *  RMSNorm -> SwiGLU FFN -> residual], final RMSNorm, output projection
+ * (tied to the embedding when output.weight is absent).
+ *
+ * Determinism contract (shared/docs/DESIGN.md): weights int8 in blocks of 32
+ * with a float scale; activations entering a matrix product are quantised to
+ * int8 per block of 32; int8 x int8 products accumulate exactly in int32; every
+ * float operation is an IEEE binary32 + - * / sqrt in an order fixed by the
+ * code; exp/sin/cos are our own (lib/kernels/lmz_math.h). Logits for a given
+ * token prefix are therefore bit-identical whatever the batch, the thread
+ * count or the SIMD path.
+ */
+#ifndef LMZ_LLAMA_H
+#define LMZ_LLAMA_H
+
+#include <stdint.h>
+
+#include "common/common.h"
+#include "kernels/kernels.h"
+#include "model/gguf.h"
+
+typedef struct {
+    uint32_t n_vocab, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff, n_ctx;
+    uint32_t rope_dim; /* rotated dimensions per head (<= head_dim) */
+    float rope_base, norm_eps;
+} llama_hparams;
+
+typedef struct {
+    const float *attn_norm;              /* [n_embd] */
+    q8_matrix wq;                        /* [n_head*head_dim, n_embd] */
+    q8_matrix wk, wv;                    /* [n_head_kv*head_dim, n_embd] */
+    q8_matrix wo;                        /* [n_embd, n_head*head_dim] */
+    const float *ffn_norm;               /* [n_embd] */
+    q8_matrix w_gate, w_up;              /* [n_ff, n_embd] */
+    q8_matrix w_down;                    /* [n_embd, n_ff] */
+} llama_layer;
+
+typedef struct {
+    llama_hparams hp;
+    q8_matrix tok_embd;     /* [n_vocab, n_embd] */
+    q8_matrix output;       /* [n_vocab, n_embd] (== tok_embd when tied) */
+    const float *out_norm;  /* [n_embd] */
+    llama_layer *layers;    /* [n_layer] */
+    float *rope_cos, *rope_sin; /* [n_ctx][rope_dim/2], built with lmz_math */
+    void *owned;            /* memory for converted weights (freed at llama_free) */
+    size_t owned_size;
+} llama_model;
+
+int llama_init(llama_model *m, const gguf_file *g, lmz_msg *msg);
+void llama_free(llama_model *m); /* accepts a zeroed struct */
+
+/* KV cache of one sequence. Keys and values are stored int8 per block of 32
+ * with a float scale (the same quantiser as activations).                  */
+typedef struct {
+    uint32_t n_pos;    /* positions filled */
+    uint32_t cap;      /* capacity in positions (<= n_ctx) */
+    int8_t *k, *v;     /* [n_layer][cap][n_head_kv*head_dim] */
+    float *ks, *vs;    /* [n_layer][cap][n_head_kv*head_dim/32] */
+} llama_kv;
+
+int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t cap);
+void llama_kv_free(llama_kv *kv);
+static inline void llama_kv_reset(llama_kv *kv) { kv->n_pos = 0; }
+size_t llama_kv_bytes(const llama_model *m, uint32_t cap);
+
+/* Scratch buffers for a forward of up to max_batch rows. One per caller
+ * thread; the pool parallelises inside. */
+typedef struct llama_work llama_work;
+llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t max_ctx);
+void llama_work_free(llama_work *w);
+
+/* Batch of positions of ONE sequence (compression, prefill): appends tokens
+ * [0, n) at positions kv->n_pos.. and writes logits of rows [logits_from, n)
+ * to logits[(i - logits_from) * n_vocab]. logits may be NULL. n <= max_batch,
+ * kv->n_pos + n <= kv->cap. */
+int llama_forward_seq(const llama_model *m, llama_work *w, llama_kv *kv, const int32_t *tokens, uint32_t n,
+                      uint32_t logits_from, float *logits, lmz_pool *pool);
+
+/* One new token for each of B independent sequences (decompression): token
+ * tokens[b] is appended to kv[b]; logits[b * n_vocab] receives its logits.
+ * B <= max_batch. Gives bit-identical logits to llama_forward_seq. */
+int llama_forward_step(const llama_model *m, llama_work *w, llama_kv *const *kv, const int32_t *tokens,
+                       uint32_t B, float *logits, lmz_pool *pool);
+
+#endif /* LMZ_LLAMA_H */
