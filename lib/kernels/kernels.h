@@ -27,9 +27,12 @@
  * block (Q8_0 with its fp16 scale widened to float at load).
  *   q: [rows][cols] int8, d: [rows][cols/32] float                          */
 typedef struct {
-    const int8_t *q;
+    const int8_t *q;  /* values in [-127, 127] (never -128: kernels rely on it) */
     const float *d;
     uint32_t rows, cols;
+    /* Optional copy of d regrouped for SIMD: [rows/8][cols/32][8], so the
+     * scales of 8 consecutive rows at one block are contiguous. NULL if absent. */
+    const float *d8;
 } q8_matrix;
 
 /* Quantise n floats (n % 32 == 0) to int8 blocks: per block amax, d = amax /
@@ -46,6 +49,13 @@ typedef void (*matvec_q8_fn)(const q8_matrix *W, uint32_t r0, uint32_t r1, const
 typedef void (*matmul_q8_fn)(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd,
                              uint32_t nb, float *out, uint32_t ldo);
 
+/* Rows sharing per-block scales (attention's P.V): for r in [0, nrows),
+ * out[r] = sum over blocks b ascending of xd[b] * (float)isum(a[r][b], x[b]),
+ * accumulated as acc = acc + xd[b] * (float)isum. Row r starts at a + r*lda;
+ * values of a and x in [-127, 127]. */
+typedef void (*matvec_i8s_fn)(const int8_t *a, size_t lda, uint32_t nrows, const int8_t *x, const float *xd,
+                              uint32_t nblk, float *out);
+
 /* Sum of squares with the 16-lane order (n any). */
 typedef float (*sumsq_fn)(const float *x, uint32_t n);
 
@@ -54,6 +64,7 @@ typedef struct {
     quantize_q8_fn quantize_q8;
     matvec_q8_fn matvec_q8;
     matmul_q8_fn matmul_q8;
+    matvec_i8s_fn matvec_i8s;
     sumsq_fn sumsq;
 } lmz_kernels;
 
@@ -68,6 +79,8 @@ void quantize_q8_generic(const float *x, uint32_t n, int8_t *q, float *d);
 void matvec_q8_generic(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd, float *out);
 void matmul_q8_generic(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd,
                        uint32_t nb, float *out, uint32_t ldo);
+void matvec_i8s_generic(const int8_t *a, size_t lda, uint32_t nrows, const int8_t *x, const float *xd, uint32_t nblk,
+                        float *out);
 float sumsq_generic(const float *x, uint32_t n);
 
 /* Fixed-order reduction of 16 lanes (shared by all paths). */

@@ -54,14 +54,19 @@ int llama_init(llama_model *m, const gguf_file *g, lmz_msg *msg);
 void llama_free(llama_model *m); /* accepts a zeroed struct */
 
 /* KV cache of one sequence. Keys and values are stored int8 per block of 32
- * with a float scale (the same quantiser as activations).                  */
+ * dimensions with a float scale (the activation quantiser), per layer and kv
+ * head. Values are stored transposed (dimension-major) so that attention's
+ * weighted sum is an int8 product over positions.                           */
 typedef struct {
     uint32_t n_pos;    /* positions filled */
-    uint32_t cap;      /* capacity in positions (<= n_ctx) */
-    int8_t *k, *v;     /* [n_layer][cap][n_head_kv*head_dim] */
-    float *ks, *vs;    /* [n_layer][cap][n_head_kv*head_dim/32] */
+    uint32_t cap;      /* capacity in positions (<= n_ctx), a multiple of 32 */
+    int8_t *k;         /* [n_layer][n_head_kv][cap][head_dim] */
+    float *ks;         /* [n_layer][n_head_kv][cap][head_dim/32] */
+    int8_t *vt;        /* [n_layer][n_head_kv][head_dim][cap]  (transposed) */
+    float *vs;         /* [n_layer][n_head_kv][cap][head_dim/32] */
 } llama_kv;
 
+/* cap is rounded up to a multiple of 32 (at most n_ctx rounded up). */
 int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t cap);
 void llama_kv_free(llama_kv *kv);
 static inline void llama_kv_reset(llama_kv *kv) { kv->n_pos = 0; }

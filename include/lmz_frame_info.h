@@ -1,0 +1,98 @@
+/*
+ * lmz_frame_info.h — read the header of an .lmz frame without decoding it.
+ *
+ * Used by `lmz -l` and by anyone who wants to inspect a frame: which model
+ * made it, how big it is, how it is cut into chunks, and how each chunk was
+ * coded. Nothing here needs a model or decodes any payload.
+ *
+ * Conventions are those of lmz.h: functions return a size or an error code
+ * (test with lmz_is_error()); the input is untrusted and fully validated
+ * (magic, version, header checksum, consistency of the chunk table) before
+ * any field is handed out; nothing is allocated, nothing is kept.
+ *
+ * Typical use, reading a file of concatenated frames:
+ *
+ *     pos = 0;
+ *     while (pos < file_size) {
+ *         read some bytes at pos into buf (n of them);
+ *         r = lmz_frame_info(buf, n, &fi);
+ *         if (lmz_get_error_code(r) == LMZ_error_src_size)
+ *             read fi.header_size bytes instead, try again;
+ *         ...use fi, lmz_frame_chunks(buf, n, chunks, fi.n_chunks)...
+ *         pos += fi.frame_size;
+ *     }
+ */
+#ifndef LMZ_FRAME_INFO_H
+#define LMZ_FRAME_INFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lmz.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Frame flags (lmz_frame_info_t.flags). Unknown bits are rejected. */
+#define LMZ_FRAME_FLAG_LOSSY 0x01u /* content is a lossy reconstruction */
+
+/* Chunk coding methods (lmz_chunk_info_t.method). */
+typedef enum {
+    LMZ_METHOD_STORED = 0, /* raw bytes */
+    LMZ_METHOD_LM = 1,     /* range-coded tokens under the model */
+    LMZ_METHOD_ZSTD = 2,   /* classical fallback: zstd */
+    LMZ_METHOD_XZ = 3,     /* classical fallback: xz */
+    LMZ_METHOD_LM_MIX = 4  /* model + adaptive mixing */
+} lmz_method;
+
+#define LMZ_FRAME_MODEL_NAME_MAX 255
+
+typedef struct {
+    unsigned version;             /* frame format version */
+    unsigned flags;               /* LMZ_FRAME_FLAG_* */
+    char model_name[LMZ_FRAME_MODEL_NAME_MAX + 1]; /* NUL-terminated */
+    uint8_t model_sha256[32];     /* SHA-256 of the model's GGUF bytes */
+    uint32_t window;              /* model window, tokens */
+    uint32_t overlap;             /* tokens kept when the window slides */
+    uint32_t chunk_size;          /* max raw bytes per chunk */
+    uint64_t original_size;       /* decompressed size of this frame */
+    uint64_t content_checksum;    /* checksum of the original bytes */
+    uint32_t n_chunks;
+    /* Sizes, in bytes. On LMZ_error_src_size, header_size is the number of
+     * bytes lmz_frame_info() needs (exact when known, else a lower bound
+     * greater than the size given). */
+    uint64_t header_size;         /* from frame start to the first payload byte */
+    uint64_t payload_size;        /* sum of the chunks' coded sizes */
+    uint64_t frame_size;          /* whole frame: where the next frame starts */
+    /* The lossy fidelity report (frames flagged LMZ_FRAME_FLAG_LOSSY): the
+     * bytes src[report_offset .. report_offset + report_size) of the header,
+     * UTF-8 text. report_size == 0 when the frame has none. */
+    uint64_t report_offset;
+    uint64_t report_size;
+} lmz_frame_info_t;
+
+typedef struct {
+    uint32_t raw_size;            /* original bytes in this chunk */
+    uint32_t coded_size;          /* payload bytes in the frame */
+    unsigned method;              /* lmz_method */
+    uint32_t checksum;            /* checksum of the chunk's original bytes */
+    uint64_t offset;              /* payload offset from the frame start */
+} lmz_chunk_info_t;
+
+/* Parses the frame header at the start of src[0..size). src needs to hold
+ * the header only (not the payload). Returns the header size on success and
+ * fills *info; LMZ_error_src_size if src is too short (info->header_size then
+ * says how many bytes are needed; other fields are unspecified); another
+ * error (bad_magic, version, header_checksum, corrupt) otherwise. */
+size_t lmz_frame_info(const void *src, size_t size, lmz_frame_info_t *info);
+
+/* Fills chunks[0 .. min(cap, n_chunks)) from the chunk table of the frame
+ * at the start of src (same bytes as for lmz_frame_info()). Returns n_chunks
+ * (which may exceed cap: then only cap entries are written), or an error. */
+size_t lmz_frame_chunks(const void *src, size_t size, lmz_chunk_info_t *chunks, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LMZ_FRAME_INFO_H */

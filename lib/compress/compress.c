@@ -1,0 +1,404 @@
+/*
+ * lib/compress/compress.c — bytes in, frames out.
+ *
+ * Input is cut into chunks (at most chunk_size bytes, preferably ending at a
+ * line break) and every LMZ_CHUNKS_PER_FRAME chunks make a frame, so memory
+ * stays bounded whatever the input size: one frame's input and output plus
+ * the model's working state (see doc/format.md, "Memory").
+ *
+ * Each chunk is coded with the best method that applies: `lm` (the model +
+ * range coder), the classical fallbacks zstd and xz, or `stored`; a chunk is
+ * never larger than its input. Everything the output depends on is the input
+ * bytes, the model and the recorded settings — never thread counts, SIMD
+ * paths or how the caller slices its buffers.
+ */
+#include <lzma.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "decompress/codec.h"
+
+#define MIN_CHUNK 4096u
+#define LM_ROWS 64u /* rows of logits produced per forward call */
+
+/* ======================================================================== */
+/* Chunking                                                                  */
+/* ======================================================================== */
+
+/* Length of the next chunk of buf[0..n): n if n <= cs (and the input ended),
+ * else a cut in (cs - cs/8, cs] right after a '\n', else after a ' ', else cs. */
+static size_t chunk_cut(const uint8_t *buf, size_t n, size_t cs) {
+    if (n <= cs) return n;
+    size_t lo = cs - cs / 8;
+    for (size_t i = cs; i > lo; i--)
+        if (buf[i - 1] == '\n') return i;
+    for (size_t i = cs; i > lo; i--)
+        if (buf[i - 1] == ' ') return i;
+    return cs;
+}
+
+/* A chunk is "binary" (the model cannot help; skip it) when more than 1/8 of
+ * its bytes are NUL, other control bytes than \t \n \v \f \r ESC, or bytes of
+ * invalid UTF-8. */
+static int looks_binary(const uint8_t *p, size_t n) {
+    size_t bad = 0;
+    for (size_t i = 0; i < n;) {
+        uint8_t c = p[i];
+        if (c < 0x80) {
+            if (c < 0x20 && !(c >= 9 && c <= 13) && c != 27) bad++;
+            i++;
+            continue;
+        }
+        size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+        if (c >= 0xF5) len = 0;
+        size_t k = 1;
+        if (len && i + len <= n)
+            while (k < len && (p[i + k] & 0xC0) == 0x80) k++;
+        if (len && k == len) i += len;
+        else {
+            bad++;
+            i++;
+        }
+    }
+    return bad * 8 > n;
+}
+
+/* ======================================================================== */
+/* Classical methods                                                         */
+/* ======================================================================== */
+
+static size_t zstd_encode(const uint8_t *src, size_t n, uint8_t *dst, size_t cap) {
+    size_t r = ZSTD_compress(dst, cap, src, n, 19);
+    return ZSTD_isError(r) ? 0 : r;
+}
+
+static size_t xz_encode(const uint8_t *src, size_t n, uint8_t *dst, size_t cap) {
+    size_t pos = 0;
+    if (lzma_easy_buffer_encode(9 | LZMA_PRESET_EXTREME, LZMA_CHECK_NONE, NULL, src, n, dst, &pos, cap) != LZMA_OK)
+        return 0;
+    return pos;
+}
+
+/* ======================================================================== */
+/* The `lm` method                                                           */
+/* ======================================================================== */
+
+typedef struct {
+    const lmz_model *m;
+    llama_work *w;
+    llama_kv kv;
+    float *logits;       /* [LM_ROWS][n_vocab] */
+    lmz_freqs *fq;       /* [LM_ROWS] */
+    uint32_t *sym_cum, *sym_freq; /* [LM_ROWS] */
+    const int32_t *targets;
+} lm_enc;
+
+static int lm_enc_init(lm_enc *e, const lmz_model *m, uint32_t W) {
+    memset(e, 0, sizeof *e);
+    e->m = m;
+    const uint32_t V = m->llm.hp.n_vocab;
+    e->w = llama_work_create(&m->llm, LM_ROWS, W);
+    e->logits = malloc((size_t)LM_ROWS * V * sizeof(float));
+    e->fq = calloc(LM_ROWS, sizeof *e->fq);
+    e->sym_cum = calloc(LM_ROWS, sizeof(uint32_t));
+    e->sym_freq = calloc(LM_ROWS, sizeof(uint32_t));
+    if (!e->w || !e->logits || !e->fq || !e->sym_cum || !e->sym_freq || llama_kv_init(&e->kv, &m->llm, W))
+        return -LMZ_error_memory;
+    for (uint32_t i = 0; i < LM_ROWS; i++)
+        if (freqs_init(&e->fq[i], V)) return -LMZ_error_memory;
+    return 0;
+}
+
+static void lm_enc_free(lm_enc *e) {
+    llama_work_free(e->w);
+    llama_kv_free(&e->kv);
+    free(e->logits);
+    if (e->fq)
+        for (uint32_t i = 0; i < LM_ROWS; i++) freqs_free(&e->fq[i]);
+    free(e->fq);
+    free(e->sym_cum);
+    free(e->sym_freq);
+    memset(e, 0, sizeof *e);
+}
+
+/* Row r's table, reduced to the interval of its target symbol. */
+static void row_interval(void *arg, int r) {
+    lm_enc *e = arg;
+    lmz_freqs *f = &e->fq[r];
+    freqs_from_logits(f, e->logits + (size_t)r * e->m->llm.hp.n_vocab);
+    const int32_t s = e->targets[r];
+    uint32_t cum = 0;
+    for (int32_t i = 0; i < s; i++) cum += f->freq[i];
+    e->sym_cum[r] = cum;
+    e->sym_freq[r] = f->freq[s];
+}
+
+/* Codes src[0..n) into dst (at most cap bytes). Returns the coded size, or 0
+ * when it would not fit (the caller then picks another method), or -error. */
+static int64_t lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst, size_t cap, uint32_t W,
+                               uint32_t O, lmz_pool *pool) {
+    const lmz_model *m = e->m;
+    int32_t *tok = NULL;
+    size_t nt = 0;
+    if (tok_encode(m->tok, src, n, &tok, &nt)) return -LMZ_error_memory;
+    int32_t *ids = malloc((nt + 1) * sizeof(int32_t));
+    if (!ids) {
+        free(tok);
+        return -LMZ_error_memory;
+    }
+    ids[0] = tok_bos(m->tok);
+    memcpy(ids + 1, tok, nt * sizeof(int32_t));
+    free(tok);
+    const size_t N = nt + 1;
+
+    lmz_renc rc;
+    renc_init(&rc, dst, cap);
+    int err = 0;
+    /* Windows exactly as the decoder sees them (codec.h): token i is coded
+     * from ids[start .. i-1]; the window slides when i - start == W. */
+    size_t i = 1, start = 0;
+    while (i < N && !err && !rc.overflow) {
+        if (lmz_window_slides(i, start, W)) start = i - O;
+        /* the cache holds ids[start .. i-2] after a fresh start or slide */
+        llama_kv_reset(&e->kv);
+        for (size_t p = start; p + 1 < i; p += LM_ROWS) {
+            uint32_t k = (uint32_t)(i - 1 - p < LM_ROWS ? i - 1 - p : LM_ROWS);
+            if ((err = llama_forward_seq(&m->llm, e->w, &e->kv, ids + p, k, k, NULL, pool))) break;
+        }
+        /* then rows ids[i-1 ..] predict ids[i ..] until the window is full */
+        size_t end = start + W < N ? start + W : N; /* tokens i .. end-1 in this window */
+        while (i < end && !err && !rc.overflow) {
+            uint32_t k = (uint32_t)(end - i < LM_ROWS ? end - i : LM_ROWS);
+            if ((err = llama_forward_seq(&m->llm, e->w, &e->kv, ids + i - 1, k, 0, e->logits, pool))) break;
+            e->targets = ids + i;
+            lmz_pool_for(pool, (int)k, row_interval, e);
+            for (uint32_t r = 0; r < k; r++) renc_encode(&rc, e->sym_cum[r], e->sym_freq[r], LMZ_FREQ_BITS);
+            i += k;
+        }
+    }
+    free(ids);
+    if (err) return err;
+    size_t sz = renc_finish(&rc);
+    if (lmz_is_error(sz) || rc.overflow) return 0;
+    return (int64_t)sz;
+}
+
+/* ======================================================================== */
+/* Streaming compression                                                     */
+/* ======================================================================== */
+
+struct lmz_cstream {
+    const lmz_model *m;
+    lmz_params p;
+    lmz_pool *pool;
+    lmz_msg msg;
+    lm_enc enc;
+    int enc_ready;
+    uint8_t *in;               /* input of the frame being gathered */
+    size_t in_len, in_cap;
+    uint8_t *out;              /* the last frame, waiting to be flushed */
+    size_t out_len, out_pos, out_cap;
+    uint8_t *scratch[3];       /* per-method candidate outputs, chunk_size each */
+    uint8_t *payload;          /* the frame's payloads */
+    int ended, wrote_frame;
+    uint64_t in_total, out_total;
+    size_t error;
+};
+
+size_t lmz_compress_bound(size_t n) {
+    size_t frames = n / ((size_t)MIN_CHUNK * LMZ_CHUNKS_PER_FRAME) + 1;
+    return n + frames * (79 + 255 + 13 * LMZ_CHUNKS_PER_FRAME + 64);
+}
+
+lmz_cstream *lmz_cstream_create(const lmz_model *m, const lmz_params *p) {
+    if (!m) return NULL;
+    lmz_cstream *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->m = m;
+    lmz_params_resolve(&s->p, p, m);
+    if (s->p.chunk_size < MIN_CHUNK) s->p.chunk_size = MIN_CHUNK;
+    if (s->p.fallback < 0) s->p.fallback = 1;
+    s->pool = lmz_pool_create(s->p.threads);
+    s->in_cap = (size_t)s->p.chunk_size * LMZ_CHUNKS_PER_FRAME;
+    s->in = malloc(s->in_cap);
+    s->payload = malloc(s->in_cap);
+    for (int i = 0; i < 3; i++) s->scratch[i] = malloc(s->p.chunk_size);
+    if (!s->pool || !s->in || !s->payload || !s->scratch[0] || !s->scratch[1] || !s->scratch[2]) {
+        lmz_cstream_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void lmz_cstream_free(lmz_cstream *s) {
+    if (!s) return;
+    if (s->enc_ready) lm_enc_free(&s->enc);
+    lmz_pool_free(s->pool);
+    free(s->in);
+    free(s->out);
+    free(s->payload);
+    for (int i = 0; i < 3; i++) free(s->scratch[i]);
+    free(s);
+}
+
+const char *lmz_cstream_message(const lmz_cstream *s) {
+    if (!s) return "";
+    if (s->msg.text[0]) return s->msg.text;
+    return s->error ? lmz_error_name(s->error) : "";
+}
+
+static size_t cfail(lmz_cstream *s, int code) {
+    s->error = LMZ_ERR(code);
+    return s->error;
+}
+
+/* Codes one chunk into s->payload + at; fills ci. Returns 0 or -error. */
+static int code_chunk(lmz_cstream *s, const uint8_t *src, size_t n, size_t at, lmz_chunk_info *ci) {
+    uint8_t *best = NULL;
+    size_t best_size = n;
+    uint8_t best_method = LMZ_M_STORED;
+    if (!looks_binary(src, n)) {
+        if (!s->enc_ready) {
+            if (lm_enc_init(&s->enc, s->m, s->p.window)) return lmz_fail(&s->msg, LMZ_error_memory, "out of memory for the model");
+            s->enc_ready = 1;
+        }
+        int64_t r = lm_encode_chunk(&s->enc, src, n, s->scratch[0], n > 1 ? n - 1 : 0, s->p.window, s->p.overlap, s->pool);
+        if (r < 0) return lmz_fail(&s->msg, (int)-r, "model coding failed");
+        if (r > 0 && (size_t)r < best_size) {
+            best = s->scratch[0];
+            best_size = (size_t)r;
+            best_method = LMZ_M_LM;
+        }
+    }
+    if (s->p.fallback) {
+        size_t z = zstd_encode(src, n, s->scratch[1], best_size > 1 ? best_size - 1 : 0);
+        if (z > 0 && z < best_size) {
+            best = s->scratch[1];
+            best_size = z;
+            best_method = LMZ_M_ZSTD;
+        }
+        size_t x = xz_encode(src, n, s->scratch[2], best_size > 1 ? best_size - 1 : 0);
+        if (x > 0 && x < best_size) {
+            best = s->scratch[2];
+            best_size = x;
+            best_method = LMZ_M_XZ;
+        }
+    }
+    memcpy(s->payload + at, best ? best : src, best_size);
+    ci->raw_size = (uint32_t)n;
+    ci->coded_size = (uint32_t)best_size;
+    ci->method = best_method;
+    ci->checksum = (uint32_t)lmz_xxh64(src, n);
+    return 0;
+}
+
+/* Compresses up to LMZ_CHUNKS_PER_FRAME chunks from the front of s->in into
+ * one frame in s->out. At the end of input, everything left is taken. */
+static int emit_frame(lmz_cstream *s) {
+    lmz_chunk_info chunks[LMZ_CHUNKS_PER_FRAME];
+    const size_t cs = s->p.chunk_size;
+    size_t used = 0, coded = 0;
+    uint32_t nc = 0;
+    while (nc < LMZ_CHUNKS_PER_FRAME && used < s->in_len) {
+        size_t left = s->in_len - used;
+        size_t len = chunk_cut(s->in + used, left, cs);
+        if (len == left && len < cs && !s->ended) break; /* wait for more input */
+        int rc = code_chunk(s, s->in + used, len, coded, &chunks[nc]);
+        if (rc) return rc;
+        coded += chunks[nc].coded_size;
+        used += len;
+        nc++;
+        if (s->p.progress) s->p.progress(s->p.progress_opaque, s->in_total - s->in_len + used, s->out_total + coded);
+    }
+    lmz_frame_header h;
+    memset(&h, 0, sizeof h);
+    h.version = LMZ_FORMAT_VERSION;
+    memcpy(h.model_sha256, s->m->sha256, 32);
+    snprintf(h.model_name, sizeof h.model_name, "%s", s->m->name);
+    h.window = (uint16_t)s->p.window;
+    h.overlap = (uint16_t)s->p.overlap;
+    h.chunk_size = (uint32_t)cs;
+    h.original_size = used;
+    h.content_checksum = lmz_xxh64(s->in, used);
+    h.n_chunks = nc;
+    h.chunks = chunks;
+    size_t hs = frame_header_size(&h);
+    if (lmz_is_error(hs)) return lmz_fail(&s->msg, LMZ_error_generic, "frame header");
+    size_t need = hs + coded;
+    if (need > s->out_cap) {
+        free(s->out);
+        s->out = malloc(need);
+        s->out_cap = s->out ? need : 0;
+        if (!s->out) return lmz_fail(&s->msg, LMZ_error_memory, "out of memory");
+    }
+    size_t w = frame_write_header(&h, s->out, s->out_cap);
+    if (lmz_is_error(w)) return lmz_fail(&s->msg, LMZ_error_generic, "cannot write the frame header");
+    memcpy(s->out + w, s->payload, coded);
+    s->out_len = w + coded;
+    s->out_pos = 0;
+    memmove(s->in, s->in + used, s->in_len - used);
+    s->in_len -= used;
+    s->out_total += s->out_len;
+    s->wrote_frame = 1;
+    return 0;
+}
+
+size_t lmz_compress_stream(lmz_cstream *s, lmz_out_buffer *out, lmz_in_buffer *in, lmz_end_op op) {
+    if (!s || !out || !in || out->pos > out->size || in->pos > in->size) return LMZ_ERR(LMZ_error_parameter);
+    if (s->error) return s->error;
+    for (;;) {
+        /* 1. flush */
+        if (s->out_pos < s->out_len) {
+            size_t k = s->out_len - s->out_pos, room = out->size - out->pos;
+            if (k > room) k = room;
+            memcpy((uint8_t *)out->dst + out->pos, s->out + s->out_pos, k);
+            out->pos += k;
+            s->out_pos += k;
+            if (s->out_pos < s->out_len) return s->out_len - s->out_pos;
+        }
+        /* 2. absorb input */
+        size_t k = in->size - in->pos, room = s->in_cap - s->in_len;
+        if (k > room) k = room;
+        if (k) {
+            memcpy(s->in + s->in_len, (const uint8_t *)in->src + in->pos, k);
+            s->in_len += k;
+            in->pos += k;
+            s->in_total += k;
+        }
+        if (op == LMZ_e_end && in->pos == in->size) s->ended = 1;
+        /* 3. a frame when the buffer is full, or to finish */
+        if (s->in_len == s->in_cap || (s->ended && (s->in_len > 0 || !s->wrote_frame))) {
+            int rc = emit_frame(s);
+            if (rc) return cfail(s, -rc);
+            continue;
+        }
+        if (s->ended) return 0; /* everything flushed */
+        return 1;               /* more input welcome */
+    }
+}
+
+/* ======================================================================== */
+/* One shot                                                                  */
+/* ======================================================================== */
+
+size_t lmz_compress(const lmz_model *m, void *dst, size_t dst_cap, const void *src, size_t src_size,
+                    const lmz_params *p) {
+    if (!m || (!dst && dst_cap) || (!src && src_size)) return LMZ_ERR(LMZ_error_parameter);
+    lmz_cstream *s = lmz_cstream_create(m, p);
+    if (!s) return LMZ_ERR(LMZ_error_memory);
+    lmz_in_buffer in = {src, src_size, 0};
+    lmz_out_buffer out = {dst, dst_cap, 0};
+    size_t r;
+    for (;;) {
+        r = lmz_compress_stream(s, &out, &in, LMZ_e_end);
+        if (lmz_is_error(r) || r == 0) break;
+        if (out.pos == out.size) {
+            r = LMZ_ERR(LMZ_error_dst_too_small);
+            break;
+        }
+    }
+    lmz_cstream_free(s);
+    return lmz_is_error(r) ? r : out.pos;
+}

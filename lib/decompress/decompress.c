@@ -1,0 +1,410 @@
+/*
+ * lib/decompress/decompress.c — frames in, original bytes out.
+ *
+ * A stream of concatenated frames is decoded one frame at a time: gather the
+ * header, check it (and the model it names, and the memory it would need),
+ * gather the payloads, decode every chunk (stored / zstd / xz directly, the
+ * `lm` chunks together as one batch), verify each chunk's checksum and the
+ * frame's content checksum, and only then hand the bytes out. A damaged frame
+ * therefore never yields a single byte of wrong output.
+ */
+#include <lzma.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "decompress/codec.h"
+#include "lmz_frame_info.h"
+
+/* ======================================================================== */
+/* Parameters                                                                */
+/* ======================================================================== */
+
+void lmz_params_default(lmz_params *p) {
+    memset(p, 0, sizeof *p);
+    p->mix = -1;
+    p->fallback = -1;
+}
+
+void lmz_params_resolve(lmz_params *out, const lmz_params *in, const lmz_model *m) {
+    if (in) *out = *in;
+    else lmz_params_default(out);
+    if (out->threads <= 0) out->threads = lmz_cpu_count();
+    if (out->threads > 256) out->threads = 256;
+    if (out->chunk_size == 0) out->chunk_size = LMZ_DEFAULT_CHUNK;
+    if (out->chunk_size > LMZ_MAX_CHUNK_SIZE) out->chunk_size = LMZ_MAX_CHUNK_SIZE;
+    uint32_t ctx = m ? m->llm.hp.n_ctx : 1024;
+    if (out->window == 0 || out->window > ctx) out->window = ctx;
+    if (out->window > 65535) out->window = 65535;
+    if (out->window < 2) out->window = 2;
+    if (out->overlap == 0 || out->overlap >= out->window) out->overlap = out->window / 2;
+    if (out->memory_limit == 0) out->memory_limit = LMZ_DEFAULT_MEMLIMIT;
+}
+
+/* ======================================================================== */
+/* Classical chunk methods                                                   */
+/* ======================================================================== */
+
+int classic_decode(uint8_t method, const uint8_t *src, size_t n, uint8_t *dst, size_t raw, lmz_msg *msg) {
+    if (method == LMZ_M_ZSTD) {
+        unsigned long long want = ZSTD_getFrameContentSize(src, n);
+        if (want != raw) return lmz_fail(msg, LMZ_error_corrupt, "zstd chunk: content size does not match the table");
+        size_t r = ZSTD_decompress(dst, raw, src, n);
+        if (ZSTD_isError(r) || r != raw)
+            return lmz_fail(msg, LMZ_error_corrupt, "zstd chunk: %s", ZSTD_isError(r) ? ZSTD_getErrorName(r) : "size");
+        return 0;
+    }
+    if (method == LMZ_M_XZ) {
+        uint64_t memlimit = 256u << 20;
+        size_t in_pos = 0, out_pos = 0;
+        lzma_ret r = lzma_stream_buffer_decode(&memlimit, LZMA_FAIL_FAST, NULL, src, &in_pos, n, dst, &out_pos, raw);
+        if (r != LZMA_OK || in_pos != n || out_pos != raw)
+            return lmz_fail(msg, LMZ_error_corrupt, "xz chunk: decoding failed (liblzma code %d)", (int)r);
+        return 0;
+    }
+    return lmz_fail(msg, LMZ_error_unsupported, "unknown chunk method %u", method);
+}
+
+/* ======================================================================== */
+/* One frame                                                                 */
+/* ======================================================================== */
+
+static void hex8(const uint8_t *sha, char *out) { /* first 8 bytes, 16 hex digits */
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < 8; i++) {
+        out[2 * i] = hx[sha[i] >> 4];
+        out[2 * i + 1] = hx[sha[i] & 15];
+    }
+    out[16] = 0;
+}
+
+/* Memory a frame needs to decode: its bytes, its output, and the model state
+ * of the chunks decoded together. */
+static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint64_t frame_size) {
+    uint64_t mem = frame_size + h->original_size, lm = 0, per;
+    for (uint32_t c = 0; c < h->n_chunks; c++)
+        if (h->chunks[c].method == LMZ_M_LM || h->chunks[c].method == LMZ_M_LM_MIX) lm++;
+    if (lm && m) {
+        uint64_t act = lm < LMZ_MAX_ACTIVE ? lm : LMZ_MAX_ACTIVE;
+        per = llama_kv_bytes(&m->llm, h->window) + (uint64_t)m->llm.hp.n_vocab * 16 + ((uint64_t)h->chunk_size + 1) * 4;
+        mem += act * per;
+    }
+    return mem;
+}
+
+/* Checks that the frame can be decoded with model m within the limit. */
+static int frame_check(const lmz_model *m, const lmz_params *p, const lmz_frame_header *h, uint64_t frame_size,
+                       lmz_msg *msg) {
+    int needs_model = 0;
+    for (uint32_t c = 0; c < h->n_chunks; c++) {
+        uint8_t mt = h->chunks[c].method;
+        if (mt == LMZ_M_LM_MIX) return lmz_fail(msg, LMZ_error_unsupported, "chunk %u: method lm+mix is not supported by this version", c);
+        needs_model |= mt == LMZ_M_LM;
+    }
+    if (needs_model) {
+        if (!m) return lmz_fail(msg, LMZ_error_parameter, "frame needs a model, none given");
+        if (memcmp(m->sha256, h->model_sha256, 32) != 0) {
+            char want[17], have[17];
+            hex8(h->model_sha256, want);
+            hex8(m->sha256, have);
+            return lmz_fail(msg, LMZ_error_model_mismatch,
+                            "compressed with model '%s' (sha256 %s...), but the model in use is '%s' (sha256 %s...)",
+                            h->model_name, want, m->name, have);
+        }
+        if (h->window > m->llm.hp.n_ctx)
+            return lmz_fail(msg, LMZ_error_corrupt, "frame window %u exceeds the model context %u", h->window,
+                            m->llm.hp.n_ctx);
+    }
+    uint64_t need = frame_memory(m, h, frame_size);
+    if (need > p->memory_limit)
+        return lmz_fail(msg, LMZ_error_memory_limit, "frame needs %llu MiB to decode, limit is %llu MiB (see --memory)",
+                        (unsigned long long)(need >> 20) + 1, (unsigned long long)(p->memory_limit >> 20));
+    return 0;
+}
+
+/* Decodes a whole frame (header already parsed from src) into dst. */
+static int frame_decode(const lmz_model *m, const lmz_params *p, lmz_pool *pool, const lmz_frame_header *h,
+                        const uint8_t *src, uint8_t *dst, lmz_msg *msg) {
+    uint64_t out = 0;
+    uint32_t nlm = 0;
+    lm_chunk_job *jobs = NULL;
+    int rc = 0;
+    for (uint32_t c = 0; c < h->n_chunks; c++) nlm += h->chunks[c].method == LMZ_M_LM;
+    if (nlm && !(jobs = calloc(nlm, sizeof *jobs))) return lmz_fail(msg, LMZ_error_memory, "out of memory");
+    uint32_t j = 0;
+    for (uint32_t c = 0; c < h->n_chunks && rc == 0; c++) {
+        const lmz_chunk_info *ci = &h->chunks[c];
+        const uint8_t *pl = src + ci->offset;
+        switch (ci->method) {
+        case LMZ_M_STORED: memcpy(dst + out, pl, ci->raw_size); break;
+        case LMZ_M_ZSTD:
+        case LMZ_M_XZ: rc = classic_decode(ci->method, pl, ci->coded_size, dst + out, ci->raw_size, msg); break;
+        case LMZ_M_LM:
+            jobs[j].payload = pl;
+            jobs[j].coded_size = ci->coded_size;
+            jobs[j].raw_size = ci->raw_size;
+            jobs[j].dst = dst + out;
+            j++;
+            break;
+        default: rc = lmz_fail(msg, LMZ_error_unsupported, "chunk %u: unknown method %u", c, ci->method);
+        }
+        if (rc) {
+            char tmp[LMZ_MSG_MAX];
+            snprintf(tmp, sizeof tmp, "%s", msg->text);
+            lmz_fail(msg, -rc, "chunk %u: %s", c, tmp);
+        }
+        out += ci->raw_size;
+    }
+    if (rc == 0 && nlm) rc = lm_decode_chunks(m, h->window, h->overlap, jobs, nlm, LMZ_MAX_ACTIVE, pool, msg);
+    free(jobs);
+    if (rc) return rc;
+    /* verify: every chunk, then the whole content */
+    out = 0;
+    for (uint32_t c = 0; c < h->n_chunks; c++) {
+        uint32_t sum = (uint32_t)lmz_xxh64(dst + out, h->chunks[c].raw_size);
+        if (sum != h->chunks[c].checksum)
+            return lmz_fail(msg, LMZ_error_chunk_checksum, "chunk %u (%u bytes at offset %llu): checksum mismatch", c,
+                            h->chunks[c].raw_size, (unsigned long long)out);
+        out += h->chunks[c].raw_size;
+    }
+    if (lmz_xxh64(dst, h->original_size) != h->content_checksum)
+        return lmz_fail(msg, LMZ_error_content_checksum, "content checksum mismatch");
+    (void)p;
+    return 0;
+}
+
+/* ======================================================================== */
+/* Streaming decompression                                                   */
+/* ======================================================================== */
+
+struct lmz_dstream {
+    const lmz_model *m;
+    lmz_params p;
+    lmz_pool *pool;
+    lmz_msg msg;
+    uint8_t *in;              /* bytes of the current frame gathered so far */
+    size_t in_len, in_cap;
+    size_t want;              /* bytes of the current frame needed next */
+    lmz_frame_header h;
+    int have_header;
+    uint8_t *out;             /* the decoded frame, waiting to be flushed */
+    size_t out_len, out_pos;
+    size_t error;             /* sticky: once failed, always failed */
+};
+
+lmz_dstream *lmz_dstream_create(const lmz_model *m, const lmz_params *p) {
+    lmz_dstream *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->m = m;
+    lmz_params_resolve(&s->p, p, m);
+    s->pool = lmz_pool_create(s->p.threads);
+    if (!s->pool) {
+        free(s);
+        return NULL;
+    }
+    s->want = 10;
+    return s;
+}
+
+void lmz_dstream_free(lmz_dstream *s) {
+    if (!s) return;
+    lmz_pool_free(s->pool);
+    frame_header_free(&s->h);
+    free(s->in);
+    free(s->out);
+    free(s);
+}
+
+const char *lmz_dstream_message(const lmz_dstream *s) {
+    if (!s) return "";
+    if (s->msg.text[0]) return s->msg.text;
+    return s->error ? lmz_error_name(s->error) : "";
+}
+
+static size_t dfail(lmz_dstream *s, int code) {
+    s->error = LMZ_ERR(code);
+    return s->error;
+}
+
+static int grow_in(lmz_dstream *s, size_t n) {
+    if (n <= s->in_cap) return 0;
+    size_t cap = s->in_cap ? s->in_cap : 4096;
+    while (cap < n) cap = cap * 2 < cap ? n : cap * 2;
+    uint8_t *b = realloc(s->in, cap);
+    if (!b) return -1;
+    s->in = b;
+    s->in_cap = cap;
+    return 0;
+}
+
+size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer *in) {
+    if (!s || !out || !in || out->pos > out->size || in->pos > in->size) return LMZ_ERR(LMZ_error_parameter);
+    if (s->error) return s->error;
+    for (;;) {
+        /* 1. flush a decoded frame */
+        if (s->out_pos < s->out_len) {
+            size_t k = s->out_len - s->out_pos, room = out->size - out->pos;
+            if (k > room) k = room;
+            memcpy((uint8_t *)out->dst + out->pos, s->out + s->out_pos, k);
+            out->pos += k;
+            s->out_pos += k;
+            if (s->out_pos < s->out_len) return 1; /* caller must drain */
+            free(s->out);
+            s->out = NULL;
+            s->out_len = s->out_pos = 0;
+        }
+        /* 2. gather the bytes we want */
+        if (s->in_len < s->want) {
+            size_t k = s->want - s->in_len, avail = in->size - in->pos;
+            if (k > avail) k = avail;
+            if (k) {
+                if (grow_in(s, s->in_len + k)) return dfail(s, LMZ_error_memory);
+                memcpy(s->in + s->in_len, (const uint8_t *)in->src + in->pos, k);
+                s->in_len += k;
+                in->pos += k;
+            }
+            if (s->in_len < s->want) return s->in_len == 0 ? 0 : s->want - s->in_len; /* need more input */
+        }
+        /* 3. header */
+        if (!s->have_header) {
+            size_t need = 0;
+            size_t r = frame_parse_header(&s->h, s->in, s->in_len, &need, &s->msg);
+            if (lmz_get_error_code(r) == LMZ_error_src_size) {
+                if (need <= s->in_len) need = s->in_len + 1;
+                s->want = need;
+                continue;
+            }
+            if (lmz_is_error(r)) return s->error = r;
+            uint64_t frame_size = (uint64_t)s->h.header_size + s->h.payload_size;
+            int rc = frame_check(s->m, &s->p, &s->h, frame_size, &s->msg);
+            if (rc) return dfail(s, -rc);
+            s->have_header = 1;
+            s->want = (size_t)frame_size;
+            continue;
+        }
+        /* 4. a whole frame: decode, verify, queue for output */
+        s->out = malloc(s->h.original_size ? s->h.original_size : 1);
+        if (!s->out) return dfail(s, LMZ_error_memory);
+        int rc = frame_decode(s->m, &s->p, s->pool, &s->h, s->in, s->out, &s->msg);
+        if (rc) return dfail(s, -rc);
+        s->out_len = s->h.original_size;
+        s->out_pos = 0;
+        frame_header_free(&s->h);
+        memset(&s->h, 0, sizeof s->h);
+        s->have_header = 0;
+        s->in_len = 0;
+        s->want = 10;
+        if (s->in_cap > (1u << 20)) { /* do not keep a huge buffer between frames */
+            free(s->in);
+            s->in = NULL;
+            s->in_cap = 0;
+        }
+    }
+}
+
+/* ======================================================================== */
+/* One-shot helpers                                                          */
+/* ======================================================================== */
+
+size_t lmz_decompress(const lmz_model *m, void *dst, size_t dst_cap, const void *src, size_t src_size,
+                      const lmz_params *p) {
+    if ((!dst && dst_cap) || (!src && src_size)) return LMZ_ERR(LMZ_error_parameter);
+    lmz_dstream *s = lmz_dstream_create(m, p);
+    if (!s) return LMZ_ERR(LMZ_error_memory);
+    lmz_in_buffer in = {src, src_size, 0};
+    lmz_out_buffer out = {dst, dst_cap, 0};
+    size_t r;
+    for (;;) {
+        r = lmz_decompress_stream(s, &out, &in);
+        if (lmz_is_error(r)) break;
+        if (r == 0 && in.pos == in.size) break;
+        if (out.pos == out.size && s->out_pos < s->out_len) {
+            r = LMZ_ERR(LMZ_error_dst_too_small);
+            break;
+        }
+        if (in.pos == in.size && r != 0) {
+            r = LMZ_ERR(LMZ_error_src_size); /* truncated */
+            break;
+        }
+    }
+    lmz_dstream_free(s);
+    return lmz_is_error(r) ? r : out.pos;
+}
+
+size_t lmz_frame_info(const void *src, size_t size, lmz_frame_info_t *info) {
+    lmz_frame_header h;
+    size_t need = 0;
+    if (!src || !info) return LMZ_ERR(LMZ_error_parameter);
+    memset(info, 0, sizeof *info);
+    size_t r = frame_parse_header(&h, src, size, &need, NULL);
+    if (lmz_get_error_code(r) == LMZ_error_src_size) {
+        info->header_size = need > size ? need : size + 1;
+        return r;
+    }
+    if (lmz_is_error(r)) return r;
+    info->version = h.version;
+    info->flags = h.flags;
+    memcpy(info->model_name, h.model_name, sizeof info->model_name);
+    memcpy(info->model_sha256, h.model_sha256, 32);
+    info->window = h.window;
+    info->overlap = h.overlap;
+    info->chunk_size = h.chunk_size;
+    info->original_size = h.original_size;
+    info->content_checksum = h.content_checksum;
+    info->n_chunks = h.n_chunks;
+    info->header_size = h.header_size;
+    info->payload_size = h.payload_size;
+    info->frame_size = (uint64_t)h.header_size + h.payload_size;
+    /* the lossy report: TLV section tag 1 inside the extra area */
+    if (h.extra_size) {
+        uint64_t extra_at = h.header_size - 4 - h.extra_size;
+        for (uint32_t off = 0; off + 6 <= h.extra_size;) {
+            uint16_t tag = lmz_rd16(h.extra + off);
+            uint32_t len = lmz_rd32(h.extra + off + 2);
+            if (tag == 1) {
+                info->report_offset = extra_at + off + 6;
+                info->report_size = len;
+                break;
+            }
+            off += 6 + len;
+        }
+    }
+    frame_header_free(&h);
+    return r;
+}
+
+size_t lmz_frame_chunks(const void *src, size_t size, lmz_chunk_info_t *chunks, size_t cap) {
+    lmz_frame_header h;
+    size_t need = 0;
+    if (!src || (!chunks && cap)) return LMZ_ERR(LMZ_error_parameter);
+    size_t r = frame_parse_header(&h, src, size, &need, NULL);
+    if (lmz_is_error(r)) return r;
+    for (size_t c = 0; c < h.n_chunks && c < cap; c++) {
+        chunks[c].raw_size = h.chunks[c].raw_size;
+        chunks[c].coded_size = h.chunks[c].coded_size;
+        chunks[c].method = h.chunks[c].method;
+        chunks[c].checksum = h.chunks[c].checksum;
+        chunks[c].offset = h.chunks[c].offset;
+    }
+    size_t n = h.n_chunks;
+    frame_header_free(&h);
+    return n;
+}
+
+size_t lmz_decompressed_size(const void *src, size_t src_size) {
+    const uint8_t *p = src;
+    uint64_t total = 0;
+    size_t pos = 0;
+    if (!src && src_size) return LMZ_ERR(LMZ_error_parameter);
+    while (pos < src_size) {
+        lmz_frame_info_t fi;
+        size_t r = lmz_frame_info(p + pos, src_size - pos, &fi);
+        if (lmz_is_error(r)) return r;
+        if (fi.frame_size > src_size - pos) return LMZ_ERR(LMZ_error_src_size);
+        total += fi.original_size;
+        if (total > (uint64_t)SIZE_MAX / 2) return LMZ_ERR(LMZ_error_src_size);
+        pos += (size_t)fi.frame_size;
+    }
+    return (size_t)total;
+}

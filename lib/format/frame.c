@@ -1,0 +1,280 @@
+/*
+ * lib/format/frame.c — the .lmz v1 frame header: writer and defensive parser.
+ *
+ * doc/format.md is the specification; this file implements exactly it.
+ * All integers are little-endian. Layout (offsets from the frame start):
+ *
+ *     0  u32  magic 0x1A5A4D4C ("LMZ\x1A")
+ *     4  u8   version = 1
+ *     5  u8   flags (bit 0: lossy; other bits must be 0)
+ *     6  u32  header_size: bytes from the frame start to the first payload
+ *    10  u8[32] model_sha256
+ *    42  u8   model_name_len L, then L bytes of name (UTF-8, no NUL)
+ *  43+L  u16 window, u16 overlap, u32 chunk_size,
+ *        u64 original_size, u64 content_checksum, u32 n_chunks
+ *  71+L  chunk table: n_chunks x { u32 raw_size, u32 coded_size, u8 method,
+ *                                  u32 checksum }            (13 bytes each)
+ *        u32 extra_size E, then E bytes of TLV sections (u16 tag, u32 len, data)
+ *        u32 header_checksum = low 32 bits of XXH64 (seed 0) of all the
+ *            header bytes before it
+ *        then the chunk payloads, back to back in table order.
+ *
+ * So header_size == 79 + L + 13 * n_chunks + E exactly.
+ *
+ * Parsing order (the input is untrusted):
+ *   1. magic, version: checked as soon as their bytes are there;
+ *   2. header_size: bounds [79, LMZ_FRAME_HEADER_MAX] before anything uses it;
+ *      if fewer bytes are available, ask for header_size bytes;
+ *   3. header checksum, before any other field is believed (so a damaged
+ *      header is reported as such, not as whatever field the damage hit);
+ *   4. every field and the chunk table, for consistency.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/frame.h"
+
+#define FRAME_FIXED 79u                      /* header bytes besides name, table, extra */
+#define FRAME_CHUNK_ENTRY 13u                /* bytes per chunk table entry */
+#define FRAME_HEADER_MAX (64u * 1024 * 1024) /* no header may claim more */
+#define FRAME_PREFIX 10u                     /* magic + version + flags + header_size */
+
+/* size_t error from a lmz_fail()-style message. */
+#define FAIL(msg, code, ...) LMZ_ERR(-lmz_fail((msg), (code), __VA_ARGS__))
+
+/* ------------------------------------------------------------------------ */
+/* Field validation shared by the writer and the parser                     */
+/* ------------------------------------------------------------------------ */
+
+/* Checks every field except magic/version/sizes; returns 0 or -code with a
+ * message naming the field. The parser reports these codes; the writer turns
+ * them into LMZ_error_parameter (it must never write what the parser would
+ * reject). */
+static int check_fields(const lmz_frame_header *h, lmz_msg *msg) {
+    if (h->flags & ~(unsigned)LMZ_F_KNOWN)
+        return lmz_fail(msg, LMZ_error_unsupported, "frame header: unknown flags 0x%02x", h->flags);
+    if (h->window < 2) return lmz_fail(msg, LMZ_error_corrupt, "frame header: window %u < 2", h->window);
+    if (h->overlap >= h->window)
+        return lmz_fail(msg, LMZ_error_corrupt, "frame header: overlap %u >= window %u", h->overlap, h->window);
+    if (h->chunk_size < 1 || h->chunk_size > LMZ_MAX_CHUNK_SIZE)
+        return lmz_fail(msg, LMZ_error_corrupt, "frame header: chunk_size %u out of range [1, %u]", h->chunk_size,
+                        LMZ_MAX_CHUNK_SIZE);
+    if (h->n_chunks > LMZ_MAX_CHUNKS_PER_FRAME)
+        return lmz_fail(msg, LMZ_error_corrupt, "frame header: n_chunks %u > %u", h->n_chunks,
+                        LMZ_MAX_CHUNKS_PER_FRAME);
+    if (h->n_chunks > 0 && !h->chunks) return lmz_fail(msg, LMZ_error_parameter, "frame header: no chunk table");
+    uint64_t raw_sum = 0; /* <= 65536 * 2^26: no overflow */
+    for (uint32_t i = 0; i < h->n_chunks; i++) {
+        const lmz_chunk_info *c = &h->chunks[i];
+        if (c->raw_size < 1 || c->raw_size > h->chunk_size)
+            return lmz_fail(msg, LMZ_error_corrupt, "chunk %u: raw_size %u out of range [1, chunk_size %u]", i,
+                            c->raw_size, h->chunk_size);
+        if (c->method >= LMZ_M_COUNT)
+            return lmz_fail(msg, LMZ_error_corrupt, "chunk %u: unknown method %u", i, c->method);
+        if (c->coded_size < 1) return lmz_fail(msg, LMZ_error_corrupt, "chunk %u: coded_size 0", i);
+        if (c->method == LMZ_M_STORED && c->coded_size != c->raw_size)
+            return lmz_fail(msg, LMZ_error_corrupt, "chunk %u: stored, but coded_size %u != raw_size %u", i,
+                            c->coded_size, c->raw_size);
+        raw_sum += c->raw_size;
+    }
+    if (raw_sum != h->original_size)
+        return lmz_fail(msg, LMZ_error_corrupt, "frame header: original_size %llu != sum of chunk raw sizes %llu",
+                        (unsigned long long)h->original_size, (unsigned long long)raw_sum);
+    /* The extra area is a sequence of whole TLV sections. */
+    if (h->extra_size > 0 && !h->extra) return lmz_fail(msg, LMZ_error_parameter, "frame header: no extra bytes");
+    uint64_t off = 0;
+    while (off < h->extra_size) {
+        if (h->extra_size - off < 6)
+            return lmz_fail(msg, LMZ_error_corrupt, "extra section at %llu: truncated tag/len",
+                            (unsigned long long)off);
+        uint32_t len = lmz_rd32(h->extra + off + 2);
+        if (len > h->extra_size - off - 6)
+            return lmz_fail(msg, LMZ_error_corrupt, "extra section at %llu (tag %u): len %u overruns extra_size %u",
+                            (unsigned long long)off, lmz_rd16(h->extra + off), len, h->extra_size);
+        off += 6 + (uint64_t)len;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Writer                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static size_t name_len(const lmz_frame_header *h) {
+    size_t L = 0;
+    while (L <= LMZ_MODEL_NAME_MAX && h->model_name[L]) L++;
+    return L; /* LMZ_MODEL_NAME_MAX + 1 means "not terminated in time" */
+}
+
+size_t frame_header_size(const lmz_frame_header *h) {
+    size_t L = name_len(h);
+    if (L > LMZ_MODEL_NAME_MAX) return LMZ_ERR(LMZ_error_parameter);
+    if (h->n_chunks > LMZ_MAX_CHUNKS_PER_FRAME) return LMZ_ERR(LMZ_error_parameter);
+    uint64_t size = FRAME_FIXED + (uint64_t)L + (uint64_t)FRAME_CHUNK_ENTRY * h->n_chunks + h->extra_size;
+    if (size > FRAME_HEADER_MAX) return LMZ_ERR(LMZ_error_parameter);
+    return (size_t)size;
+}
+
+/* The version written is always LMZ_FORMAT_VERSION (h->version is ignored:
+ * this code writes only the v1 layout). */
+size_t frame_write_header(const lmz_frame_header *h, uint8_t *dst, size_t cap) {
+    size_t size = frame_header_size(h);
+    if (lmz_is_error(size)) return size;
+    if (check_fields(h, NULL) != 0) return LMZ_ERR(LMZ_error_parameter);
+    if (cap < size) return LMZ_ERR(LMZ_error_dst_too_small);
+    size_t L = name_len(h);
+
+    uint8_t *p = dst;
+    lmz_wr32(p, LMZ_MAGIC), p += 4;
+    *p++ = LMZ_FORMAT_VERSION;
+    *p++ = h->flags;
+    lmz_wr32(p, (uint32_t)size), p += 4;
+    memcpy(p, h->model_sha256, 32), p += 32;
+    *p++ = (uint8_t)L;
+    memcpy(p, h->model_name, L), p += L;
+    lmz_wr16(p, h->window), p += 2;
+    lmz_wr16(p, h->overlap), p += 2;
+    lmz_wr32(p, h->chunk_size), p += 4;
+    lmz_wr64(p, h->original_size), p += 8;
+    lmz_wr64(p, h->content_checksum), p += 8;
+    lmz_wr32(p, h->n_chunks), p += 4;
+    for (uint32_t i = 0; i < h->n_chunks; i++) {
+        const lmz_chunk_info *c = &h->chunks[i];
+        lmz_wr32(p, c->raw_size), p += 4;
+        lmz_wr32(p, c->coded_size), p += 4;
+        *p++ = c->method;
+        lmz_wr32(p, c->checksum), p += 4;
+    }
+    lmz_wr32(p, h->extra_size), p += 4;
+    if (h->extra_size) memcpy(p, h->extra, h->extra_size), p += h->extra_size;
+    lmz_wr32(p, (uint32_t)lmz_xxh64(dst, (size_t)(p - dst)));
+    p += 4;
+    return (size_t)(p - dst); /* == size */
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parser                                                                   */
+/* ------------------------------------------------------------------------ */
+
+void frame_header_free(lmz_frame_header *h) {
+    if (!h) return;
+    free(h->chunks);
+    free(h->extra);
+    h->chunks = NULL;
+    h->extra = NULL;
+    h->n_chunks = 0;
+    h->extra_size = 0;
+}
+
+static size_t need_more(size_t *need, size_t n, lmz_msg *msg, size_t want) {
+    if (need) *need = want;
+    return FAIL(msg, LMZ_error_src_size, "frame header: %zu bytes available, need %zu", n, want);
+}
+
+/* h is overwritten (any previous contents are not freed). On error h is left
+ * empty (nothing to free). */
+size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, size_t *need, lmz_msg *msg) {
+    memset(h, 0, sizeof *h);
+    if (need) *need = 0;
+
+    /* 1. magic and version, on whatever prefix is there */
+    static const uint8_t magic[4] = {0x4C, 0x4D, 0x5A, 0x1A};
+    for (size_t i = 0; i < 4 && i < n; i++)
+        if (src[i] != magic[i]) return FAIL(msg, LMZ_error_bad_magic, "not an lmz frame (bad magic)");
+    if (n > 4 && src[4] != LMZ_FORMAT_VERSION)
+        return FAIL(msg, LMZ_error_version, "frame format version %u (this build reads %u)", src[4],
+                    LMZ_FORMAT_VERSION);
+    if (n < FRAME_PREFIX) return need_more(need, n, msg, FRAME_FIXED);
+
+    /* 2. header_size, bounded before use */
+    uint32_t hsize = lmz_rd32(src + 6);
+    if (hsize < FRAME_FIXED || hsize > FRAME_HEADER_MAX)
+        return FAIL(msg, LMZ_error_corrupt, "frame header: header_size %u out of range [%u, %u]", hsize, FRAME_FIXED,
+                    FRAME_HEADER_MAX);
+    if (n < hsize) return need_more(need, n, msg, hsize);
+
+    /* 3. the checksum, before any other field is believed */
+    uint32_t stored = lmz_rd32(src + hsize - 4);
+    uint32_t actual = (uint32_t)lmz_xxh64(src, hsize - 4);
+    if (stored != actual)
+        return FAIL(msg, LMZ_error_header_checksum, "frame header checksum mismatch (stored %08x, computed %08x)",
+                    stored, actual);
+
+    /* 4. the fields. Every read below stays inside [0, hsize - 4): the fixed
+     *    part fits (hsize >= 79), and the variable parts are checked against
+     *    hsize before they are read. */
+    const uint8_t *p = src + FRAME_PREFIX;
+    const uint8_t *end = src + hsize - 4; /* the checksum */
+    h->version = src[4];
+    h->flags = src[5];
+    h->header_size = hsize;
+    memcpy(h->model_sha256, p, 32), p += 32;
+    size_t L = *p++;
+    if (FRAME_FIXED + L > hsize)
+        return FAIL(msg, LMZ_error_corrupt, "frame header: model_name_len %zu does not fit header_size %u", L, hsize);
+    if (memchr(p, 0, L)) return FAIL(msg, LMZ_error_corrupt, "frame header: model_name contains a NUL byte");
+    memcpy(h->model_name, p, L), p += L;
+    h->model_name[L] = 0;
+    h->window = lmz_rd16(p), p += 2;
+    h->overlap = lmz_rd16(p), p += 2;
+    h->chunk_size = lmz_rd32(p), p += 4;
+    h->original_size = lmz_rd64(p), p += 8;
+    h->content_checksum = lmz_rd64(p), p += 8;
+    h->n_chunks = lmz_rd32(p), p += 4;
+    if (h->n_chunks > LMZ_MAX_CHUNKS_PER_FRAME) {
+        uint32_t nc = h->n_chunks;
+        h->n_chunks = 0;
+        return FAIL(msg, LMZ_error_corrupt, "frame header: n_chunks %u > %u", nc, LMZ_MAX_CHUNKS_PER_FRAME);
+    }
+    /* table + extra_size field must fit before the checksum */
+    uint64_t table = (uint64_t)FRAME_CHUNK_ENTRY * h->n_chunks;
+    if (table + 4 > (uint64_t)(end - p)) {
+        uint32_t nc = h->n_chunks;
+        h->n_chunks = 0;
+        return FAIL(msg, LMZ_error_corrupt, "frame header: n_chunks %u does not fit header_size %u", nc, hsize);
+    }
+    const uint8_t *tab = p;
+    p += table;
+    uint32_t E = lmz_rd32(p);
+    p += 4;
+    if ((uint64_t)E != (uint64_t)(end - p)) {
+        h->n_chunks = 0;
+        return FAIL(msg, LMZ_error_corrupt, "frame header: extra_size %u inconsistent with header_size %u", E, hsize);
+    }
+
+    if (h->n_chunks) {
+        h->chunks = malloc((size_t)h->n_chunks * sizeof *h->chunks);
+        if (!h->chunks) {
+            uint32_t nc = h->n_chunks;
+            h->n_chunks = 0;
+            return FAIL(msg, LMZ_error_memory, "frame header: no memory for %u chunks", nc);
+        }
+    }
+    uint64_t off = hsize;
+    for (uint32_t i = 0; i < h->n_chunks; i++, tab += FRAME_CHUNK_ENTRY) {
+        lmz_chunk_info *c = &h->chunks[i];
+        c->raw_size = lmz_rd32(tab);
+        c->coded_size = lmz_rd32(tab + 4);
+        c->method = tab[8];
+        c->checksum = lmz_rd32(tab + 9);
+        c->offset = off;
+        off += c->coded_size; /* <= 64 MiB + 65536 * (2^32 - 1): no overflow */
+    }
+    h->payload_size = off - hsize;
+    if (E) {
+        h->extra = malloc(E);
+        if (!h->extra) {
+            frame_header_free(h);
+            return FAIL(msg, LMZ_error_memory, "frame header: no memory for %u extra bytes", E);
+        }
+        memcpy(h->extra, p, E);
+    }
+    h->extra_size = E;
+
+    int rc = check_fields(h, msg);
+    if (rc != 0) {
+        frame_header_free(h);
+        return LMZ_ERR(-rc);
+    }
+    return hsize;
+}

@@ -1,0 +1,158 @@
+/*
+ * lib/kernels/kernels_avx2.c — AVX2 kernels, bit-identical to the generic
+ * reference (kernels_generic.c).
+ *
+ * int8 products: maddubs needs one unsigned operand, so we feed it |x| and
+ * w * sign(x): both in [-127, 127], a pair sum <= 2*127*127 = 32258 fits
+ * int16 without saturation, and madd with ones widens to int32 — exact. The
+ * per-block int32 sums are then reduced to one integer per row (exact) and
+ * combined in float exactly as the reference does:
+ *   acc = acc + (wd * xd) * (float)isum,   blocks in ascending order,
+ * with 8 rows in the 8 lanes of a register.
+ */
+#include <immintrin.h>
+
+#include "kernels/kernels.h"
+#include "kernels/lmz_math.h"
+
+/* ------------------------------------------------------------------------ */
+/* 8 rows x one vector                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* |x| once per block, then per row maddubs(|x|, w * sign(x)): |x| <= 127 and
+ * |w| <= 127, so a pair sum <= 2*127*127 = 32258 fits int16 exactly. */
+static inline __m256i dot32(__m256i ax, __m256i x, __m256i w) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i p = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(w, x));
+    return _mm256_madd_epi16(p, ones); /* 8 x int32 partial sums */
+}
+
+/* Sums each of 8 registers of 8 int32 into one int32: lane r <- sum(p[r]). */
+static inline __m256i hsum8x8(__m256i p0, __m256i p1, __m256i p2, __m256i p3, __m256i p4, __m256i p5, __m256i p6,
+                              __m256i p7) {
+    __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(p0, p1), _mm256_hadd_epi32(p2, p3));
+    __m256i b = _mm256_hadd_epi32(_mm256_hadd_epi32(p4, p5), _mm256_hadd_epi32(p6, p7));
+    /* a = [r0 r1 r2 r3 | r0 r1 r2 r3] partial halves, same for b (r4..r7) */
+    __m256i lo = _mm256_permute2x128_si256(a, b, 0x20);
+    __m256i hi = _mm256_permute2x128_si256(a, b, 0x31);
+    return _mm256_add_epi32(lo, hi);
+}
+
+/* Integer sums of one block for rows w0 + k*lda, k = 0..7. */
+static inline __m256i block8(const int8_t *w0, size_t lda, const int8_t *xb) {
+    __m256i x = _mm256_loadu_si256((const __m256i *)xb);
+    __m256i ax = _mm256_sign_epi8(x, x);
+#define L(k) _mm256_loadu_si256((const __m256i *)(w0 + (k) * lda))
+    __m256i p0 = dot32(ax, x, L(0)), p1 = dot32(ax, x, L(1)), p2 = dot32(ax, x, L(2)), p3 = dot32(ax, x, L(3));
+    __m256i p4 = dot32(ax, x, L(4)), p5 = dot32(ax, x, L(5)), p6 = dot32(ax, x, L(6)), p7 = dot32(ax, x, L(7));
+#undef L
+    return hsum8x8(p0, p1, p2, p3, p4, p5, p6, p7);
+}
+
+/* Rows r..r+7 of W: acc = acc + (wd * xd) * isum, blocks ascending. */
+static void rows8(const q8_matrix *W, uint32_t r, const int8_t *xq, const float *xd, float *out) {
+    const uint32_t K = W->cols, nblk = K / Q8_BLOCK;
+    const int8_t *w0 = W->q + (size_t)r * K;
+    const float *d0 = W->d + (size_t)r * nblk;
+    const float *d8 = W->d8 && r % 8 == 0 ? W->d8 + (size_t)(r / 8) * nblk * 8 : NULL;
+    __m256 acc = _mm256_setzero_ps();
+    for (uint32_t b = 0; b < nblk; b++) {
+        __m256 isum = _mm256_cvtepi32_ps(block8(w0 + (size_t)b * Q8_BLOCK, K, xq + (size_t)b * Q8_BLOCK));
+        __m256 wd = d8 ? _mm256_loadu_ps(d8 + (size_t)b * 8)
+                       : _mm256_setr_ps(d0[b], d0[nblk + b], d0[2 * nblk + b], d0[3 * nblk + b], d0[4 * nblk + b],
+                                        d0[5 * nblk + b], d0[6 * nblk + b], d0[7 * nblk + b]);
+        __m256 s = _mm256_mul_ps(wd, _mm256_set1_ps(xd[b]));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(s, isum));
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
+static void matvec_q8_avx2(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd,
+                           float *out) {
+    uint32_t r = r0;
+    for (; r + 8 <= r1; r += 8) rows8(W, r, xq, xd, out + (r - r0));
+    if (r < r1) matvec_q8_generic(W, r, r1, xq, xd, out + (r - r0));
+}
+
+static void matmul_q8_avx2(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd,
+                           uint32_t nb, float *out, uint32_t ldo) {
+    const uint32_t K = W->cols, nblk = K / Q8_BLOCK;
+    /* rows outer, vectors inner: 8 rows of weights stay in L1 for all vectors */
+    uint32_t r = r0;
+    for (; r + 8 <= r1; r += 8)
+        for (uint32_t j = 0; j < nb; j++)
+            rows8(W, r, xq + (size_t)j * K, xd + (size_t)j * nblk, out + (size_t)j * ldo + (r - r0));
+    if (r < r1)
+        for (uint32_t j = 0; j < nb; j++)
+            matvec_q8_generic(W, r, r1, xq + (size_t)j * K, xd + (size_t)j * nblk, out + (size_t)j * ldo + (r - r0));
+}
+
+/* Shared per-block scales: acc = acc + xd[b] * isum. */
+static void matvec_i8s_avx2(const int8_t *a, size_t lda, uint32_t nrows, const int8_t *x, const float *xd,
+                            uint32_t nblk, float *out) {
+    uint32_t r = 0;
+    for (; r + 8 <= nrows; r += 8) {
+        const int8_t *a0 = a + (size_t)r * lda;
+        __m256 acc = _mm256_setzero_ps();
+        for (uint32_t b = 0; b < nblk; b++) {
+            __m256 isum = _mm256_cvtepi32_ps(block8(a0 + (size_t)b * Q8_BLOCK, lda, x + (size_t)b * Q8_BLOCK));
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(xd[b]), isum));
+        }
+        _mm256_storeu_ps(out + r, acc);
+    }
+    if (r < nrows) matvec_i8s_generic(a + (size_t)r * lda, lda, nrows - r, x, xd, nblk, out + r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Quantisation (same operations as quantize_q8_generic, 8 lanes at a time) */
+/* ------------------------------------------------------------------------ */
+
+static void quantize_q8_avx2(const float *x, uint32_t n, int8_t *q, float *d) {
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    const __m256 magic = _mm256_set1_ps(12582912.0f), hi = _mm256_set1_ps(127.0f), lo = _mm256_set1_ps(-127.0f);
+    for (uint32_t b = 0; b < n / Q8_BLOCK; b++) {
+        const float *xb = x + (size_t)b * Q8_BLOCK;
+        __m256 v0 = _mm256_loadu_ps(xb), v1 = _mm256_loadu_ps(xb + 8), v2 = _mm256_loadu_ps(xb + 16),
+               v3 = _mm256_loadu_ps(xb + 24);
+        __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_and_ps(v0, absmask), _mm256_and_ps(v1, absmask)),
+                                 _mm256_max_ps(_mm256_and_ps(v2, absmask), _mm256_and_ps(v3, absmask)));
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_shuffle_ps(m4, m4, 1));
+        float amax = _mm_cvtss_f32(m4); /* max is exact in any order */
+        float db = amax / 127.0f;
+        float id = db > 0.0f ? 1.0f / db : 0.0f;
+        d[b] = db;
+        __m256 vid = _mm256_set1_ps(id);
+#define QV(v) _mm256_cvtps_epi32(_mm256_max_ps(_mm256_min_ps(_mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(v, vid), magic), magic), hi), lo))
+        __m256i i0 = QV(v0), i1 = QV(v1), i2 = QV(v2), i3 = QV(v3);
+#undef QV
+        /* pack 32 int32 -> 32 int8 (values already in range), fix lane order */
+        __m256i p01 = _mm256_packs_epi32(i0, i1), p23 = _mm256_packs_epi32(i2, i3);
+        __m256i p = _mm256_packs_epi16(p01, p23);
+        p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)(q + (size_t)b * Q8_BLOCK), p);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sum of squares in the 16-lane order                                      */
+/* ------------------------------------------------------------------------ */
+
+static float sumsq_avx2(const float *x, uint32_t n) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    uint32_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
+        a0 = _mm256_add_ps(a0, _mm256_mul_ps(v0, v0));
+        a1 = _mm256_add_ps(a1, _mm256_mul_ps(v1, v1));
+    }
+    float l[16];
+    _mm256_storeu_ps(l, a0);
+    _mm256_storeu_ps(l + 8, a1);
+    for (; i < n; i++) l[i % 16] = l[i % 16] + x[i] * x[i];
+    return lmz_sum16_tree(l);
+}
+
+const lmz_kernels lmz_kernels_avx2 = {"avx2",          quantize_q8_avx2, matvec_q8_avx2, matmul_q8_avx2,
+                                     matvec_i8s_avx2, sumsq_avx2};

@@ -1,0 +1,87 @@
+/*
+ * lib/kernels/kernels_generic.c — the scalar reference kernels.
+ *
+ * These functions DEFINE the numbers lmz computes: every SIMD path must give
+ * exactly the same bits (tests/unit/test_kernels.c checks it). Keep them
+ * plain, obviously correct C; the order of every float operation here is part
+ * of the determinism contract (see kernels.h).
+ */
+#include "kernels/kernels.h"
+#include "kernels/lmz_math.h"
+
+/* ------------------------------------------------------------------------ */
+/* Quantisation: float -> int8 blocks of 32 with one float scale            */
+/* ------------------------------------------------------------------------ */
+
+void quantize_q8_generic(const float *x, uint32_t n, int8_t *q, float *d) {
+    for (uint32_t b = 0; b < n / Q8_BLOCK; b++) {
+        const float *xb = x + (size_t)b * Q8_BLOCK;
+        float amax = 0.0f;
+        for (int i = 0; i < Q8_BLOCK; i++) {
+            float a = xb[i] < 0 ? -xb[i] : xb[i];
+            amax = a > amax ? a : amax;
+        }
+        float db = amax / 127.0f;
+        float id = db > 0.0f ? 1.0f / db : 0.0f;
+        d[b] = db;
+        for (int i = 0; i < Q8_BLOCK; i++) {
+            float v = lmz_roundf_ne(xb[i] * id);
+            v = v > 127.0f ? 127.0f : v;
+            v = v < -127.0f ? -127.0f : v;
+            q[(size_t)b * Q8_BLOCK + i] = (int8_t)(int)v;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* int8 matrix-vector products                                              */
+/* ------------------------------------------------------------------------ */
+
+/* One row: acc = sum over blocks b ascending of (wd[b] * xd[b]) * isum_b. */
+static inline float dot_q8_row(const int8_t *w, const float *wd, const int8_t *x, const float *xd, uint32_t nblk) {
+    float acc = 0.0f;
+    for (uint32_t b = 0; b < nblk; b++) {
+        int32_t isum = 0;
+        const int8_t *wb = w + (size_t)b * Q8_BLOCK, *xb = x + (size_t)b * Q8_BLOCK;
+        for (int i = 0; i < Q8_BLOCK; i++) isum += (int32_t)wb[i] * (int32_t)xb[i];
+        acc = acc + (wd[b] * xd[b]) * (float)isum;
+    }
+    return acc;
+}
+
+void matvec_q8_generic(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd, float *out) {
+    uint32_t nblk = W->cols / Q8_BLOCK;
+    for (uint32_t r = r0; r < r1; r++)
+        out[r - r0] = dot_q8_row(W->q + (size_t)r * W->cols, W->d + (size_t)r * nblk, xq, xd, nblk);
+}
+
+void matmul_q8_generic(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd,
+                       uint32_t nb, float *out, uint32_t ldo) {
+    uint32_t nblk = W->cols / Q8_BLOCK;
+    for (uint32_t j = 0; j < nb; j++)
+        matvec_q8_generic(W, r0, r1, xq + (size_t)j * W->cols, xd + (size_t)j * nblk, out + (size_t)j * ldo);
+}
+
+void matvec_i8s_generic(const int8_t *a, size_t lda, uint32_t nrows, const int8_t *x, const float *xd, uint32_t nblk,
+                        float *out) {
+    for (uint32_t r = 0; r < nrows; r++) {
+        const int8_t *ar = a + (size_t)r * lda;
+        float acc = 0.0f;
+        for (uint32_t b = 0; b < nblk; b++) {
+            int32_t isum = 0;
+            for (int i = 0; i < Q8_BLOCK; i++) isum += (int32_t)ar[b * Q8_BLOCK + i] * (int32_t)x[b * Q8_BLOCK + i];
+            acc = acc + xd[b] * (float)isum;
+        }
+        out[r] = acc;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reductions                                                               */
+/* ------------------------------------------------------------------------ */
+
+float sumsq_generic(const float *x, uint32_t n) {
+    float l[16] = {0};
+    for (uint32_t i = 0; i < n; i++) l[i % 16] = l[i % 16] + x[i] * x[i];
+    return lmz_sum16_tree(l);
+}

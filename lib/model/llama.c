@@ -1,0 +1,595 @@
+/*
+ * lib/model/llama.c — the transformer forward pass, deterministic.
+ *
+ * Read top to bottom: hyper-parameters, weights (converted to int8 blocks at
+ * load), RoPE tables, KV cache, scratch buffers, then the forward pass itself
+ * (one routine for both entry points: a batch of rows where each row is one
+ * token of some sequence at some position).
+ *
+ * Every row's arithmetic depends only on its own token, position and the KV
+ * cache of its sequence — never on the batch it is part of, the thread that
+ * computes it or the SIMD path — which is what makes compression (many
+ * positions of one sequence at once) and decompression (one token of many
+ * sequences at once) compute the same logits bit for bit.
+ */
+#include <math.h> /* sqrtf only: an IEEE basic operation, correctly rounded */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/lmz_math.h"
+#include "model/llama.h"
+
+/* ======================================================================== */
+/* Hyper-parameters                                                         */
+/* ======================================================================== */
+
+static int get_u32(const gguf_file *g, const char *key, uint32_t *out, int required, uint32_t def, lmz_msg *msg) {
+    int64_t v;
+    if (gguf_get_int(g, key, &v) != 0) {
+        if (required) return lmz_fail(msg, LMZ_error_model_invalid, "missing metadata key %s", key);
+        *out = def;
+        return 0;
+    }
+    if (v <= 0 || v > (1 << 24)) return lmz_fail(msg, LMZ_error_model_invalid, "%s = %lld out of range", key, (long long)v);
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int read_hparams(llama_hparams *hp, const gguf_file *g, lmz_msg *msg) {
+    gguf_str arch;
+    if (gguf_get_str(g, "general.architecture", &arch) != 0)
+        return lmz_fail(msg, LMZ_error_model_invalid, "missing general.architecture");
+    if (arch.len != 5 || memcmp(arch.ptr, "llama", 5) != 0)
+        return lmz_fail(msg, LMZ_error_unsupported, "architecture '%.*s' is not supported (only llama)",
+                        (int)(arch.len > 32 ? 32 : arch.len), arch.ptr);
+    int r;
+    if ((r = get_u32(g, "llama.embedding_length", &hp->n_embd, 1, 0, msg))) return r;
+    if ((r = get_u32(g, "llama.block_count", &hp->n_layer, 1, 0, msg))) return r;
+    if ((r = get_u32(g, "llama.attention.head_count", &hp->n_head, 1, 0, msg))) return r;
+    if ((r = get_u32(g, "llama.attention.head_count_kv", &hp->n_head_kv, 0, hp->n_head, msg))) return r;
+    if ((r = get_u32(g, "llama.feed_forward_length", &hp->n_ff, 1, 0, msg))) return r;
+    if ((r = get_u32(g, "llama.context_length", &hp->n_ctx, 1, 0, msg))) return r;
+    if (hp->n_embd % hp->n_head) return lmz_fail(msg, LMZ_error_model_invalid, "embedding_length %u not divisible by head_count %u", hp->n_embd, hp->n_head);
+    hp->head_dim = hp->n_embd / hp->n_head;
+    if ((r = get_u32(g, "llama.rope.dimension_count", &hp->rope_dim, 0, hp->head_dim, msg))) return r;
+    if (hp->n_head % hp->n_head_kv)
+        return lmz_fail(msg, LMZ_error_model_invalid, "head_count %u not a multiple of head_count_kv %u", hp->n_head, hp->n_head_kv);
+    if (hp->n_embd % Q8_BLOCK || hp->n_ff % Q8_BLOCK || hp->head_dim % Q8_BLOCK)
+        return lmz_fail(msg, LMZ_error_unsupported, "dimensions must be multiples of 32 (embd %u, ffn %u, head %u)",
+                        hp->n_embd, hp->n_ff, hp->head_dim);
+    if (hp->head_dim > 1024) return lmz_fail(msg, LMZ_error_unsupported, "head dimension %u > 1024", hp->head_dim);
+    if (hp->rope_dim > hp->head_dim || hp->rope_dim % 2)
+        return lmz_fail(msg, LMZ_error_model_invalid, "rope dimension %u invalid for head dim %u", hp->rope_dim, hp->head_dim);
+    if (hp->n_layer > 1024 || hp->n_embd > 65536 || hp->n_ff > 262144 || hp->n_ctx > 1u << 20)
+        return lmz_fail(msg, LMZ_error_unsupported, "model too large");
+    hp->rope_base = 10000.0f;
+    gguf_get_f32(g, "llama.rope.freq_base", &hp->rope_base);
+    hp->norm_eps = 1e-5f;
+    gguf_get_f32(g, "llama.attention.layer_norm_rms_epsilon", &hp->norm_eps);
+    if (!(hp->rope_base > 1.0f && hp->rope_base < 1e9f) || !(hp->norm_eps > 0.0f && hp->norm_eps < 1.0f))
+        return lmz_fail(msg, LMZ_error_model_invalid, "rope base or norm epsilon out of range");
+    return 0;
+}
+
+/* ======================================================================== */
+/* Weights: every matrix becomes int8 blocks of 32 + one float scale each    */
+/* ======================================================================== */
+
+/* A simple bump allocator over one block of owned memory. */
+typedef struct {
+    uint8_t *base;
+    size_t used, cap;
+} arena;
+
+static void *arena_take(arena *a, size_t n) {
+    size_t at = (a->used + 63) & ~(size_t)63;
+    if (at > a->cap || n > a->cap - at) return NULL;
+    a->used = at + n;
+    return a->base + at;
+}
+
+static int find_tensor(const gguf_file *g, const char *name, uint64_t ne0, uint64_t ne1, const gguf_tensor **out,
+                       lmz_msg *msg) {
+    const gguf_tensor *t = gguf_find_tensor(g, name);
+    if (!t) return lmz_fail(msg, LMZ_error_model_invalid, "missing tensor %s", name);
+    uint64_t n1 = t->n_dims >= 2 ? t->ne[1] : 1;
+    if (t->ne[0] != ne0 || n1 != ne1 || t->ne[2] != 1 || t->ne[3] != 1)
+        return lmz_fail(msg, LMZ_error_model_invalid, "tensor %s has shape [%llu, %llu], expected [%llu, %llu]", name,
+                        (unsigned long long)t->ne[0], (unsigned long long)n1, (unsigned long long)ne0,
+                        (unsigned long long)ne1);
+    *out = t;
+    return 0;
+}
+
+static size_t matrix_bytes(uint64_t rows, uint64_t cols) {
+    return (size_t)(rows * cols) + 64 + 2 * ((size_t)(rows * (cols / Q8_BLOCK)) * sizeof(float) + 64);
+}
+
+/* Converts a 2-D tensor [rows][cols] to our layout. Q8_0 is split into its
+ * int8 values and widened scales (exact); any other type is dequantised row by
+ * row and quantised with the activation quantiser. */
+static int load_matrix(q8_matrix *m, const gguf_file *g, const char *name, uint32_t cols, uint32_t rows, arena *a,
+                       float *tmp, lmz_msg *msg) {
+    const gguf_tensor *t;
+    int r = find_tensor(g, name, cols, rows, &t, msg);
+    if (r) return r;
+    int8_t *q = arena_take(a, (size_t)rows * cols);
+    float *d = arena_take(a, (size_t)rows * (cols / Q8_BLOCK) * sizeof(float));
+    if (!q || !d) return lmz_fail(msg, LMZ_error_memory, "out of weight memory at %s", name);
+    const uint32_t nblk = cols / Q8_BLOCK;
+    if (t->type == GGML_T_Q8_0) {
+        const uint8_t *src = t->data; /* blocks of 34 bytes: fp16 scale, 32 int8 */
+        for (size_t b = 0; b < (size_t)rows * nblk; b++, src += 34) {
+            d[b] = lmz_f16_to_f32(lmz_rd16(src));
+            memcpy(q + b * Q8_BLOCK, src + 2, Q8_BLOCK);
+        }
+    } else {
+        for (uint32_t row = 0; row < rows; row++) {
+            if (gguf_tensor_row_f32(t, row, tmp) != 0)
+                return lmz_fail(msg, LMZ_error_unsupported, "tensor %s: type %u not supported", name, t->type);
+            quantize_q8_generic(tmp, cols, q + (size_t)row * cols, d + (size_t)row * nblk);
+        }
+    }
+    for (size_t b = 0; b < (size_t)rows * nblk; b++)
+        if (!(d[b] == d[b]) || d[b] > 1e30f || d[b] < -1e30f)
+            return lmz_fail(msg, LMZ_error_model_invalid, "tensor %s: non-finite scale in block %zu", name, b);
+    /* The kernels need values in [-127, 127] (see kernels.h). Standard Q8_0
+     * quantisers never produce -128; a file that does gets it as -127. */
+    for (size_t i = 0; i < (size_t)rows * cols; i++)
+        if (q[i] == -128) q[i] = -127;
+    /* scales regrouped by 8 rows for the SIMD kernels */
+    float *d8 = arena_take(a, (size_t)(rows / 8) * nblk * 8 * sizeof(float));
+    if (!d8) return lmz_fail(msg, LMZ_error_memory, "out of weight memory at %s", name);
+    for (uint32_t r = 0; r < rows / 8 * 8; r++)
+        for (uint32_t b = 0; b < nblk; b++) d8[((size_t)(r / 8) * nblk + b) * 8 + r % 8] = d[(size_t)r * nblk + b];
+    m->q = q;
+    m->d = d;
+    m->d8 = d8;
+    m->rows = rows;
+    m->cols = cols;
+    return 0;
+}
+
+static int load_vector(const float **out, const gguf_file *g, const char *name, uint32_t n, arena *a, lmz_msg *msg) {
+    const gguf_tensor *t;
+    int r = find_tensor(g, name, n, 1, &t, msg);
+    if (r) return r;
+    float *v = arena_take(a, (size_t)n * sizeof(float));
+    if (!v) return lmz_fail(msg, LMZ_error_memory, "out of weight memory at %s", name);
+    if (gguf_tensor_row_f32(t, 0, v) != 0)
+        return lmz_fail(msg, LMZ_error_unsupported, "tensor %s: type %u not supported", name, t->type);
+    for (uint32_t i = 0; i < n; i++)
+        if (!(v[i] == v[i]) || v[i] > 1e30f || v[i] < -1e30f)
+            return lmz_fail(msg, LMZ_error_model_invalid, "tensor %s: non-finite value", name);
+    *out = v;
+    return 0;
+}
+
+/* RoPE angles: theta_i = base^(-2i/rope_dim), angle = pos * theta_i, built in
+ * double with lmz_math (no libm) and rounded to float. */
+static void build_rope(llama_model *m) {
+    const llama_hparams *hp = &m->hp;
+    const uint32_t half = hp->rope_dim / 2;
+    const double lb = lmz_log_d((double)hp->rope_base);
+    for (uint32_t i = 0; i < half; i++) {
+        double theta = lmz_exp_d(-((double)(2 * i) / (double)hp->rope_dim) * lb);
+        for (uint32_t p = 0; p < hp->n_ctx; p++) {
+            double s, c;
+            lmz_sincos_d((double)p * theta, &s, &c);
+            m->rope_cos[(size_t)p * half + i] = (float)c;
+            m->rope_sin[(size_t)p * half + i] = (float)s;
+        }
+    }
+}
+
+int llama_init(llama_model *m, const gguf_file *g, lmz_msg *msg) {
+    memset(m, 0, sizeof *m);
+    llama_hparams *hp = &m->hp;
+    int r = read_hparams(hp, g, msg);
+    if (r) return r;
+    const gguf_tensor *emb = gguf_find_tensor(g, "token_embd.weight");
+    if (!emb || emb->n_dims != 2) return lmz_fail(msg, LMZ_error_model_invalid, "missing 2-D tensor token_embd.weight");
+    if (emb->ne[1] < 260 || emb->ne[1] > (1u << 22))
+        return lmz_fail(msg, LMZ_error_model_invalid, "vocabulary size %llu out of range", (unsigned long long)emb->ne[1]);
+    hp->n_vocab = (uint32_t)emb->ne[1];
+    const gguf_tensor *out_t = gguf_find_tensor(g, "output.weight");
+
+    const uint32_t d = hp->n_embd, kvd = hp->n_head_kv * hp->head_dim, ff = hp->n_ff;
+    size_t total = matrix_bytes(hp->n_vocab, d) * (out_t ? 2 : 1);
+    size_t per_layer = matrix_bytes(d, d) * 2 + matrix_bytes(kvd, d) * 2 + matrix_bytes(ff, d) * 2 +
+                       matrix_bytes(d, ff) + 2 * ((size_t)d * 4 + 64);
+    total += per_layer * hp->n_layer + (size_t)d * 4 + 64;
+    total += 2 * ((size_t)hp->n_ctx * (hp->rope_dim / 2) * sizeof(float) + 64);
+    arena a = {lmz_amalloc(total), 0, total};
+    m->layers = calloc(hp->n_layer, sizeof *m->layers);
+    float *tmp = malloc(sizeof(float) * (size_t)(ff > d ? ff : d));
+    if (!a.base || !m->layers || !tmp) {
+        lmz_afree(a.base);
+        free(tmp);
+        free(m->layers);
+        m->layers = NULL;
+        return lmz_fail(msg, LMZ_error_memory, "cannot allocate %zu bytes for weights", total);
+    }
+    m->owned = a.base;
+    m->owned_size = total;
+
+    char name[96];
+    if ((r = load_matrix(&m->tok_embd, g, "token_embd.weight", d, hp->n_vocab, &a, tmp, msg))) goto fail;
+    if (out_t) {
+        if ((r = load_matrix(&m->output, g, "output.weight", d, hp->n_vocab, &a, tmp, msg))) goto fail;
+    } else {
+        m->output = m->tok_embd; /* tied embeddings */
+    }
+    if ((r = load_vector(&m->out_norm, g, "output_norm.weight", d, &a, msg))) goto fail;
+    for (uint32_t l = 0; l < hp->n_layer; l++) {
+        llama_layer *L = &m->layers[l];
+#define LM(field, tname, cols, rows)                                                   \
+    snprintf(name, sizeof name, "blk.%u." tname ".weight", l);                         \
+    if ((r = load_matrix(&L->field, g, name, cols, rows, &a, tmp, msg))) goto fail;
+        LM(wq, "attn_q", d, hp->n_head * hp->head_dim)
+        LM(wk, "attn_k", d, kvd)
+        LM(wv, "attn_v", d, kvd)
+        LM(wo, "attn_output", hp->n_head * hp->head_dim, d)
+        LM(w_gate, "ffn_gate", d, ff)
+        LM(w_up, "ffn_up", d, ff)
+        LM(w_down, "ffn_down", ff, d)
+#undef LM
+        snprintf(name, sizeof name, "blk.%u.attn_norm.weight", l);
+        if ((r = load_vector(&L->attn_norm, g, name, d, &a, msg))) goto fail;
+        snprintf(name, sizeof name, "blk.%u.ffn_norm.weight", l);
+        if ((r = load_vector(&L->ffn_norm, g, name, d, &a, msg))) goto fail;
+    }
+    m->rope_cos = arena_take(&a, (size_t)hp->n_ctx * (hp->rope_dim / 2) * sizeof(float));
+    m->rope_sin = arena_take(&a, (size_t)hp->n_ctx * (hp->rope_dim / 2) * sizeof(float));
+    if (!m->rope_cos || !m->rope_sin) {
+        r = lmz_fail(msg, LMZ_error_memory, "out of weight memory for RoPE tables");
+        goto fail;
+    }
+    build_rope(m);
+    free(tmp);
+    return 0;
+fail:
+    free(tmp);
+    llama_free(m);
+    return r;
+}
+
+void llama_free(llama_model *m) {
+    if (!m) return;
+    lmz_afree(m->owned);
+    free(m->layers);
+    memset(m, 0, sizeof *m);
+}
+
+/* ======================================================================== */
+/* KV cache                                                                  */
+/* ======================================================================== */
+/* Layout per layer and kv head: k [cap][head_dim] int8, ks [cap][head_dim/32],
+ * so the keys of one head are a q8_matrix whose rows are positions.         */
+
+static uint32_t round32(uint32_t x) { return (x + 31) & ~31u; }
+
+size_t llama_kv_bytes(const llama_model *m, uint32_t cap) {
+    const llama_hparams *hp = &m->hp;
+    size_t per = (size_t)hp->n_layer * hp->n_head_kv * round32(cap) * hp->head_dim;
+    return 2 * (per + per / Q8_BLOCK * sizeof(float));
+}
+
+int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t cap) {
+    const llama_hparams *hp = &m->hp;
+    memset(kv, 0, sizeof *kv);
+    if (cap == 0 || cap > hp->n_ctx) return -LMZ_error_parameter;
+    cap = round32(cap);
+    size_t per = (size_t)hp->n_layer * hp->n_head_kv * cap * hp->head_dim;
+    kv->k = lmz_amalloc(per);
+    kv->vt = lmz_amalloc(per);
+    kv->ks = lmz_amalloc(per / Q8_BLOCK * sizeof(float));
+    kv->vs = lmz_amalloc(per / Q8_BLOCK * sizeof(float));
+    if (!kv->k || !kv->vt || !kv->ks || !kv->vs) {
+        llama_kv_free(kv);
+        return -LMZ_error_memory;
+    }
+    /* Unwritten positions are multiplied by exact zeros in P.V, but must
+     * still hold defined values for sanitizers and reproducibility. */
+    memset(kv->vt, 0, per);
+    kv->cap = cap;
+    return 0;
+}
+
+void llama_kv_free(llama_kv *kv) {
+    if (!kv) return;
+    lmz_afree(kv->k);
+    lmz_afree(kv->vt);
+    lmz_afree(kv->ks);
+    lmz_afree(kv->vs);
+    memset(kv, 0, sizeof *kv);
+}
+
+/* ======================================================================== */
+/* Scratch buffers                                                           */
+/* ======================================================================== */
+
+struct llama_work {
+    uint32_t max_batch, max_ctx;
+    float *x;      /* [B][n_embd]    residual stream */
+    float *xb;     /* [B][n_embd]    normalised input / attention output */
+    float *q;      /* [B][n_head*hd] queries (after RoPE) */
+    float *k, *v;  /* [B][kvd]       new keys / values */
+    float *hg, *hu;/* [B][n_ff]      FFN gate / up */
+    float *o;      /* [B][n_embd]    matmul output */
+    int8_t *aq;    /* [B][max(n_embd, n_ff)] quantised activations */
+    float *ad;     /* [B][max/32]    their scales */
+    float *att;    /* [B][n_head][max_ctx32] attention scores, then P */
+    float *pc;     /* [B][n_head][max_ctx32] P * value scale of one block */
+    int8_t *pq;    /* [B][n_head][max_ctx32] quantised P*vscale */
+    float *pd;     /* [B][n_head][max_ctx32/32] their scales */
+    int8_t *qq;    /* [B][n_head*hd] quantised queries */
+    float *qd;     /* [B][n_head*hd/32] */
+    /* per-row context for the current call */
+    llama_kv **rkv;
+    uint32_t *rpos;
+};
+
+void llama_work_free(llama_work *w) {
+    if (!w) return;
+    lmz_afree(w->x); lmz_afree(w->xb); lmz_afree(w->q); lmz_afree(w->k); lmz_afree(w->v);
+    lmz_afree(w->hg); lmz_afree(w->hu); lmz_afree(w->o); lmz_afree(w->aq); lmz_afree(w->ad);
+    lmz_afree(w->att); lmz_afree(w->pc); lmz_afree(w->pq); lmz_afree(w->pd); lmz_afree(w->qq); lmz_afree(w->qd);
+    free(w->rkv); free(w->rpos);
+    free(w);
+}
+
+llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t max_ctx) {
+    const llama_hparams *hp = &m->hp;
+    if (max_batch == 0 || max_ctx == 0 || max_ctx > hp->n_ctx) return NULL;
+    llama_work *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    const size_t B = max_batch, d = hp->n_embd, qd = (size_t)hp->n_head * hp->head_dim,
+                 kvd = (size_t)hp->n_head_kv * hp->head_dim, ff = hp->n_ff, amax = ff > d ? ff : d;
+    w->max_batch = max_batch;
+    w->max_ctx = max_ctx;
+    const size_t ctx32 = round32(max_ctx);
+    w->x = lmz_amalloc(B * d * 4);
+    w->xb = lmz_amalloc(B * (qd > d ? qd : d) * 4);
+    w->q = lmz_amalloc(B * qd * 4);
+    w->k = lmz_amalloc(B * kvd * 4);
+    w->v = lmz_amalloc(B * kvd * 4);
+    w->hg = lmz_amalloc(B * ff * 4);
+    w->hu = lmz_amalloc(B * ff * 4);
+    w->o = lmz_amalloc(B * (d > qd ? d : qd) * 4);
+    w->aq = lmz_amalloc(B * amax);
+    w->ad = lmz_amalloc(B * (amax / Q8_BLOCK) * 4);
+    w->att = lmz_amalloc(B * hp->n_head * ctx32 * 4);
+    w->pc = lmz_amalloc(B * hp->n_head * ctx32 * 4);
+    w->pq = lmz_amalloc(B * hp->n_head * ctx32);
+    w->pd = lmz_amalloc(B * hp->n_head * (ctx32 / Q8_BLOCK) * 4);
+    w->qq = lmz_amalloc(B * qd);
+    w->qd = lmz_amalloc(B * (qd / Q8_BLOCK) * 4);
+    w->rkv = calloc(B, sizeof *w->rkv);
+    w->rpos = calloc(B, sizeof *w->rpos);
+    if (!w->x || !w->xb || !w->q || !w->k || !w->v || !w->hg || !w->hu || !w->o || !w->aq || !w->ad || !w->att ||
+        !w->pc || !w->pq || !w->pd || !w->qq || !w->qd || !w->rkv || !w->rpos) {
+        llama_work_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* ======================================================================== */
+/* Parallel pieces of the forward pass                                       */
+/* ======================================================================== */
+
+/* y = W x for n rows of activations: tasks are tiles of (64 output rows) x
+ * (up to 64 activation rows). Every output element is computed by exactly one
+ * kernel call, whatever the tiling: the result is tiling-independent. */
+#define MM_ROWS 64
+#define MM_COLS 64
+typedef struct {
+    const lmz_kernels *kn;
+    const q8_matrix *W;
+    const int8_t *xq;
+    const float *xd;
+    uint32_t n, ntr;
+    float *out;
+    uint32_t ldo;
+} mm_job;
+
+static void mm_task(void *arg, int t) {
+    const mm_job *j = arg;
+    uint32_t tr = (uint32_t)t % j->ntr, tc = (uint32_t)t / j->ntr;
+    uint32_t r0 = tr * MM_ROWS, r1 = r0 + MM_ROWS > j->W->rows ? j->W->rows : r0 + MM_ROWS;
+    uint32_t c0 = tc * MM_COLS, c1 = c0 + MM_COLS > j->n ? j->n : c0 + MM_COLS;
+    const uint32_t K = j->W->cols;
+    j->kn->matmul_q8(j->W, r0, r1, j->xq + (size_t)c0 * K, j->xd + (size_t)c0 * (K / Q8_BLOCK), c1 - c0,
+                     j->out + (size_t)c0 * j->ldo + r0, j->ldo);
+}
+
+static void matmul(lmz_pool *pool, const lmz_kernels *kn, const q8_matrix *W, const int8_t *xq, const float *xd,
+                   uint32_t n, float *out, uint32_t ldo) {
+    mm_job j = {kn, W, xq, xd, n, (W->rows + MM_ROWS - 1) / MM_ROWS, out, ldo};
+    uint32_t ntc = (n + MM_COLS - 1) / MM_COLS;
+    lmz_pool_for(pool, (int)(j.ntr * ntc), mm_task, &j);
+}
+
+/* RMSNorm then int8 quantisation of each row: y = (x * 1/sqrt(mean(x^2) + eps)) * w */
+static void norm_quant(const lmz_kernels *kn, const float *x, const float *w, uint32_t n, uint32_t d, float eps,
+                       float *tmp, int8_t *q, float *qd) {
+    for (uint32_t r = 0; r < n; r++) {
+        const float *xr = x + (size_t)r * d;
+        float ss = kn->sumsq(xr, d);
+        float scale = 1.0f / sqrtf(ss / (float)d + eps);
+        for (uint32_t i = 0; i < d; i++) tmp[i] = (xr[i] * scale) * w[i];
+        kn->quantize_q8(tmp, d, q + (size_t)r * d, qd + (size_t)r * (d / Q8_BLOCK));
+    }
+}
+
+/* Rotates adjacent pairs (x[2i], x[2i+1]) of one head by the angles of pos. */
+static void rope_head(const llama_model *m, float *x, uint32_t pos) {
+    const uint32_t half = m->hp.rope_dim / 2;
+    const float *c = m->rope_cos + (size_t)pos * half, *s = m->rope_sin + (size_t)pos * half;
+    for (uint32_t i = 0; i < half; i++) {
+        float a = x[2 * i], b = x[2 * i + 1];
+        x[2 * i] = a * c[i] - b * s[i];
+        x[2 * i + 1] = a * s[i] + b * c[i];
+    }
+}
+
+/* Attention of one (row, head):
+ *   scores  s_t = (q . k_t) / sqrt(hd)       int8 q and keys, t = 0..pos
+ *   softmax p_t = exp(s_t - max) / sum       lmz_expf, sum in the 16-lane order
+ *   output  o_i = sum_t p_t * v_t[i]         per block of 32 dimensions c:
+ *           c_t = p_t * vscale_t[c], quantised over t (blocks of 32
+ *           positions) and multiplied with the transposed int8 values.      */
+typedef struct {
+    const llama_model *m;
+    const lmz_kernels *kn;
+    llama_work *w;
+    uint32_t layer;
+} att_job;
+
+static void att_task(void *arg, int t) {
+    const att_job *j = arg;
+    const llama_hparams *hp = &j->m->hp;
+    llama_work *w = j->w;
+    const uint32_t row = (uint32_t)t / hp->n_head, h = (uint32_t)t % hp->n_head;
+    const uint32_t hd = hp->head_dim, hkv = h / (hp->n_head / hp->n_head_kv), nb = hd / Q8_BLOCK;
+    const llama_kv *kv = w->rkv[row];
+    const uint32_t T = w->rpos[row] + 1, T32 = round32(T); /* keys 0..pos */
+    const size_t base = ((size_t)j->layer * hp->n_head_kv + hkv) * kv->cap;
+    const size_t slot = (size_t)row * hp->n_head + h, ctx32 = round32(w->max_ctx);
+    q8_matrix K = {kv->k + base * hd, kv->ks + base * nb, T, hd, NULL};
+    float *sc = w->att + slot * ctx32;
+    const size_t qoff = (size_t)row * hp->n_head * hd + (size_t)h * hd;
+    j->kn->matvec_q8(&K, 0, T, w->qq + qoff, w->qd + qoff / Q8_BLOCK, sc);
+
+    /* softmax: scale by 1/sqrt(hd), max, exp, 16-lane sum */
+    const float inv = 1.0f / sqrtf((float)hd);
+    float mx = -3.0e38f;
+    for (uint32_t s = 0; s < T; s++) {
+        sc[s] = sc[s] * inv;
+        mx = sc[s] > mx ? sc[s] : mx;
+    }
+    float lanes[16] = {0};
+    for (uint32_t s = 0; s < T; s++) {
+        sc[s] = lmz_expf(sc[s] - mx);
+        lanes[s % 16] = lanes[s % 16] + sc[s];
+    }
+    const float rsum = 1.0f / lmz_sum16_tree(lanes);
+    for (uint32_t s = 0; s < T; s++) sc[s] = sc[s] * rsum;
+
+    /* weighted sum of values, one block of 32 dimensions at a time */
+    float *out = w->xb + qoff, *cv = w->pc + slot * ctx32;
+    int8_t *pq = w->pq + slot * ctx32;
+    float *pd = w->pd + slot * (ctx32 / Q8_BLOCK);
+    const float *vs = kv->vs + base * nb;
+    for (uint32_t b = 0; b < nb; b++) {
+        for (uint32_t s = 0; s < T; s++) cv[s] = sc[s] * vs[(size_t)s * nb + b];
+        for (uint32_t s = T; s < T32; s++) cv[s] = 0.0f;
+        j->kn->quantize_q8(cv, T32, pq, pd);
+        const int8_t *vt = kv->vt + base * hd + (size_t)b * Q8_BLOCK * kv->cap; /* rows: dimensions */
+        j->kn->matvec_i8s(vt, kv->cap, Q8_BLOCK, pq, pd, T32 / Q8_BLOCK, out + (size_t)b * Q8_BLOCK);
+    }
+}
+
+/* ======================================================================== */
+/* The forward pass over n rows                                              */
+/* ======================================================================== */
+/* Row r is token tokens[r] of the sequence whose cache is w->rkv[r], at
+ * position w->rpos[r]. Rows of the same sequence must come in increasing
+ * position order and be contiguous in the cache (pos == n_pos at entry).    */
+
+static int forward_rows(const llama_model *m, llama_work *w, const int32_t *tokens, uint32_t n, uint32_t logits_from,
+                        float *logits, lmz_pool *pool) {
+    const llama_hparams *hp = &m->hp;
+    const lmz_kernels *kn = lmz_kernels_get();
+    const uint32_t d = hp->n_embd, hd = hp->head_dim, nq = hp->n_head * hd, kvd = hp->n_head_kv * hd, ff = hp->n_ff;
+
+    /* embedding lookup: x[r] = dequantised row tokens[r]   x: [n][d] */
+    for (uint32_t r = 0; r < n; r++) {
+        if (tokens[r] < 0 || (uint32_t)tokens[r] >= hp->n_vocab) return -LMZ_error_parameter;
+        const int8_t *q = m->tok_embd.q + (size_t)tokens[r] * d;
+        const float *s = m->tok_embd.d + (size_t)tokens[r] * (d / Q8_BLOCK);
+        for (uint32_t i = 0; i < d; i++) w->x[(size_t)r * d + i] = s[i / Q8_BLOCK] * (float)q[i];
+    }
+
+    for (uint32_t l = 0; l < hp->n_layer; l++) {
+        const llama_layer *L = &m->layers[l];
+
+        /* --- attention ------------------------------------------------- */
+        norm_quant(kn, w->x, L->attn_norm, n, d, hp->norm_eps, w->o, w->aq, w->ad);
+        matmul(pool, kn, &L->wq, w->aq, w->ad, n, w->q, nq);  /* q: [n][nq]  */
+        matmul(pool, kn, &L->wk, w->aq, w->ad, n, w->k, kvd); /* k: [n][kvd] */
+        matmul(pool, kn, &L->wv, w->aq, w->ad, n, w->v, kvd); /* v: [n][kvd] */
+        for (uint32_t r = 0; r < n; r++) {
+            llama_kv *kv = w->rkv[r];
+            const uint32_t pos = w->rpos[r];
+            for (uint32_t h = 0; h < hp->n_head; h++) rope_head(m, w->q + (size_t)r * nq + (size_t)h * hd, pos);
+            kn->quantize_q8(w->q + (size_t)r * nq, nq, w->qq + (size_t)r * nq, w->qd + (size_t)r * (nq / Q8_BLOCK));
+            for (uint32_t h = 0; h < hp->n_head_kv; h++) {
+                float *kr = w->k + (size_t)r * kvd + (size_t)h * hd, *vr = w->v + (size_t)r * kvd + (size_t)h * hd;
+                rope_head(m, kr, pos);
+                const size_t slot = ((size_t)l * hp->n_head_kv + h) * kv->cap + pos;
+                kn->quantize_q8(kr, hd, kv->k + slot * hd, kv->ks + slot * (hd / Q8_BLOCK));
+                int8_t vq[1024];
+                kn->quantize_q8(vr, hd, vq, kv->vs + slot * (hd / Q8_BLOCK));
+                int8_t *vt = kv->vt + (slot - pos) * hd + pos; /* [hd][cap] of this layer/head */
+                for (uint32_t i = 0; i < hd; i++) vt[(size_t)i * kv->cap] = vq[i];
+            }
+        }
+        att_job aj = {m, kn, w, l};
+        lmz_pool_for(pool, (int)(n * hp->n_head), att_task, &aj); /* xb: [n][nq] */
+        for (uint32_t r = 0; r < n; r++)
+            kn->quantize_q8(w->xb + (size_t)r * nq, nq, w->aq + (size_t)r * nq, w->ad + (size_t)r * (nq / Q8_BLOCK));
+        matmul(pool, kn, &L->wo, w->aq, w->ad, n, w->o, d); /* o: [n][d] */
+        for (size_t i = 0; i < (size_t)n * d; i++) w->x[i] = w->x[i] + w->o[i];
+
+        /* --- feed-forward (SwiGLU) ------------------------------------- */
+        norm_quant(kn, w->x, L->ffn_norm, n, d, hp->norm_eps, w->o, w->aq, w->ad);
+        matmul(pool, kn, &L->w_gate, w->aq, w->ad, n, w->hg, ff); /* hg: [n][ff] */
+        matmul(pool, kn, &L->w_up, w->aq, w->ad, n, w->hu, ff);   /* hu: [n][ff] */
+        for (size_t i = 0; i < (size_t)n * ff; i++) w->hg[i] = lmz_siluf(w->hg[i]) * w->hu[i];
+        for (uint32_t r = 0; r < n; r++)
+            kn->quantize_q8(w->hg + (size_t)r * ff, ff, w->aq + (size_t)r * ff, w->ad + (size_t)r * (ff / Q8_BLOCK));
+        matmul(pool, kn, &L->w_down, w->aq, w->ad, n, w->o, d); /* o: [n][d] */
+        for (size_t i = 0; i < (size_t)n * d; i++) w->x[i] = w->x[i] + w->o[i];
+    }
+
+    /* --- final norm and output projection for rows [logits_from, n) ------- */
+    if (logits && logits_from < n) {
+        const uint32_t nl = n - logits_from;
+        norm_quant(kn, w->x + (size_t)logits_from * d, m->out_norm, nl, d, hp->norm_eps, w->o, w->aq, w->ad);
+        matmul(pool, kn, &m->output, w->aq, w->ad, nl, logits, hp->n_vocab); /* logits: [nl][n_vocab] */
+    }
+    return 0;
+}
+
+int llama_forward_seq(const llama_model *m, llama_work *w, llama_kv *kv, const int32_t *tokens, uint32_t n,
+                      uint32_t logits_from, float *logits, lmz_pool *pool) {
+    if (n == 0) return 0;
+    if (n > w->max_batch || kv->n_pos + n > kv->cap || kv->n_pos + n > w->max_ctx) return -LMZ_error_parameter;
+    for (uint32_t r = 0; r < n; r++) {
+        w->rkv[r] = kv;
+        w->rpos[r] = kv->n_pos + r;
+    }
+    int rc = forward_rows(m, w, tokens, n, logits_from, logits, pool);
+    if (rc == 0) kv->n_pos += n;
+    return rc;
+}
+
+int llama_forward_step(const llama_model *m, llama_work *w, llama_kv *const *kv, const int32_t *tokens, uint32_t B,
+                       float *logits, lmz_pool *pool) {
+    if (B == 0) return 0;
+    if (B > w->max_batch) return -LMZ_error_parameter;
+    for (uint32_t b = 0; b < B; b++) {
+        if (kv[b]->n_pos >= kv[b]->cap || kv[b]->n_pos >= w->max_ctx) return -LMZ_error_parameter;
+        for (uint32_t c = 0; c < b; c++)
+            if (kv[c] == kv[b]) return -LMZ_error_parameter; /* one token per sequence */
+        w->rkv[b] = kv[b];
+        w->rpos[b] = kv[b]->n_pos;
+    }
+    int rc = forward_rows(m, w, tokens, B, 0, logits, pool);
+    if (rc == 0)
+        for (uint32_t b = 0; b < B; b++) kv[b]->n_pos++;
+    return rc;
+}

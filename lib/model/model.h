@@ -1,0 +1,25 @@
+/*
+ * lib/model/model.h — what a loaded lmz_model holds (internal).
+ */
+#ifndef LMZ_MODEL_H
+#define LMZ_MODEL_H
+
+#include "lmz.h"
+#include "model/gguf.h"
+#include "model/llama.h"
+#include "model/tokenizer.h"
+
+#define LMZ_MODEL_NAME_LEN 255
+
+struct lmz_model {
+    lmz_mmap map;        /* set when loaded from a file */
+    const uint8_t *buf;  /* the GGUF bytes (mapped, embedded or borrowed) */
+    size_t size;
+    gguf_file gguf;
+    lmz_tokenizer *tok;
+    llama_model llm;
+    uint8_t sha256[32];
+    char name[LMZ_MODEL_NAME_LEN + 1];
+};
+
+#endif

@@ -1,0 +1,420 @@
+/*
+ * programs/lmz.c — the `lmz` command-line tool: options and main().
+ *
+ * Conventions follow zstd(1):
+ *
+ *     lmz FILE...          FILE -> FILE.lmz, source kept (--rm removes it)
+ *     lmz -d FILE.lmz...   FILE.lmz -> FILE
+ *     lmz -c / -o FILE     to stdout / to FILE
+ *     lmz                  stdin -> stdout ("-" too)
+ *
+ * Short options combine (-dcf, -T2, -vv); long options take "=VALUE" or the
+ * next argument; "--" ends options. Exit status: 0 success, 1 if any file
+ * failed, 2 usage error. Messages go to stderr as "lmz: FILE: reason".
+ *
+ * The work for one file is in fileio.c, listing (-l) in list.c, the progress
+ * meter in progress.c. Only the public API (lmz.h) is used.
+ */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define EXIT_USAGE 2
+#define MAX_THREADS 4096
+
+cli_opts g_opts;
+
+/* ------------------------------------------------------------------------ */
+/* Messages                                                                 */
+/* ------------------------------------------------------------------------ */
+
+void cli_error(const char *name, const char *fmt, ...) {
+    if (g_opts.verbosity < V_ERRORS) return;
+    progress_clear();
+    va_list ap;
+    va_start(ap, fmt);
+    fputs(CLI_NAME ": ", stderr);
+    if (name) fprintf(stderr, "%s: ", name);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void cli_msg(int level, const char *fmt, ...) {
+    if (g_opts.verbosity < level) return;
+    progress_clear();
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
+const char *cli_lib_error(size_t code, const char *detail, char *buf, size_t cap) {
+    const char *name = lmz_error_name(code);
+    if (detail && *detail && strcmp(detail, name) != 0)
+        snprintf(buf, cap, "%s: %s", name, detail);
+    else
+        snprintf(buf, cap, "%s", name);
+    const char *hint = NULL;
+    switch (lmz_get_error_code(code)) {
+    case LMZ_error_memory_limit: hint = " (raise it with --memory=SIZE)"; break;
+    case LMZ_error_model_mismatch: hint = " (choose the model with --model or LMZ_MODEL; see lmz -lv)"; break;
+    default: break;
+    }
+    if (hint) {
+        size_t n = strlen(buf);
+        if (n < cap) snprintf(buf + n, cap - n, "%s", hint);
+    }
+    return buf;
+}
+
+static void usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
+static void usage_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs(CLI_NAME ": ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\nTry '" CLI_NAME " --help' for more information.\n", stderr);
+    va_end(ap);
+    exit(EXIT_USAGE);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Help and version                                                         */
+/* ------------------------------------------------------------------------ */
+
+static void print_help(void) {
+    printf("Usage: " CLI_NAME " [OPTIONS] [FILE...]\n"
+           "Compress or decompress FILEs losslessly with a language model (.lmz format).\n"
+           "With no FILE, or when FILE is -, read standard input and write standard output.\n"
+           "\n"
+           "Operation:\n"
+           "  -z, --compress        compress (default): FILE -> FILE" LMZ_SUFFIX "\n"
+           "  -d, --decompress      decompress: FILE" LMZ_SUFFIX " -> FILE (also --uncompress)\n"
+           "  -t, --test            decompress and verify checksums, write nothing\n"
+           "  -l, --list            list frames: sizes, ratio, model, chunks (-v: every chunk)\n"
+           "\n"
+           "Output:\n"
+           "  -c, --stdout          write to standard output, keep the sources\n"
+           "  -o FILE               write to FILE (a single input only)\n"
+           "  -f, --force           overwrite existing outputs; read from or write\n"
+           "                        compressed data to a terminal; accept non-regular inputs\n"
+           "  -k, --keep            keep the source files (default)\n"
+           "      --rm              remove each source after its output is complete\n"
+           "\n"
+           "Compression and resources:\n"
+           "  -T#, --threads=#      worker threads (0 = all cores); never changes the output\n"
+           "      --model=PATH      use this GGUF model instead of the embedded default\n"
+           "      --chunk-size=SIZE bytes per independent chunk (K, M suffixes)\n"
+           "      --memory=SIZE     decoder: refuse frames needing more memory (K, M, G)\n"
+           "      --no-mix          compressor: no adaptive mixing (plain model)\n"
+           "      --no-fallback     compressor: no classical per-chunk fallback\n"
+           "\n"
+           "Messages:\n"
+           "  -v, --verbose         more messages (a summary line per file)\n"
+           "  -q, --quiet           fewer messages (-qq: none at all)\n"
+           "      --no-progress     never show the progress meter\n"
+           "  -h, --help            show this help and exit\n"
+           "  -V, --version         show the version and exit\n"
+           "\n"
+           "Environment: LMZ_MODEL=PATH (as --model), LMZ_SIMD=scalar|avx2|avx512.\n"
+           "Exit status: 0 success, 1 if any file failed, 2 usage error.\n");
+}
+
+static void print_version(void) {
+    printf(CLI_NAME " %s (library %s)\n", LMZ_VERSION_STRING, lmz_version_string());
+    if (g_opts.verbosity >= V_VERBOSE && cli_load_model() == 0) {
+        uint8_t sha[32];
+        lmz_model_sha256(g_opts.model, sha);
+        printf("model: %s, sha256 ", lmz_model_name(g_opts.model));
+        for (int i = 0; i < 32; i++) printf("%02x", sha[i]);
+        printf(", vocabulary %u, context %u\n", lmz_model_vocab_size(g_opts.model), lmz_model_context(g_opts.model));
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The model: loaded once, on first need                                    */
+/* ------------------------------------------------------------------------ */
+
+static lmz_model *g_model;
+static int g_model_failed;
+
+int cli_load_model(void) {
+    if (g_model) return 0;
+    if (g_model_failed) return 1; /* reported once */
+    size_t err = 0;
+    char msg[256] = "";
+    if (g_opts.model_path) {
+        g_model = lmz_model_load_file(g_opts.model_path, &err, msg, sizeof msg);
+    } else {
+        g_model = lmz_model_load_default(&err);
+    }
+    if (!g_model) {
+        char buf[512];
+        cli_error(g_opts.model_path ? g_opts.model_path : "(default model)", "cannot load model: %s",
+                  cli_lib_error(err, msg, buf, sizeof buf));
+        g_model_failed = 1;
+        return 1;
+    }
+    g_opts.model = g_model;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Numbers                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Decimal integer with an optional binary multiplier: K/KB/KiB, M/MB/MiB,
+ * G/GB/GiB (all powers of 1024, as in zstd). Returns 0 if valid and <= max. */
+static int parse_size(const char *s, uint64_t max, uint64_t *out) {
+    uint64_t v = 0;
+    if (*s < '0' || *s > '9') return -1;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (v > (UINT64_MAX - 9) / 10) return -1;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    unsigned shift = 0;
+    switch (*s) {
+    case 'K': case 'k': shift = 10; break;
+    case 'M': case 'm': shift = 20; break;
+    case 'G': case 'g': shift = 30; break;
+    case '\0': break;
+    default: return -1;
+    }
+    if (shift) {
+        s++;
+        if (*s == 'i') s++;
+        if (*s == 'B') s++;
+        if (*s) return -1;
+        if (v > (UINT64_MAX >> shift)) return -1;
+        v <<= shift;
+    }
+    if (v > max) return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_threads(const char *s) {
+    uint64_t v;
+    if (parse_size(s, MAX_THREADS, &v) != 0 || strpbrk(s, "KkMmGg")) usage_error("invalid thread count '%s'", s);
+    return (int)v;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Options                                                                  */
+/* ------------------------------------------------------------------------ */
+
+enum {
+    OPT_COMPRESS = 256, OPT_DECOMPRESS, OPT_TEST, OPT_LIST, OPT_STDOUT, OPT_OUTPUT, OPT_FORCE, OPT_KEEP, OPT_RM,
+    OPT_THREADS, OPT_MODEL, OPT_CHUNK_SIZE, OPT_MEMORY, OPT_NO_MIX, OPT_NO_FALLBACK, OPT_VERBOSE, OPT_QUIET,
+    OPT_NO_PROGRESS, OPT_HELP, OPT_VERSION
+};
+
+typedef struct {
+    const char *name;
+    int has_arg;
+    int id;
+} long_opt;
+
+static const long_opt k_long_opts[] = {
+    {"compress", 0, OPT_COMPRESS},     {"decompress", 0, OPT_DECOMPRESS}, {"uncompress", 0, OPT_DECOMPRESS},
+    {"test", 0, OPT_TEST},             {"list", 0, OPT_LIST},             {"stdout", 0, OPT_STDOUT},
+    {"output", 1, OPT_OUTPUT},         {"force", 0, OPT_FORCE},           {"keep", 0, OPT_KEEP},
+    {"rm", 0, OPT_RM},                 {"threads", 1, OPT_THREADS},       {"model", 1, OPT_MODEL},
+    {"chunk-size", 1, OPT_CHUNK_SIZE}, {"memory", 1, OPT_MEMORY},         {"no-mix", 0, OPT_NO_MIX},
+    {"no-fallback", 0, OPT_NO_FALLBACK}, {"verbose", 0, OPT_VERBOSE},     {"quiet", 0, OPT_QUIET},
+    {"no-progress", 0, OPT_NO_PROGRESS}, {"help", 0, OPT_HELP},           {"version", 0, OPT_VERSION},
+};
+
+/* Applies one option; arg is its value (NULL for flags). */
+static void apply_option(int id, const char *arg) {
+    uint64_t v;
+    switch (id) {
+    case OPT_COMPRESS: g_opts.mode = MODE_COMPRESS; break;
+    case OPT_DECOMPRESS: g_opts.mode = MODE_DECOMPRESS; break;
+    case OPT_TEST: g_opts.mode = MODE_TEST; break;
+    case OPT_LIST: g_opts.mode = MODE_LIST; break;
+    case OPT_STDOUT: g_opts.to_stdout = 1; break;
+    case OPT_OUTPUT: g_opts.out_path = arg; break;
+    case OPT_FORCE: g_opts.force = 1; break;
+    case OPT_KEEP: g_opts.rm_source = 0; break;
+    case OPT_RM: g_opts.rm_source = 1; break;
+    case OPT_THREADS: g_opts.params.threads = parse_threads(arg); break;
+    case OPT_MODEL: g_opts.model_path = arg; break;
+    case OPT_CHUNK_SIZE:
+        if (parse_size(arg, UINT32_MAX, &v) != 0) usage_error("invalid chunk size '%s'", arg);
+        g_opts.params.chunk_size = (uint32_t)v;
+        break;
+    case OPT_MEMORY:
+        if (parse_size(arg, UINT64_MAX, &v) != 0) usage_error("invalid memory size '%s'", arg);
+        g_opts.params.memory_limit = v;
+        break;
+    case OPT_NO_MIX: g_opts.params.mix = 0; break;
+    case OPT_NO_FALLBACK: g_opts.params.fallback = 0; break;
+    case OPT_VERBOSE: g_opts.verbosity++; break;
+    case OPT_QUIET: if (g_opts.verbosity > V_SILENT) g_opts.verbosity--; break;
+    case OPT_NO_PROGRESS: g_opts.progress = 0; break;
+    case OPT_HELP: print_help(); exit(0);
+    case OPT_VERSION: print_version(); exit(0);
+    }
+}
+
+/* "--name", "--name=value" or "--name value". Returns the next argv index. */
+static int parse_long(int argc, char **argv, int i) {
+    const char *a = argv[i] + 2;
+    const char *eq = strchr(a, '=');
+    size_t len = eq ? (size_t)(eq - a) : strlen(a);
+    for (size_t k = 0; k < sizeof k_long_opts / sizeof k_long_opts[0]; k++) {
+        const long_opt *o = &k_long_opts[k];
+        if (strlen(o->name) != len || strncmp(o->name, a, len) != 0) continue;
+        const char *val = NULL;
+        if (o->has_arg) {
+            if (eq) val = eq + 1;
+            else if (i + 1 < argc) val = argv[++i];
+            else usage_error("option '--%s' requires an argument", o->name);
+        } else if (eq) {
+            usage_error("option '--%s' takes no argument", o->name);
+        }
+        apply_option(o->id, val);
+        return i + 1;
+    }
+    usage_error("unrecognized option '%s'", argv[i]);
+    return argc; /* not reached */
+}
+
+/* A cluster of short options: "-dcf", "-T2", "-oFILE", "-o FILE". */
+static int parse_short(int argc, char **argv, int i) {
+    const char *p = argv[i] + 1;
+    while (*p) {
+        char c = *p++;
+        switch (c) {
+        case 'z': apply_option(OPT_COMPRESS, NULL); break;
+        case 'd': apply_option(OPT_DECOMPRESS, NULL); break;
+        case 't': apply_option(OPT_TEST, NULL); break;
+        case 'l': apply_option(OPT_LIST, NULL); break;
+        case 'c': apply_option(OPT_STDOUT, NULL); break;
+        case 'f': apply_option(OPT_FORCE, NULL); break;
+        case 'k': apply_option(OPT_KEEP, NULL); break;
+        case 'v': apply_option(OPT_VERBOSE, NULL); break;
+        case 'q': apply_option(OPT_QUIET, NULL); break;
+        case 'h': apply_option(OPT_HELP, NULL); break;
+        case 'H': apply_option(OPT_HELP, NULL); break;
+        case 'V': apply_option(OPT_VERSION, NULL); break;
+        case 'T': {
+            /* -T# : digits attached; may be followed by more options (-T2v).
+             * -T # : the number as the next argument. */
+            if (*p >= '0' && *p <= '9') {
+                char num[16];
+                size_t n = 0;
+                while (*p >= '0' && *p <= '9' && n < sizeof num - 1) num[n++] = *p++;
+                num[n] = '\0';
+                if (*p >= '0' && *p <= '9') usage_error("invalid thread count in '%s'", argv[i]);
+                apply_option(OPT_THREADS, num);
+            } else if (*p) {
+                usage_error("invalid thread count '%s'", p);
+            } else if (i + 1 < argc) {
+                apply_option(OPT_THREADS, argv[++i]);
+            } else {
+                usage_error("option -T requires a number");
+            }
+            break;
+        }
+        case 'o':
+            if (*p) {
+                apply_option(OPT_OUTPUT, p);
+                return i + 1;
+            }
+            if (i + 1 >= argc) usage_error("option -o requires a file name");
+            apply_option(OPT_OUTPUT, argv[++i]);
+            return i + 1;
+        default: usage_error("unknown option -- '%c'", c);
+        }
+    }
+    return i + 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* main                                                                     */
+/* ------------------------------------------------------------------------ */
+
+int main(int argc, char **argv) {
+    lmz_params_default(&g_opts.params);
+    g_opts.mode = MODE_COMPRESS;
+    g_opts.verbosity = V_NORMAL;
+    g_opts.progress = 1;
+    mode_t um = umask(0);
+    umask(um);
+    g_opts.umask_bits = (unsigned)um;
+
+    /* Parse everything first: a usage error must stop before any work. */
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    if (!files) {
+        fputs(CLI_NAME ": out of memory\n", stderr);
+        return 1;
+    }
+    int n_files = 0, end_of_options = 0;
+    for (int i = 1; i < argc;) {
+        const char *a = argv[i];
+        if (!end_of_options && a[0] == '-' && a[1] != '\0') {
+            if (strcmp(a, "--") == 0) {
+                end_of_options = 1;
+                i++;
+            } else if (a[1] == '-') {
+                i = parse_long(argc, argv, i);
+            } else {
+                i = parse_short(argc, argv, i);
+            }
+        } else {
+            files[n_files++] = a;
+            i++;
+        }
+    }
+    if (n_files == 0) files[n_files++] = "-";
+
+    if (!g_opts.model_path) {
+        const char *env = getenv("LMZ_MODEL");
+        if (env && *env) g_opts.model_path = env;
+    }
+    if (g_opts.to_stdout && g_opts.out_path) usage_error("-c and -o cannot be used together");
+    if (g_opts.out_path && n_files > 1 && (g_opts.mode == MODE_COMPRESS || g_opts.mode == MODE_DECOMPRESS))
+        usage_error("-o needs a single input file (use -c to concatenate several)");
+
+    int failed = 0;
+    if (g_opts.mode == MODE_LIST) {
+        list_totals tot;
+        memset(&tot, 0, sizeof tot);
+        int n_listed = 0;
+        for (int k = 0; k < n_files; k++) { /* frames are found by seeking */
+            if (strcmp(files[k], "-") == 0) {
+                cli_error(STDIN_NAME, "--list needs files, not standard input");
+                failed = 1;
+            } else {
+                files[n_listed++] = files[k];
+            }
+        }
+        if (n_listed) list_begin();
+        for (int k = 0; k < n_listed; k++) failed |= list_file(files[k], &tot);
+        list_end(&tot, n_listed);
+    } else {
+        fio_install_signals();
+        for (int k = 0; k < n_files; k++) failed |= fio_process(files[k]);
+    }
+
+    lmz_model_free(g_model);
+    free(files);
+    if (fflush(stdout) != 0) {
+        cli_error(STDOUT_NAME, "write error: %s", strerror(errno));
+        failed = 1;
+    }
+    return failed ? 1 : 0;
+}

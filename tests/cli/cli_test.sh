@@ -1,0 +1,339 @@
+#!/usr/bin/env bash
+#
+# tests/cli/cli_test.sh — end-to-end tests of the `lmz` command-line tool.
+#
+# Usage: cli_test.sh PATH/TO/lmz [SHARED_DIR]
+#
+# Prints one line per check, "ok - ..." or "not ok - ..." (details of a
+# failure follow as "#   ..." lines), and ends with "N passed, M failed".
+# Exit status: 0 if everything passed, 1 otherwise.
+#
+# The default model codes ~1500 tokens/s, so every input is a few KB at most
+# and compressed files are made once and reused.
+
+set -u
+
+# ---------------------------------------------------------------------------
+# Setup
+# ---------------------------------------------------------------------------
+
+if [ $# -lt 1 ] || [ ! -x "$1" ]; then
+    echo "usage: $0 PATH/TO/lmz [SHARED_DIR]" >&2
+    exit 2
+fi
+LMZ=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+SHARED=${2:-}
+unset LMZ_MODEL # the embedded default model, whatever the caller's environment
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/lmz-cli.XXXXXX") || exit 2
+cleanup() {
+    [ -n "${bg_pid:-}" ] && kill "$bg_pid" 2>/dev/null
+    exec 3>&- 2>/dev/null
+    rm -rf "$W"
+}
+trap cleanup EXIT
+cd "$W" || exit 2
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+notok() { fail=$((fail + 1)); echo "not ok - $*"; }
+diag() { sed 's/^/#   /' "$@"; }
+
+# check DESC CMD...: passes if CMD succeeds.
+check() {
+    local desc=$1
+    shift
+    if "$@"; then ok "$desc"; else notok "$desc"; fi
+}
+
+# expect EXIT DESC CMD...: runs CMD with stdout in out.txt and stderr in
+# err.txt (in the current directory) and checks its exit status.
+expect() {
+    local want=$1 desc=$2
+    shift 2
+    "$@" >out.txt 2>err.txt
+    local got=$?
+    if [ "$got" = "$want" ]; then
+        ok "$desc"
+    else
+        notok "$desc (exit $got, expected $want)"
+        diag err.txt
+    fi
+}
+
+# no_temp DIR: no temporary output (.NAME.XXXXXX) left in DIR.
+no_temp() { [ -z "$(find "${1:-.}" -maxdepth 1 -name '.*.??????' -print)" ]; }
+
+same() { cmp -s "$1" "$2"; }
+absent() { [ ! -e "$1" ]; }
+
+# Inputs: a small text, the empty file, one byte, random binary.
+TEXT_SRC=$SHARED/corpus/canterbury/alice29.txt
+if [ -n "$SHARED" ] && [ -r "$TEXT_SRC" ]; then
+    head -c 3000 "$TEXT_SRC" >text
+else
+    for i in $(seq 1 60); do echo "Alice was beginning to get very tired of sitting by her sister, line $i."; done |
+        head -c 3000 >text
+fi
+: >empty
+printf 'x' >one
+head -c 2000 /dev/urandom >rand
+head -c 300 text >small
+
+# ---------------------------------------------------------------------------
+# Round trips through files: FILE -> FILE.lmz -> FILE
+# ---------------------------------------------------------------------------
+
+mkdir rt
+for f in text empty one rand; do
+    cp "$f" "rt/$f"
+    expect 0 "compress $f" "$LMZ" -q "rt/$f"
+    check "compress $f: source kept, $f.lmz made" test -f "rt/$f" -a -f "rt/$f.lmz"
+    mv "rt/$f" "rt/$f.orig"
+    expect 0 "decompress $f.lmz" "$LMZ" -dq "rt/$f.lmz"
+    check "round trip $f" same "rt/$f" "$f"
+    cp "rt/$f.lmz" "$f.lmz" # reused below
+done
+check "no temporary files left" no_temp rt
+
+# Metadata is copied from the source, like gzip.
+mkdir meta
+cp small meta/s
+chmod 640 meta/s
+touch -d '2001-02-03 04:05:06' meta/s
+expect 0 "compress a file with mode 640 and an old mtime" "$LMZ" -q meta/s
+check "mode and mtime copied to the output" \
+    test "$(stat -c '%a %Y' meta/s)" = "$(stat -c '%a %Y' meta/s.lmz)"
+
+# ---------------------------------------------------------------------------
+# Pipes: -c, stdin/stdout, "-"
+# ---------------------------------------------------------------------------
+
+set -o pipefail
+check "-c | -d (text)" bash -c '"$0" -c text | "$0" -d | cmp -s - text' "$LMZ"
+check "-c | -d (empty)" bash -c '"$0" -c empty | "$0" -d | cmp -s - empty' "$LMZ"
+check "stdin to stdout (one byte)" bash -c '"$0" <one >one.p.lmz && "$0" -d <one.p.lmz | cmp -s - one' "$LMZ"
+check "- as a file name (rand)" bash -c 'cat rand | "$0" - | "$0" -dc - | cmp -s - rand' "$LMZ"
+check "-dcf combined" bash -c '"$0" -dcf text.lmz | cmp -s - text' "$LMZ"
+check "cat a.lmz b.lmz | lmz -d gives a+b" \
+    bash -c 'cat text one >ab && cat text.lmz one.lmz | "$0" -d | cmp -s - ab' "$LMZ"
+check "concatenated frames with an empty one" \
+    bash -c 'cat one empty >oe && cat one.lmz empty.lmz | "$0" -d | cmp -s - oe' "$LMZ"
+set +o pipefail
+
+# Same output whatever the thread count.
+expect 0 "compress with -T1" "$LMZ" -q -T1 -o t1.lmz text
+"$LMZ" --threads=2 -c text >t2.lmz 2>/dev/null
+check "-T1 and --threads=2 give identical bytes" same t1.lmz t2.lmz
+
+# ---------------------------------------------------------------------------
+# Never overwrite without -f; --rm; -o
+# ---------------------------------------------------------------------------
+
+mkdir ow
+cp small ow/s
+echo "precious" >ow/s.lmz
+sum_before=$(cksum <ow/s.lmz)
+expect 1 "refuse to overwrite an existing output without -f" "$LMZ" -q ow/s
+check "existing output untouched" test "$(cksum <ow/s.lmz)" = "$sum_before"
+check "message is 'lmz: FILE: ... already exists'" grep -q "^lmz: ow/s.lmz: already exists" err.txt
+expect 1 "--rm with an existing output fails" "$LMZ" -q --rm ow/s
+check "--rm: source kept when compression failed" test -f ow/s
+expect 0 "overwrite with -f" "$LMZ" -qf ow/s
+check "-f: output replaced" bash -c '"$0" -dc ow/s.lmz | cmp -s - small' "$LMZ"
+cp small ow/d
+"$LMZ" -qc ow/d >ow/d.lmz 2>/dev/null
+echo "keep me" >ow/d
+sum_before=$(cksum <ow/d)
+expect 1 "decompress: refuse to overwrite without -f" "$LMZ" -dq ow/d.lmz
+check "decompress: existing file untouched" test "$(cksum <ow/d)" = "$sum_before"
+
+mkdir rm
+cp small rm/s
+expect 0 "--rm compresses" "$LMZ" -q --rm rm/s
+check "--rm removes the source after success" test ! -e rm/s -a -f rm/s.lmz
+expect 0 "--rm decompresses" "$LMZ" -dq --rm rm/s.lmz
+check "--rm removes the .lmz after success" test ! -e rm/s.lmz -a -f rm/s
+check "--rm round trip" same rm/s small
+cp small rm/k
+expect 0 "-k is accepted" "$LMZ" -qk rm/k
+check "-k keeps the source" test -f rm/k -a -f rm/k.lmz
+
+mkdir out
+expect 0 "-o FILE" "$LMZ" -q -o out/custom.bin small
+check "-o writes FILE" test -f out/custom.bin
+expect 1 "-d refuses a name without .lmz" "$LMZ" -d out/custom.bin
+check "... and says why" grep -q "suffix" err.txt
+expect 0 "-d -o FILE accepts any name" "$LMZ" -dq out/custom.bin -o out/back
+check "-o round trip" same out/back small
+cp small out/x.lmz
+expect 1 "compress refuses a name that already ends in .lmz" "$LMZ" out/x.lmz
+check "... and says why" grep -q "suffix" err.txt
+expect 0 "-o /dev/null" "$LMZ" -q -o /dev/null small
+check "/dev/null is still a character device" test -c /dev/null
+cp one ./-x
+expect 0 "-- ends options" "$LMZ" -q -- -x
+check "-- : file -x compressed" test -f ./-x.lmz
+
+mkdir multi
+cp small multi/a
+cp one multi/b
+expect 1 "several files, one missing: exit 1" "$LMZ" -q multi/a multi/missing multi/b
+check "several files: the others are done" test -f multi/a.lmz -a -f multi/b.lmz
+
+# ---------------------------------------------------------------------------
+# -t, damaged and truncated input
+# ---------------------------------------------------------------------------
+
+mkdir tst
+cp text.lmz tst/text.lmz
+expect 0 "-t on a good file" "$LMZ" -tq tst/text.lmz
+check "-t writes nothing" test "$(ls tst)" = "text.lmz"
+
+size=$(stat -c %s text.lmz)
+mid=$((size / 2))
+cp text.lmz tst/bad.lmz
+byte=$(od -An -tu1 -j "$mid" -N1 tst/bad.lmz | tr -d ' ')
+printf "\\$(printf '%03o' $((byte ^ 0xff)))" | dd of=tst/bad.lmz bs=1 seek="$mid" conv=notrunc status=none
+check "corruption applied" bash -c '! cmp -s text.lmz tst/bad.lmz'
+expect 1 "-t on a corrupted file (byte $mid flipped)" "$LMZ" -tq tst/bad.lmz
+expect 1 "-d on a corrupted file" "$LMZ" -dq tst/bad.lmz
+check "corrupted: no output file" absent tst/bad
+check "corrupted: no temporary left" no_temp tst
+
+head -c $((size / 2)) text.lmz >tst/trunc.lmz
+expect 1 "-d on a truncated file" "$LMZ" -dq tst/trunc.lmz
+check "truncated: no output file" absent tst/trunc
+expect 1 "-t on a truncated file" "$LMZ" -tq tst/trunc.lmz
+head -c 10 text.lmz >tst/head.lmz
+expect 1 "-d on a file cut inside its header" "$LMZ" -dq tst/head.lmz
+check "cut header: no output file" absent tst/head
+expect 1 "-d on data that is not .lmz" "$LMZ" -dq -o tst/garbage rand
+check "garbage: no output file" absent tst/garbage
+expect 1 "-d on an empty input" "$LMZ" -dq -o tst/nothing empty
+check "no temporary left after failures" no_temp tst
+
+# ---------------------------------------------------------------------------
+# Usage errors (exit 2), help and version
+# ---------------------------------------------------------------------------
+
+expect 2 "unknown long option" "$LMZ" --no-such-option small
+expect 2 "unknown short option" "$LMZ" -y small
+expect 2 "-T abc" "$LMZ" -T abc small
+expect 2 "-Tabc" "$LMZ" -Tabc small
+expect 2 "--threads=x" "$LMZ" --threads=x small
+expect 2 "--chunk-size with a bad suffix" "$LMZ" --chunk-size=12Q small
+expect 2 "--memory without a number" "$LMZ" --memory=M small
+expect 2 "-o with two inputs" "$LMZ" -o x.lmz small one
+expect 2 "-c and -o together" "$LMZ" -c -o x.lmz small
+expect 0 "-h" "$LMZ" -h
+check "-h prints usage on stdout" grep -q "Usage" out.txt
+expect 0 "--version" "$LMZ" --version
+check "--version prints a version" grep -q "[0-9]\.[0-9]" out.txt
+expect 1 "--model with a missing file" "$LMZ" -q --model=/nonexistent/model.gguf -c small
+expect 1 "LMZ_MODEL with a missing file" env LMZ_MODEL=/nonexistent/model.gguf "$LMZ" -q -c small
+expect 0 "--chunk-size=64K --memory=2G --no-progress accepted" \
+    "$LMZ" -q --chunk-size=64K --memory=2G --no-progress -o /dev/null small
+
+# ---------------------------------------------------------------------------
+# -l
+# ---------------------------------------------------------------------------
+
+expect 0 "-l" "$LMZ" -l text.lmz
+check "-l shows the original size" grep -qw 3000 out.txt
+check "-l shows the compressed size" grep -qw "$size" out.txt
+expect 0 "-lv" "$LMZ" -lv text.lmz
+check "-lv lists chunks" grep -q "Chunk" out.txt
+cat text.lmz one.lmz >two.lmz
+expect 0 "-l on concatenated frames" "$LMZ" -l two.lmz
+check "-l shows both frames" test "$(grep -c 'two.lmz' out.txt)" = 2
+expect 1 "-l on a truncated file" "$LMZ" -lq tst/trunc.lmz
+expect 1 "-l on data that is not .lmz" "$LMZ" -lq rand
+
+# ---------------------------------------------------------------------------
+# Files that are not files, unwritable outputs, a full disk
+# ---------------------------------------------------------------------------
+
+mkdir adir
+expect 1 "a directory as input" "$LMZ" -q adir
+check "directory: says so" bash -c '"$0" adir 2>&1 | grep -q "directory"' "$LMZ"
+expect 1 "output under a regular file (somefile/out.lmz)" "$LMZ" -q -o small/out.lmz one
+
+mkdir full
+expect 1 "compress with ulimit -f 1 (file size limit)" bash -c 'ulimit -f 1; exec "$0" -q -o full/r.lmz rand' "$LMZ"
+check "ulimit: no output left" absent full/r.lmz
+expect 1 "decompress with ulimit -f 1" bash -c 'ulimit -f 1; exec "$0" -dq -o full/t text.lmz' "$LMZ"
+check "ulimit: no decompressed output left" absent full/t
+check "ulimit: no temporary left" no_temp full
+
+# ---------------------------------------------------------------------------
+# Signals: no partial output, no temporary
+# ---------------------------------------------------------------------------
+
+# Background jobs of a script start with SIGINT ignored (and lmz, like gzip,
+# leaves an ignored signal ignored): restore the default for the test.
+if env --default-signal=INT true 2>/dev/null; then
+    SIGDFL=(env --default-signal=INT)
+else
+    SIGDFL=()
+    set -m # job control: background jobs get their own group and SIGINT
+fi
+
+# wait_for_temp DIR: waits (up to 30 s) until a temporary appears in DIR.
+wait_for_temp() {
+    local i
+    for i in $(seq 1 300); do
+        no_temp "$1" || return 0
+        kill -0 "$bg_pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+# SIGINT while reading a pipe that stays open: deterministic, lmz is
+# waiting for input with its temporary output open.
+mkdir sig
+mkfifo sig/fifo
+"${SIGDFL[@]}" "$LMZ" -q -o sig/in.lmz <sig/fifo &
+bg_pid=$!
+exec 3>sig/fifo
+cat small >&3
+if wait_for_temp sig; then started=1; else started=0; fi
+kill -INT "$bg_pid" 2>/dev/null
+wait "$bg_pid"
+rc=$?
+bg_pid=
+exec 3>&-
+check "SIGINT: lmz was running with a temporary output" test "$started" = 1
+check "SIGINT: killed by the signal (exit $rc)" test "$rc" -gt 128
+check "SIGINT: no final output" absent sig/in.lmz
+check "SIGINT: no temporary left" no_temp sig
+
+# SIGTERM during the compression of a larger file. If lmz was faster than
+# the signal, the output must then be complete.
+if [ -n "$SHARED" ] && [ -r "$SHARED/corpus/canterbury/lcet10.txt" ]; then
+    head -c 200000 "$SHARED/corpus/canterbury/lcet10.txt" >sig/big
+else
+    for i in $(seq 1 40); do cat text; done >sig/big
+fi
+"$LMZ" -q sig/big &
+bg_pid=$!
+wait_for_temp sig
+sleep 0.2
+kill -TERM "$bg_pid" 2>/dev/null
+wait "$bg_pid"
+rc=$?
+bg_pid=
+if [ "$rc" = 0 ]; then
+    check "SIGTERM: came too late, the output is complete" bash -c '"$0" -dc sig/big.lmz | cmp -s - sig/big' "$LMZ"
+else
+    check "SIGTERM: no final output (exit $rc)" absent sig/big.lmz
+fi
+check "SIGTERM: no temporary left" no_temp sig
+check "SIGTERM: source intact" test -f sig/big
+
+# ---------------------------------------------------------------------------
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

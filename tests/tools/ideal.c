@@ -1,0 +1,149 @@
+/*
+ * tests/tools/ideal.c — lmz-ideal: the model's ideal code length of files.
+ *
+ *   lmz-ideal [--model M.gguf] [-T n] [--window W --overlap O] FILE...
+ *   lmz-ideal --ids IDS.i32 --bytes N ...   (pre-tokenised ids, no BOS)
+ *
+ * Sum of -log2 p(token) over the file's tokens, BOS as first context, with the
+ * sliding window of shared/models/eval.tsv (window 1024 sliding with overlap
+ * 512: each later window restarts from the last 512 tokens), divided by the
+ * file's bytes. This is the figure an ideal coder would reach with our int8
+ * engine; lmz's real output adds only the coder's overhead and chunking.
+ * Prints one TSV line per file: name, bytes, tokens, bits per byte.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/common.h"
+#include "model/gguf.h"
+#include "model/llama.h"
+#include "model/tokenizer.h"
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* bits = -log2 softmax(logits)[target], in double (a measurement, not coding) */
+static double bits_of(const float *l, uint32_t V, int32_t target) {
+    float mx = l[0];
+    for (uint32_t i = 1; i < V; i++) mx = l[i] > mx ? l[i] : mx;
+    double s = 0;
+    for (uint32_t i = 0; i < V; i++) s += exp((double)l[i] - mx);
+    return (log(s) - ((double)l[target] - mx)) / log(2.0);
+}
+
+/* ids[0] must be BOS. Returns total bits over ids[1..n). */
+static double ideal_bits(const llama_model *m, const int32_t *ids, size_t n, uint32_t W, uint32_t O, lmz_pool *pool) {
+    const uint32_t V = m->hp.n_vocab, SUB = 256;
+    llama_kv kv;
+    llama_work *w = llama_work_create(m, SUB, W);
+    float *lg = malloc((size_t)SUB * V * sizeof(float));
+    if (llama_kv_init(&kv, m, W) || !w || !lg) {
+        fprintf(stderr, "lmz-ideal: out of memory\n");
+        exit(1);
+    }
+    double bits = 0;
+    size_t pos = 1;
+    while (pos < n) {
+        size_t start = pos == 1 ? 0 : pos - (W - O);
+        size_t end = start + W < n ? start + W : n;
+        llama_kv_reset(&kv);
+        /* inputs ids[start, end-1), targets ids[start+1, end), score from pos */
+        for (size_t i = start; i < end - 1; i += SUB) {
+            uint32_t k = (uint32_t)((end - 1 - i) < SUB ? (end - 1 - i) : SUB);
+            size_t first = pos - 1 > i ? pos - 1 - i : 0; /* first row that needs logits */
+            if (first >= k) {
+                llama_forward_seq(m, w, &kv, ids + i, k, k, NULL, pool);
+                continue;
+            }
+            llama_forward_seq(m, w, &kv, ids + i, k, (uint32_t)first, lg, pool);
+            for (size_t r = first; r < k; r++) bits += bits_of(lg + (r - first) * V, V, ids[i + r + 1]);
+        }
+        pos = end;
+    }
+    free(lg);
+    llama_work_free(w);
+    llama_kv_free(&kv);
+    return bits;
+}
+
+int main(int argc, char **argv) {
+    const char *model = LMZ_SRC "/models/lmz-base.gguf", *idsfile = NULL;
+    long long nbytes = 0;
+    int threads = 2;
+    uint32_t W = 0, O = 0;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
+        else if (!strcmp(argv[i], "-T") && i + 1 < argc) threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--window") && i + 1 < argc) W = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--overlap") && i + 1 < argc) O = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--ids") && i + 1 < argc) idsfile = argv[++i];
+        else if (!strcmp(argv[i], "--bytes") && i + 1 < argc) nbytes = atoll(argv[++i]);
+        else { fprintf(stderr, "usage: lmz-ideal [--model M] [-T n] [--window W --overlap O] FILE...\n"); return 2; }
+    }
+    lmz_mmap map;
+    lmz_msg msg = {{0}};
+    gguf_file g;
+    llama_model m;
+    lmz_tokenizer *tok = NULL;
+    if (lmz_mmap_open(&map, model, &msg) || gguf_open_buffer(&g, map.addr, map.size, &msg) ||
+        llama_init(&m, &g, &msg) || tok_init(&tok, &g, &msg)) {
+        fprintf(stderr, "lmz-ideal: %s: %s\n", model, msg.text);
+        return 1;
+    }
+    if (!W) W = m.hp.n_ctx;
+    if (!O) O = W / 2;
+    lmz_pool *pool = lmz_pool_create(threads);
+    printf("file\tbytes\ttokens\tbpb\tseconds\n");
+    for (int f = i; f < argc || (idsfile && f == i); f++) {
+        int32_t *ids = NULL;
+        size_t n = 0, size = 0;
+        const char *name = idsfile ? idsfile : argv[f];
+        if (idsfile) {
+            FILE *fp = fopen(idsfile, "rb");
+            if (!fp) { perror(idsfile); return 1; }
+            fseek(fp, 0, SEEK_END);
+            n = (size_t)ftell(fp) / 4;
+            fseek(fp, 0, SEEK_SET);
+            ids = malloc((n + 1) * 4);
+            if (fread(ids + 1, 4, n, fp) != n) return 1;
+            fclose(fp);
+            size = (size_t)nbytes;
+        } else {
+            FILE *fp = fopen(argv[f], "rb");
+            if (!fp) { perror(argv[f]); return 1; }
+            fseek(fp, 0, SEEK_END);
+            size = (size_t)ftell(fp);
+            fseek(fp, 0, SEEK_SET);
+            uint8_t *buf = malloc(size + 1);
+            if (fread(buf, 1, size, fp) != size) return 1;
+            fclose(fp);
+            int32_t *t;
+            if (tok_encode(tok, buf, size, &t, &n)) return 1;
+            ids = malloc((n + 1) * 4);
+            memcpy(ids + 1, t, n * 4);
+            free(t);
+            free(buf);
+        }
+        ids[0] = tok_bos(tok);
+        double t0 = now();
+        double bits = ideal_bits(&m, ids, n + 1, W, O, pool);
+        const char *base = strrchr(name, '/');
+        printf("%s\t%zu\t%zu\t%.4f\t%.1f\n", base ? base + 1 : name, size, n, bits / (double)size, now() - t0);
+        fflush(stdout);
+        free(ids);
+        if (idsfile) break;
+    }
+    lmz_pool_free(pool);
+    tok_free(tok);
+    llama_free(&m);
+    gguf_close(&g);
+    lmz_mmap_close(&map);
+    return 0;
+}
