@@ -265,6 +265,7 @@ static int code_chunk(lmz_cstream *s, const uint8_t *src, size_t n, size_t at, l
             s->enc_ready = 1;
         }
         int64_t r = lm_encode_chunk(&s->enc, src, n, s->scratch[0], n > 1 ? n - 1 : 0, s->p.window, s->p.overlap, s->pool);
+        if (getenv("LMZ_DEBUG")) fprintf(stderr, "lm chunk %zu -> %lld\n", n, (long long)r);
         if (r < 0) return lmz_fail(&s->msg, (int)-r, "model coding failed");
         if (r > 0 && (size_t)r < best_size) {
             best = s->scratch[0];

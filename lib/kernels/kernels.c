@@ -6,6 +6,7 @@
  * path the CPU lacks falls back to the best available one.
  */
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,14 +16,34 @@ static const lmz_kernels k_generic = {"scalar", quantize_q8_generic, matvec_q8_g
                                       matvec_i8s_generic, sumsq_generic};
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 extern const lmz_kernels lmz_kernels_avx2;
 #ifdef LMZ_HAVE_AVX512
 extern const lmz_kernels lmz_kernels_avx512;
 #endif
-static int cpu_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"); }
+
+/* CPU features from CPUID, plus XGETBV to check that the OS saves the
+ * registers (gcc's and clang's __builtin_cpu_supports differ in the names
+ * they know, so we ask the CPU directly). */
+static uint64_t xgetbv0(void) {
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((uint64_t)hi << 32) | lo;
+}
+static int cpu_avx2(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, f16c = (c >> 29) & 1;
+    if (!osxsave || !avx || !f16c || (xgetbv0() & 6) != 6) return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b >> 5) & 1; /* AVX2 */
+}
 static int cpu_avx512(void) {
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") && cpu_avx2();
+    unsigned a, b, c, d;
+    if (!cpu_avx2() || (xgetbv0() & 0xe6) != 0xe6) return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    int f = (b >> 16) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1, vnni = (c >> 11) & 1;
+    return f && bw && vl && vnni;
 }
 #endif
 
@@ -30,7 +51,6 @@ const lmz_kernels *lmz_kernels_by_name(const char *name) {
     if (!name) return NULL;
     if (!strcmp(name, "scalar") || !strcmp(name, "generic")) return &k_generic;
 #if defined(__x86_64__) || defined(__i386__)
-    __builtin_cpu_init();
     if (!strcmp(name, "avx2")) return cpu_avx2() ? &lmz_kernels_avx2 : NULL;
 #ifdef LMZ_HAVE_AVX512
     if (!strcmp(name, "avx512")) return cpu_avx512() ? &lmz_kernels_avx512 : NULL;

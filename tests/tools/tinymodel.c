@@ -303,7 +303,9 @@ int tinymodel_build(uint32_t seed, const tinymodel_opts *opts, uint8_t **out, si
     uint64_t E = (uint64_t)o.n_embd, F = (uint64_t)o.n_ff, KV = E / (uint64_t)o.n_head * (uint64_t)o.n_head_kv;
     float se = 1.0f / sqrtf((float)E), sf = 1.0f / sqrtf((float)F);
     int nt = 0;
-    ts[nt++] = (tdesc){"token_embd.weight", E, (uint64_t)n_vocab, 8, 1.0f};
+    /* small embeddings: with tied output the logits stay near uniform, so a
+     * random model codes text at a few bits per byte instead of expanding it */
+    ts[nt++] = (tdesc){"token_embd.weight", E, (uint64_t)n_vocab, 8, 0.15f};
     for (int l = 0; l < o.n_layer; l++) {
         static const char *nm[9] = {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output",
                                     "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"};
@@ -318,7 +320,7 @@ int tinymodel_build(uint32_t seed, const tinymodel_opts *opts, uint8_t **out, si
         }
     }
     ts[nt++] = (tdesc){"output_norm.weight", E, 0, 0, 0.1f};
-    if (!o.tied) ts[nt++] = (tdesc){"output.weight", E, (uint64_t)n_vocab, 8, se * 1.7f};
+    if (!o.tied) ts[nt++] = (tdesc){"output.weight", E, (uint64_t)n_vocab, 8, se * 0.3f};
 
     /* header */
     put(&b, "GGUF", 4);
