@@ -11,11 +11,14 @@ all: configure
 configure:
 	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
 
+# The whole suite: the release build (gcc), then the sanitizer build (clang,
+# AddressSanitizer + UndefinedBehaviorSanitizer) running the tests labelled asan.
 test: all
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) asan
 
 asan:
-	cmake -S . -B build-asan -DLMZ_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	@test -f build-asan/CMakeCache.txt || CC=clang cmake -S . -B build-asan -DLMZ_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS) -L asan
 

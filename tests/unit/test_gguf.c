@@ -623,7 +623,7 @@ static void test_tiny_models(void) {
         tinymodel_opts o = tinymodel_defaults();
         o.tied = tied;
         o.n_layer = 2;
-        o.n_head_kv = 2;
+        o.n_head_kv = 1; /* GQA: 2 query heads share 1 kv head */
         uint8_t *file;
         size_t n;
         CHECK(tinymodel_build(7, &o, &file, &n) == 0, "tinymodel_build");
@@ -634,7 +634,7 @@ static void test_tiny_models(void) {
         if (rc) { free(file); continue; }
         int64_t v;
         CHECK(gguf_get_int(&g, "llama.block_count", &v) == 0 && v == 2, "tiny layers");
-        CHECK(gguf_get_int(&g, "llama.attention.head_count_kv", &v) == 0 && v == 2, "tiny kv heads");
+        CHECK(gguf_get_int(&g, "llama.attention.head_count_kv", &v) == 0 && v == 1, "tiny kv heads");
         CHECK(gguf_get_int(&g, "llama.embedding_length", &v) == 0 && v == 64, "tiny embd");
         const gguf_tensor *t = gguf_find_tensor(&g, "blk.1.attn_k.weight");
         CHECK(t && t->ne[0] == 64 && t->ne[1] == 32 && t->type == GGML_T_Q8_0, "tiny attn_k (GQA)");
