@@ -22,6 +22,15 @@ asan:
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS) -L asan
 
+# libFuzzer (clang): ASan + UBSan build in $(FUZZ_BUILD), each target for
+# FUZZ_SECONDS; prints executions and crashes (tests/fuzz/README.md).
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD ?= build-fuzz
+fuzz:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DLMZ_FUZZ=ON -DLMZ_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+	bash tests/fuzz/run_fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 bench: all
 	bench/run
 

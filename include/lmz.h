@@ -91,8 +91,7 @@ uint32_t lmz_model_context(const lmz_model *m);
 typedef struct {
     int threads;            /* worker threads; 0 = all cores. Never changes output. */
     uint32_t chunk_size;    /* bytes per independent chunk; 0 = default */
-    uint32_t window;        /* model window in tokens; 0 = model context */
-    uint32_t overlap;       /* tokens kept when the window slides; 0 = window/2 */
+    uint32_t window;        /* attention span in tokens (sliding window); 0 = model context */
     uint64_t memory_limit;  /* decoder: refuse frames needing more; 0 = default */
     int mix;                /* compressor: allow adaptive mixing (lm+mix); -1 = default */
     int fallback;           /* compressor: try classical methods per chunk; -1 = default */

@@ -53,8 +53,8 @@ typedef struct {
     unsigned flags;               /* LMZ_FRAME_FLAG_* */
     char model_name[LMZ_FRAME_MODEL_NAME_MAX + 1]; /* NUL-terminated */
     uint8_t model_sha256[32];     /* SHA-256 of the model's GGUF bytes */
-    uint32_t window;              /* model window, tokens */
-    uint32_t overlap;             /* tokens kept when the window slides */
+    uint32_t window;              /* attention span, tokens */
+    uint32_t overlap;             /* sink tokens of the sliding attention (1) */
     uint32_t chunk_size;          /* max raw bytes per chunk */
     uint64_t original_size;       /* decompressed size of this frame */
     uint64_t content_checksum;    /* checksum of the original bytes */

@@ -4,7 +4,7 @@
  * One line on stderr, redrawn in place with '\r', only when stderr is a
  * terminal and neither -q nor --no-progress was given:
  *
- *     lmz: alice29.txt  42%  0.06/0.15 MB => 0.02 MB  5.1 KB/s  ETA 0:18
+ *     lmz: alice29.txt  42%  64.0 KB / 152.1 KB => 16.2 KB  5.1 KB/s  ETA 0:00:17
  *
  * The library calls progress_update() (lmz_params.progress) from the calling
  * thread as it goes; the stream loop in fileio.c calls progress_io() after
@@ -56,9 +56,17 @@ void progress_start(const char *name, uint64_t total) {
 /* Drawing                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* "812 B", "95.3 KB", "12.35 MB", "1.23 GB" (powers of 1000, like the rates). */
+static const char *human(uint64_t v, char *buf, size_t cap) {
+    if (v < 1000) snprintf(buf, cap, "%u B", (unsigned)v);
+    else if (v < 1000000) snprintf(buf, cap, "%.1f KB", (double)v / 1e3);
+    else if (v < 1000000000) snprintf(buf, cap, "%.2f MB", (double)v / 1e6);
+    else snprintf(buf, cap, "%.2f GB", (double)v / 1e9);
+    return buf;
+}
+
 static void draw(double t) {
-    char line[512];
-    double mb_in = (double)P.in_done / 1e6, mb_out = (double)P.out_done / 1e6;
+    char line[512], a[32], b[32], c[32];
     double elapsed = t - P.t_start;
     double rate = elapsed > 0 ? (double)P.in_done / elapsed : 0; /* input bytes/s */
     int n;
@@ -66,16 +74,17 @@ static void draw(double t) {
     if (P.total) {
         double pct = 100.0 * (double)P.in_done / (double)P.total;
         if (pct > 100) pct = 100;
-        n = snprintf(line, sizeof line, CLI_NAME ": %s  %3.0f%%  %.2f/%.2f MB => %.2f MB  %.1f KB/s", P.name,
-                     pct, mb_in, (double)P.total / 1e6, mb_out, rate / 1e3);
+        n = snprintf(line, sizeof line, CLI_NAME ": %s  %3.0f%%  %s / %s => %s  %.1f KB/s", P.name, pct,
+                     human(P.in_done, a, sizeof a), human(P.total, b, sizeof b), human(P.out_done, c, sizeof c),
+                     rate / 1e3);
         if (rate > 0 && P.in_done < P.total && n > 0 && (size_t)n < sizeof line) {
             double eta = (double)(P.total - P.in_done) / rate;
             unsigned long s = eta > 359999 ? 359999ul : (unsigned long)eta;
             n += snprintf(line + n, sizeof line - (size_t)n, "  ETA %lu:%02lu:%02lu", s / 3600, s / 60 % 60, s % 60);
         }
     } else {
-        n = snprintf(line, sizeof line, CLI_NAME ": %s  %.2f MB => %.2f MB  %.1f KB/s", P.name, mb_in, mb_out,
-                     rate / 1e3);
+        n = snprintf(line, sizeof line, CLI_NAME ": %s  %s => %s  %.1f KB/s", P.name, human(P.in_done, a, sizeof a),
+                     human(P.out_done, c, sizeof c), rate / 1e3);
     }
     if (n < 0) return;
     if ((size_t)n >= sizeof line) n = (int)sizeof line - 1;

@@ -93,6 +93,10 @@ typedef struct {
     lmz_freqs *fq;       /* [LM_ROWS] */
     uint32_t *sym_cum, *sym_freq; /* [LM_ROWS] */
     const int32_t *targets;
+    /* progress: called after every batch of rows */
+    void (*progress)(void *opaque, uint64_t in_done, uint64_t out_done);
+    void *progress_opaque;
+    uint64_t in_base, out_base; /* bytes before this chunk */
 } lm_enc;
 
 static int lm_enc_init(lm_enc *e, const lmz_model *m, uint32_t W) {
@@ -137,8 +141,7 @@ static void row_interval(void *arg, int r) {
 
 /* Codes src[0..n) into dst (at most cap bytes). Returns the coded size, or 0
  * when it would not fit (the caller then picks another method), or -error. */
-static int64_t lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst, size_t cap, uint32_t W,
-                               uint32_t O, lmz_pool *pool) {
+static int64_t lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst, size_t cap, lmz_pool *pool) {
     const lmz_model *m = e->m;
     int32_t *tok = NULL;
     size_t nt = 0;
@@ -156,27 +159,19 @@ static int64_t lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t 
     lmz_renc rc;
     renc_init(&rc, dst, cap);
     int err = 0;
-    /* Windows exactly as the decoder sees them (codec.h): token i is coded
-     * from ids[start .. i-1]; the window slides when i - start == W. */
-    size_t i = 1, start = 0;
-    while (i < N && !err && !rc.overflow) {
-        if (lmz_window_slides(i, start, W)) start = i - O;
-        /* the cache holds ids[start .. i-2] after a fresh start or slide */
-        llama_kv_reset(&e->kv);
-        for (size_t p = start; p + 1 < i; p += LM_ROWS) {
-            uint32_t k = (uint32_t)(i - 1 - p < LM_ROWS ? i - 1 - p : LM_ROWS);
-            if ((err = llama_forward_seq(&m->llm, e->w, &e->kv, ids + p, k, k, NULL, pool))) break;
-        }
-        /* then rows ids[i-1 ..] predict ids[i ..] until the window is full */
-        size_t end = start + W < N ? start + W : N; /* tokens i .. end-1 in this window */
-        while (i < end && !err && !rc.overflow) {
-            uint32_t k = (uint32_t)(end - i < LM_ROWS ? end - i : LM_ROWS);
-            if ((err = llama_forward_seq(&m->llm, e->w, &e->kv, ids + i - 1, k, 0, e->logits, pool))) break;
-            e->targets = ids + i;
-            lmz_pool_for(pool, (int)k, row_interval, e);
-            for (uint32_t r = 0; r < k; r++) renc_encode(&rc, e->sym_cum[r], e->sym_freq[r], LMZ_FREQ_BITS);
-            i += k;
-        }
+    /* Rows ids[i-1 ..] predict ids[i ..], LM_ROWS at a time, with the same
+     * sliding-window attention the decoder uses (codec.h). */
+    llama_kv_reset(&e->kv);
+    for (size_t i = 1; i < N && !err && !rc.overflow;) {
+        uint32_t k = (uint32_t)(N - i < LM_ROWS ? N - i : LM_ROWS);
+        if ((err = llama_forward_seq(&m->llm, e->w, &e->kv, ids + i - 1, k, 0, e->logits, pool))) break;
+        e->targets = ids + i;
+        lmz_pool_for(pool, (int)k, row_interval, e);
+        for (uint32_t r = 0; r < k; r++) renc_encode(&rc, e->sym_cum[r], e->sym_freq[r], LMZ_FREQ_BITS);
+        i += k;
+        if (e->progress)
+            e->progress(e->progress_opaque, e->in_base + (uint64_t)((double)n * (double)i / (double)N),
+                        e->out_base + rc.pos);
     }
     free(ids);
     if (err) return err;
@@ -264,8 +259,11 @@ static int code_chunk(lmz_cstream *s, const uint8_t *src, size_t n, size_t at, l
             if (lm_enc_init(&s->enc, s->m, s->p.window)) return lmz_fail(&s->msg, LMZ_error_memory, "out of memory for the model");
             s->enc_ready = 1;
         }
-        int64_t r = lm_encode_chunk(&s->enc, src, n, s->scratch[0], n > 1 ? n - 1 : 0, s->p.window, s->p.overlap, s->pool);
-        if (getenv("LMZ_DEBUG")) fprintf(stderr, "lm chunk %zu -> %lld\n", n, (long long)r);
+        s->enc.progress = s->p.progress;
+        s->enc.progress_opaque = s->p.progress_opaque;
+        s->enc.in_base = s->in_total - s->in_len + (uint64_t)(src - s->in);
+        s->enc.out_base = s->out_total + at;
+        int64_t r = lm_encode_chunk(&s->enc, src, n, s->scratch[0], n > 1 ? n - 1 : 0, s->pool);
         if (r < 0) return lmz_fail(&s->msg, (int)-r, "model coding failed");
         if (r > 0 && (size_t)r < best_size) {
             best = s->scratch[0];
@@ -319,7 +317,7 @@ static int emit_frame(lmz_cstream *s) {
     memcpy(h.model_sha256, s->m->sha256, 32);
     snprintf(h.model_name, sizeof h.model_name, "%s", s->m->name);
     h.window = (uint16_t)s->p.window;
-    h.overlap = (uint16_t)s->p.overlap;
+    h.overlap = LMZ_SINK_TOKENS; /* the `overlap` field holds the sink size (doc/format.md 4.1) */
     h.chunk_size = (uint32_t)cs;
     h.original_size = used;
     h.content_checksum = lmz_xxh64(s->in, used);

@@ -21,20 +21,19 @@
 #define LMZ_CHUNKS_PER_FRAME 16u             /* a frame holds at most this many chunks */
 #define LMZ_DEFAULT_MEMLIMIT (1ull << 30)    /* decoder refuses frames needing more */
 #define LMZ_MAX_ACTIVE 16u                   /* chunks decoded together as one batch */
-#define LMZ_PREFILL_BATCH 128u               /* rows per forward call when prefilling */
 
 /* Resolves zeros in *p to defaults for model m. */
 void lmz_params_resolve(lmz_params *out, const lmz_params *in, const lmz_model *m);
 
 /* ------------------------------------------------------------------------ */
-/* The sliding window (frame fields `window` W and `overlap` O)             */
+/* The model's context (frame fields `window` W and `sink` S = 1)           */
 /* ------------------------------------------------------------------------ */
-/* A chunk's token sequence is ids[0] = BOS, ids[1..n] = the chunk's tokens.
- * Token ids[i] (i >= 1) is predicted from the window ids[start .. i-1] run
- * through the model from position 0. start begins at 0; whenever
- * i - start == W, the window slides: start = i - O (the last O tokens are
- * kept, their keys and values recomputed at positions 0..O-1).              */
-static inline int lmz_window_slides(uint64_t i, uint64_t start, uint32_t W) { return i - start == W; }
+/* A chunk's token sequence is ids[0] = BOS, ids[1..n] = the chunk's tokens,
+ * at positions 0..n. Token ids[i] is predicted from the logits of the model
+ * after ids[0..i-1] with sliding-window attention of span W: each query sees
+ * the last W-1 positions and the sink ids[0] (lib/model/llama.h). Nothing is
+ * ever recomputed, so both sides run exactly one model row per token.       */
+#define LMZ_SINK_TOKENS 1
 
 /* ------------------------------------------------------------------------ */
 /* Chunk decoders                                                           */
@@ -50,8 +49,9 @@ typedef struct {
     int status; /* out: 0 ok, or -LMZ_error_* for this chunk */
 } lm_chunk_job;
 
-int lm_decode_chunks(const lmz_model *m, uint32_t W, uint32_t O, lm_chunk_job *jobs, uint32_t n,
-                     uint32_t max_active, lmz_pool *pool, lmz_msg *msg);
+typedef void (*lm_tick_fn)(void *ctx, uint64_t bytes_done); /* progress, may be NULL */
+int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_t n, uint32_t max_active,
+                     lmz_pool *pool, lm_tick_fn tick, void *tick_ctx, lmz_msg *msg);
 
 /* Classical methods: zstd and xz. Return 0 when dst got exactly raw bytes. */
 int classic_decode(uint8_t method, const uint8_t *src, size_t n, uint8_t *dst, size_t raw, lmz_msg *msg);

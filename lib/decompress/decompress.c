@@ -38,7 +38,6 @@ void lmz_params_resolve(lmz_params *out, const lmz_params *in, const lmz_model *
     if (out->window == 0 || out->window > ctx) out->window = ctx;
     if (out->window > 65535) out->window = 65535;
     if (out->window < 2) out->window = 2;
-    if (out->overlap == 0 || out->overlap >= out->window) out->overlap = out->window / 2;
     if (out->memory_limit == 0) out->memory_limit = LMZ_DEFAULT_MEMLIMIT;
 }
 
@@ -115,6 +114,9 @@ static int frame_check(const lmz_model *m, const lmz_params *p, const lmz_frame_
         if (h->window > m->llm.hp.n_ctx)
             return lmz_fail(msg, LMZ_error_corrupt, "frame window %u exceeds the model context %u", h->window,
                             m->llm.hp.n_ctx);
+        if (h->overlap != LMZ_SINK_TOKENS)
+            return lmz_fail(msg, LMZ_error_unsupported, "frame uses %u sink tokens; this version supports %u",
+                            h->overlap, LMZ_SINK_TOKENS);
     }
     uint64_t need = frame_memory(m, h, frame_size);
     if (need > p->memory_limit)
@@ -123,9 +125,23 @@ static int frame_check(const lmz_model *m, const lmz_params *p, const lmz_frame_
     return 0;
 }
 
+/* Progress inside a frame: decoded bytes are reported as the share of the
+ * frame's compressed bytes they stand for. */
+typedef struct {
+    const lmz_params *p;
+    uint64_t in_base, out_base, frame_size, original_size;
+} frame_tick;
+
+static void frame_tick_fn(void *ctx, uint64_t bytes_done) {
+    frame_tick *t = ctx;
+    if (!t->p->progress || !t->original_size) return;
+    uint64_t in = t->in_base + (uint64_t)((double)t->frame_size * (double)bytes_done / (double)t->original_size);
+    t->p->progress(t->p->progress_opaque, in, t->out_base + bytes_done);
+}
+
 /* Decodes a whole frame (header already parsed from src) into dst. */
 static int frame_decode(const lmz_model *m, const lmz_params *p, lmz_pool *pool, const lmz_frame_header *h,
-                        const uint8_t *src, uint8_t *dst, lmz_msg *msg) {
+                        const uint8_t *src, uint8_t *dst, frame_tick *tick, lmz_msg *msg) {
     uint64_t out = 0;
     uint32_t nlm = 0;
     lm_chunk_job *jobs = NULL;
@@ -156,7 +172,7 @@ static int frame_decode(const lmz_model *m, const lmz_params *p, lmz_pool *pool,
         }
         out += ci->raw_size;
     }
-    if (rc == 0 && nlm) rc = lm_decode_chunks(m, h->window, h->overlap, jobs, nlm, LMZ_MAX_ACTIVE, pool, msg);
+    if (rc == 0 && nlm) rc = lm_decode_chunks(m, h->window, jobs, nlm, LMZ_MAX_ACTIVE, pool, frame_tick_fn, tick, msg);
     free(jobs);
     if (rc) return rc;
     /* verify: every chunk, then the whole content */
@@ -191,6 +207,7 @@ struct lmz_dstream {
     uint8_t *out;             /* the decoded frame, waiting to be flushed */
     size_t out_len, out_pos;
     size_t error;             /* sticky: once failed, always failed */
+    uint64_t in_total, out_total; /* bytes of complete frames, for progress */
 };
 
 lmz_dstream *lmz_dstream_create(const lmz_model *m, const lmz_params *p) {
@@ -286,8 +303,13 @@ size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer 
         /* 4. a whole frame: decode, verify, queue for output */
         s->out = malloc(s->h.original_size ? s->h.original_size : 1);
         if (!s->out) return dfail(s, LMZ_error_memory);
-        int rc = frame_decode(s->m, &s->p, s->pool, &s->h, s->in, s->out, &s->msg);
+        const uint64_t fsize = (uint64_t)s->h.header_size + s->h.payload_size;
+        frame_tick tk = {&s->p, s->in_total, s->out_total, fsize, s->h.original_size};
+        int rc = frame_decode(s->m, &s->p, s->pool, &s->h, s->in, s->out, &tk, &s->msg);
         if (rc) return dfail(s, -rc);
+        s->in_total += fsize;
+        s->out_total += s->h.original_size;
+        if (s->p.progress) s->p.progress(s->p.progress_opaque, s->in_total, s->out_total);
         s->out_len = s->h.original_size;
         s->out_pos = 0;
         frame_header_free(&s->h);

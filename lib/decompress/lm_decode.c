@@ -23,7 +23,6 @@ typedef struct {
     lmz_freqs fq;
     int32_t *ids;      /* ids[0] = BOS, then decoded tokens */
     size_t n_ids;
-    uint64_t start;    /* first id of the current window */
     uint32_t out_pos;  /* bytes produced */
     int done;
 } lm_slot;
@@ -67,14 +66,14 @@ static void slot_free(lm_slot *s) {
     free(s->ids);
 }
 
-int lm_decode_chunks(const lmz_model *m, uint32_t W, uint32_t O, lm_chunk_job *jobs, uint32_t n,
-                     uint32_t max_active, lmz_pool *pool, lmz_msg *msg) {
+int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_t n, uint32_t max_active,
+                     lmz_pool *pool, lm_tick_fn tick, void *tick_ctx, lmz_msg *msg) {
     const uint32_t V = m->llm.hp.n_vocab;
     if (n == 0) return 0;
     if (max_active > n) max_active = n;
     if (max_active == 0) max_active = 1;
     int rc = 0;
-    const uint32_t wbatch = max_active > LMZ_PREFILL_BATCH ? max_active : LMZ_PREFILL_BATCH;
+    const uint32_t wbatch = max_active;
     lm_slot *slots = calloc(max_active, sizeof *slots);
     lm_slot **act = calloc(max_active, sizeof *act);
     llama_kv **kvs = calloc(max_active, sizeof *kvs);
@@ -94,11 +93,14 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, uint32_t O, lm_chunk_job *j
     }
 
     uint32_t next = 0, nact;
-    for (;;) {
+    uint64_t finished = 0; /* bytes of chunks already completed */
+    for (unsigned steps = 0;; steps++) {
         /* --- fill free slots with waiting chunks ------------------------- */
         for (uint32_t i = 0; i < max_active && next < n; i++) {
             lm_slot *s = &slots[i];
             if (!s->done) continue;
+            if (s->job) finished += s->job->raw_size;
+            s->job = NULL;
             lm_chunk_job *j = &jobs[next++];
             free(s->ids);
             s->ids = malloc(((size_t)j->raw_size + 1) * sizeof(int32_t));
@@ -110,34 +112,19 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, uint32_t O, lm_chunk_job *j
             j->status = 0;
             s->ids[0] = tok_bos(m->tok);
             s->n_ids = 1;
-            s->start = 0;
             s->out_pos = 0;
             s->done = 0;
             llama_kv_reset(&s->kv);
             rdec_init(&s->dec, j->payload, j->coded_size);
         }
-        /* --- collect the active slots; slide windows that are full ------- */
+        /* --- collect the active slots ------------------------------------ */
         nact = 0;
         for (uint32_t i = 0; i < max_active; i++) {
             lm_slot *s = &slots[i];
             if (s->done) continue;
-            const uint64_t at = s->n_ids; /* index of the token to decode */
-            if (lmz_window_slides(at, s->start, W)) {
-                s->start = at - O;
-                llama_kv_reset(&s->kv);
-                /* prefill ids[start .. at-2]; ids[at-1] goes in with the step */
-                for (uint64_t p = s->start; p + 1 < at; p += LMZ_PREFILL_BATCH) {
-                    uint32_t k = (uint32_t)(at - 1 - p < LMZ_PREFILL_BATCH ? at - 1 - p : LMZ_PREFILL_BATCH);
-                    int r = llama_forward_seq(&m->llm, w, &s->kv, s->ids + p, k, k, NULL, pool);
-                    if (r) {
-                        rc = lmz_fail(msg, -r, "model forward failed");
-                        goto out;
-                    }
-                }
-            }
             act[nact] = s;
             kvs[nact] = &s->kv;
-            toks[nact] = s->ids[at - 1];
+            toks[nact] = s->ids[s->n_ids - 1];
             nact++;
         }
         if (nact == 0) break;
@@ -149,6 +136,12 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, uint32_t O, lm_chunk_job *j
         }
         step_job sj = {m, slots, act, logits};
         lmz_pool_for(pool, (int)nact, decode_symbol, &sj);
+        if (tick && steps % 32 == 0) {
+            uint64_t done = finished;
+            for (uint32_t i = 0; i < max_active; i++)
+                if (slots[i].job) done += slots[i].out_pos;
+            tick(tick_ctx, done);
+        }
     }
     for (uint32_t c = 0; c < n; c++)
         if (jobs[c].status) {

@@ -50,7 +50,8 @@ typedef struct {
     uint8_t flags;
     uint8_t model_sha256[32];
     char model_name[LMZ_MODEL_NAME_MAX + 1]; /* NUL-terminated */
-    uint16_t window, overlap;                /* tokens */
+    uint16_t window;                         /* attention span, tokens */
+    uint16_t overlap;                        /* sink tokens (doc/format.md 4.1) */
     uint32_t chunk_size;                     /* max raw bytes per chunk */
     uint64_t original_size;
     uint64_t content_checksum;               /* XXH64 of the frame's original bytes */

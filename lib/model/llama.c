@@ -174,6 +174,7 @@ static void build_rope(llama_model *m) {
     const double lb = lmz_log_d((double)hp->rope_base);
     for (uint32_t i = 0; i < half; i++) {
         double theta = lmz_exp_d(-((double)(2 * i) / (double)hp->rope_dim) * lb);
+        m->rope_theta[i] = theta;
         for (uint32_t p = 0; p < hp->n_ctx; p++) {
             double s, c;
             lmz_sincos_d((double)p * theta, &s, &c);
@@ -200,7 +201,7 @@ int llama_init(llama_model *m, const gguf_file *g, lmz_msg *msg) {
     size_t per_layer = matrix_bytes(d, d) * 2 + matrix_bytes(kvd, d) * 2 + matrix_bytes(ff, d) * 2 +
                        matrix_bytes(d, ff) + 2 * ((size_t)d * 4 + 64);
     total += per_layer * hp->n_layer + (size_t)d * 4 + 64;
-    total += 2 * ((size_t)hp->n_ctx * (hp->rope_dim / 2) * sizeof(float) + 64);
+    total += 2 * ((size_t)hp->n_ctx * (hp->rope_dim / 2) * sizeof(float) + 64) + hp->rope_dim * sizeof(double) + 64;
     arena a = {lmz_amalloc(total), 0, total};
     m->layers = calloc(hp->n_layer, sizeof *m->layers);
     float *tmp = malloc(sizeof(float) * (size_t)(ff > d ? ff : d));
@@ -242,7 +243,8 @@ int llama_init(llama_model *m, const gguf_file *g, lmz_msg *msg) {
     }
     m->rope_cos = arena_take(&a, (size_t)hp->n_ctx * (hp->rope_dim / 2) * sizeof(float));
     m->rope_sin = arena_take(&a, (size_t)hp->n_ctx * (hp->rope_dim / 2) * sizeof(float));
-    if (!m->rope_cos || !m->rope_sin) {
+    m->rope_theta = arena_take(&a, (size_t)(hp->rope_dim / 2) * sizeof(double));
+    if (!m->rope_cos || !m->rope_sin || !m->rope_theta) {
         r = lmz_fail(msg, LMZ_error_memory, "out of weight memory for RoPE tables");
         goto fail;
     }
@@ -270,30 +272,35 @@ void llama_free(llama_model *m) {
 
 static uint32_t round32(uint32_t x) { return (x + 31) & ~31u; }
 
-size_t llama_kv_bytes(const llama_model *m, uint32_t cap) {
+static uint32_t kv_cap(uint32_t span) { return round32(span + LLAMA_KV_SLACK); }
+
+size_t llama_kv_bytes(const llama_model *m, uint32_t span) {
     const llama_hparams *hp = &m->hp;
-    size_t per = (size_t)hp->n_layer * hp->n_head_kv * round32(cap) * hp->head_dim;
-    return 2 * (per + per / Q8_BLOCK * sizeof(float));
+    size_t per = (size_t)hp->n_layer * hp->n_head_kv * kv_cap(span) * hp->head_dim;
+    return 2 * (per + per / Q8_BLOCK * sizeof(float)) + (size_t)hp->n_layer * hp->n_head_kv * hp->head_dim * 4;
 }
 
-int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t cap) {
+int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span) {
     const llama_hparams *hp = &m->hp;
     memset(kv, 0, sizeof *kv);
-    if (cap == 0 || cap > hp->n_ctx) return -LMZ_error_parameter;
-    cap = round32(cap);
+    if (span < 2 || span > hp->n_ctx) return -LMZ_error_parameter;
+    const uint32_t cap = kv_cap(span);
     size_t per = (size_t)hp->n_layer * hp->n_head_kv * cap * hp->head_dim;
     kv->k = lmz_amalloc(per);
     kv->vt = lmz_amalloc(per);
     kv->ks = lmz_amalloc(per / Q8_BLOCK * sizeof(float));
     kv->vs = lmz_amalloc(per / Q8_BLOCK * sizeof(float));
-    if (!kv->k || !kv->vt || !kv->ks || !kv->vs) {
+    kv->ksink = lmz_amalloc((size_t)hp->n_layer * hp->n_head_kv * hp->head_dim * sizeof(float));
+    if (!kv->k || !kv->vt || !kv->ks || !kv->vs || !kv->ksink) {
         llama_kv_free(kv);
         return -LMZ_error_memory;
     }
-    /* Unwritten positions are multiplied by exact zeros in P.V, but must
-     * still hold defined values for sanitizers and reproducibility. */
+    /* Padding positions are multiplied by exact zeros in P.V, but must still
+     * hold defined values (sanitizers, reproducibility). */
     memset(kv->vt, 0, per);
+    kv->span = span;
     kv->cap = cap;
+    llama_kv_reset(kv);
     return 0;
 }
 
@@ -303,7 +310,31 @@ void llama_kv_free(llama_kv *kv) {
     lmz_afree(kv->vt);
     lmz_afree(kv->ks);
     lmz_afree(kv->vs);
+    lmz_afree(kv->ksink);
     memset(kv, 0, sizeof *kv);
+}
+
+/* Makes room for n more positions: if the last would fall past the end, the
+ * slots still needed by the first new query are moved to slot 1 onwards. */
+static void kv_make_room(const llama_model *m, llama_kv *kv, uint32_t n) {
+    const llama_hparams *hp = &m->hp;
+    const uint64_t last = kv->n_pos + n - 1;
+    if (last == 0 || 1 + (last - kv->base) < kv->cap) return;
+    uint64_t nb = kv->n_pos > kv->span - 2 ? kv->n_pos - (kv->span - 2) : 1; /* lo of the first new query */
+    if (nb < kv->base) nb = kv->base;
+    const size_t from = 1 + (size_t)(nb - kv->base), count = (size_t)(kv->n_pos - nb);
+    const uint32_t hd = hp->head_dim, nb32 = hd / Q8_BLOCK;
+    for (uint32_t lh = 0; lh < hp->n_layer * hp->n_head_kv; lh++) {
+        const size_t base = (size_t)lh * kv->cap;
+        memmove(kv->k + (base + 1) * hd, kv->k + (base + from) * hd, count * hd);
+        memmove(kv->ks + (base + 1) * nb32, kv->ks + (base + from) * nb32, count * nb32 * sizeof(float));
+        memmove(kv->vs + (base + 1) * nb32, kv->vs + (base + from) * nb32, count * nb32 * sizeof(float));
+        for (uint32_t i = 0; i < hd; i++) {
+            int8_t *row = kv->vt + (base * hd) + (size_t)i * kv->cap;
+            memmove(row + 1, row + from, count);
+        }
+    }
+    kv->base = nb;
 }
 
 /* ======================================================================== */
@@ -326,9 +357,11 @@ struct llama_work {
     float *pd;     /* [B][n_head][max_ctx32/32] their scales */
     int8_t *qq;    /* [B][n_head*hd] quantised queries */
     float *qd;     /* [B][n_head*hd/32] */
+    float *rc, *rs;   /* [B][rope_dim/2] cos/sin of each row's position */
+    float *sc_, *ss_; /* [B][rope_dim/2] cos/sin of each row's sink position */
     /* per-row context for the current call */
     llama_kv **rkv;
-    uint32_t *rpos;
+    uint64_t *rpos;
 };
 
 void llama_work_free(llama_work *w) {
@@ -336,13 +369,14 @@ void llama_work_free(llama_work *w) {
     lmz_afree(w->x); lmz_afree(w->xb); lmz_afree(w->q); lmz_afree(w->k); lmz_afree(w->v);
     lmz_afree(w->hg); lmz_afree(w->hu); lmz_afree(w->o); lmz_afree(w->aq); lmz_afree(w->ad);
     lmz_afree(w->att); lmz_afree(w->pc); lmz_afree(w->pq); lmz_afree(w->pd); lmz_afree(w->qq); lmz_afree(w->qd);
+    lmz_afree(w->rc); lmz_afree(w->rs); lmz_afree(w->sc_); lmz_afree(w->ss_);
     free(w->rkv); free(w->rpos);
     free(w);
 }
 
 llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t max_ctx) {
     const llama_hparams *hp = &m->hp;
-    if (max_batch == 0 || max_ctx == 0 || max_ctx > hp->n_ctx) return NULL;
+    if (max_batch == 0 || max_ctx < 2 || max_ctx > hp->n_ctx) return NULL;
     llama_work *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     const size_t B = max_batch, d = hp->n_embd, qd = (size_t)hp->n_head * hp->head_dim,
@@ -366,10 +400,15 @@ llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t
     w->pd = lmz_amalloc(B * hp->n_head * (ctx32 / Q8_BLOCK) * 4);
     w->qq = lmz_amalloc(B * qd);
     w->qd = lmz_amalloc(B * (qd / Q8_BLOCK) * 4);
+    const size_t half = hp->rope_dim / 2 + 1;
+    w->rc = lmz_amalloc(B * half * 4);
+    w->rs = lmz_amalloc(B * half * 4);
+    w->sc_ = lmz_amalloc(B * half * 4);
+    w->ss_ = lmz_amalloc(B * half * 4);
     w->rkv = calloc(B, sizeof *w->rkv);
     w->rpos = calloc(B, sizeof *w->rpos);
     if (!w->x || !w->xb || !w->q || !w->k || !w->v || !w->hg || !w->hu || !w->o || !w->aq || !w->ad || !w->att ||
-        !w->pc || !w->pq || !w->pd || !w->qq || !w->qd || !w->rkv || !w->rpos) {
+        !w->pc || !w->pq || !w->pd || !w->qq || !w->qd || !w->rkv || !w->rpos || !w->rc || !w->rs || !w->sc_ || !w->ss_) {
         llama_work_free(w);
         return NULL;
     }
@@ -424,10 +463,26 @@ static void norm_quant(const lmz_kernels *kn, const float *x, const float *w, ui
     }
 }
 
-/* Rotates adjacent pairs (x[2i], x[2i+1]) of one head by the angles of pos. */
-static void rope_head(const llama_model *m, float *x, uint32_t pos) {
+/* cos/sin of the angles of position pos: the table below n_ctx, else computed
+ * from the same theta with lmz_sincos_d (the same function that built it). */
+static void rope_angles(const llama_model *m, uint64_t pos, float *c, float *s) {
     const uint32_t half = m->hp.rope_dim / 2;
-    const float *c = m->rope_cos + (size_t)pos * half, *s = m->rope_sin + (size_t)pos * half;
+    if (pos < m->hp.n_ctx) {
+        memcpy(c, m->rope_cos + pos * half, half * sizeof(float));
+        memcpy(s, m->rope_sin + pos * half, half * sizeof(float));
+        return;
+    }
+    for (uint32_t i = 0; i < half; i++) {
+        double sd, cd;
+        lmz_sincos_d((double)pos * m->rope_theta[i], &sd, &cd);
+        c[i] = (float)cd;
+        s[i] = (float)sd;
+    }
+}
+
+/* Rotates adjacent pairs (x[2i], x[2i+1]) of one head by the given angles. */
+static void rope_head(const llama_model *m, float *x, const float *c, const float *s) {
+    const uint32_t half = m->hp.rope_dim / 2;
     for (uint32_t i = 0; i < half; i++) {
         float a = x[2 * i], b = x[2 * i + 1];
         x[2 * i] = a * c[i] - b * s[i];
@@ -435,12 +490,17 @@ static void rope_head(const llama_model *m, float *x, uint32_t pos) {
     }
 }
 
-/* Attention of one (row, head):
- *   scores  s_t = (q . k_t) / sqrt(hd)       int8 q and keys, t = 0..pos
+/* First position (>= 1) of the window of the query at position m. */
+static inline uint64_t window_lo(const llama_kv *kv, uint64_t m) { return m > kv->span - 2 ? m - (kv->span - 2) : 1; }
+
+/* Attention of one (row, head), query at position m, keys: the sink and
+ * positions lo..m (see llama.h):
+ *   scores  s_t = (q . k_t) / sqrt(hd)       int8 q and keys; s_0 = the sink
  *   softmax p_t = exp(s_t - max) / sum       lmz_expf, sum in the 16-lane order
- *   output  o_i = sum_t p_t * v_t[i]         per block of 32 dimensions c:
- *           c_t = p_t * vscale_t[c], quantised over t (blocks of 32
- *           positions) and multiplied with the transposed int8 values.      */
+ *   output  o_i = sum_{t>=1} p_t * v_t[i]  then  + p_0 * v_sink[i]
+ *           per block of 32 dimensions c: c_t = p_t * vscale_t[c], quantised
+ *           over t (blocks of 32 positions from lo) and multiplied with the
+ *           transposed int8 values.                                          */
 typedef struct {
     const llama_model *m;
     const lmz_kernels *kn;
@@ -455,13 +515,31 @@ static void att_task(void *arg, int t) {
     const uint32_t row = (uint32_t)t / hp->n_head, h = (uint32_t)t % hp->n_head;
     const uint32_t hd = hp->head_dim, hkv = h / (hp->n_head / hp->n_head_kv), nb = hd / Q8_BLOCK;
     const llama_kv *kv = w->rkv[row];
-    const uint32_t T = w->rpos[row] + 1, T32 = round32(T); /* keys 0..pos */
+    const uint64_t m = w->rpos[row], lo = window_lo(kv, m);
+    const uint32_t nw = m >= lo ? (uint32_t)(m - lo + 1) : 0, T = 1 + nw, NW32 = round32(nw);
     const size_t base = ((size_t)j->layer * hp->n_head_kv + hkv) * kv->cap;
+    const size_t slot_lo = 1 + (size_t)(lo - kv->base);
     const size_t slot = (size_t)row * hp->n_head + h, ctx32 = round32(w->max_ctx);
-    q8_matrix K = {kv->k + base * hd, kv->ks + base * nb, T, hd, NULL};
-    float *sc = w->att + slot * ctx32;
     const size_t qoff = (size_t)row * hp->n_head * hd + (size_t)h * hd;
-    j->kn->matvec_q8(&K, 0, T, w->qq + qoff, w->qd + qoff / Q8_BLOCK, sc);
+    const int8_t *qq = w->qq + qoff;
+    const float *qd = w->qd + qoff / Q8_BLOCK;
+    float *sc = w->att + slot * ctx32;
+
+    /* the sink's key, rotated to position lo - 1 */
+    float ks[1024];
+    int8_t kq[1024];
+    float kd[32];
+    const size_t half = hp->rope_dim / 2 + 1;
+    memcpy(ks, kv->ksink + ((size_t)j->layer * hp->n_head_kv + hkv) * hd, hd * sizeof(float));
+    rope_head(j->m, ks, w->sc_ + row * half, w->ss_ + row * half);
+    j->kn->quantize_q8(ks, hd, kq, kd);
+    q8_matrix S = {kq, kd, 1, hd, NULL};
+    j->kn->matvec_q8(&S, 0, 1, qq, qd, sc);
+    /* the window's keys */
+    if (nw) {
+        q8_matrix K = {kv->k + (base + slot_lo) * hd, kv->ks + (base + slot_lo) * nb, nw, hd, NULL};
+        j->kn->matvec_q8(&K, 0, nw, qq, qd, sc + 1);
+    }
 
     /* softmax: scale by 1/sqrt(hd), max, exp, 16-lane sum */
     const float inv = 1.0f / sqrtf((float)hd);
@@ -484,11 +562,20 @@ static void att_task(void *arg, int t) {
     float *pd = w->pd + slot * (ctx32 / Q8_BLOCK);
     const float *vs = kv->vs + base * nb;
     for (uint32_t b = 0; b < nb; b++) {
-        for (uint32_t s = 0; s < T; s++) cv[s] = sc[s] * vs[(size_t)s * nb + b];
-        for (uint32_t s = T; s < T32; s++) cv[s] = 0.0f;
-        j->kn->quantize_q8(cv, T32, pq, pd);
-        const int8_t *vt = kv->vt + base * hd + (size_t)b * Q8_BLOCK * kv->cap; /* rows: dimensions */
-        j->kn->matvec_i8s(vt, kv->cap, Q8_BLOCK, pq, pd, T32 / Q8_BLOCK, out + (size_t)b * Q8_BLOCK);
+        float *ob = out + (size_t)b * Q8_BLOCK;
+        if (nw) {
+            for (uint32_t s = 0; s < nw; s++) cv[s] = sc[1 + s] * vs[(slot_lo + s) * nb + b];
+            for (uint32_t s = nw; s < NW32; s++) cv[s] = 0.0f;
+            j->kn->quantize_q8(cv, NW32, pq, pd);
+            const int8_t *vt = kv->vt + base * hd + (size_t)b * Q8_BLOCK * kv->cap + slot_lo; /* rows: dimensions */
+            j->kn->matvec_i8s(vt, kv->cap, Q8_BLOCK, pq, pd, NW32 / Q8_BLOCK, ob);
+        } else {
+            for (uint32_t i = 0; i < Q8_BLOCK; i++) ob[i] = 0.0f;
+        }
+        /* the sink's value (slot 0) */
+        const float c0 = sc[0] * vs[b];
+        const int8_t *v0 = kv->vt + base * hd + (size_t)b * Q8_BLOCK * kv->cap;
+        for (uint32_t i = 0; i < Q8_BLOCK; i++) ob[i] = ob[i] + c0 * (float)v0[(size_t)i * kv->cap];
     }
 }
 
@@ -504,6 +591,13 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
     const llama_hparams *hp = &m->hp;
     const lmz_kernels *kn = lmz_kernels_get();
     const uint32_t d = hp->n_embd, hd = hp->head_dim, nq = hp->n_head * hd, kvd = hp->n_head_kv * hd, ff = hp->n_ff;
+
+    /* RoPE angles of each row's position and of its sink position */
+    const size_t half = hp->rope_dim / 2 + 1;
+    for (uint32_t r = 0; r < n; r++) {
+        rope_angles(m, w->rpos[r], w->rc + r * half, w->rs + r * half);
+        rope_angles(m, window_lo(w->rkv[r], w->rpos[r]) - 1, w->sc_ + r * half, w->ss_ + r * half);
+    }
 
     /* embedding lookup: x[r] = dequantised row tokens[r]   x: [n][d] */
     for (uint32_t r = 0; r < n; r++) {
@@ -521,19 +615,24 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
         matmul(pool, kn, &L->wq, w->aq, w->ad, n, w->q, nq);  /* q: [n][nq]  */
         matmul(pool, kn, &L->wk, w->aq, w->ad, n, w->k, kvd); /* k: [n][kvd] */
         matmul(pool, kn, &L->wv, w->aq, w->ad, n, w->v, kvd); /* v: [n][kvd] */
+        const size_t half = hp->rope_dim / 2 + 1;
         for (uint32_t r = 0; r < n; r++) {
             llama_kv *kv = w->rkv[r];
-            const uint32_t pos = w->rpos[r];
-            for (uint32_t h = 0; h < hp->n_head; h++) rope_head(m, w->q + (size_t)r * nq + (size_t)h * hd, pos);
+            const uint64_t pos = w->rpos[r];
+            const float *c = w->rc + r * half, *sn = w->rs + r * half;
+            for (uint32_t h = 0; h < hp->n_head; h++) rope_head(m, w->q + (size_t)r * nq + (size_t)h * hd, c, sn);
             kn->quantize_q8(w->q + (size_t)r * nq, nq, w->qq + (size_t)r * nq, w->qd + (size_t)r * (nq / Q8_BLOCK));
+            if (pos == 0) /* the sink: its key before RoPE, rotated per query later */
+                memcpy(kv->ksink + (size_t)l * kvd, w->k + (size_t)r * kvd, kvd * sizeof(float));
+            const size_t sl = pos == 0 ? 0 : 1 + (size_t)(pos - kv->base);
             for (uint32_t h = 0; h < hp->n_head_kv; h++) {
                 float *kr = w->k + (size_t)r * kvd + (size_t)h * hd, *vr = w->v + (size_t)r * kvd + (size_t)h * hd;
-                rope_head(m, kr, pos);
-                const size_t slot = ((size_t)l * hp->n_head_kv + h) * kv->cap + pos;
-                kn->quantize_q8(kr, hd, kv->k + slot * hd, kv->ks + slot * (hd / Q8_BLOCK));
+                rope_head(m, kr, c, sn);
+                const size_t lh = (size_t)l * hp->n_head_kv + h, at = lh * kv->cap + sl;
+                kn->quantize_q8(kr, hd, kv->k + at * hd, kv->ks + at * (hd / Q8_BLOCK));
                 int8_t vq[1024];
-                kn->quantize_q8(vr, hd, vq, kv->vs + slot * (hd / Q8_BLOCK));
-                int8_t *vt = kv->vt + (slot - pos) * hd + pos; /* [hd][cap] of this layer/head */
+                kn->quantize_q8(vr, hd, vq, kv->vs + at * (hd / Q8_BLOCK));
+                int8_t *vt = kv->vt + lh * kv->cap * hd + sl; /* [hd][cap] of this layer/head */
                 for (uint32_t i = 0; i < hd; i++) vt[(size_t)i * kv->cap] = vq[i];
             }
         }
@@ -567,7 +666,8 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
 int llama_forward_seq(const llama_model *m, llama_work *w, llama_kv *kv, const int32_t *tokens, uint32_t n,
                       uint32_t logits_from, float *logits, lmz_pool *pool) {
     if (n == 0) return 0;
-    if (n > w->max_batch || kv->n_pos + n > kv->cap || kv->n_pos + n > w->max_ctx) return -LMZ_error_parameter;
+    if (n > w->max_batch || n > LLAMA_KV_SLACK || kv->span > w->max_ctx) return -LMZ_error_parameter;
+    kv_make_room(m, kv, n);
     for (uint32_t r = 0; r < n; r++) {
         w->rkv[r] = kv;
         w->rpos[r] = kv->n_pos + r;
@@ -582,9 +682,10 @@ int llama_forward_step(const llama_model *m, llama_work *w, llama_kv *const *kv,
     if (B == 0) return 0;
     if (B > w->max_batch) return -LMZ_error_parameter;
     for (uint32_t b = 0; b < B; b++) {
-        if (kv[b]->n_pos >= kv[b]->cap || kv[b]->n_pos >= w->max_ctx) return -LMZ_error_parameter;
+        if (kv[b]->span > w->max_ctx) return -LMZ_error_parameter;
         for (uint32_t c = 0; c < b; c++)
             if (kv[c] == kv[b]) return -LMZ_error_parameter; /* one token per sequence */
+        kv_make_room(m, kv[b], 1);
         w->rkv[b] = kv[b];
         w->rpos[b] = kv[b]->n_pos;
     }

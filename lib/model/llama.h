@@ -46,6 +46,7 @@ typedef struct {
     const float *out_norm;  /* [n_embd] */
     llama_layer *layers;    /* [n_layer] */
     float *rope_cos, *rope_sin; /* [n_ctx][rope_dim/2], built with lmz_math */
+    double *rope_theta;         /* [rope_dim/2] angle per position, for positions >= n_ctx */
     void *owned;            /* memory for converted weights (freed at llama_free) */
     size_t owned_size;
 } llama_model;
@@ -53,35 +54,53 @@ typedef struct {
 int llama_init(llama_model *m, const gguf_file *g, lmz_msg *msg);
 void llama_free(llama_model *m); /* accepts a zeroed struct */
 
-/* KV cache of one sequence. Keys and values are stored int8 per block of 32
- * dimensions with a float scale (the activation quantiser), per layer and kv
- * head. Values are stored transposed (dimension-major) so that attention's
- * weighted sum is an int8 product over positions.                           */
+/* KV cache of one sequence, with a sliding attention window.
+ *
+ * Token p of a sequence (p = 0, 1, ...) sits at absolute position p (RoPE).
+ * The query at position m attends to the keys of positions lo..m, where
+ * lo = max(1, m - (span - 2)), plus the SINK: the token at position 0 (BOS),
+ * whose key is rotated as if it were at position lo - 1. So every query sees
+ * at most `span` keys at relative distances 0..span-1 — the geometry the model
+ * was trained on — however long the sequence, and nothing is ever recomputed.
+ * (For m <= span - 2 this is exactly the ordinary causal attention.)
+ *
+ * Storage: slot 0 holds position 0; slot 1 + (p - base) holds p >= base.
+ * When a batch would run past the end, the slots still needed are moved to
+ * the front (base advances). Keys/values are int8 per block of 32 dimensions
+ * with a float scale; values are stored transposed (dimension-major) so that
+ * attention's weighted sum is an int8 product over positions.               */
+#define LLAMA_KV_SLACK 64 /* rows one forward call may add to one sequence */
 typedef struct {
-    uint32_t n_pos;    /* positions filled */
-    uint32_t cap;      /* capacity in positions (<= n_ctx), a multiple of 32 */
+    uint64_t n_pos;    /* tokens appended: the absolute position of the next */
+    uint32_t span;     /* keys attended per query, sink included (<= n_ctx) */
+    uint32_t cap;      /* slots, a multiple of 32, >= span + LLAMA_KV_SLACK */
+    uint64_t base;     /* absolute position held by slot 1 */
     int8_t *k;         /* [n_layer][n_head_kv][cap][head_dim] */
     float *ks;         /* [n_layer][n_head_kv][cap][head_dim/32] */
     int8_t *vt;        /* [n_layer][n_head_kv][head_dim][cap]  (transposed) */
     float *vs;         /* [n_layer][n_head_kv][cap][head_dim/32] */
+    float *ksink;      /* [n_layer][n_head_kv*head_dim] key of position 0 before RoPE */
 } llama_kv;
 
-/* cap is rounded up to a multiple of 32 (at most n_ctx rounded up). */
-int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t cap);
+/* span: keys per query (2 <= span <= n_ctx). */
+int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span);
 void llama_kv_free(llama_kv *kv);
-static inline void llama_kv_reset(llama_kv *kv) { kv->n_pos = 0; }
-size_t llama_kv_bytes(const llama_model *m, uint32_t cap);
+static inline void llama_kv_reset(llama_kv *kv) {
+    kv->n_pos = 0;
+    kv->base = 1;
+}
+size_t llama_kv_bytes(const llama_model *m, uint32_t span);
 
 /* Scratch buffers for a forward of up to max_batch rows. One per caller
  * thread; the pool parallelises inside. */
 typedef struct llama_work llama_work;
-llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t max_ctx);
+llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t max_span);
 void llama_work_free(llama_work *w);
 
-/* Batch of positions of ONE sequence (compression, prefill): appends tokens
- * [0, n) at positions kv->n_pos.. and writes logits of rows [logits_from, n)
- * to logits[(i - logits_from) * n_vocab]. logits may be NULL. n <= max_batch,
- * kv->n_pos + n <= kv->cap. */
+/* Batch of positions of ONE sequence (compression): appends tokens [0, n) at
+ * positions kv->n_pos.. and writes logits of rows [logits_from, n) to
+ * logits[(i - logits_from) * n_vocab]. logits may be NULL.
+ * n <= max_batch and n <= LLAMA_KV_SLACK. */
 int llama_forward_seq(const llama_model *m, llama_work *w, llama_kv *kv, const int32_t *tokens, uint32_t n,
                       uint32_t logits_from, float *logits, lmz_pool *pool);
 

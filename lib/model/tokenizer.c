@@ -257,7 +257,7 @@ int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
         if (!gguf_get_int(g, "tokenizer.ggml.bos_token_id", &bos)) {
             if (bos >= (int64_t)n) e = BADV("tokenizer: bos_token_id %lld out of range", (long long)bos);
             else t->bos = (int32_t)bos;
-        }
+        } else e = BADV("tokenizer: tokenizer.ggml.bos_token_id missing or not an integer >= 0"); /* the codec needs BOS */
     }
     if (e) {
         tok_free(t);

@@ -10,7 +10,7 @@
 #
 # The model is slow (a few hundred to ~1500 tokens/s, and decoding is slower
 # than encoding), so inputs are tiny: the 3000-byte text goes through one
-# round trip; every other check uses 300 bytes or less, or data that is
+# round trip; every other check uses 100 bytes or less, or data that is
 # stored. Compressed files are made once and reused.
 
 set -u
@@ -81,7 +81,7 @@ fi
 : >empty
 printf 'x' >one
 head -c 2000 /dev/urandom >rand
-head -c 300 text >small
+head -c 100 text >small
 
 # ---------------------------------------------------------------------------
 # Round trips through files: FILE -> FILE.lmz -> FILE
@@ -316,10 +316,10 @@ exec 3>sig/fifo
 cat small >&3
 if wait_for_temp sig; then started=1; else started=0; fi
 kill -INT "$bg_pid" 2>/dev/null
+exec 3>&- # EOF: an lmz that ignored the signal finishes (and fails below)
 wait "$bg_pid"
 rc=$?
 bg_pid=
-exec 3>&-
 check "SIGINT: lmz was running with a temporary output" test "$started" = 1
 check "SIGINT: killed by the signal (exit $rc)" test "$rc" -gt 128
 check "SIGINT: no final output" absent sig/in.lmz

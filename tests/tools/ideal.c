@@ -3,11 +3,14 @@
  *
  *   lmz-ideal [--model M.gguf] [-T n] [--window W --overlap O] FILE...
  *   lmz-ideal --ids IDS.i32 --bytes N ...   (pre-tokenised ids, no BOS)
+ *   lmz-ideal --stream ...   the codec's scheme instead of eval.tsv's windows
  *
  * Sum of -log2 p(token) over the file's tokens, BOS as first context, with the
  * sliding window of shared/models/eval.tsv (window 1024 sliding with overlap
  * 512: each later window restarts from the last 512 tokens), divided by the
- * file's bytes. This is the figure an ideal coder would reach with our int8
+ * file's bytes (--window W --overlap O: windows of W positions; a new window
+ * starts from the last O tokens, as in the codec). This is the figure an ideal
+ * coder would reach with our int8
  * engine; lmz's real output adds only the coder's overhead and chunking.
  * Prints one TSV line per file: name, bytes, tokens, bits per byte.
  */
@@ -37,6 +40,29 @@ static double bits_of(const float *l, uint32_t V, int32_t target) {
     return (log(s) - ((double)l[target] - mx)) / log(2.0);
 }
 
+/* The codec's scheme: one pass, sliding-window attention of span W with the
+ * BOS sink (lib/model/llama.h); every token is predicted from the W-1 before. */
+static double stream_bits(const llama_model *m, const int32_t *ids, size_t n, uint32_t W, lmz_pool *pool) {
+    const uint32_t V = m->hp.n_vocab, SUB = 64;
+    llama_kv kv;
+    llama_work *w = llama_work_create(m, SUB, W);
+    float *lg = malloc((size_t)SUB * V * sizeof(float));
+    if (llama_kv_init(&kv, m, W) || !w || !lg) {
+        fprintf(stderr, "lmz-ideal: out of memory\n");
+        exit(1);
+    }
+    double bits = 0;
+    for (size_t i = 1; i < n; i += SUB) {
+        uint32_t k = (uint32_t)(n - i < SUB ? n - i : SUB);
+        llama_forward_seq(m, w, &kv, ids + i - 1, k, 0, lg, pool);
+        for (uint32_t r = 0; r < k; r++) bits += bits_of(lg + (size_t)r * V, V, ids[i + r]);
+    }
+    free(lg);
+    llama_work_free(w);
+    llama_kv_free(&kv);
+    return bits;
+}
+
 /* ids[0] must be BOS. Returns total bits over ids[1..n). */
 static double ideal_bits(const llama_model *m, const int32_t *ids, size_t n, uint32_t W, uint32_t O, lmz_pool *pool) {
     const uint32_t V = m->hp.n_vocab, SUB = 256;
@@ -50,7 +76,7 @@ static double ideal_bits(const llama_model *m, const int32_t *ids, size_t n, uin
     double bits = 0;
     size_t pos = 1;
     while (pos < n) {
-        size_t start = pos == 1 ? 0 : pos - (W - O);
+        size_t start = pos == 1 ? 0 : pos - O; /* keep the last O tokens */
         size_t end = start + W < n ? start + W : n;
         llama_kv_reset(&kv);
         /* inputs ids[start, end-1), targets ids[start+1, end), score from pos */
@@ -75,7 +101,7 @@ static double ideal_bits(const llama_model *m, const int32_t *ids, size_t n, uin
 int main(int argc, char **argv) {
     const char *model = LMZ_SRC "/models/lmz-base.gguf", *idsfile = NULL;
     long long nbytes = 0;
-    int threads = 2;
+    int threads = 2, stream = 0;
     uint32_t W = 0, O = 0;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -84,8 +110,9 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--window") && i + 1 < argc) W = (uint32_t)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--overlap") && i + 1 < argc) O = (uint32_t)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--ids") && i + 1 < argc) idsfile = argv[++i];
+        else if (!strcmp(argv[i], "--stream")) stream = 1;
         else if (!strcmp(argv[i], "--bytes") && i + 1 < argc) nbytes = atoll(argv[++i]);
-        else { fprintf(stderr, "usage: lmz-ideal [--model M] [-T n] [--window W --overlap O] FILE...\n"); return 2; }
+        else { fprintf(stderr, "usage: lmz-ideal [--model M] [-T n] [--stream] [--window W --overlap O] FILE...\n"); return 2; }
     }
     lmz_mmap map;
     lmz_msg msg = {{0}};
@@ -133,7 +160,7 @@ int main(int argc, char **argv) {
         }
         ids[0] = tok_bos(tok);
         double t0 = now();
-        double bits = ideal_bits(&m, ids, n + 1, W, O, pool);
+        double bits = stream ? stream_bits(&m, ids, n + 1, W, pool) : ideal_bits(&m, ids, n + 1, W, O, pool);
         const char *base = strrchr(name, '/');
         printf("%s\t%zu\t%zu\t%.4f\t%.1f\n", base ? base + 1 : name, size, n, bits / (double)size, now() - t0);
         fflush(stdout);

@@ -1,0 +1,82 @@
+/*
+ * tests/fuzz/fuzz_common.h — shared by the fuzz targets, the replay driver
+ * and the seed generator (tests/fuzz/make_seeds.c).
+ *
+ * Every target is an ordinary C file with the libFuzzer entry point
+ * LLVMFuzzerTestOneInput(). Built with clang -fsanitize=fuzzer it is a
+ * fuzzer (`make fuzz`); linked with tests/fuzz/replay_main.c it is a plain
+ * regression test that replays tests/fuzz/corpus/<target>/ (ctest -L fuzz).
+ *
+ * A broken invariant calls FUZZ_ASSERT, which prints what failed and aborts:
+ * libFuzzer then saves the input as a crash artifact. (Only test code aborts;
+ * the library never does.)
+ */
+#ifndef LMZ_FUZZ_COMMON_H
+#define LMZ_FUZZ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lmz.h"
+#include "tools/tinymodel.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_ASSERT(cond, ...)                                                      \
+    do {                                                                            \
+        if (!(cond)) {                                                              \
+            fprintf(stderr, "FUZZ ASSERTION FAILED %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                           \
+            fprintf(stderr, "\n");                                                  \
+            abort();                                                                \
+        }                                                                           \
+    } while (0)
+
+/* The tiny model every model-using target (and the seed generator) uses:
+ * small and fast, and with a 64-token context so that 4 KiB chunks slide
+ * their window many times. Seed 1. Changing this invalidates the `lm` frames
+ * in the seed corpus (regenerate them with make_seeds). */
+static inline tinymodel_opts fuzz_tiny_opts(void) {
+    tinymodel_opts o = tinymodel_defaults();
+    o.n_layer = 1;
+    o.n_embd = 32;
+    o.n_head = 1;
+    o.n_head_kv = 1;
+    o.n_ff = 32;
+    o.n_ctx = 64;
+    o.n_merges = 64;
+    return o;
+}
+#define FUZZ_TINY_SEED 1u
+
+/* Built once per process; the GGUF bytes must outlive the model, so both
+ * stay alive until exit (reachable: not reported as leaks). */
+static inline const lmz_model *fuzz_tiny_model(void) {
+    static lmz_model *m;
+    static uint8_t *gguf;
+    if (!m) {
+        size_t n, err;
+        char msg[256];
+        tinymodel_opts o = fuzz_tiny_opts();
+        if (tinymodel_build(FUZZ_TINY_SEED, &o, &gguf, &n) != 0) {
+            fprintf(stderr, "fuzz: cannot build the tiny model\n");
+            abort();
+        }
+        m = lmz_model_load_buffer(gguf, n, &err, msg, sizeof msg);
+        if (!m) {
+            fprintf(stderr, "fuzz: cannot load the tiny model: %s\n", msg);
+            abort();
+        }
+    }
+    return m;
+}
+
+/* Decoder settings of the fuzz targets: a memory limit low enough that a
+ * frame claiming a huge size is refused instead of exhausting the fuzzer. */
+#define FUZZ_MEMORY_LIMIT (64ull << 20)
+
+static inline uint16_t fuzz_rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+
+#endif
