@@ -35,6 +35,10 @@ extern "C" {
 #define LMZ_VERSION_STRING "0.1.0"
 unsigned lmz_version_number(void); /* MAJOR*10000 + MINOR*100 + PATCH */
 const char *lmz_version_string(void);
+/* The kernel path in use: "scalar", "avx2" or "avx512" (chosen once from the
+ * CPU, or forced with the environment variable LMZ_SIMD). Never changes any
+ * output; reported for diagnostics and tests. */
+const char *lmz_simd_path(void);
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
@@ -95,6 +99,8 @@ typedef struct {
     uint64_t memory_limit;  /* decoder: refuse frames needing more; 0 = default */
     int mix;                /* compressor: allow adaptive mixing (lm+mix); -1 = default */
     int fallback;           /* compressor: try classical methods per chunk; -1 = default */
+    int fast;               /* compressor: 1 = no model, zstd (level 3) per chunk: for
+                               inputs too large for the model's speed (~1 KB/s) */
     /* progress: called from the calling thread with bytes done so far */
     void (*progress)(void *opaque, uint64_t in_done, uint64_t out_done);
     void *progress_opaque;

@@ -119,6 +119,7 @@ static void print_help(void) {
            "      --memory=SIZE     decoder: refuse frames needing more memory (K, M, G)\n"
            "      --no-mix          compressor: no adaptive mixing (plain model)\n"
            "      --no-fallback     compressor: no classical per-chunk fallback\n"
+           "      --fast            compressor: no model, zstd per chunk (MB/s instead of KB/s)\n"
            "\n"
            "Messages:\n"
            "  -v, --verbose         more messages (a summary line per file)\n"
@@ -133,6 +134,7 @@ static void print_help(void) {
 
 static void print_version(void) {
     printf(CLI_NAME " %s (library %s)\n", LMZ_VERSION_STRING, lmz_version_string());
+    if (g_opts.verbosity > V_NORMAL) printf("kernels: %s\n", lmz_simd_path());
     if (g_opts.verbosity >= V_VERBOSE && cli_load_model() == 0) {
         uint8_t sha[32];
         lmz_model_sha256(g_opts.model, sha);
@@ -216,7 +218,7 @@ static int parse_threads(const char *s) {
 
 enum {
     OPT_COMPRESS = 256, OPT_DECOMPRESS, OPT_TEST, OPT_LIST, OPT_STDOUT, OPT_OUTPUT, OPT_FORCE, OPT_KEEP, OPT_RM,
-    OPT_THREADS, OPT_MODEL, OPT_CHUNK_SIZE, OPT_MEMORY, OPT_NO_MIX, OPT_NO_FALLBACK, OPT_VERBOSE, OPT_QUIET,
+    OPT_THREADS, OPT_MODEL, OPT_CHUNK_SIZE, OPT_MEMORY, OPT_NO_MIX, OPT_NO_FALLBACK, OPT_FAST, OPT_VERBOSE, OPT_QUIET,
     OPT_NO_PROGRESS, OPT_HELP, OPT_VERSION
 };
 
@@ -232,7 +234,7 @@ static const long_opt k_long_opts[] = {
     {"output", 1, OPT_OUTPUT},         {"force", 0, OPT_FORCE},           {"keep", 0, OPT_KEEP},
     {"rm", 0, OPT_RM},                 {"threads", 1, OPT_THREADS},       {"model", 1, OPT_MODEL},
     {"chunk-size", 1, OPT_CHUNK_SIZE}, {"memory", 1, OPT_MEMORY},         {"no-mix", 0, OPT_NO_MIX},
-    {"no-fallback", 0, OPT_NO_FALLBACK}, {"verbose", 0, OPT_VERBOSE},     {"quiet", 0, OPT_QUIET},
+    {"no-fallback", 0, OPT_NO_FALLBACK}, {"fast", 0, OPT_FAST}, {"verbose", 0, OPT_VERBOSE},     {"quiet", 0, OPT_QUIET},
     {"no-progress", 0, OPT_NO_PROGRESS}, {"help", 0, OPT_HELP},           {"version", 0, OPT_VERSION},
 };
 
@@ -261,6 +263,7 @@ static void apply_option(int id, const char *arg) {
         break;
     case OPT_NO_MIX: g_opts.params.mix = 0; break;
     case OPT_NO_FALLBACK: g_opts.params.fallback = 0; break;
+    case OPT_FAST: g_opts.params.fast = 1; break;
     case OPT_VERBOSE: g_opts.verbosity++; break;
     case OPT_QUIET: if (g_opts.verbosity > V_SILENT) g_opts.verbosity--; break;
     case OPT_NO_PROGRESS: g_opts.progress = 0; break;

@@ -69,15 +69,22 @@ static int looks_binary(const uint8_t *p, size_t n) {
 /* Classical methods                                                         */
 /* ======================================================================== */
 
-static size_t zstd_encode(const uint8_t *src, size_t n, uint8_t *dst, size_t cap) {
-    size_t r = ZSTD_compress(dst, cap, src, n, 19);
+static size_t zstd_encode(const uint8_t *src, size_t n, uint8_t *dst, size_t cap, int level) {
+    size_t r = ZSTD_compress(dst, cap, src, n, level);
     return ZSTD_isError(r) ? 0 : r;
 }
 
+/* xz -9e, with the dictionary cut to the chunk (a larger one cannot help, and
+ * preset 9's 64 MiB dictionary would cost ~670 MiB of encoder memory). */
 static size_t xz_encode(const uint8_t *src, size_t n, uint8_t *dst, size_t cap) {
+    lzma_options_lzma opt;
+    if (lzma_lzma_preset(&opt, 9 | LZMA_PRESET_EXTREME)) return 0;
+    uint32_t dict = 4096;
+    while (dict < n && dict < opt.dict_size) dict *= 2;
+    opt.dict_size = dict;
+    lzma_filter filters[2] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, NULL}};
     size_t pos = 0;
-    if (lzma_easy_buffer_encode(9 | LZMA_PRESET_EXTREME, LZMA_CHECK_NONE, NULL, src, n, dst, &pos, cap) != LZMA_OK)
-        return 0;
+    if (lzma_stream_buffer_encode(filters, LZMA_CHECK_NONE, NULL, src, n, dst, &pos, cap) != LZMA_OK) return 0;
     return pos;
 }
 
@@ -254,7 +261,14 @@ static int code_chunk(lmz_cstream *s, const uint8_t *src, size_t n, size_t at, l
     uint8_t *best = NULL;
     size_t best_size = n;
     uint8_t best_method = LMZ_M_STORED;
-    if (!looks_binary(src, n)) {
+    if (s->p.fast) {
+        size_t z = zstd_encode(src, n, s->scratch[1], n > 1 ? n - 1 : 0, 3);
+        if (z > 0) {
+            best = s->scratch[1];
+            best_size = z;
+            best_method = LMZ_M_ZSTD;
+        }
+    } else if (!looks_binary(src, n)) {
         if (!s->enc_ready) {
             if (lm_enc_init(&s->enc, s->m, s->p.window)) return lmz_fail(&s->msg, LMZ_error_memory, "out of memory for the model");
             s->enc_ready = 1;
@@ -271,8 +285,8 @@ static int code_chunk(lmz_cstream *s, const uint8_t *src, size_t n, size_t at, l
             best_method = LMZ_M_LM;
         }
     }
-    if (s->p.fallback) {
-        size_t z = zstd_encode(src, n, s->scratch[1], best_size > 1 ? best_size - 1 : 0);
+    if (s->p.fallback && !s->p.fast) {
+        size_t z = zstd_encode(src, n, s->scratch[1], best_size > 1 ? best_size - 1 : 0, 19);
         if (z > 0 && z < best_size) {
             best = s->scratch[1];
             best_size = z;

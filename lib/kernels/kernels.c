@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "lmz.h"
 
 static const lmz_kernels k_generic = {"scalar", quantize_q8_generic, matvec_q8_generic, matmul_q8_generic,
                                       matvec_i8s_generic, sumsq_generic};
@@ -71,6 +72,8 @@ static const lmz_kernels *pick(void) {
 #endif
     return &k_generic;
 }
+
+const char *lmz_simd_path(void) { return lmz_kernels_get()->name; }
 
 const lmz_kernels *lmz_kernels_get(void) {
     /* The choice is a pure function of the CPU and the environment, so a race

@@ -2,7 +2,7 @@
 #
 # tests/cli/cli_test.sh — end-to-end tests of the `lmz` command-line tool.
 #
-# Usage: cli_test.sh PATH/TO/lmz [SHARED_DIR]
+# Usage: cli_test.sh PATH/TO/lmz [SHARED_DIR [PATH/TO/mkmodel]]
 #
 # Prints one line per check, "ok - ..." or "not ok - ..." (details of a
 # failure follow as "#   ..." lines), and ends with "N passed, M failed".
@@ -25,6 +25,8 @@ if [ $# -lt 1 ] || [ ! -x "$1" ]; then
 fi
 LMZ=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SHARED=${2:-}
+MKMODEL=${3:-} # tests/tools/mkmodel: a second (tiny) model for the wrong-model check
+[ -n "$MKMODEL" ] && MKMODEL=$(cd "$(dirname "$MKMODEL")" && pwd)/$(basename "$MKMODEL")
 unset LMZ_MODEL # the embedded default model, whatever the caller's environment
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/lmz-cli.XXXXXX") || exit 2
@@ -225,6 +227,12 @@ expect 1 "-d on a file cut inside its header" "$LMZ" -dq tst/head.lmz
 check "cut header: no output file" absent tst/head
 expect 1 "-d on data that is not .lmz" "$LMZ" -dq -o tst/garbage rand
 check "garbage: no output file" absent tst/garbage
+if [ -n "$MKMODEL" ] && "$MKMODEL" tst/tiny.gguf 3 >/dev/null; then
+    expect 1 "-d with the wrong model" "$LMZ" -d --model tst/tiny.gguf -o tst/wrong small.lmz
+    check "wrong model: the message names the model needed" grep -q "lmz-base" err.txt
+    check "wrong model: no output file" absent tst/wrong
+    rm -f tst/tiny.gguf
+fi
 expect 1 "-d on an empty input" "$LMZ" -dq -o tst/nothing empty
 check "no temporary left after failures" no_temp tst
 

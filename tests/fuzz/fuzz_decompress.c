@@ -8,7 +8,7 @@
  *             frame parser; seeds are real frames.
  *          1: MUTATE — the payload decoders: bytes 1.. are
  *                 u8 k, then (k % 9) mutations { u16 offset, u8 xor },
- *                 then the content (at most 2 KiB),
+ *                 then the content (at most 1 KiB),
  *             the content is compressed (a valid frame), every mutation XORs
  *             one byte of it (offset modulo the frame size), and the result
  *             is decompressed.
@@ -34,7 +34,7 @@
 #include "fuzz/fuzz_common.h"
 #include "lmz_frame_info.h"
 
-#define MAX_CONTENT 2048
+#define MAX_CONTENT 1024
 #define OUT_CAP (1u << 20)
 
 static uint8_t g_out[OUT_CAP];

@@ -90,7 +90,7 @@ static void load_model(const uint8_t *buf, size_t n) {
     lmz_params_default(&p);
     p.threads = 1;
     p.fallback = 0; /* use the model */
-    p.memory_limit = FUZZ_MEMORY_LIMIT;
+    p.memory_limit = 64ull << 20;
     uint8_t c[2048], d[sizeof text];
     size_t cs = lmz_compress(m, c, sizeof c, text, tn, &p);
     if (!lmz_is_error(cs)) {

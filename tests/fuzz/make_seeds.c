@@ -113,6 +113,14 @@ static size_t compress(const void *src, size_t n, uint8_t **out, int fallback) {
         fprintf(stderr, "make_seeds: compress failed: %s\n", lmz_error_name(r));
         exit(1);
     }
+    /* every frame seed must decode (checked here, where it is made) */
+    uint8_t *d = malloc(n + 1);
+    size_t ds = lmz_decompress(fuzz_tiny_model(), d, n + 1, *out, r, &p);
+    if (ds != n || (n && memcmp(d, src, n))) {
+        fprintf(stderr, "make_seeds: a frame does not decode: %s\n", lmz_is_error(ds) ? lmz_error_name(ds) : "bytes");
+        exit(1);
+    }
+    free(d);
     return r;
 }
 

@@ -558,8 +558,13 @@ static void frame_fields(const frame *f) {
     ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, "overlap", "overlap 65535");
     e = ed_begin(f), setv(e.b, b0 + F_WINDOW, 2, W - 7u);
     ed_end(&e, f, 1, &p, X_SAFE, 0, NULL, "window - 7 (valid, but not what was coded)");
-    e = ed_begin(f), setv(e.b, b0 + F_OVERLAP, 2, O ? O - 1u : 1u);
-    ed_end(&e, f, 1, &p, X_SAFE, 0, NULL, "overlap changed by one (valid, not what was coded)");
+    /* `overlap` holds the sink size S (doc/format.md §4.1): 1 in this version */
+    e = ed_begin(f), setv(e.b, b0 + F_OVERLAP, 2, O + 1u);
+    ed_end(&e, f, 1, &p, X_ERR, LMZ_error_unsupported, "sink", "overlap (sink tokens) %u", O + 1u);
+    if (O > 0) {
+        e = ed_begin(f), setv(e.b, b0 + F_OVERLAP, 2, O - 1u);
+        ed_end(&e, f, 1, &p, X_ERR, LMZ_error_unsupported, "sink", "overlap (sink tokens) %u", O - 1u);
+    }
     /* chunk_size */
     static const uint32_t bad_cs[] = {0, (1u << 26) + 1, 0xFFFFFFFFu};
     for (int i = 0; i < 3; i++) {
