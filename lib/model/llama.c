@@ -128,6 +128,9 @@ static int load_matrix(q8_matrix *m, const gguf_file *g, const char *name, uint3
         for (uint32_t row = 0; row < rows; row++) {
             if (gguf_tensor_row_f32(t, row, tmp) != 0)
                 return lmz_fail(msg, LMZ_error_unsupported, "tensor %s: type %u not supported", name, t->type);
+            for (uint32_t i = 0; i < cols; i++)
+                if (!(tmp[i] - tmp[i] == 0.0f)) /* NaN or infinity */
+                    return lmz_fail(msg, LMZ_error_model_invalid, "tensor %s: non-finite value in row %u", name, row);
             quantize_q8_generic(tmp, cols, q + (size_t)row * cols, d + (size_t)row * nblk);
         }
     }
@@ -197,6 +200,29 @@ int llama_init(llama_model *m, const gguf_file *g, lmz_msg *msg) {
     const gguf_tensor *out_t = gguf_find_tensor(g, "output.weight");
 
     const uint32_t d = hp->n_embd, kvd = hp->n_head_kv * hp->head_dim, ff = hp->n_ff;
+    /* Check every tensor's presence and shape BEFORE allocating: then the
+     * allocation is bounded by what the file really holds, not by what its
+     * header claims. */
+    {
+        const gguf_tensor *t;
+        char nm[96];
+        if ((r = find_tensor(g, "token_embd.weight", d, hp->n_vocab, &t, msg))) return r;
+        if (out_t && (r = find_tensor(g, "output.weight", d, hp->n_vocab, &t, msg))) return r;
+        if ((r = find_tensor(g, "output_norm.weight", d, 1, &t, msg))) return r;
+        for (uint32_t l = 0; l < hp->n_layer; l++) {
+            static const char *mat[7] = {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"};
+            const uint32_t cols[7] = {d, d, d, hp->n_head * hp->head_dim, d, d, ff};
+            const uint32_t rows[7] = {hp->n_head * hp->head_dim, kvd, kvd, d, ff, ff, d};
+            for (int k = 0; k < 7; k++) {
+                snprintf(nm, sizeof nm, "blk.%u.%s.weight", l, mat[k]);
+                if ((r = find_tensor(g, nm, cols[k], rows[k], &t, msg))) return r;
+            }
+            snprintf(nm, sizeof nm, "blk.%u.attn_norm.weight", l);
+            if ((r = find_tensor(g, nm, d, 1, &t, msg))) return r;
+            snprintf(nm, sizeof nm, "blk.%u.ffn_norm.weight", l);
+            if ((r = find_tensor(g, nm, d, 1, &t, msg))) return r;
+        }
+    }
     size_t total = matrix_bytes(hp->n_vocab, d) * (out_t ? 2 : 1);
     size_t per_layer = matrix_bytes(d, d) * 2 + matrix_bytes(kvd, d) * 2 + matrix_bytes(ff, d) * 2 +
                        matrix_bytes(d, ff) + 2 * ((size_t)d * 4 + 64);
@@ -287,7 +313,9 @@ int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span) {
     const uint32_t cap = kv_cap(span);
     size_t per = (size_t)hp->n_layer * hp->n_head_kv * cap * hp->head_dim;
     kv->k = lmz_amalloc(per);
-    kv->vt = lmz_amalloc(per);
+    /* P.V reads whole blocks of 32 positions from the window's first slot: up
+     * to 31 columns past the last one, multiplied by exact zeros (padding) */
+    kv->vt = lmz_amalloc(per + Q8_BLOCK);
     kv->ks = lmz_amalloc(per / Q8_BLOCK * sizeof(float));
     kv->vs = lmz_amalloc(per / Q8_BLOCK * sizeof(float));
     kv->ksink = lmz_amalloc((size_t)hp->n_layer * hp->n_head_kv * hp->head_dim * sizeof(float));
@@ -297,7 +325,7 @@ int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span) {
     }
     /* Padding positions are multiplied by exact zeros in P.V, but must still
      * hold defined values (sanitizers, reproducibility). */
-    memset(kv->vt, 0, per);
+    memset(kv->vt, 0, per + Q8_BLOCK);
     kv->span = span;
     kv->cap = cap;
     llama_kv_reset(kv);
