@@ -73,50 +73,6 @@ static float *freqs_scratch(lmz_freqs *f) { return (float *)(void *)(f->cum + f-
 /* Logits -> frequencies                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* c ? a : b through an integer mask. Written this way (not with ?: on
- * floats) so that gcc if-converts and vectorises the loops below even under
- * the default -ftrapping-math; the value is exactly a or b. */
-static inline float sel_f(int c, float a, float b) {
-    uint32_t ua, ub, m = 0u - (uint32_t)(c != 0);
-    memcpy(&ua, &a, 4);
-    memcpy(&ub, &b, 4);
-    uint32_t r = (ua & m) | (ub & ~m);
-    float out;
-    memcpy(&out, &r, 4);
-    return out;
-}
-
-/* lmz_expf, operation for operation, with its two early-outs turned into
- * selects so that the loops below vectorise (the compiler will not vectorise
- * a loop with a `return` inside). The result is bit-identical for every
- * input (tests/unit/test_coder.c compares the two): the clamp of x to
- * [LMZ_EXP_LO, LMZ_EXP_HI] only changes lanes that the final select zeroes
- * anyway, and keeps their integer conversion in range. */
-static inline float freqs_expf(float x) {
-    float xc = sel_f(x > LMZ_EXP_HI, LMZ_EXP_HI, x);
-    xc = sel_f(xc >= LMZ_EXP_LO, xc, LMZ_EXP_LO); /* also replaces NaN */
-    float n = lmz_roundf_ne(xc * 1.44269502925872802734375f);
-    float r = xc - n * 0.693145751953125f;
-    r = r - n * 1.42860676533018704503775e-06f;
-    float p = 1.0f / 5040.0f;
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    int32_t ni = (int32_t)n;
-    uint32_t bits = (uint32_t)(ni + 127) << 23;
-    float s;
-    memcpy(&s, &bits, 4);
-    return sel_f(x >= LMZ_EXP_LO, p * s, 0.0f); /* x < LO, -inf, NaN -> 0 */
-}
-
-/* Exposed for the test that proves freqs_expf == lmz_expf bit for bit. */
-float lmz_freqs_expf_for_test(float x);
-float lmz_freqs_expf_for_test(float x) { return freqs_expf(x); }
-
 /* Steps 2-3 on the first n16 (a multiple of 16) symbols: p = exp(l - m),
  * lane[j] += p[i + j]. restrict (the scratch never aliases the caller's
  * logits) lets the compiler vectorise without run-time checks. */
@@ -128,7 +84,7 @@ static void exp_blocks(const float *restrict l, float *restrict p, uint32_t n16,
          * accumulators held in registers (about 1.4x faster) */
 #pragma GCC unroll 16
         for (int j = 0; j < 16; j++) {
-            float e = freqs_expf(l[i + j] - m);
+            float e = lmz_expf(l[i + j] - m);
             p[i + j] = e;
             acc[j] = acc[j] + e;
         }
@@ -143,8 +99,8 @@ static uint64_t freq_blocks(const float *restrict p, uint32_t *restrict freq, ui
         uint32_t t16 = 0;
         for (int j = 0; j < 16; j++) {
             float q = p[i + j] * scale;
-            q = sel_f(q >= 0.0f, q, 0.0f); /* also maps NaN to 0 */
-            q = sel_f(q <= Bf, q, Bf);
+            q = lmz_self(q >= 0.0f, q, 0.0f); /* also maps NaN to 0 */
+            q = lmz_self(q <= Bf, q, Bf);
             uint32_t v = 1u + (uint32_t)(int32_t)q; /* q in [0, 2^24): exact floor */
             freq[i + j] = v;
             t16 += v;
@@ -160,8 +116,8 @@ static uint64_t fill_freqs(const float *p, uint32_t *freq, uint32_t n, float sca
     uint64_t T = freq_blocks(p, freq, n16, scale, Bf);
     for (uint32_t i = n16; i < n; i++) {
         float q = p[i] * scale;
-        q = sel_f(q >= 0.0f, q, 0.0f);
-        q = sel_f(q <= Bf, q, Bf);
+        q = lmz_self(q >= 0.0f, q, 0.0f);
+        q = lmz_self(q <= Bf, q, Bf);
         uint32_t v = 1u + (uint32_t)(int32_t)q;
         freq[i] = v;
         T += v;
@@ -195,7 +151,7 @@ void freqs_from_logits(lmz_freqs *f, const float *logits) {
     for (int j = 0; j < 16; j++) lane[j] = 0.0f;
     exp_blocks(logits, p, n16, m, lane);
     for (i = n16; i < n; i++) {
-        float e = freqs_expf(logits[i] - m);
+        float e = lmz_expf(logits[i] - m);
         p[i] = e;
         lane[i % 16] = lane[i % 16] + e;
     }

@@ -24,16 +24,31 @@ static inline float lmz_roundf_ne(float t) { return (t + 12582912.0f) - 12582912
 #define LMZ_EXP_LO (-87.0f)
 #define LMZ_EXP_HI 88.0f
 
-/* exp(x) for float x. Clamps: x < -87 gives 0 (also -inf), x > 88 is taken as
- * 88. NaN input gives an unspecified finite or NaN value (callers never pass
- * NaN: every value on the path is finite by construction). Max relative error
- * about 2e-7. */
+/* c ? a : b through an integer mask: the value is exactly a or b, and loops
+ * using it vectorise (gcc will not if-convert ?: on floats under the default
+ * -ftrapping-math). */
+static inline float lmz_self(int c, float a, float b) {
+    uint32_t ua, ub, m = 0u - (uint32_t)(c != 0);
+    memcpy(&ua, &a, 4);
+    memcpy(&ub, &b, 4);
+    uint32_t r = (ua & m) | (ub & ~m);
+    float out;
+    memcpy(&out, &r, 4);
+    return out;
+}
+
+/* exp(x) for float x. x < -87 gives 0 (also -inf and NaN); x > 88 is taken
+ * as 88. Range reduction by ln 2 in two parts, a degree-7 polynomial, then
+ * scaling by 2^n through the exponent bits. Max relative error about 1e-7.
+ * Branch-free (selects instead of early returns) so that the loops that call
+ * it vectorise; tests/unit/test_coder.c checks it bit for bit against the
+ * same steps written with plain branches. */
 static inline float lmz_expf(float x) {
-    if (!(x >= LMZ_EXP_LO)) return 0.0f;
-    if (x > LMZ_EXP_HI) x = LMZ_EXP_HI;
-    float n = lmz_roundf_ne(x * 1.44269502925872802734375f); /* x / ln 2 */
-    float r = x - n * 0.693145751953125f;                    /* ln2 high part (exact product) */
-    r = r - n * 1.42860676533018704503775e-06f;              /* ln2 low part */
+    float xc = lmz_self(x > LMZ_EXP_HI, LMZ_EXP_HI, x);
+    xc = lmz_self(xc >= LMZ_EXP_LO, xc, LMZ_EXP_LO); /* also replaces NaN */
+    float n = lmz_roundf_ne(xc * 1.44269502925872802734375f); /* x / ln 2 */
+    float r = xc - n * 0.693145751953125f;                    /* ln2 high part (exact product) */
+    r = r - n * 1.42860676533018704503775e-06f;               /* ln2 low part */
     float p = 1.0f / 5040.0f;
     p = p * r + 1.0f / 720.0f;
     p = p * r + 1.0f / 120.0f;
@@ -46,7 +61,7 @@ static inline float lmz_expf(float x) {
     uint32_t bits = (uint32_t)(ni + 127) << 23;
     float s;
     memcpy(&s, &bits, 4);
-    return p * s;
+    return lmz_self(x >= LMZ_EXP_LO, p * s, 0.0f); /* x < LO, -inf, NaN -> 0 */
 }
 
 /* SiLU(x) = x * sigmoid(x) = x / (1 + exp(-x)). */
