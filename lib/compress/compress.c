@@ -74,17 +74,17 @@ static size_t zstd_encode(const uint8_t *src, size_t n, uint8_t *dst, size_t cap
     return ZSTD_isError(r) ? 0 : r;
 }
 
-/* xz -9e, with the dictionary cut to the chunk (a larger one cannot help, and
- * preset 9's 64 MiB dictionary would cost ~670 MiB of encoder memory). */
+/* xz -9e settings as a raw LZMA2 stream (no .xz container: the frame already
+ * has sizes and checksums, and the container costs ~60 bytes a chunk), with
+ * the dictionary cut to the chunk: lzma2_dict_size() (codec.h), which the
+ * decoder derives from raw_size. */
 static size_t xz_encode(const uint8_t *src, size_t n, uint8_t *dst, size_t cap) {
     lzma_options_lzma opt;
     if (lzma_lzma_preset(&opt, 9 | LZMA_PRESET_EXTREME)) return 0;
-    uint32_t dict = 4096;
-    while (dict < n && dict < opt.dict_size) dict *= 2;
-    opt.dict_size = dict;
+    opt.dict_size = lzma2_dict_size(n);
     lzma_filter filters[2] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, NULL}};
     size_t pos = 0;
-    if (lzma_stream_buffer_encode(filters, LZMA_CHECK_NONE, NULL, src, n, dst, &pos, cap) != LZMA_OK) return 0;
+    if (lzma_raw_buffer_encode(filters, NULL, src, n, dst, &pos, cap) != LZMA_OK) return 0;
     return pos;
 }
 
@@ -226,7 +226,10 @@ lmz_cstream *lmz_cstream_create(const lmz_model *m, const lmz_params *p) {
     s->in_cap = (size_t)s->p.chunk_size * LMZ_CHUNKS_PER_FRAME;
     s->in = malloc(s->in_cap);
     s->payload = malloc(s->in_cap);
-    for (int i = 0; i < 3; i++) s->scratch[i] = malloc(s->p.chunk_size);
+    /* scratch[0] holds model output (one chunk); the classical methods may
+     * code a whole binary frame as one chunk (emit_frame) */
+    s->scratch[0] = malloc(s->p.chunk_size);
+    for (int i = 1; i < 3; i++) s->scratch[i] = malloc(s->in_cap);
     if (!s->pool || !s->in || !s->payload || !s->scratch[0] || !s->scratch[1] || !s->scratch[2]) {
         lmz_cstream_free(s);
         return NULL;
@@ -312,9 +315,20 @@ static int code_chunk(lmz_cstream *s, const uint8_t *src, size_t n, size_t at, l
 static int emit_frame(lmz_cstream *s) {
     lmz_chunk_info chunks[LMZ_CHUNKS_PER_FRAME];
     const size_t cs = s->p.chunk_size;
-    size_t used = 0, coded = 0;
+    size_t used = 0, coded = 0, max_raw = cs;
     uint32_t nc = 0;
-    while (nc < LMZ_CHUNKS_PER_FRAME && used < s->in_len) {
+    /* A frame of binary data (the model cannot help) is coded as ONE chunk:
+     * zstd and xz then see the whole frame (up to 1 MiB) as one window, as
+     * they would see the file, instead of 64 KiB pieces. */
+    if (s->p.fallback && !s->p.fast && (s->ended || s->in_len == s->in_cap) && s->in_len > cs &&
+        looks_binary(s->in, s->in_len)) {
+        int rc = code_chunk(s, s->in, s->in_len, 0, &chunks[0]);
+        if (rc) return rc;
+        coded = chunks[0].coded_size;
+        used = max_raw = s->in_len;
+        nc = 1;
+    }
+    while (nc < LMZ_CHUNKS_PER_FRAME && used < s->in_len && max_raw == cs) {
         size_t left = s->in_len - used;
         size_t len = chunk_cut(s->in + used, left, cs);
         if (len == left && len < cs && !s->ended) break; /* wait for more input */
@@ -332,7 +346,7 @@ static int emit_frame(lmz_cstream *s) {
     snprintf(h.model_name, sizeof h.model_name, "%s", s->m->name);
     h.window = (uint16_t)s->p.window;
     h.overlap = LMZ_SINK_TOKENS; /* the `overlap` field holds the sink size (doc/format.md 4.1) */
-    h.chunk_size = (uint32_t)cs;
+    h.chunk_size = (uint32_t)max_raw;
     h.original_size = used;
     h.content_checksum = lmz_xxh64(s->in, used);
     h.n_chunks = nc;

@@ -53,6 +53,14 @@ typedef void (*lm_tick_fn)(void *ctx, uint64_t bytes_done); /* progress, may be 
 int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_t n, uint32_t max_active,
                      lmz_pool *pool, lm_tick_fn tick, void *tick_ctx, lmz_msg *msg);
 
+/* Method 3's LZMA2 dictionary: the smallest power of two >= max(raw, 4096),
+ * at most 64 MiB (the chunk size limit). */
+static inline uint32_t lzma2_dict_size(uint64_t raw) {
+    uint32_t d = 4096;
+    while (d < raw && d < (1u << 26)) d *= 2;
+    return d;
+}
+
 /* Classical methods: zstd and xz. Return 0 when dst got exactly raw bytes. */
 int classic_decode(uint8_t method, const uint8_t *src, size_t n, uint8_t *dst, size_t raw, lmz_msg *msg);
 

@@ -54,10 +54,13 @@ int classic_decode(uint8_t method, const uint8_t *src, size_t n, uint8_t *dst, s
             return lmz_fail(msg, LMZ_error_corrupt, "zstd chunk: %s", ZSTD_isError(r) ? ZSTD_getErrorName(r) : "size");
         return 0;
     }
-    if (method == LMZ_M_XZ) {
-        uint64_t memlimit = 256u << 20;
+    if (method == LMZ_M_XZ) { /* raw LZMA2, dictionary from raw_size */
+        lzma_options_lzma opt;
+        memset(&opt, 0, sizeof opt);
+        opt.dict_size = lzma2_dict_size(raw);
+        lzma_filter filters[2] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, NULL}};
         size_t in_pos = 0, out_pos = 0;
-        lzma_ret r = lzma_stream_buffer_decode(&memlimit, LZMA_FAIL_FAST, NULL, src, &in_pos, n, dst, &out_pos, raw);
+        lzma_ret r = lzma_raw_buffer_decode(filters, NULL, src, &in_pos, n, dst, &out_pos, raw);
         if (r != LZMA_OK || in_pos != n || out_pos != raw)
             return lmz_fail(msg, LMZ_error_corrupt, "xz chunk: decoding failed (liblzma code %d)", (int)r);
         return 0;
@@ -81,9 +84,13 @@ static void hex8(const uint8_t *sha, char *out) { /* first 8 bytes, 16 hex digit
 /* Memory a frame needs to decode: its bytes, its output, and the model state
  * of the chunks decoded together. */
 static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint64_t frame_size) {
-    uint64_t mem = frame_size + h->original_size, lm = 0, per;
-    for (uint32_t c = 0; c < h->n_chunks; c++)
+    uint64_t mem = frame_size + h->original_size, lm = 0, per, xz = 0;
+    for (uint32_t c = 0; c < h->n_chunks; c++) {
         if (h->chunks[c].method == LMZ_M_LM || h->chunks[c].method == LMZ_M_LM_MIX) lm++;
+        if (h->chunks[c].method == LMZ_M_XZ && lzma2_dict_size(h->chunks[c].raw_size) > xz)
+            xz = lzma2_dict_size(h->chunks[c].raw_size); /* liblzma's dictionary */
+    }
+    mem += xz;
     if (lm && m) {
         uint64_t act = lm < LMZ_MAX_ACTIVE ? lm : LMZ_MAX_ACTIVE;
         per = llama_kv_bytes(&m->llm, h->window) + (uint64_t)m->llm.hp.n_vocab * 16 + ((uint64_t)h->chunk_size + 1) * 4;
