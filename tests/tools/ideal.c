@@ -54,7 +54,10 @@ static double stream_bits(const llama_model *m, const int32_t *ids, size_t n, ui
     double bits = 0;
     for (size_t i = 1; i < n; i += SUB) {
         uint32_t k = (uint32_t)(n - i < SUB ? n - i : SUB);
-        llama_forward_seq(m, w, &kv, ids + i - 1, k, 0, lg, pool);
+        if (llama_forward_seq(m, w, &kv, ids + i - 1, k, 0, lg, pool)) {
+            fprintf(stderr, "lmz-ideal: model forward failed\n");
+            exit(1);
+        }
         for (uint32_t r = 0; r < k; r++) bits += bits_of(lg + (size_t)r * V, V, ids[i + r]);
     }
     free(lg);
@@ -65,7 +68,7 @@ static double stream_bits(const llama_model *m, const int32_t *ids, size_t n, ui
 
 /* ids[0] must be BOS. Returns total bits over ids[1..n). */
 static double ideal_bits(const llama_model *m, const int32_t *ids, size_t n, uint32_t W, uint32_t O, lmz_pool *pool) {
-    const uint32_t V = m->hp.n_vocab, SUB = 256;
+    const uint32_t V = m->hp.n_vocab, SUB = LLAMA_KV_SLACK; /* rows per forward call */
     llama_kv kv;
     llama_work *w = llama_work_create(m, SUB, W);
     float *lg = malloc((size_t)SUB * V * sizeof(float));
@@ -83,12 +86,17 @@ static double ideal_bits(const llama_model *m, const int32_t *ids, size_t n, uin
         for (size_t i = start; i < end - 1; i += SUB) {
             uint32_t k = (uint32_t)((end - 1 - i) < SUB ? (end - 1 - i) : SUB);
             size_t first = pos - 1 > i ? pos - 1 - i : 0; /* first row that needs logits */
+            int rc;
             if (first >= k) {
-                llama_forward_seq(m, w, &kv, ids + i, k, k, NULL, pool);
-                continue;
+                rc = llama_forward_seq(m, w, &kv, ids + i, k, k, NULL, pool);
+            } else {
+                rc = llama_forward_seq(m, w, &kv, ids + i, k, (uint32_t)first, lg, pool);
+                for (size_t r = first; r < k && rc == 0; r++) bits += bits_of(lg + (r - first) * V, V, ids[i + r + 1]);
             }
-            llama_forward_seq(m, w, &kv, ids + i, k, (uint32_t)first, lg, pool);
-            for (size_t r = first; r < k; r++) bits += bits_of(lg + (r - first) * V, V, ids[i + r + 1]);
+            if (rc) {
+                fprintf(stderr, "lmz-ideal: model forward failed (%d)\n", rc);
+                exit(1);
+            }
         }
         pos = end;
     }
