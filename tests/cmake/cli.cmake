@@ -13,3 +13,9 @@ if(TARGET lmz_cli AND TARGET mkmodel)
   add_test(NAME cli_stream COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/stream_test.sh $<TARGET_FILE:lmz_cli> $<TARGET_FILE:mkmodel> ${LMZ_SHARED})
   set_tests_properties(cli_stream PROPERTIES LABELS "cli" TIMEOUT 600)
 endif()
+
+# A few CLI runs under valgrind memcheck (success and error paths).
+if(TARGET lmz_cli AND TARGET mkmodel)
+  add_test(NAME cli_valgrind COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/valgrind_test.sh $<TARGET_FILE:lmz_cli> $<TARGET_FILE:mkmodel>)
+  set_tests_properties(cli_valgrind PROPERTIES LABELS "cli;valgrind" TIMEOUT 600)
+endif()
