@@ -42,6 +42,7 @@
 
 #include "check.h"
 #include "common/common.h"
+#include "decompress/codec.h" /* lzma2_dict_size */
 #include "format/frame.h"
 #include "lmz.h"
 #include "lmz_frame_info.h"
@@ -369,10 +370,13 @@ static int build_frames(void) {
             coded = ZSTD_compress(payload + pn, raw[i] + 512, c, raw[i], 3);
             if (ZSTD_isError(coded)) return -1;
         } else {
+            /* method 3: raw LZMA2, dictionary derived from raw_size (doc/format.md) */
             size_t pos = 0;
-            if (lzma_easy_buffer_encode(1, LZMA_CHECK_CRC32, NULL, c, raw[i], payload + pn, &pos, raw[i] + 512) !=
-                LZMA_OK)
-                return -1;
+            lzma_options_lzma opt;
+            if (lzma_lzma_preset(&opt, 1)) return -1;
+            opt.dict_size = lzma2_dict_size(raw[i]);
+            lzma_filter flt[2] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, NULL}};
+            if (lzma_raw_buffer_encode(flt, NULL, c, raw[i], payload + pn, &pos, raw[i] + 512) != LZMA_OK) return -1;
             coded = pos;
         }
         ch[i].raw_size = raw[i];
