@@ -37,6 +37,31 @@ int lmz_fail(lmz_msg *msg, int code, const char *fmt, ...)
 #endif
     ;
 
+/* A stream context's sticky error and the message that explains it. */
+typedef struct {
+    lmz_msg msg;
+    size_t error; /* 0, or the LMZ_ERR code every later call returns */
+} lmz_status;
+static inline size_t lmz_status_set(lmz_status *st, int code) {
+    st->error = LMZ_ERR(code);
+    return st->error;
+}
+static inline const char *lmz_status_text(const lmz_status *st) {
+    if (st->msg.text[0]) return st->msg.text;
+    return st->error ? lmz_error_name(st->error) : "";
+}
+
+/* Copies what is left of buf[*pos, len) into out (as much as fits); returns
+ * the number of bytes still pending. */
+static inline size_t lmz_drain(const uint8_t *buf, size_t len, size_t *pos, lmz_out_buffer *out) {
+    size_t k = len - *pos, room = out->size - out->pos;
+    if (k > room) k = room;
+    if (k) memcpy((uint8_t *)out->dst + out->pos, buf + *pos, k);
+    out->pos += k;
+    *pos += k;
+    return len - *pos;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Overflow-checked arithmetic                                              */
 /* ------------------------------------------------------------------------ */

@@ -195,7 +195,7 @@ struct lmz_cstream {
     const lmz_model *m;
     lmz_params p;
     lmz_pool *pool;
-    lmz_msg msg;
+    lmz_status st;            /* sticky error + message */
     lm_enc enc;
     int enc_ready;
     uint8_t *in;               /* input of the frame being gathered */
@@ -206,7 +206,6 @@ struct lmz_cstream {
     uint8_t *payload;          /* the frame's payloads */
     int ended, wrote_frame;
     uint64_t in_total, out_total;
-    size_t error;
 };
 
 size_t lmz_compress_bound(size_t n) {
@@ -249,14 +248,7 @@ void lmz_cstream_free(lmz_cstream *s) {
 }
 
 const char *lmz_cstream_message(const lmz_cstream *s) {
-    if (!s) return "";
-    if (s->msg.text[0]) return s->msg.text;
-    return s->error ? lmz_error_name(s->error) : "";
-}
-
-static size_t cfail(lmz_cstream *s, int code) {
-    s->error = LMZ_ERR(code);
-    return s->error;
+    return s ? lmz_status_text(&s->st) : "";
 }
 
 /* Codes one chunk into s->payload + at; fills ci. Returns 0 or -error. */
@@ -273,7 +265,7 @@ static int code_chunk(lmz_cstream *s, const uint8_t *src, size_t n, size_t at, l
         }
     } else if (!looks_binary(src, n)) {
         if (!s->enc_ready) {
-            if (lm_enc_init(&s->enc, s->m, s->p.window)) return lmz_fail(&s->msg, LMZ_error_memory, "out of memory for the model");
+            if (lm_enc_init(&s->enc, s->m, s->p.window)) return lmz_fail(&s->st.msg, LMZ_error_memory, "out of memory for the model");
             s->enc_ready = 1;
         }
         s->enc.progress = s->p.progress;
@@ -281,7 +273,7 @@ static int code_chunk(lmz_cstream *s, const uint8_t *src, size_t n, size_t at, l
         s->enc.in_base = s->in_total - s->in_len + (uint64_t)(src - s->in);
         s->enc.out_base = s->out_total + at;
         int64_t r = lm_encode_chunk(&s->enc, src, n, s->scratch[0], n > 1 ? n - 1 : 0, s->pool);
-        if (r < 0) return lmz_fail(&s->msg, (int)-r, "model coding failed");
+        if (r < 0) return lmz_fail(&s->st.msg, (int)-r, "model coding failed");
         if (r > 0 && (size_t)r < best_size) {
             best = s->scratch[0];
             best_size = (size_t)r;
@@ -352,16 +344,16 @@ static int emit_frame(lmz_cstream *s) {
     h.n_chunks = nc;
     h.chunks = chunks;
     size_t hs = frame_header_size(&h);
-    if (lmz_is_error(hs)) return lmz_fail(&s->msg, LMZ_error_generic, "frame header");
+    if (lmz_is_error(hs)) return lmz_fail(&s->st.msg, LMZ_error_generic, "frame header");
     size_t need = hs + coded;
     if (need > s->out_cap) {
         free(s->out);
         s->out = malloc(need);
         s->out_cap = s->out ? need : 0;
-        if (!s->out) return lmz_fail(&s->msg, LMZ_error_memory, "out of memory");
+        if (!s->out) return lmz_fail(&s->st.msg, LMZ_error_memory, "out of memory");
     }
     size_t w = frame_write_header(&h, s->out, s->out_cap);
-    if (lmz_is_error(w)) return lmz_fail(&s->msg, LMZ_error_generic, "cannot write the frame header");
+    if (lmz_is_error(w)) return lmz_fail(&s->st.msg, LMZ_error_generic, "cannot write the frame header");
     memcpy(s->out + w, s->payload, coded);
     s->out_len = w + coded;
     s->out_pos = 0;
@@ -374,17 +366,11 @@ static int emit_frame(lmz_cstream *s) {
 
 size_t lmz_compress_stream(lmz_cstream *s, lmz_out_buffer *out, lmz_in_buffer *in, lmz_end_op op) {
     if (!s || !out || !in || out->pos > out->size || in->pos > in->size) return LMZ_ERR(LMZ_error_parameter);
-    if (s->error) return s->error;
+    if (s->st.error) return s->st.error;
     for (;;) {
         /* 1. flush */
-        if (s->out_pos < s->out_len) {
-            size_t k = s->out_len - s->out_pos, room = out->size - out->pos;
-            if (k > room) k = room;
-            memcpy((uint8_t *)out->dst + out->pos, s->out + s->out_pos, k);
-            out->pos += k;
-            s->out_pos += k;
-            if (s->out_pos < s->out_len) return s->out_len - s->out_pos;
-        }
+        size_t pending = lmz_drain(s->out, s->out_len, &s->out_pos, out);
+        if (pending) return pending;
         /* 2. absorb input */
         size_t k = in->size - in->pos, room = s->in_cap - s->in_len;
         if (k > room) k = room;
@@ -398,7 +384,7 @@ size_t lmz_compress_stream(lmz_cstream *s, lmz_out_buffer *out, lmz_in_buffer *i
         /* 3. a frame when the buffer is full, or to finish */
         if (s->in_len == s->in_cap || (s->ended && (s->in_len > 0 || !s->wrote_frame))) {
             int rc = emit_frame(s);
-            if (rc) return cfail(s, -rc);
+            if (rc) return lmz_status_set(&s->st, -rc);
             continue;
         }
         if (s->ended) return 0; /* everything flushed */

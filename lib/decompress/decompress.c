@@ -205,7 +205,7 @@ struct lmz_dstream {
     const lmz_model *m;
     lmz_params p;
     lmz_pool *pool;
-    lmz_msg msg;
+    lmz_status st;            /* sticky error + message */
     uint8_t *in;              /* bytes of the current frame gathered so far */
     size_t in_len, in_cap;
     size_t want;              /* bytes of the current frame needed next */
@@ -213,7 +213,6 @@ struct lmz_dstream {
     int have_header;
     uint8_t *out;             /* the decoded frame, waiting to be flushed */
     size_t out_len, out_pos;
-    size_t error;             /* sticky: once failed, always failed */
     uint64_t in_total, out_total; /* bytes of complete frames, for progress */
 };
 
@@ -241,14 +240,7 @@ void lmz_dstream_free(lmz_dstream *s) {
 }
 
 const char *lmz_dstream_message(const lmz_dstream *s) {
-    if (!s) return "";
-    if (s->msg.text[0]) return s->msg.text;
-    return s->error ? lmz_error_name(s->error) : "";
-}
-
-static size_t dfail(lmz_dstream *s, int code) {
-    s->error = LMZ_ERR(code);
-    return s->error;
+    return s ? lmz_status_text(&s->st) : "";
 }
 
 static int grow_in(lmz_dstream *s, size_t n) {
@@ -264,16 +256,11 @@ static int grow_in(lmz_dstream *s, size_t n) {
 
 size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer *in) {
     if (!s || !out || !in || out->pos > out->size || in->pos > in->size) return LMZ_ERR(LMZ_error_parameter);
-    if (s->error) return s->error;
+    if (s->st.error) return s->st.error;
     for (;;) {
         /* 1. flush a decoded frame */
         if (s->out_pos < s->out_len) {
-            size_t k = s->out_len - s->out_pos, room = out->size - out->pos;
-            if (k > room) k = room;
-            memcpy((uint8_t *)out->dst + out->pos, s->out + s->out_pos, k);
-            out->pos += k;
-            s->out_pos += k;
-            if (s->out_pos < s->out_len) return 1; /* caller must drain */
+            if (lmz_drain(s->out, s->out_len, &s->out_pos, out)) return 1; /* caller must drain */
             free(s->out);
             s->out = NULL;
             s->out_len = s->out_pos = 0;
@@ -283,7 +270,7 @@ size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer 
             size_t k = s->want - s->in_len, avail = in->size - in->pos;
             if (k > avail) k = avail;
             if (k) {
-                if (grow_in(s, s->in_len + k)) return dfail(s, LMZ_error_memory);
+                if (grow_in(s, s->in_len + k)) return lmz_status_set(&s->st, LMZ_error_memory);
                 memcpy(s->in + s->in_len, (const uint8_t *)in->src + in->pos, k);
                 s->in_len += k;
                 in->pos += k;
@@ -293,27 +280,27 @@ size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer 
         /* 3. header */
         if (!s->have_header) {
             size_t need = 0;
-            size_t r = frame_parse_header(&s->h, s->in, s->in_len, &need, &s->msg);
+            size_t r = frame_parse_header(&s->h, s->in, s->in_len, &need, &s->st.msg);
             if (lmz_get_error_code(r) == LMZ_error_src_size) {
                 if (need <= s->in_len) need = s->in_len + 1;
                 s->want = need;
                 continue;
             }
-            if (lmz_is_error(r)) return s->error = r;
+            if (lmz_is_error(r)) return s->st.error = r;
             uint64_t frame_size = (uint64_t)s->h.header_size + s->h.payload_size;
-            int rc = frame_check(s->m, &s->p, &s->h, frame_size, &s->msg);
-            if (rc) return dfail(s, -rc);
+            int rc = frame_check(s->m, &s->p, &s->h, frame_size, &s->st.msg);
+            if (rc) return lmz_status_set(&s->st, -rc);
             s->have_header = 1;
             s->want = (size_t)frame_size;
             continue;
         }
         /* 4. a whole frame: decode, verify, queue for output */
         s->out = malloc(s->h.original_size ? s->h.original_size : 1);
-        if (!s->out) return dfail(s, LMZ_error_memory);
+        if (!s->out) return lmz_status_set(&s->st, LMZ_error_memory);
         const uint64_t fsize = (uint64_t)s->h.header_size + s->h.payload_size;
         frame_tick tk = {&s->p, s->in_total, s->out_total, fsize, s->h.original_size};
-        int rc = frame_decode(s->m, &s->p, s->pool, &s->h, s->in, s->out, &tk, &s->msg);
-        if (rc) return dfail(s, -rc);
+        int rc = frame_decode(s->m, &s->p, s->pool, &s->h, s->in, s->out, &tk, &s->st.msg);
+        if (rc) return lmz_status_set(&s->st, -rc);
         s->in_total += fsize;
         s->out_total += s->h.original_size;
         if (s->p.progress) s->p.progress(s->p.progress_opaque, s->in_total, s->out_total);
