@@ -147,7 +147,7 @@ static void frame_tick_fn(void *ctx, uint64_t bytes_done) {
 }
 
 /* Decodes a whole frame (header already parsed from src) into dst. */
-static int frame_decode(const lmz_model *m, const lmz_params *p, lmz_pool *pool, const lmz_frame_header *h,
+static int frame_decode(const lmz_model *m, lmz_pool *pool, const lmz_frame_header *h,
                         const uint8_t *src, uint8_t *dst, frame_tick *tick, lmz_msg *msg) {
     uint64_t out = 0;
     uint32_t nlm = 0;
@@ -193,7 +193,6 @@ static int frame_decode(const lmz_model *m, const lmz_params *p, lmz_pool *pool,
     }
     if (lmz_xxh64(dst, h->original_size) != h->content_checksum)
         return lmz_fail(msg, LMZ_error_content_checksum, "content checksum mismatch");
-    (void)p;
     return 0;
 }
 
@@ -299,7 +298,7 @@ size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer 
         if (!s->out) return lmz_status_set(&s->st, LMZ_error_memory);
         const uint64_t fsize = (uint64_t)s->h.header_size + s->h.payload_size;
         frame_tick tk = {&s->p, s->in_total, s->out_total, fsize, s->h.original_size};
-        int rc = frame_decode(s->m, &s->p, s->pool, &s->h, s->in, s->out, &tk, &s->st.msg);
+        int rc = frame_decode(s->m, s->pool, &s->h, s->in, s->out, &tk, &s->st.msg);
         if (rc) return lmz_status_set(&s->st, -rc);
         s->in_total += fsize;
         s->out_total += s->h.original_size;

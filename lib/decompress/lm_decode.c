@@ -29,7 +29,6 @@ typedef struct {
 
 typedef struct {
     const lmz_model *m;
-    lm_slot *slots;
     lm_slot **act;     /* active slots in step order */
     const float *logits;
 } step_job;
@@ -134,7 +133,7 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
             rc = lmz_fail(msg, -r, "model forward failed");
             goto out;
         }
-        step_job sj = {m, slots, act, logits};
+        step_job sj = {m, act, logits};
         lmz_pool_for(pool, (int)nact, decode_symbol, &sj);
         if (tick && steps % 32 == 0) {
             uint64_t done = finished;

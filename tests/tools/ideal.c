@@ -40,57 +40,71 @@ static double bits_of(const float *l, uint32_t V, int32_t target) {
     return (log(s) - ((double)l[target] - mx)) / log(2.0);
 }
 
-/* The codec's scheme: one pass, sliding-window attention of span W with the
- * BOS sink (lib/model/llama.h); every token is predicted from the W-1 before. */
-static double stream_bits(const llama_model *m, const int32_t *ids, size_t n, uint32_t W, lmz_pool *pool) {
-    const uint32_t V = m->hp.n_vocab, SUB = 64;
+/* Model state for one measurement: a KV cache of span W, scratch for
+ * LLAMA_KV_SLACK rows, and their logits. Exits on failure (a tool). */
+typedef struct {
     llama_kv kv;
-    llama_work *w = llama_work_create(m, SUB, W);
-    float *lg = malloc((size_t)SUB * V * sizeof(float));
-    if (llama_kv_init(&kv, m, W) || !w || !lg) {
+    llama_work *w;
+    float *lg;
+} ideal_state;
+
+static void ideal_init(ideal_state *st, const llama_model *m, uint32_t W) {
+    st->w = llama_work_create(m, LLAMA_KV_SLACK, W);
+    st->lg = malloc((size_t)LLAMA_KV_SLACK * m->hp.n_vocab * sizeof(float));
+    if (llama_kv_init(&st->kv, m, W) || !st->w || !st->lg) {
         fprintf(stderr, "lmz-ideal: out of memory\n");
         exit(1);
     }
+}
+
+static void ideal_free(ideal_state *st) {
+    free(st->lg);
+    llama_work_free(st->w);
+    llama_kv_free(&st->kv);
+}
+
+/* The codec's scheme: one pass, sliding-window attention of span W with the
+ * BOS sink (lib/model/llama.h); every token is predicted from the W-1 before. */
+static double stream_bits(const llama_model *m, const int32_t *ids, size_t n, uint32_t W, lmz_pool *pool) {
+    const uint32_t V = m->hp.n_vocab, SUB = LLAMA_KV_SLACK; /* rows per forward call */
+    ideal_state st;
+    ideal_init(&st, m, W);
+    float *lg = st.lg;
     double bits = 0;
     for (size_t i = 1; i < n; i += SUB) {
         uint32_t k = (uint32_t)(n - i < SUB ? n - i : SUB);
-        if (llama_forward_seq(m, w, &kv, ids + i - 1, k, 0, lg, pool)) {
+        if (llama_forward_seq(m, st.w, &st.kv, ids + i - 1, k, 0, lg, pool)) {
             fprintf(stderr, "lmz-ideal: model forward failed\n");
             exit(1);
         }
         for (uint32_t r = 0; r < k; r++) bits += bits_of(lg + (size_t)r * V, V, ids[i + r]);
     }
-    free(lg);
-    llama_work_free(w);
-    llama_kv_free(&kv);
+    ideal_free(&st);
     return bits;
 }
 
 /* ids[0] must be BOS. Returns total bits over ids[1..n). */
 static double ideal_bits(const llama_model *m, const int32_t *ids, size_t n, uint32_t W, uint32_t O, lmz_pool *pool) {
     const uint32_t V = m->hp.n_vocab, SUB = LLAMA_KV_SLACK; /* rows per forward call */
-    llama_kv kv;
-    llama_work *w = llama_work_create(m, SUB, W);
-    float *lg = malloc((size_t)SUB * V * sizeof(float));
-    if (llama_kv_init(&kv, m, W) || !w || !lg) {
-        fprintf(stderr, "lmz-ideal: out of memory\n");
-        exit(1);
-    }
+    ideal_state st;
+    ideal_init(&st, m, W);
+    llama_kv *kv = &st.kv;
+    float *lg = st.lg;
     double bits = 0;
     size_t pos = 1;
     while (pos < n) {
         size_t start = pos == 1 ? 0 : pos - O; /* keep the last O tokens */
         size_t end = start + W < n ? start + W : n;
-        llama_kv_reset(&kv);
+        llama_kv_reset(kv);
         /* inputs ids[start, end-1), targets ids[start+1, end), score from pos */
         for (size_t i = start; i < end - 1; i += SUB) {
             uint32_t k = (uint32_t)((end - 1 - i) < SUB ? (end - 1 - i) : SUB);
             size_t first = pos - 1 > i ? pos - 1 - i : 0; /* first row that needs logits */
             int rc;
             if (first >= k) {
-                rc = llama_forward_seq(m, w, &kv, ids + i, k, k, NULL, pool);
+                rc = llama_forward_seq(m, st.w, kv, ids + i, k, k, NULL, pool);
             } else {
-                rc = llama_forward_seq(m, w, &kv, ids + i, k, (uint32_t)first, lg, pool);
+                rc = llama_forward_seq(m, st.w, kv, ids + i, k, (uint32_t)first, lg, pool);
                 for (size_t r = first; r < k && rc == 0; r++) bits += bits_of(lg + (r - first) * V, V, ids[i + r + 1]);
             }
             if (rc) {
@@ -100,9 +114,7 @@ static double ideal_bits(const llama_model *m, const int32_t *ids, size_t n, uin
         }
         pos = end;
     }
-    free(lg);
-    llama_work_free(w);
-    llama_kv_free(&kv);
+    ideal_free(&st);
     return bits;
 }
 
