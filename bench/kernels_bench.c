@@ -1,10 +1,18 @@
 /*
- * bench/kernels_bench.c — throughput of the int8 matrix kernels per path.
- * Prints G multiply-adds per second for a [1536 x 512] weight matrix times
- * batches of activation vectors (compression) and single vectors (decoding).
+ * bench/kernels_bench.c — throughput of the int8 matrix kernels per path, on
+ * one core. Prints G multiply-adds per second for a [1536 x 512] weight
+ * matrix (with regrouped scales, as the model has) times batches of 64
+ * activation vectors (compression), 8 vectors (decoding several chunks) and
+ * single vectors (decoding one chunk), for every kernel path this CPU runs
+ * (scalar, avx2, avx512); the others are listed as skipped. Each path's
+ * outputs are also compared with the scalar reference.
+ *
+ *   kernels_bench [PATH...]     (default: all paths)
+ *   KB_MIN_TIME=seconds         time per measurement (default 0.3)
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "kernels/kernels.h"
@@ -15,29 +23,68 @@ static double now(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-int main(void) {
-    enum { R = 1536, C = 512, NB = 64 };
+enum { R = 1536, C = 512, NB = 64 };
+
+/* G multiply-adds per second of nb-vector products, repeated for at least
+ * min_t seconds (nb == 0: matvec). */
+static double gmacs(const lmz_kernels *k, const q8_matrix *W, const int8_t *x, const float *xd, uint32_t nb,
+                    float *out, double min_t) {
+    double t0 = now(), t;
+    long reps = 0;
+    do {
+        if (nb)
+            k->matmul_q8(W, 0, R, x, xd, nb, out, R);
+        else
+            k->matvec_q8(W, 0, R, x, xd, out);
+        reps++;
+    } while ((t = now() - t0) < min_t);
+    return (double)R * C * (nb ? nb : 1) * (double)reps / t / 1e9;
+}
+
+int main(int argc, char **argv) {
+    const char *mt = getenv("KB_MIN_TIME");
+    const double min_t = mt && atof(mt) > 0 ? atof(mt) : 0.3;
     int8_t *w = malloc((size_t)R * C), *x = malloc((size_t)NB * C);
-    float *wd = malloc(R * C / 32 * 4), *wd8 = malloc(R * C / 32 * 4), *xd = malloc(NB * C / 32 * 4),
-          *out = malloc((size_t)NB * R * 4);
+    float *wd = malloc(R * C / 32 * sizeof(float)), *wd8 = malloc(R * C / 32 * sizeof(float)),
+          *xd = malloc(NB * C / 32 * sizeof(float)), *ref = malloc((size_t)NB * R * sizeof(float)),
+          *out = malloc((size_t)NB * R * sizeof(float));
+    if (!w || !x || !wd || !wd8 || !xd || !ref || !out) return 1;
+    srand(1);
     for (int i = 0; i < R * C; i++) w[i] = (int8_t)(rand() % 255 - 127);
     for (int i = 0; i < NB * C; i++) x[i] = (int8_t)(rand() % 255 - 127);
-    for (int i = 0; i < R * C / 32; i++) wd[i] = wd8[i] = 0.001f;
-    for (int i = 0; i < NB * C / 32; i++) xd[i] = 0.01f;
+    for (int i = 0; i < R * C / 32; i++) wd[i] = 0.001f * (float)(1 + rand() % 100);
+    for (int i = 0; i < NB * C / 32; i++) xd[i] = 0.01f * (float)(1 + rand() % 100);
+    for (int r = 0; r < R; r++) /* the model's regrouped layout: [rows/8][blocks][8] */
+        for (int b = 0; b < C / 32; b++) wd8[((r / 8) * (C / 32) + b) * 8 + r % 8] = wd[r * (C / 32) + b];
     q8_matrix W = {w, wd, R, C, wd8};
-    const char *paths[] = {"scalar", "avx2", "avx512"};
-    for (int p = 0; p < 3; p++) {
+    lmz_kernels_by_name("scalar")->matmul_q8(&W, 0, R, x, xd, NB, ref, R);
+
+    static const char *all[] = {"scalar", "avx2", "avx512"};
+    const char **paths = argc > 1 ? (const char **)argv + 1 : all;
+    const int npaths = argc > 1 ? argc - 1 : 3;
+    printf("int8 kernels, [%d x %d] matrix, one core, G multiply-adds/s (%.2f s per figure)\n", R, C, min_t);
+    for (int p = 0; p < npaths; p++) {
         const lmz_kernels *k = lmz_kernels_by_name(paths[p]);
-        if (!k) continue;
-        int reps = p == 0 ? 2 : 20;
-        double t0 = now();
-        for (int r = 0; r < reps; r++) k->matmul_q8(&W, 0, R, x, xd, NB, out, R);
-        double t1 = now();
-        for (int r = 0; r < reps * 8; r++) k->matvec_q8(&W, 0, R, x, xd, out);
-        double t2 = now();
-        double macs = (double)R * C;
-        printf("%-7s batch %6.2f GMAC/s   single %6.2f GMAC/s\n", k->name, macs * NB * reps / (t1 - t0) / 1e9,
-               macs * reps * 8 / (t2 - t1) / 1e9);
+        if (!k) {
+            printf("%-7s SKIPPED (not available on this CPU or not compiled in)\n", paths[p]);
+            continue;
+        }
+        memset(out, 0, (size_t)NB * R * sizeof(float));
+        k->matmul_q8(&W, 0, R, x, xd, NB, out, R);
+        int same = !memcmp(out, ref, (size_t)NB * R * sizeof(float));
+        double b64 = gmacs(k, &W, x, xd, NB, out, min_t);
+        double b8 = gmacs(k, &W, x, xd, 8, out, min_t);
+        double b1 = gmacs(k, &W, x, xd, 0, out, min_t);
+        printf("%-7s batch64 %7.2f GMAC/s   batch8 %7.2f GMAC/s   single %7.2f GMAC/s   %s\n", k->name, b64, b8, b1,
+               same ? "(identical to scalar)" : "(DIFFERS FROM SCALAR)");
+        if (!same) return 1;
     }
+    free(w);
+    free(x);
+    free(wd);
+    free(wd8);
+    free(xd);
+    free(ref);
+    free(out);
     return 0;
 }

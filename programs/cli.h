@@ -48,6 +48,11 @@ typedef struct {
     lmz_params params;      /* threads, chunk size, memory limit, mix, fallback */
     const lmz_model *model; /* loaded before the first file that needs it */
     unsigned umask_bits;    /* process umask, for outputs made from stdin */
+    /* lossy mode (doc/lossy.md): level 0 = lossless */
+    int lossy_level;        /* --lossy=N, 1..5 */
+    double min_fidelity;    /* --min-fidelity=X, 0 = off */
+    const char *rewriter;   /* --rewriter=CMD, or NULL */
+    int lossy_verify;       /* --lossy-verify=auto|yes|no: -1, 1, 0 */
 } cli_opts;
 
 extern cli_opts g_opts;
@@ -84,6 +89,16 @@ void fio_install_signals(void);
 /* Processes one input in the mode of g_opts. src is a path or "-" (stdin).
  * Returns 0 on success, 1 on error (already reported). */
 int fio_process(const char *src);
+
+/* ------------------------------------------------------------------------ */
+/* External rewriter (rewriter.c)                                           */
+/* ------------------------------------------------------------------------ */
+
+/* lmz_lossy_rewrite_fn for --rewriter: runs `/bin/sh -c CMD` (opaque is the
+ * command) with the paragraph on its standard input; its standard output is
+ * the rewrite. Returns 0 with *out malloc'd, or 1 (command failed, exited
+ * non-zero, or wrote more than 1 MiB): the paragraph is then kept. */
+int cli_rewrite(void *opaque, const char *para, size_t n, char **out, size_t *out_n);
 
 /* ------------------------------------------------------------------------ */
 /* Listing (list.c)                                                         */

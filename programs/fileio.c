@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "lossy/lossy.h"
 
 #define IO_BUF_SIZE (1u << 20) /* input and output buffers, 1 MiB each */
 
@@ -438,6 +439,79 @@ out:
     return rc;
 }
 
+/* --lossy=N: the lossy mode needs the whole text at once (it scores, edits
+ * and verifies the document as a whole), so the input is read into memory
+ * (at most LMZ_LOSSY_MAX_INPUT bytes), then the frames are written through
+ * the same temporary-file path as everything else. */
+static void lossy_note(void *opaque, const char *line) {
+    (void)opaque;
+    cli_msg(V_VERBOSE + 1, "%s\n", line);
+}
+
+static int lossy_loop(job *J, uint8_t *ibuf) {
+    size_t cap = 1u << 20, len = 0;
+    char *text = malloc(cap);
+    uint8_t *frames = NULL;
+    int rc = 1;
+    if (!text) {
+        cli_error(J->src_name, "out of memory");
+        return 1;
+    }
+    for (;;) {
+        ssize_t n = read_some(J->in_fd, ibuf, IO_BUF_SIZE);
+        if (n < 0) {
+            read_error(J);
+            goto out;
+        }
+        if (n == 0) break;
+        if (len + (size_t)n > LMZ_LOSSY_MAX_INPUT) {
+            cli_error(J->src_name, "input too large for --lossy (limit %u bytes)", LMZ_LOSSY_MAX_INPUT);
+            goto out;
+        }
+        if (len + (size_t)n > cap) {
+            while (cap < len + (size_t)n) cap *= 2;
+            char *t = realloc(text, cap);
+            if (!t) {
+                cli_error(J->src_name, "out of memory");
+                goto out;
+            }
+            text = t;
+        }
+        memcpy(text + len, ibuf, (size_t)n);
+        len += (size_t)n;
+        J->bytes_in += (uint64_t)n;
+        progress_io(J->bytes_in, 0);
+    }
+    lmz_lossy_opts o;
+    lmz_lossy_opts_default(&o);
+    o.level = g_opts.lossy_level;
+    o.min_fidelity = g_opts.min_fidelity;
+    o.verify = g_opts.lossy_verify;
+    if (g_opts.rewriter) {
+        o.rewrite = cli_rewrite;
+        o.rewrite_opaque = (void *)g_opts.rewriter;
+    }
+    o.note = lossy_note;
+    lmz_params p = g_opts.params; /* no progress callback: several passes */
+    lmz_lossy_stats st;
+    char msg[256] = "";
+    size_t r = lmz_lossy_compress(g_opts.model, &p, &o, text, len, &frames, &st, msg, sizeof msg);
+    if (lmz_is_error(r)) {
+        lib_error(J->src_name, r, msg);
+        goto out;
+    }
+    if (write_out(J, frames, r)) goto out;
+    cli_msg(V_VERBOSE, "%s : lossy level %d: protected recall %.4f, chrF %.4f, similarity %.4f, %llu/%llu sentences kept%s\n",
+            J->src_name, st.level, st.prot_total ? (double)st.prot_kept / (double)st.prot_total : 1.0, st.chrf_kept,
+            st.sem_mean, (unsigned long long)st.units_kept, (unsigned long long)st.units,
+            st.verified ? ", verified by decoding" : ", not decoded");
+    rc = 0;
+out:
+    free(text);
+    free(frames);
+    return rc;
+}
+
 /* Decompression and -t. Frames may follow each other (cat a.lmz b.lmz);
  * the input must end exactly at the end of a frame. */
 static int decompress_loop(job *J, uint8_t *ibuf, uint8_t *obuf) {
@@ -538,7 +612,8 @@ int fio_process(const char *src) {
     if (open_dest(&J)) goto done;
 
     progress_start(J.src_name, S_ISREG(J.src_st.st_mode) ? (uint64_t)J.src_st.st_size : 0);
-    rc = g_opts.mode == MODE_COMPRESS ? compress_loop(&J, ibuf, obuf) : decompress_loop(&J, ibuf, obuf);
+    if (g_opts.mode == MODE_COMPRESS && g_opts.lossy_level > 0) rc = lossy_loop(&J, ibuf);
+    else rc = g_opts.mode == MODE_COMPRESS ? compress_loop(&J, ibuf, obuf) : decompress_loop(&J, ibuf, obuf);
     progress_clear();
     if (rc == 0) rc = finish_dest(&J);
     if (rc != 0) goto done;

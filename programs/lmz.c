@@ -121,6 +121,18 @@ static void print_help(void) {
            "      --no-fallback     compressor: no classical per-chunk fallback\n"
            "      --fast            compressor: no model, zstd per chunk (MB/s instead of KB/s)\n"
            "\n"
+           "Lossy mode (text only; the output decodes with the normal decoder; doc/lossy.md):\n"
+           "      --lossy=N         N = 1 canonical whitespace and typography, 2-3 also safe\n"
+           "                        word substitutions, 4-5 also drop the least informative\n"
+           "                        sentences (about 8x and 16x); numbers, names, negations,\n"
+           "                        quotations, URLs and code are never changed\n"
+           "      --min-fidelity=X  undo the edits of paragraphs whose chrF or semantic\n"
+           "                        similarity falls below X (0..1)\n"
+           "      --rewriter=CMD    shorten paragraphs with CMD (paragraph on stdin, rewrite\n"
+           "                        on stdout); a rewrite is kept only if it passes the checks\n"
+           "      --lossy-verify=auto|yes|no  decode the output to verify it (auto: inputs\n"
+           "                        up to 256 KiB)\n"
+           "\n"
            "Messages:\n"
            "  -v, --verbose         more messages (a summary line per file)\n"
            "  -q, --quiet           fewer messages (-qq: none at all)\n"
@@ -219,7 +231,7 @@ static int parse_threads(const char *s) {
 enum {
     OPT_COMPRESS = 256, OPT_DECOMPRESS, OPT_TEST, OPT_LIST, OPT_STDOUT, OPT_OUTPUT, OPT_FORCE, OPT_KEEP, OPT_RM,
     OPT_THREADS, OPT_MODEL, OPT_CHUNK_SIZE, OPT_MEMORY, OPT_NO_MIX, OPT_NO_FALLBACK, OPT_FAST, OPT_VERBOSE, OPT_QUIET,
-    OPT_NO_PROGRESS, OPT_HELP, OPT_VERSION
+    OPT_NO_PROGRESS, OPT_HELP, OPT_VERSION, OPT_LOSSY, OPT_MIN_FIDELITY, OPT_REWRITER, OPT_LOSSY_VERIFY
 };
 
 typedef struct {
@@ -236,6 +248,8 @@ static const long_opt k_long_opts[] = {
     {"chunk-size", 1, OPT_CHUNK_SIZE}, {"memory", 1, OPT_MEMORY},         {"no-mix", 0, OPT_NO_MIX},
     {"no-fallback", 0, OPT_NO_FALLBACK}, {"fast", 0, OPT_FAST}, {"verbose", 0, OPT_VERBOSE},     {"quiet", 0, OPT_QUIET},
     {"no-progress", 0, OPT_NO_PROGRESS}, {"help", 0, OPT_HELP},           {"version", 0, OPT_VERSION},
+    {"lossy", 1, OPT_LOSSY},           {"min-fidelity", 1, OPT_MIN_FIDELITY}, {"rewriter", 1, OPT_REWRITER},
+    {"lossy-verify", 1, OPT_LOSSY_VERIFY},
 };
 
 /* Applies one option; arg is its value (NULL for flags). */
@@ -267,6 +281,28 @@ static void apply_option(int id, const char *arg) {
     case OPT_VERBOSE: g_opts.verbosity++; break;
     case OPT_QUIET: if (g_opts.verbosity > V_SILENT) g_opts.verbosity--; break;
     case OPT_NO_PROGRESS: g_opts.progress = 0; break;
+    case OPT_LOSSY:
+        if (!(arg[0] >= '0' && arg[0] <= '5') || arg[1]) usage_error("invalid lossy level '%s' (0 to 5)", arg);
+        g_opts.lossy_level = arg[0] - '0';
+        break;
+    case OPT_MIN_FIDELITY: {
+        char *end = NULL;
+        errno = 0;
+        double x = strtod(arg, &end);
+        if (errno || end == arg || *end || !(x >= 0 && x <= 1)) usage_error("invalid fidelity '%s' (0 to 1)", arg);
+        g_opts.min_fidelity = x;
+        break;
+    }
+    case OPT_REWRITER:
+        if (!*arg) usage_error("--rewriter needs a command");
+        g_opts.rewriter = arg;
+        break;
+    case OPT_LOSSY_VERIFY:
+        if (strcmp(arg, "auto") == 0) g_opts.lossy_verify = -1;
+        else if (strcmp(arg, "yes") == 0) g_opts.lossy_verify = 1;
+        else if (strcmp(arg, "no") == 0) g_opts.lossy_verify = 0;
+        else usage_error("invalid --lossy-verify '%s' (auto, yes or no)", arg);
+        break;
     case OPT_HELP: print_help(); exit(0);
     case OPT_VERSION: print_version(); exit(0);
     }
@@ -355,6 +391,7 @@ int main(int argc, char **argv) {
     g_opts.mode = MODE_COMPRESS;
     g_opts.verbosity = V_NORMAL;
     g_opts.progress = 1;
+    g_opts.lossy_verify = -1;
     mode_t um = umask(0);
     umask(um);
     g_opts.umask_bits = (unsigned)um;
@@ -391,6 +428,11 @@ int main(int argc, char **argv) {
     if (g_opts.to_stdout && g_opts.out_path) usage_error("-c and -o cannot be used together");
     if (g_opts.out_path && n_files > 1 && (g_opts.mode == MODE_COMPRESS || g_opts.mode == MODE_DECOMPRESS))
         usage_error("-o needs a single input file (use -c to concatenate several)");
+    if ((g_opts.min_fidelity > 0 || g_opts.rewriter) && g_opts.lossy_level == 0)
+        usage_error("--min-fidelity and --rewriter need --lossy=N (N >= 1)");
+    if (g_opts.lossy_level > 0 && g_opts.mode != MODE_COMPRESS)
+        usage_error("--lossy applies to compression only (decoding a lossy file needs no option)");
+    if (g_opts.lossy_level > 0 && g_opts.params.fast) usage_error("--lossy and --fast cannot be used together");
 
     int failed = 0;
     if (g_opts.mode == MODE_LIST) {

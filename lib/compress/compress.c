@@ -18,7 +18,9 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "compress/chunk_cut.h"
 #include "decompress/codec.h"
+#include "mix/mix.h"
 
 #define MIN_CHUNK 4096u
 #define LM_ROWS 64u /* rows of logits produced per forward call */
@@ -26,18 +28,6 @@
 /* ======================================================================== */
 /* Chunking                                                                  */
 /* ======================================================================== */
-
-/* Length of the next chunk of buf[0..n): n if n <= cs (and the input ended),
- * else a cut in (cs - cs/8, cs] right after a '\n', else after a ' ', else cs. */
-static size_t chunk_cut(const uint8_t *buf, size_t n, size_t cs) {
-    if (n <= cs) return n;
-    size_t lo = cs - cs / 8;
-    for (size_t i = cs; i > lo; i--)
-        if (buf[i - 1] == '\n') return i;
-    for (size_t i = cs; i > lo; i--)
-        if (buf[i - 1] == ' ') return i;
-    return cs;
-}
 
 /* A chunk is "binary" (the model cannot help; skip it) when more than 1/8 of
  * its bytes are NUL, other control bytes than \t \n \v \f \r ESC, or bytes of
@@ -100,13 +90,17 @@ typedef struct {
     lmz_freqs *fq;       /* [LM_ROWS] */
     uint32_t *sym_cum, *sym_freq; /* [LM_ROWS] */
     const int32_t *targets;
+    /* `lm+mix`: the mixer and one table, stepped token by token */
+    int mix;              /* also code the chunk as lm+mix */
+    mix_state mx;
+    lmz_freqs fmix;
     /* progress: called after every batch of rows */
     void (*progress)(void *opaque, uint64_t in_done, uint64_t out_done);
     void *progress_opaque;
     uint64_t in_base, out_base; /* bytes before this chunk */
 } lm_enc;
 
-static int lm_enc_init(lm_enc *e, const lmz_model *m, uint32_t W) {
+static int lm_enc_init(lm_enc *e, const lmz_model *m, uint32_t W, uint32_t max_chunk) {
     memset(e, 0, sizeof *e);
     e->m = m;
     const uint32_t V = m->llm.hp.n_vocab;
@@ -119,6 +113,7 @@ static int lm_enc_init(lm_enc *e, const lmz_model *m, uint32_t W) {
         return -LMZ_error_memory;
     for (uint32_t i = 0; i < LM_ROWS; i++)
         if (freqs_init(&e->fq[i], V)) return -LMZ_error_memory;
+    if (mix_init(&e->mx, V, &mix_profile_1, max_chunk) || freqs_init(&e->fmix, V)) return -LMZ_error_memory;
     return 0;
 }
 
@@ -131,6 +126,8 @@ static void lm_enc_free(lm_enc *e) {
     free(e->fq);
     free(e->sym_cum);
     free(e->sym_freq);
+    mix_free(&e->mx);
+    freqs_free(&e->fmix);
     memset(e, 0, sizeof *e);
 }
 
@@ -146,10 +143,15 @@ static void row_interval(void *arg, int r) {
     e->sym_freq[r] = f->freq[s];
 }
 
-/* Codes src[0..n) into dst (at most cap bytes). Returns the coded size, or 0
- * when it would not fit (the caller then picks another method), or -error. */
-static int64_t lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst, size_t cap, lmz_pool *pool) {
+/* Codes src[0..n) as `lm` into dst (at most cap bytes) and, when e->mix, as
+ * `lm+mix` into dmix (at most cap bytes too) from the same logits. Sets
+ * *lm_size / *mix_size to the coded sizes, 0 for a stream that would not fit
+ * (the caller then picks another method). Returns 0 or -error. */
+static int lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst, uint8_t *dmix, size_t cap,
+                           size_t *lm_size, size_t *mix_size, lmz_pool *pool) {
     const lmz_model *m = e->m;
+    const uint32_t V = m->llm.hp.n_vocab;
+    *lm_size = *mix_size = 0;
     int32_t *tok = NULL;
     size_t nt = 0;
     if (tok_encode(m->tok, src, n, &tok, &nt)) return -LMZ_error_memory;
@@ -163,28 +165,49 @@ static int64_t lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t 
     free(tok);
     const size_t N = nt + 1;
 
-    lmz_renc rc;
+    lmz_renc rc, rm; /* `lm` and `lm+mix` streams */
     renc_init(&rc, dst, cap);
+    int mix = e->mix && cap > 1;
+    if (mix) {
+        dmix[0] = MIX_PROFILE; /* the payload's first byte: the mixer profile */
+        renc_init(&rm, dmix + 1, cap - 1);
+        mix_reset(&e->mx);
+    }
     int err = 0;
     /* Rows ids[i-1 ..] predict ids[i ..], LM_ROWS at a time, with the same
      * sliding-window attention the decoder uses (codec.h). */
     llama_kv_reset(&e->kv);
-    for (size_t i = 1; i < N && !err && !rc.overflow;) {
+    for (size_t i = 1; i < N && !err && !(rc.overflow && (!mix || rm.overflow));) {
         uint32_t k = (uint32_t)(N - i < LM_ROWS ? N - i : LM_ROWS);
         if ((err = llama_forward_seq(&m->llm, e->w, &e->kv, ids + i - 1, k, 0, e->logits, pool))) break;
         e->targets = ids + i;
         lmz_pool_for(pool, (int)k, row_interval, e);
         for (uint32_t r = 0; r < k; r++) renc_encode(&rc, e->sym_cum[r], e->sym_freq[r], LMZ_FREQ_BITS);
+        /* the mixer learns token by token: sequential (a few % of the model's time) */
+        for (uint32_t r = 0; mix && r < k; r++) {
+            const size_t at = i + r; /* ids[at] is the token coded now */
+            const float *z = mix_predict(&e->mx, e->logits + (size_t)r * V, ids, at);
+            freqs_from_logits(&e->fmix, z);
+            const int32_t y = ids[at];
+            uint32_t cum = 0;
+            for (int32_t v = 0; v < y; v++) cum += e->fmix.freq[v];
+            renc_encode(&rm, cum, e->fmix.freq[y], LMZ_FREQ_BITS);
+            mix_update(&e->mx, &e->fmix, ids, at);
+        }
         i += k;
         if (e->progress)
             e->progress(e->progress_opaque, e->in_base + (uint64_t)((double)n * (double)i / (double)N),
-                        e->out_base + rc.pos);
+                        e->out_base + (mix && rm.pos < rc.pos ? rm.pos : rc.pos));
     }
     free(ids);
     if (err) return err;
     size_t sz = renc_finish(&rc);
-    if (lmz_is_error(sz) || rc.overflow) return 0;
-    return (int64_t)sz;
+    if (!lmz_is_error(sz) && !rc.overflow) *lm_size = sz;
+    if (mix) {
+        sz = renc_finish(&rm);
+        if (!lmz_is_error(sz) && !rm.overflow) *mix_size = sz + 1;
+    }
+    return 0;
 }
 
 /* ======================================================================== */
@@ -202,7 +225,7 @@ struct lmz_cstream {
     size_t in_len, in_cap;
     uint8_t *out;              /* the last frame, waiting to be flushed */
     size_t out_len, out_pos, out_cap;
-    uint8_t *scratch[3];       /* per-method candidate outputs, chunk_size each */
+    uint8_t *scratch[4];       /* per-method candidate outputs: lm, zstd, xz, lm+mix */
     uint8_t *payload;          /* the frame's payloads */
     int ended, wrote_frame;
     uint64_t in_total, out_total;
@@ -225,11 +248,12 @@ lmz_cstream *lmz_cstream_create(const lmz_model *m, const lmz_params *p) {
     s->in_cap = (size_t)s->p.chunk_size * LMZ_CHUNKS_PER_FRAME;
     s->in = malloc(s->in_cap);
     s->payload = malloc(s->in_cap);
-    /* scratch[0] holds model output (one chunk); the classical methods may
-     * code a whole binary frame as one chunk (emit_frame) */
+    /* scratch[0] and [3] hold model output (one chunk); the classical
+     * methods may code a whole binary frame as one chunk (emit_frame) */
     s->scratch[0] = malloc(s->p.chunk_size);
+    s->scratch[3] = malloc(s->p.chunk_size);
     for (int i = 1; i < 3; i++) s->scratch[i] = malloc(s->in_cap);
-    if (!s->pool || !s->in || !s->payload || !s->scratch[0] || !s->scratch[1] || !s->scratch[2]) {
+    if (!s->pool || !s->in || !s->payload || !s->scratch[0] || !s->scratch[1] || !s->scratch[2] || !s->scratch[3]) {
         lmz_cstream_free(s);
         return NULL;
     }
@@ -243,7 +267,7 @@ void lmz_cstream_free(lmz_cstream *s) {
     free(s->in);
     free(s->out);
     free(s->payload);
-    for (int i = 0; i < 3; i++) free(s->scratch[i]);
+    for (int i = 0; i < 4; i++) free(s->scratch[i]);
     free(s);
 }
 
@@ -265,19 +289,27 @@ static int code_chunk(lmz_cstream *s, const uint8_t *src, size_t n, size_t at, l
         }
     } else if (!looks_binary(src, n)) {
         if (!s->enc_ready) {
-            if (lm_enc_init(&s->enc, s->m, s->p.window)) return lmz_fail(&s->st.msg, LMZ_error_memory, "out of memory for the model");
+            if (lm_enc_init(&s->enc, s->m, s->p.window, s->p.chunk_size)) return lmz_fail(&s->st.msg, LMZ_error_memory, "out of memory for the model");
             s->enc_ready = 1;
         }
         s->enc.progress = s->p.progress;
         s->enc.progress_opaque = s->p.progress_opaque;
         s->enc.in_base = s->in_total - s->in_len + (uint64_t)(src - s->in);
         s->enc.out_base = s->out_total + at;
-        int64_t r = lm_encode_chunk(&s->enc, src, n, s->scratch[0], n > 1 ? n - 1 : 0, s->pool);
-        if (r < 0) return lmz_fail(&s->st.msg, (int)-r, "model coding failed");
-        if (r > 0 && (size_t)r < best_size) {
+        s->enc.mix = s->p.mix != 0;
+        size_t lm_size, mix_size;
+        int r = lm_encode_chunk(&s->enc, src, n, s->scratch[0], s->scratch[3], n > 1 ? n - 1 : 0, &lm_size, &mix_size,
+                                s->pool);
+        if (r < 0) return lmz_fail(&s->st.msg, -r, "model coding failed");
+        if (lm_size > 0 && lm_size < best_size) {
             best = s->scratch[0];
-            best_size = (size_t)r;
+            best_size = lm_size;
             best_method = LMZ_M_LM;
+        }
+        if (mix_size > 0 && mix_size < best_size) {
+            best = s->scratch[3];
+            best_size = mix_size;
+            best_method = LMZ_M_LM_MIX;
         }
     }
     if (s->p.fallback && !s->p.fast) {

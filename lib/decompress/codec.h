@@ -46,6 +46,7 @@ typedef struct {
     const uint8_t *payload;
     uint32_t coded_size, raw_size;
     uint8_t *dst;
+    int mix;    /* 1: method lm+mix (payload = profile byte + stream) */
     int status; /* out: 0 ok, or -LMZ_error_* for this chunk */
 } lm_chunk_job;
 

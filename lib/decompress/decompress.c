@@ -15,6 +15,7 @@
 #include <zstd.h>
 
 #include "decompress/codec.h"
+#include "mix/mix.h"
 #include "lmz_frame_info.h"
 
 /* ======================================================================== */
@@ -93,7 +94,8 @@ static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint
     mem += xz;
     if (lm && m) {
         uint64_t act = lm < LMZ_MAX_ACTIVE ? lm : LMZ_MAX_ACTIVE;
-        per = llama_kv_bytes(&m->llm, h->window) + (uint64_t)m->llm.hp.n_vocab * 16 + ((uint64_t)h->chunk_size + 1) * 4;
+        per = llama_kv_bytes(&m->llm, h->window) + (uint64_t)m->llm.hp.n_vocab * 16 + ((uint64_t)h->chunk_size + 1) * 4 +
+              mix_state_bytes(m->llm.hp.n_vocab, h->chunk_size);
         mem += act * per;
     }
     return mem;
@@ -105,8 +107,7 @@ static int frame_check(const lmz_model *m, const lmz_params *p, const lmz_frame_
     int needs_model = 0;
     for (uint32_t c = 0; c < h->n_chunks; c++) {
         uint8_t mt = h->chunks[c].method;
-        if (mt == LMZ_M_LM_MIX) return lmz_fail(msg, LMZ_error_unsupported, "chunk %u: method lm+mix is not supported by this version", c);
-        needs_model |= mt == LMZ_M_LM;
+        needs_model |= mt == LMZ_M_LM || mt == LMZ_M_LM_MIX;
     }
     if (needs_model) {
         if (!m) return lmz_fail(msg, LMZ_error_parameter, "frame needs a model, none given");
@@ -153,7 +154,7 @@ static int frame_decode(const lmz_model *m, lmz_pool *pool, const lmz_frame_head
     uint32_t nlm = 0;
     lm_chunk_job *jobs = NULL;
     int rc = 0;
-    for (uint32_t c = 0; c < h->n_chunks; c++) nlm += h->chunks[c].method == LMZ_M_LM;
+    for (uint32_t c = 0; c < h->n_chunks; c++) nlm += h->chunks[c].method == LMZ_M_LM || h->chunks[c].method == LMZ_M_LM_MIX;
     if (nlm && !(jobs = calloc(nlm, sizeof *jobs))) return lmz_fail(msg, LMZ_error_memory, "out of memory");
     uint32_t j = 0;
     for (uint32_t c = 0; c < h->n_chunks && rc == 0; c++) {
@@ -163,7 +164,14 @@ static int frame_decode(const lmz_model *m, lmz_pool *pool, const lmz_frame_head
         case LMZ_M_STORED: memcpy(dst + out, pl, ci->raw_size); break;
         case LMZ_M_ZSTD:
         case LMZ_M_XZ: rc = classic_decode(ci->method, pl, ci->coded_size, dst + out, ci->raw_size, msg); break;
+        case LMZ_M_LM_MIX:
+            if (pl[0] != MIX_PROFILE) {
+                rc = lmz_fail(msg, LMZ_error_unsupported, "lm+mix profile %u (this version knows %u)", pl[0], MIX_PROFILE);
+                break;
+            }
+            /* fall through */
         case LMZ_M_LM:
+            jobs[j].mix = ci->method == LMZ_M_LM_MIX;
             jobs[j].payload = pl;
             jobs[j].coded_size = ci->coded_size;
             jobs[j].raw_size = ci->raw_size;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "decompress/codec.h"
+#include "mix/mix.h"
 
 /* One active chunk. */
 typedef struct {
@@ -21,6 +22,8 @@ typedef struct {
     llama_kv kv;
     lmz_rdec dec;
     lmz_freqs fq;
+    mix_state mx;      /* lm+mix chunks: allocated on first use */
+    int mx_ready;
     int32_t *ids;      /* ids[0] = BOS, then decoded tokens */
     size_t n_ids;
     uint32_t out_pos;  /* bytes produced */
@@ -38,7 +41,9 @@ static void decode_symbol(void *arg, int b) {
     step_job *sj = arg;
     lm_slot *s = sj->act[b];
     const uint32_t V = sj->m->llm.hp.n_vocab;
-    freqs_from_logits(&s->fq, sj->logits + (size_t)b * V);
+    const float *l = sj->logits + (size_t)b * V;
+    if (s->job->mix) l = mix_predict(&s->mx, l, s->ids, s->n_ids);
+    freqs_from_logits(&s->fq, l);
     freqs_build_cum(&s->fq);
     uint32_t target = rdec_target(&s->dec, LMZ_FREQ_BITS);
     uint32_t sym = freqs_find(&s->fq, target);
@@ -52,7 +57,9 @@ static void decode_symbol(void *arg, int b) {
     }
     memcpy(s->job->dst + s->out_pos, bytes, len);
     s->out_pos += len;
-    s->ids[s->n_ids++] = (int32_t)sym;
+    s->ids[s->n_ids] = (int32_t)sym;
+    if (s->job->mix) mix_update(&s->mx, &s->fq, s->ids, s->n_ids);
+    s->n_ids++;
     if (s->out_pos == s->job->raw_size) {
         s->done = 1;
         s->job->status = rdec_finish(&s->dec) == 0 ? 0 : -LMZ_error_corrupt;
@@ -62,6 +69,7 @@ static void decode_symbol(void *arg, int b) {
 static void slot_free(lm_slot *s) {
     llama_kv_free(&s->kv);
     freqs_free(&s->fq);
+    mix_free(&s->mx);
     free(s->ids);
 }
 
@@ -73,6 +81,8 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
     if (max_active == 0) max_active = 1;
     int rc = 0;
     const uint32_t wbatch = max_active;
+    uint32_t max_raw = 0; /* bounds any chunk's token count (mixer state size) */
+    for (uint32_t c = 0; c < n; c++) max_raw = jobs[c].raw_size > max_raw ? jobs[c].raw_size : max_raw;
     lm_slot *slots = calloc(max_active, sizeof *slots);
     lm_slot **act = calloc(max_active, sizeof *act);
     llama_kv **kvs = calloc(max_active, sizeof *kvs);
@@ -107,6 +117,14 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
                 rc = lmz_fail(msg, LMZ_error_memory, "out of memory");
                 goto out;
             }
+            if (j->mix && !s->mx_ready) {
+                if (mix_init(&s->mx, V, &mix_profile_1, max_raw)) {
+                    rc = lmz_fail(msg, LMZ_error_memory, "out of memory for the mixer");
+                    goto out;
+                }
+                s->mx_ready = 1;
+            }
+            if (j->mix) mix_reset(&s->mx);
             s->job = j;
             j->status = 0;
             s->ids[0] = tok_bos(m->tok);
@@ -114,7 +132,8 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
             s->out_pos = 0;
             s->done = 0;
             llama_kv_reset(&s->kv);
-            rdec_init(&s->dec, j->payload, j->coded_size);
+            /* lm+mix: the profile byte (checked by the caller), then the stream */
+            rdec_init(&s->dec, j->payload + j->mix, j->coded_size - (uint32_t)j->mix);
         }
         /* --- collect the active slots ------------------------------------ */
         nact = 0;

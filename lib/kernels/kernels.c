@@ -1,9 +1,10 @@
 /*
  * lib/kernels/kernels.c — the one dispatcher.
  *
- * Picks the fastest kernel table this CPU can run, once. LMZ_SIMD=scalar|avx2|
- * avx512 forces a path (for tests and for users chasing a bug); asking for a
- * path the CPU lacks falls back to the best available one.
+ * Picks the fastest verified kernel table this CPU can run, once.
+ * LMZ_SIMD=scalar|avx2|avx512 forces a path (for tests and for users chasing
+ * a bug); asking for a path the CPU lacks falls back to the best available
+ * one.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -67,7 +68,11 @@ static const lmz_kernels *pick(void) {
     const lmz_kernels *k = env && *env ? lmz_kernels_by_name(env) : NULL;
     if (k) return k;
 #if defined(__x86_64__) || defined(__i386__)
-    if ((k = lmz_kernels_by_name("avx512"))) return k;
+    /* avx512 is NOT picked automatically yet: it has passed the bit-exact
+     * tests only under an emulation of the intrinsics (no AVX-512 machine
+     * has run it); LMZ_SIMD=avx512 selects it. Enable it here once
+     * test_kernels and tests/determinism pass on real hardware
+     * (bench/device_check.sh). */
     if ((k = lmz_kernels_by_name("avx2"))) return k;
 #endif
     return &k_generic;

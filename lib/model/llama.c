@@ -691,6 +691,10 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
     return 0;
 }
 
+/* The residual stream w->x after the last block (see llama.h); the output
+ * norm reads it without changing it. */
+const float *llama_work_hidden(const llama_work *w) { return w->x; }
+
 int llama_forward_seq(const llama_model *m, llama_work *w, llama_kv *kv, const int32_t *tokens, uint32_t n,
                       uint32_t logits_from, float *logits, lmz_pool *pool) {
     if (n == 0) return 0;

@@ -110,4 +110,10 @@ int llama_forward_seq(const llama_model *m, llama_work *w, llama_kv *kv, const i
 int llama_forward_step(const llama_model *m, llama_work *w, llama_kv *const *kv, const int32_t *tokens,
                        uint32_t B, float *logits, lmz_pool *pool);
 
+/* The final-layer hidden states (the residual stream after the last block,
+ * before the output norm) of the rows of the last forward call on w:
+ * [n][n_embd], valid until the next call. Read-only; used by the lossy
+ * encoder (lib/lossy) for its semantic-similarity metric. */
+const float *llama_work_hidden(const llama_work *w);
+
 #endif /* LMZ_LLAMA_H */

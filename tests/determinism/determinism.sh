@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tests/determinism/determinism.sh LMZ SHARED — identical .lmz bytes for every
 # kernel path this CPU has (LMZ_SIMD=scalar|avx2|avx512) x -T1/-T2/-T4, with
-# the default model, and every output decodes (with another path) to the input.
+# the default model and the default settings (lm+mix chunks), the same for the
+# plain model (--no-mix), and every output decodes (with another path) to the
+# input.
 set -u
 lmz=$1 shared=$2
 tmp=$(mktemp -d)
@@ -11,10 +13,12 @@ head -c 4500 "$shared/corpus/canterbury/alice29.txt" > "$tmp/in"
 pass=0 fail=0
 ok() { echo "ok - $1"; pass=$((pass+1)); }
 bad() { echo "not ok - $1"; fail=$((fail+1)); }
-ref=""
+ref="" compared="" skipped=""
 for simd in scalar avx2 avx512; do
+    # LMZ_SIMD falls back to the best path the CPU has: ask which one runs
     got=$(LMZ_SIMD=$simd "$lmz" -v -V | sed -n 's/^kernels: //p')
-    if [ "$got" != "$simd" ]; then echo "# $simd: not available on this CPU (skipped)"; continue; fi
+    if [ "$got" != "$simd" ]; then echo "# $simd: not available on this CPU (skipped)"; skipped="$skipped $simd"; continue; fi
+    compared="$compared $simd"
     for t in 1 2 4; do
         LMZ_SIMD=$simd "$lmz" -q -T$t --chunk-size=4096 -c "$tmp/in" > "$tmp/$simd.$t.lmz" || { bad "$simd -T$t compress"; continue; }
         sum=$(sha256sum < "$tmp/$simd.$t.lmz" | cut -c1-16)
@@ -23,9 +27,19 @@ for simd in scalar avx2 avx512; do
         else bad "$simd -T$t: $sum differs from $ref"; fi
     done
 done
+# the default output must exercise the mixer (lm+mix chunks) ...
+"$lmz" -l -v "$tmp/scalar.1.lmz" | grep -q 'lm+mix' && ok "the compared frames hold lm+mix chunks" || bad "no lm+mix chunk in the compared frames"
+# ... and the plain model path (--no-mix) is compared too: scalar -T1 vs the best path -T4
+best=${compared##* }
+LMZ_SIMD=scalar "$lmz" -q -T1 --no-mix --chunk-size=4096 -c "$tmp/in" > "$tmp/nomix.scalar.lmz"
+LMZ_SIMD=$best "$lmz" -q -T4 --no-mix --chunk-size=4096 -c "$tmp/in" > "$tmp/nomix.$best.lmz"
+if cmp -s "$tmp/nomix.scalar.lmz" "$tmp/nomix.$best.lmz" && ! "$lmz" -l -v "$tmp/nomix.scalar.lmz" | grep -q 'lm+mix'; then
+    ok "--no-mix: scalar -T1 and $best -T4 identical, plain lm chunks"
+else bad "--no-mix outputs differ or hold lm+mix chunks"; fi
 # decode the scalar output with the default path and vice versa
-first=$(ls "$tmp"/*.lmz | head -1); last=$(ls "$tmp"/*.lmz | tail -1)
+first=$tmp/scalar.1.lmz; last=$tmp/$best.4.lmz
 LMZ_SIMD=scalar "$lmz" -d -c -T2 "$first" | cmp -s - "$tmp/in" && ok "scalar decoder reads $(basename "$first")" || bad "scalar decode"
 "$lmz" -d -c -T1 "$last" | cmp -s - "$tmp/in" && ok "default decoder reads $(basename "$last")" || bad "default decode"
+echo "# kernel paths compared:${compared:- none}; skipped:${skipped:- none}"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -74,11 +74,12 @@ static inline const lmz_model *fuzz_tiny_model(void) {
 }
 
 /* Decoder memory limit of the frame targets: ample for the frames the tiny
- * model makes (a few chunks of 4 KiB need ~150 KiB), low enough that a frame
+ * model makes (a few chunks of 4 KiB need ~150 KiB, ~1 MiB more with the
+ * lm+mix state), low enough that a frame
  * claiming a huge size is refused instead of exhausting the fuzzer — and,
  * since the `lm` decoder's work grows with the raw size it is told (up to
  * one token per byte), that no damaged frame can keep it busy for long. */
-#define FUZZ_MEMORY_LIMIT (512ull << 10)
+#define FUZZ_MEMORY_LIMIT (2048ull << 10)
 
 static inline uint16_t fuzz_rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 

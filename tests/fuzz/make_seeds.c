@@ -100,9 +100,11 @@ static uint8_t *repetitive(size_t n) {
     return b;
 }
 
+static int g_mix = -1; /* lmz_params.mix for the next compress() */
 static size_t compress(const void *src, size_t n, uint8_t **out, int fallback) {
     lmz_params p;
     lmz_params_default(&p);
+    p.mix = g_mix;
     p.threads = 1;
     p.chunk_size = 4096;
     p.fallback = fallback;
@@ -172,7 +174,9 @@ static void seeds_frame_and_decompress(void) {
     f[nf].name = "text2k";
     f[nf].n = compress(t2k, 2000, &f[nf].b, -1), nf++;
     f[nf].name = "text2k_lm";
+    g_mix = 0; /* plain lm chunks; the other text seeds hold lm+mix */
     f[nf].n = compress(t2k, 2000, &f[nf].b, 0), nf++;
+    g_mix = -1;
     f[nf].name = "text9k_3chunks_lm";
     f[nf].n = compress(t9k, 9000, &f[nf].b, 0), nf++;
     f[nf].name = "random600_stored";

@@ -15,6 +15,7 @@ for f in "$here"/golden-v*.lmz; do
     check "$(basename "$f") decodes to its source" "'$lmz' -d -c '$f' > '$tmp/out' && cmp -s '$tmp/out' '$src'"
     check "$(basename "$f") passes -t" "'$lmz' -t -q '$f'"
 done
-check "golden-v1 re-encodes to identical bytes (T1)" "'$lmz' -T1 --chunk-size=4096 -c '$here/golden-v1.src' > '$tmp/v1.lmz' && cmp -s '$tmp/v1.lmz' '$here/golden-v1.lmz'"
+check "golden-v1 re-encodes to identical bytes (T1, --no-mix)" "'$lmz' -T1 --no-mix --chunk-size=4096 -c '$here/golden-v1.src' > '$tmp/v1.lmz' && cmp -s '$tmp/v1.lmz' '$here/golden-v1.lmz'"
+check "golden-v1-mix re-encodes to identical bytes (T1)" "'$lmz' -T1 --chunk-size=4096 -c '$here/golden-v1-mix.src' > '$tmp/v1m.lmz' && cmp -s '$tmp/v1m.lmz' '$here/golden-v1-mix.lmz'"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

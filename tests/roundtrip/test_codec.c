@@ -141,6 +141,47 @@ int main(void) {
         free(dd); free(sc); free(c1); free(c2); free(c4);
     }
 
+    /* ---- lm+mix: chosen where it pays, never worse than lm, off with mix=0 - */
+    {
+        lmz_params p;
+        lmz_params_default(&p);
+        p.threads = 2;
+        p.chunk_size = 8192;
+        p.fallback = 0;
+        const size_t n = 40000, cap = lmz_compress_bound(n);
+        uint8_t *cm = malloc(cap), *cp = malloc(cap), *d = malloc(n);
+        size_t sm = lmz_compress(m, cm, cap, text, n, &p);
+        p.mix = 0;
+        size_t sp = lmz_compress(m, cp, cap, text, n, &p);
+        CHECK(!lmz_is_error(sm) && !lmz_is_error(sp), "compress with and without mixing");
+        lmz_chunk_info_t chm[8], chp[8];
+        int nm = (int)lmz_frame_chunks(cm, sm, chm, 8), np = (int)lmz_frame_chunks(cp, sp, chp, 8);
+        int mixed = 0, plain_mix = 0, worse = 0;
+        for (int i = 0; i < nm && i < np; i++) {
+            mixed += chm[i].method == LMZ_METHOD_LM_MIX;
+            plain_mix += chp[i].method == LMZ_METHOD_LM_MIX;
+            worse += chm[i].coded_size > chp[i].coded_size;
+        }
+        CHECK(nm == 5 && np == 5, "5 chunks (%d, %d)", nm, np);
+        CHECK(mixed == nm, "mixing chosen on %d of %d chunks of repetitive text", mixed, nm);
+        CHECK(plain_mix == 0, "mix = 0 still wrote lm+mix chunks");
+        CHECK(worse == 0 && sm < sp, "mixing made %d chunks larger (%zu vs %zu bytes)", worse, sm, sp);
+        printf("  40 KB text: lm %zu bytes, lm+mix %zu bytes\n", sp, sm);
+        CHECK(lmz_decompress(m, d, n, cm, sm, NULL) == n && !memcmp(d, text, n), "lm+mix round trip");
+        /* decoding lm+mix chunks one at a time or 16 at once: the same */
+        lmz_params dp;
+        lmz_params_default(&dp);
+        dp.threads = 1;
+        CHECK(lmz_decompress(m, d, n, cm, sm, &dp) == n && !memcmp(d, text, n), "lm+mix round trip, 1 thread");
+        /* an unknown mixer profile is refused, not guessed */
+        cm[chm[0].offset] ^= 0x80; /* the first payload byte: the profile */
+        size_t r = lmz_decompress(m, d, n, cm, sm, NULL);
+        CHECK(lmz_get_error_code(r) == LMZ_error_unsupported, "unknown lm+mix profile: %s", lmz_error_name(r));
+        free(cm);
+        free(cp);
+        free(d);
+    }
+
     /* ---- concatenated frames ---------------------------------------------- */
     {
         uint8_t *ca, *cb;
@@ -148,7 +189,8 @@ int main(void) {
         size_t sa = compress_with(m, text, 7000, &ca, 2, 0), sb = compress_with(m, bin, 3000, &cb, 2, 0);
         g_fallback = -1;
         lmz_chunk_info_t ch;
-        CHECK(lmz_frame_chunks(ca, sa, &ch, 1) == 1 && ch.method == LMZ_METHOD_LM, "text frame uses the model");
+        CHECK(lmz_frame_chunks(ca, sa, &ch, 1) == 1 && (ch.method == LMZ_METHOD_LM || ch.method == LMZ_METHOD_LM_MIX),
+              "text frame uses the model");
         uint8_t *cat = malloc(sa + sb), *d = malloc(10001);
         memcpy(cat, ca, sa);
         memcpy(cat + sa, cb, sb);

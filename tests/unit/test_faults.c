@@ -304,9 +304,11 @@ static size_t make_text(uint8_t *dst, size_t n, uint64_t *rng) {
     return n;
 }
 
+static int g_mix1 = -1; /* lmz_params.mix of compress1 (-1: lm+mix where it pays) */
 static size_t compress1(const uint8_t *src, size_t n, uint8_t **out, int fallback) {
     lmz_params p;
     lmz_params_default(&p);
+    p.mix = g_mix1;
     p.threads = 1;
     p.chunk_size = 4096;
     p.fallback = fallback;
@@ -348,7 +350,9 @@ static int build_frames(void) {
         size_t coded = 0;
         if (meth[i] == LMZ_M_LM) {
             uint8_t *f;
+            g_mix1 = 0; /* this frame's table lists plain lm chunks */
             size_t fs = compress1(c, raw[i], &f, 0);
+            g_mix1 = -1;
             lmz_chunk_info_t ci;
             lmz_frame_info_t fi;
             if (lmz_is_error(fs) || lmz_frame_chunks(f, fs, &ci, 1) != 1 || ci.method != LMZ_METHOD_LM ||
@@ -651,9 +655,7 @@ static void frame_fields(const frame *f) {
         for (unsigned nm = 0; nm < 6; nm++) {
             if (nm == m) continue;
             e = ed_begin(f), e.b[en + E_METHOD] = (uint8_t)nm;
-            if (nm == LMZ_M_LM_MIX)
-                ed_end(&e, f, 1, &p, X_ERR, LMZ_error_unsupported, "lm+mix", "chunk %u method %u -> 4 (lm+mix)", i, m);
-            else if (nm == 5)
+            if (nm == 5)
                 ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, "unknown method", "chunk %u method 5", i);
             else if (nm == LMZ_M_STORED && raw != coded)
                 ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, "stored", "chunk %u method %u -> stored", i, m);

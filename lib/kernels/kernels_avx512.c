@@ -1,0 +1,422 @@
+/*
+ * lib/kernels/kernels_avx512.c — AVX-512 VNNI kernels (AVX512F + BW + VL +
+ * VNNI), bit-identical to the generic reference (kernels_generic.c).
+ *
+ * int8 products use vpdpbusd: 4 products of an unsigned and a signed byte
+ * summed into each int32 lane. Two ways of feeding it, both exact:
+ *
+ *  - one vector (matvec, attention, batches of fewer than TILE_MIN_NB): the
+ *    unsigned side is |x| and the signed side is w with the sign of x (as the
+ *    AVX2 path does): |x| <= 127, |w| <= 127. A register holds 2 blocks of
+ *    one row; 16 rows give 16 registers of 8 partial sums per block, reduced
+ *    by a shuffle tree to one int32 per row and block (hsum16x16).
+ *  - batches (matmul, nb >= TILE_MIN_NB): a tile of 16 rows is transposed
+ *    once so that one register holds 4 bytes of each of the 16 rows, stored
+ *    as w + 128 (unsigned, 1..255); each 4-byte group of an activation
+ *    vector is broadcast as the signed side, and 8 vpdpbusd give the 16
+ *    rows' sums of a block with no reduction, for every vector of the batch.
+ *    sum((w + 128) * x) = sum(w * x) + 128 * sum(x): the second term is
+ *    subtracted exactly in int32 (one number per vector and block).
+ *
+ * All integer sums are exact, whatever their order. The float part keeps one
+ * row per lane and performs exactly the reference sequence
+ *   acc = acc + (wd[b] * xd[b]) * (float)isum_b,   blocks in ascending order
+ * (no FMA: the build uses -ffp-contract=off and no fmadd intrinsic is used).
+ */
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
+#include "kernels/lmz_math.h"
+
+#define LMZ_INLINE static inline __attribute__((always_inline))
+
+/* Batches of at least this many vectors use the transposed-tile kernel
+ * (transposing costs about as much as 2 vectors of the one-vector kernel). */
+#define TILE_MIN_NB 3
+/* Tile buffers: blocks of a row chunk (48 blocks = 1536 columns: 24 KiB of
+ * transposed weights, L1-resident) and vectors per chunk. */
+#define TILE_KB 48
+#define TILE_VC 64
+
+/* ------------------------------------------------------------------------ */
+/* Shared pieces                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Two 8-float halves (rows 0-7 and 8-15) as one register. */
+LMZ_INLINE __m512 join8(const float *lo, const float *hi) {
+    __m512d v = _mm512_castpd256_pd512(_mm256_castps_pd(_mm256_loadu_ps(lo)));
+    return _mm512_castpd_ps(_mm512_insertf64x4(v, _mm256_castps_pd(_mm256_loadu_ps(hi)), 1));
+}
+
+/* Scales of 16 rows at block b: from the regrouped d8 when the 16 rows are
+ * two whole groups of 8 (d8g = d8 of the first group, gstride = floats per
+ * group), else gathered from d0 (row k's scales at d0 + didx[k]). */
+LMZ_INLINE __m512 scales16(const float *d8g, size_t gstride, const float *d0, __m512i didx, uint32_t b) {
+    if (d8g) return join8(d8g + (size_t)b * 8, d8g + gstride + (size_t)b * 8);
+    return _mm512_i32gather_ps(didx, d0 + b, 4);
+}
+
+/* Sums the two 8-lane halves of 16 registers of 16 int32: lane r of *lo is
+ * the sum of lanes 0..7 of p[r], lane r of *hi the sum of lanes 8..15.
+ * (Exact: all values are small integers.) */
+LMZ_INLINE void hsum16x16(const __m512i p[16], __m512i *lo, __m512i *hi) {
+    __m512i t[8], u[4];
+    /* per 128-bit lane: [a0+a2, b0+b2, a1+a3, b1+b3] for rows a = 2i, b = 2i+1 */
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i++)
+        t[i] = _mm512_add_epi32(_mm512_unpacklo_epi32(p[2 * i], p[2 * i + 1]),
+                                _mm512_unpackhi_epi32(p[2 * i], p[2 * i + 1]));
+    /* per 128-bit lane: the 4-lane sums of rows 4i .. 4i+3 */
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++)
+        u[i] = _mm512_add_epi32(_mm512_unpacklo_epi64(t[2 * i], t[2 * i + 1]),
+                                _mm512_unpackhi_epi64(t[2 * i], t[2 * i + 1]));
+    /* 128-bit lanes 0+1 (first half) and 2+3 (second half):
+     * v0 = [u0 lo, u0 hi, u1 lo, u1 hi], v1 likewise for u2, u3 */
+    __m512i v0 = _mm512_add_epi32(_mm512_shuffle_i32x4(u[0], u[1], 0x88), _mm512_shuffle_i32x4(u[0], u[1], 0xDD));
+    __m512i v1 = _mm512_add_epi32(_mm512_shuffle_i32x4(u[2], u[3], 0x88), _mm512_shuffle_i32x4(u[2], u[3], 0xDD));
+    *lo = _mm512_shuffle_i32x4(v0, v1, 0x88);
+    *hi = _mm512_shuffle_i32x4(v0, v1, 0xDD);
+}
+
+/* Byte mask of the first n bytes of 64 (n may exceed 64). */
+LMZ_INLINE __mmask64 bytes_mask(size_t n) { return n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1); }
+
+/* ------------------------------------------------------------------------ */
+/* 16 rows x one vector (matvec, attention, small batches)                  */
+/* ------------------------------------------------------------------------ */
+
+/* Integer sums of two blocks (64 bytes: xb, and w + off[k] for row k) of 16
+ * rows: lane k of *s0 for the first block, of *s1 for the second. lm masks
+ * the bytes loaded (the second block is absent at an odd tail: zeros). */
+LMZ_INLINE void block16x2(const int8_t *w, const size_t off[16], const int8_t *xb, __mmask64 lm, __m512i *s0,
+                          __m512i *s1) {
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i x = _mm512_maskz_loadu_epi8(lm, xb);
+    __m512i ax = _mm512_abs_epi8(x);             /* unsigned side: |x| <= 127 */
+    __mmask64 neg = _mm512_movepi8_mask(x);      /* lanes where x < 0 */
+    __m512i p[16];
+#pragma GCC unroll 16
+    for (int k = 0; k < 16; k++) {
+        __m512i wk = _mm512_maskz_loadu_epi8(lm, w + off[k]);
+        wk = _mm512_mask_sub_epi8(wk, neg, zero, wk); /* w * sign(x), |.| <= 127 */
+        p[k] = _mm512_dpbusd_epi32(zero, ax, wk);
+    }
+    hsum16x16(p, s0, s1);
+}
+
+/* Rows k = 0..n-1 (n <= 16) at w + k*lda, times the vector x (nblk blocks):
+ * out[k] = acc over blocks b ascending of acc + scale_b * (float)isum_b, with
+ * scale_b = wd_k[b] * xd[b] (shared == 0: scales from d8g or d0/didx, see
+ * scales16) or xd[b] (shared == 1, matvec_i8s). Rows beyond n repeat row
+ * n-1 and are not stored. */
+LMZ_INLINE void rows16(const int8_t *w, size_t lda, uint32_t n, const int8_t *x, const float *xd, uint32_t nblk,
+                       int shared, const float *d8g, size_t gstride, const float *d0, size_t dstride, float *out) {
+    size_t off[16];
+    int32_t di[16];
+    for (uint32_t k = 0; k < 16; k++) {
+        uint32_t kk = k < n ? k : n - 1;
+        off[k] = (size_t)kk * lda;
+        di[k] = (int32_t)(kk * dstride);
+    }
+    const __m512i didx = _mm512_loadu_si512(di);
+    /* attention's keys (2 blocks, no d8): the 32 scales of 16 whole rows are
+     * contiguous, 2 loads and 2 permutes instead of 2 gathers */
+    const int keys = !shared && !d8g && nblk == 2 && n == 16 && dstride == 2;
+    __m512 k0 = _mm512_setzero_ps(), k1 = k0;
+    if (keys) {
+        const __m512 a = _mm512_loadu_ps(d0), c = _mm512_loadu_ps(d0 + 16);
+        k0 = _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), c);
+        k1 = _mm512_permutex2var_ps(a, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), c);
+    }
+    __m512 acc = _mm512_setzero_ps();
+    uint32_t b = 0;
+    for (; b + 2 <= nblk; b += 2) {
+        __m512i s0, s1;
+        block16x2(w + (size_t)b * Q8_BLOCK, off, x + (size_t)b * Q8_BLOCK, ~(__mmask64)0, &s0, &s1);
+        __m512 c0 = _mm512_set1_ps(xd[b]), c1 = _mm512_set1_ps(xd[b + 1]);
+        if (keys) {
+            c0 = _mm512_mul_ps(k0, c0);
+            c1 = _mm512_mul_ps(k1, c1);
+        } else if (!shared) {
+            c0 = _mm512_mul_ps(scales16(d8g, gstride, d0, didx, b), c0);
+            c1 = _mm512_mul_ps(scales16(d8g, gstride, d0, didx, b + 1), c1);
+        }
+        acc = _mm512_add_ps(acc, _mm512_mul_ps(c0, _mm512_cvtepi32_ps(s0)));
+        acc = _mm512_add_ps(acc, _mm512_mul_ps(c1, _mm512_cvtepi32_ps(s1)));
+    }
+    if (b < nblk) { /* the last block alone: masked loads, the second half is zero */
+        __m512i s0, s1;
+        block16x2(w + (size_t)b * Q8_BLOCK, off, x + (size_t)b * Q8_BLOCK, bytes_mask(Q8_BLOCK), &s0, &s1);
+        __m512 c0 = _mm512_set1_ps(xd[b]);
+        if (!shared) c0 = _mm512_mul_ps(scales16(d8g, gstride, d0, didx, b), c0);
+        acc = _mm512_add_ps(acc, _mm512_mul_ps(c0, _mm512_cvtepi32_ps(s0)));
+    }
+    if (n == 16)
+        _mm512_storeu_ps(out, acc);
+    else
+        _mm512_mask_storeu_ps(out, (__mmask16)((1u << n) - 1), acc);
+}
+
+/* Rows r .. r+n-1 (n <= 16) of W times one quantised vector. */
+static void rows16_q8(const q8_matrix *W, uint32_t r, uint32_t n, const int8_t *xq, const float *xd, float *out) {
+    const uint32_t K = W->cols, nblk = K / Q8_BLOCK;
+    /* d8 holds rows/8 whole groups; use it when rows r..r+15 are two of them */
+    const float *d8g = W->d8 && r % 8 == 0 && r + 16 <= W->rows / 8 * 8 ? W->d8 + (size_t)(r / 8) * nblk * 8 : NULL;
+    rows16(W->q + (size_t)r * K, K, n, xq, xd, nblk, 0, d8g, (size_t)nblk * 8, W->d + (size_t)r * nblk, nblk, out);
+}
+
+static void matvec_q8_avx512(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd,
+                             float *out) {
+    for (uint32_t r = r0; r < r1; r += 16) rows16_q8(W, r, r1 - r < 16 ? r1 - r : 16, xq, xd, out + (r - r0));
+}
+
+/* Shared per-block scales (attention's P.V): acc = acc + xd[b] * isum. */
+static void matvec_i8s_avx512(const int8_t *a, size_t lda, uint32_t nrows, const int8_t *x, const float *xd,
+                              uint32_t nblk, float *out) {
+    for (uint32_t r = 0; r < nrows; r += 16)
+        rows16(a + (size_t)r * lda, lda, nrows - r < 16 ? nrows - r : 16, x, xd, nblk, 1, NULL, 0, xd, 0,
+               out + r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Batches: transposed 16-row tiles x several vectors                       */
+/* ------------------------------------------------------------------------ */
+
+/* Transposes 16 rows of 16 int32 (row k = m[k]) in place: m[q] lane k <-
+ * old m[k] lane q. */
+LMZ_INLINE void transpose16x16(__m512i m[16]) {
+    __m512i t[16], u[16];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i++) { /* per 128-bit lane: [a0 b0 a1 b1], [a2 b2 a3 b3] */
+        t[2 * i] = _mm512_unpacklo_epi32(m[2 * i], m[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_epi32(m[2 * i], m[2 * i + 1]);
+    }
+#pragma GCC unroll 4
+    for (int g = 0; g < 4; g++) { /* rows 4g..4g+3: u[4g+j] holds lane 4L+j of each 128-bit lane L */
+        u[4 * g + 0] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
+        u[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
+        u[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
+        u[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) { /* 4x4 transpose of 128-bit lanes across the groups */
+        __m512i v0 = _mm512_shuffle_i32x4(u[j], u[4 + j], 0x88);      /* g0.L0 g0.L2 g1.L0 g1.L2 */
+        __m512i v1 = _mm512_shuffle_i32x4(u[j], u[4 + j], 0xDD);      /* g0.L1 g0.L3 g1.L1 g1.L3 */
+        __m512i v2 = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0x88); /* g2.L0 g2.L2 g3.L0 g3.L2 */
+        __m512i v3 = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0xDD); /* g2.L1 g2.L3 g3.L1 g3.L3 */
+        m[0 + j] = _mm512_shuffle_i32x4(v0, v2, 0x88);
+        m[8 + j] = _mm512_shuffle_i32x4(v0, v2, 0xDD);
+        m[4 + j] = _mm512_shuffle_i32x4(v1, v3, 0x88);
+        m[12 + j] = _mm512_shuffle_i32x4(v1, v3, 0xDD);
+    }
+}
+
+/* The tile of rows k = 0..15 (row k at w + k*K), blocks 0..kn-1 from w:
+ * wt[b*8 + g] lane k = bytes 4g..4g+3 of block b of row k, plus 128 each. */
+static void tile_transpose(const int8_t *w, size_t K, uint32_t kn, __m512i *wt) {
+    const __m512i bias = _mm512_set1_epi8((char)0x80); /* w ^ 0x80 == w + 128 as unsigned */
+    for (uint32_t b = 0; b < kn; b += 2) {
+        const __mmask64 lm = bytes_mask((size_t)(kn - b) * Q8_BLOCK);
+        __m512i m[16];
+#pragma GCC unroll 16
+        for (int k = 0; k < 16; k++) m[k] = _mm512_maskz_loadu_epi8(lm, w + (size_t)k * K + (size_t)b * Q8_BLOCK);
+        transpose16x16(m);
+#pragma GCC unroll 8
+        for (int g = 0; g < 8; g++) wt[(size_t)b * 8 + g] = _mm512_xor_si512(m[g], bias);
+        if (b + 1 < kn)
+            for (int g = 0; g < 8; g++) wt[(size_t)(b + 1) * 8 + g] = _mm512_xor_si512(m[8 + g], bias);
+    }
+}
+
+/* ncx[b] = -128 * sum of the 32 values of block b of x, b = 0..kn-1 (the
+ * correction for the + 128 of the weights). 16 registers of 2 blocks reduced
+ * with hsum16x16: 32 blocks per round. */
+static void neg_block_sums(const int8_t *x, uint32_t kn, int32_t *ncx) {
+    const __m512i ones = _mm512_set1_epi8(1), zero = _mm512_setzero_si512();
+    const __m512i even = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i odd = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    for (uint32_t b0 = 0; b0 < kn; b0 += 32) {
+        __m512i p[16], lo, hi;
+#pragma GCC unroll 16
+        for (uint32_t k = 0; k < 16; k++) {
+            uint32_t b = b0 + 2 * k;
+            if (b >= kn) {
+                p[k] = zero;
+                continue;
+            }
+            __m512i v = _mm512_maskz_loadu_epi8(bytes_mask((size_t)(kn - b) * Q8_BLOCK), x + (size_t)b * Q8_BLOCK);
+            p[k] = _mm512_dpbusd_epi32(zero, ones, v); /* sums of 4 values */
+        }
+        hsum16x16(p, &lo, &hi); /* lane k: block b0+2k (lo), b0+2k+1 (hi) */
+        __m512i s0 = _mm512_permutex2var_epi32(lo, even, hi), s1 = _mm512_permutex2var_epi32(lo, odd, hi);
+        s0 = _mm512_sub_epi32(zero, _mm512_slli_epi32(s0, 7));
+        s1 = _mm512_sub_epi32(zero, _mm512_slli_epi32(s1, 7));
+        uint32_t left = kn - b0;
+        if (left >= 32) {
+            _mm512_storeu_si512(ncx + b0, s0);
+            _mm512_storeu_si512(ncx + b0 + 16, s1);
+        } else if (left > 16) {
+            _mm512_storeu_si512(ncx + b0, s0);
+            _mm512_mask_storeu_epi32(ncx + b0 + 16, (__mmask16)((1u << (left - 16)) - 1), s1);
+        } else {
+            _mm512_mask_storeu_epi32(ncx + b0, (__mmask16)((1u << left) - 1), s0);
+        }
+    }
+}
+
+/* 4 bytes of an activation vector in every int32 lane (the signed side). */
+LMZ_INLINE __m512i bcast4(const int8_t *p) {
+    int32_t g;
+    memcpy(&g, p, 4);
+    return _mm512_set1_epi32(g);
+}
+
+/* Per-chunk tile state: kn blocks of 16 rows, transposed, with their scales. */
+typedef struct {
+    __m512i wt[TILE_KB * 8];
+    __m512 wd[TILE_KB];
+    int32_t ncx[TILE_VC * TILE_KB]; /* [vector][block] */
+} tile_buf;
+
+/* nv vectors (nv <= 8, a constant after inlining) of the chunk against the
+ * tile: vector v at x + v*K (its chunk's first block), scales xd + v*nblk,
+ * corrections ncx + v*kn, output out + v*ldo (16 rows). first: acc starts
+ * at 0, else from the stored partial sums of earlier chunks (exact floats). */
+LMZ_INLINE void tile_vectors(const tile_buf *t, uint32_t kn, const int8_t *x, size_t K, const float *xd,
+                             size_t nblk, const int32_t *ncx, float *out, size_t ldo, int first, const int nv) {
+    __m512 acc[8];
+#pragma GCC unroll 8
+    for (int v = 0; v < nv; v++) acc[v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(out + (size_t)v * ldo);
+    for (uint32_t b = 0; b < kn; b++) {
+        const __m512i *wt = t->wt + (size_t)b * 8;
+        const __m512i w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3], w4 = wt[4], w5 = wt[5], w6 = wt[6], w7 = wt[7];
+        const __m512 wd = t->wd[b];
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++) {
+            const int8_t *xb = x + (size_t)v * K + (size_t)b * Q8_BLOCK;
+            __m512i s = _mm512_set1_epi32(ncx[(size_t)v * kn + b]);
+            s = _mm512_dpbusd_epi32(s, w0, bcast4(xb + 0));
+            s = _mm512_dpbusd_epi32(s, w1, bcast4(xb + 4));
+            s = _mm512_dpbusd_epi32(s, w2, bcast4(xb + 8));
+            s = _mm512_dpbusd_epi32(s, w3, bcast4(xb + 12));
+            s = _mm512_dpbusd_epi32(s, w4, bcast4(xb + 16));
+            s = _mm512_dpbusd_epi32(s, w5, bcast4(xb + 20));
+            s = _mm512_dpbusd_epi32(s, w6, bcast4(xb + 24));
+            s = _mm512_dpbusd_epi32(s, w7, bcast4(xb + 28));
+            __m512 c = _mm512_mul_ps(wd, _mm512_set1_ps(xd[(size_t)v * nblk + b]));
+            acc[v] = _mm512_add_ps(acc[v], _mm512_mul_ps(c, _mm512_cvtepi32_ps(s)));
+        }
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < nv; v++) _mm512_storeu_ps(out + (size_t)v * ldo, acc[v]);
+}
+
+/* Full 16-row tiles [r0, rt) x nb vectors (nb >= TILE_MIN_NB). Vectors in
+ * chunks of TILE_VC, blocks in chunks of TILE_KB (ascending, the partial
+ * sums kept in out between chunks), rows tile by tile, 8 vectors at a time. */
+static void matmul_tiles(const q8_matrix *W, uint32_t r0, uint32_t rt, const int8_t *xq, const float *xd,
+                         uint32_t nb, float *out, uint32_t ldo) {
+    const uint32_t K = W->cols, nblk = K / Q8_BLOCK;
+    tile_buf t;
+    for (uint32_t j0 = 0; j0 < nb; j0 += TILE_VC) {
+        const uint32_t vn = nb - j0 < TILE_VC ? nb - j0 : TILE_VC;
+        for (uint32_t kb0 = 0; kb0 < nblk; kb0 += TILE_KB) {
+            const uint32_t kn = nblk - kb0 < TILE_KB ? nblk - kb0 : TILE_KB;
+            const int8_t *xc = xq + (size_t)j0 * K + (size_t)kb0 * Q8_BLOCK;
+            const float *xdc = xd + (size_t)j0 * nblk + kb0;
+            for (uint32_t v = 0; v < vn; v++) neg_block_sums(xc + (size_t)v * K, kn, t.ncx + (size_t)v * kn);
+            for (uint32_t r = r0; r < rt; r += 16) {
+                tile_transpose(W->q + (size_t)r * K + (size_t)kb0 * Q8_BLOCK, K, kn, t.wt);
+                const float *d8g =
+                    W->d8 && r % 8 == 0 && r + 16 <= W->rows / 8 * 8 ? W->d8 + (size_t)(r / 8) * nblk * 8 : NULL;
+                int32_t di[16];
+                for (int k = 0; k < 16; k++) di[k] = (int32_t)((uint32_t)k * nblk);
+                const __m512i didx = _mm512_loadu_si512(di);
+                const float *d0 = W->d + (size_t)r * nblk;
+                for (uint32_t b = 0; b < kn; b++) t.wd[b] = scales16(d8g, (size_t)nblk * 8, d0, didx, kb0 + b);
+                float *o = out + (size_t)j0 * ldo + (r - r0);
+                const int first = kb0 == 0;
+                uint32_t v = 0;
+                for (; v + 8 <= vn; v += 8)
+                    tile_vectors(&t, kn, xc + (size_t)v * K, K, xdc + (size_t)v * nblk, nblk, t.ncx + (size_t)v * kn,
+                                 o + (size_t)v * ldo, ldo, first, 8);
+                if (v + 4 <= vn) {
+                    tile_vectors(&t, kn, xc + (size_t)v * K, K, xdc + (size_t)v * nblk, nblk, t.ncx + (size_t)v * kn,
+                                 o + (size_t)v * ldo, ldo, first, 4);
+                    v += 4;
+                }
+                if (v + 2 <= vn) {
+                    tile_vectors(&t, kn, xc + (size_t)v * K, K, xdc + (size_t)v * nblk, nblk, t.ncx + (size_t)v * kn,
+                                 o + (size_t)v * ldo, ldo, first, 2);
+                    v += 2;
+                }
+                if (v < vn)
+                    tile_vectors(&t, kn, xc + (size_t)v * K, K, xdc + (size_t)v * nblk, nblk, t.ncx + (size_t)v * kn,
+                                 o + (size_t)v * ldo, ldo, first, 1);
+            }
+        }
+    }
+}
+
+static void matmul_q8_avx512(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd,
+                             uint32_t nb, float *out, uint32_t ldo) {
+    const uint32_t K = W->cols, nblk = K / Q8_BLOCK;
+    uint32_t r = r0;
+    if (nb >= TILE_MIN_NB && r1 - r0 >= 16) {
+        r = r0 + (r1 - r0) / 16 * 16;
+        matmul_tiles(W, r0, r, xq, xd, nb, out, ldo);
+    }
+    /* small batches, and the last rows (< 16) of a tiled batch: rows outer,
+     * vectors inner, so that 16 rows of weights stay in L1 for all vectors */
+    for (; r < r1; r += 16)
+        for (uint32_t j = 0; j < nb; j++)
+            rows16_q8(W, r, r1 - r < 16 ? r1 - r : 16, xq + (size_t)j * K, xd + (size_t)j * nblk,
+                      out + (size_t)j * ldo + (r - r0));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Quantisation (same operations as quantize_q8_generic, 16 lanes at a time) */
+/* ------------------------------------------------------------------------ */
+
+static void quantize_q8_avx512(const float *x, uint32_t n, int8_t *q, float *d) {
+    const __m512 magic = _mm512_set1_ps(12582912.0f), hi = _mm512_set1_ps(127.0f), lo = _mm512_set1_ps(-127.0f);
+    for (uint32_t b = 0; b < n / Q8_BLOCK; b++) {
+        const float *xb = x + (size_t)b * Q8_BLOCK;
+        __m512 v0 = _mm512_loadu_ps(xb), v1 = _mm512_loadu_ps(xb + 16);
+        float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1))); /* exact in any order */
+        float db = amax / 127.0f;
+        float id = db > 0.0f ? 1.0f / db : 0.0f;
+        d[b] = db;
+        __m512 vid = _mm512_set1_ps(id);
+        /* lmz_roundf_ne(v * id), clamped to [-127, 127], as the AVX2 path */
+#define QV(v) _mm512_cvtps_epi32(_mm512_max_ps(_mm512_min_ps(_mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(v, vid), magic), magic), hi), lo))
+        __m512i i0 = QV(v0), i1 = QV(v1);
+#undef QV
+        _mm_storeu_si128((__m128i *)(q + (size_t)b * Q8_BLOCK), _mm512_cvtepi32_epi8(i0));
+        _mm_storeu_si128((__m128i *)(q + (size_t)b * Q8_BLOCK + 16), _mm512_cvtepi32_epi8(i1));
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sum of squares in the 16-lane order: lane i % 16 is register lane i % 16 */
+/* ------------------------------------------------------------------------ */
+
+static float sumsq_avx512(const float *x, uint32_t n) {
+    __m512 a = _mm512_setzero_ps();
+    uint32_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        a = _mm512_add_ps(a, _mm512_mul_ps(v, v));
+    }
+    float l[16];
+    _mm512_storeu_ps(l, a);
+    for (; i < n; i++) l[i % 16] = l[i % 16] + x[i] * x[i];
+    return lmz_sum16_tree(l);
+}
+
+const lmz_kernels lmz_kernels_avx512 = {"avx512",          quantize_q8_avx512, matvec_q8_avx512, matmul_q8_avx512,
+                                       matvec_i8s_avx512, sumsq_avx512};

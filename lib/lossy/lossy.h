@@ -1,0 +1,83 @@
+/*
+ * lib/lossy/lossy.h — lossy semantic mode: an encoder-side policy on top of
+ * the lossless coder (doc/lossy.md).
+ *
+ *     text ──► protected spans, blocks, sentences (text.h)
+ *          ──► one model pass over the original: surprisal, alternatives,
+ *              final-layer hidden states
+ *          ──► reconstruction R: canonical text (level 1), safe token
+ *              substitutions (2–3), dropped sentences (4–5), verified
+ *              rewrites (--rewriter)
+ *          ──► lmz_compress(R) — the ordinary lossless path — frames
+ *              flagged lossy, fidelity report as extra section tag 1
+ *          ──► verification: the frames are decoded with lmz_decompress and
+ *              the report is computed on what came out.
+ *
+ * The decoder needs nothing from here: a lossy frame is an ordinary frame
+ * whose content is R. Conventions are lmz.h's: errors are returned (test
+ * with lmz_is_error), nothing is printed, nothing exits.
+ */
+#ifndef LMZ_LOSSY_H
+#define LMZ_LOSSY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lmz.h"
+
+#define LMZ_LOSSY_LEVEL_MAX 5
+/* verify = -1 decodes inputs up to this size (decoding runs ~0.6 KB/s) */
+#define LMZ_LOSSY_VERIFY_AUTO_MAX (256u << 10)
+/* the largest input the lossy mode takes (it holds the text in memory) */
+#define LMZ_LOSSY_MAX_INPUT (64u << 20)
+
+/* An external rewriter (--rewriter CMD): given one paragraph, returns 0 and
+ * a malloc'd rewrite in *out (*out_n bytes), or non-zero to keep the
+ * paragraph. The library never runs commands itself; the CLI does. */
+typedef int (*lmz_lossy_rewrite_fn)(void *opaque, const char *para, size_t n, char **out, size_t *out_n);
+
+typedef struct {
+    int level;             /* 1..5 */
+    double min_fidelity;   /* 0: off. Else paragraphs whose chrF or semantic similarity falls
+                              below it get their edits undone (doc/lossy.md) */
+    int verify;            /* -1 auto (decode when input <= LMZ_LOSSY_VERIFY_AUTO_MAX), 0 no, 1 yes */
+    double target_ratio;   /* levels 4-5: original / compressed size to reach; 0 = level default */
+    lmz_lossy_rewrite_fn rewrite; /* may be NULL */
+    void *rewrite_opaque;
+    void (*note)(void *opaque, const char *line); /* progress notes, may be NULL */
+    void *note_opaque;
+} lmz_lossy_opts;
+
+void lmz_lossy_opts_default(lmz_lossy_opts *o);
+
+/* What the fidelity report says (also serialised into the frame). */
+typedef struct {
+    int level;
+    int verified;                   /* 1: the frames were decoded and matched R */
+    uint64_t in_bytes, out_bytes;   /* original input; R */
+    uint64_t frame_bytes;           /* the .lmz output */
+    uint64_t prot_total, prot_kept; /* protected spans in kept units; found intact */
+    uint64_t prot_dropped;          /* protected spans inside dropped units */
+    uint64_t prot_added;            /* protected-looking spans in R absent from the original unit */
+    uint64_t units, units_kept;     /* sentences and code lines */
+    uint64_t words, word_edits;     /* token edit rate = word_edits / words (kept units) */
+    uint64_t subst, deletions, reverted, rewrites_ok, rewrites_rejected;
+    double chrf_kept, chrf_doc;     /* chrF of the kept text, of the whole document */
+    double sem_mean, sem_min;       /* per-paragraph cosine of mean-pooled final hidden states */
+    uint64_t paragraphs, paragraphs_low; /* measured; below min_fidelity (or 0.9) */
+} lmz_lossy_stats;
+
+/* Compresses src[0..n) lossily with model m. On success returns the frame
+ * size, with the frames in *dst (malloc'd, caller frees) and the fidelity
+ * report's numbers in *st (may be NULL). On failure returns an error code
+ * and, if msg is non-NULL, a description (msg_cap bytes). */
+size_t lmz_lossy_compress(const lmz_model *m, const lmz_params *p, const lmz_lossy_opts *o, const void *src,
+                          size_t n, uint8_t **dst, lmz_lossy_stats *st, char *msg, size_t msg_cap);
+
+/* The reconstruction R alone (no model needed at level 1 with o->verify 0;
+ * the levels above run the scoring pass): for tests and tools. *out is
+ * malloc'd. Returns R's size or an error. */
+size_t lmz_lossy_transform(const lmz_model *m, const lmz_params *p, const lmz_lossy_opts *o, const void *src,
+                           size_t n, char **out, lmz_lossy_stats *st, char *msg, size_t msg_cap);
+
+#endif /* LMZ_LOSSY_H */

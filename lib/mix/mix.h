@@ -1,0 +1,127 @@
+/*
+ * lib/mix/mix.h — adaptive mixing on top of the model (chunk method `lm+mix`).
+ *
+ * The model was never shown the text being compressed. The mixer adapts to it
+ * while a chunk is coded, from the tokens already coded, identically in the
+ * encoder and the decoder:
+ *
+ *   z[v] = s * l[v] + b[v] + sum over match models j of [v == e_j] * w_j[ctx_j]
+ *
+ *   l   the model's logits for the next token                 [n_vocab]
+ *   s   a learned temperature (one float)
+ *   b   a learned output bias: the chunk's own unigram model  [n_vocab]
+ *   e_j the token a match model predicts (what followed the last time the
+ *       current context of >= k_j tokens occurred in this chunk), w_j[ctx] a
+ *       learned weight per (match length bucket, agreement with the model)
+ *
+ * z goes through the ordinary logits -> frequencies step (lib/coder/freqs.c).
+ * After the token y is coded, every learned value takes one step of online
+ * gradient descent on the code length -log2 p(y), using the probabilities of
+ * the very table that coded y (p[v] = freq[v] / 2^24, exact), in a fixed
+ * order of IEEE binary32 operations. So the mixer is a pure function of the
+ * logits and the chunk's previous tokens: FORMAT SEMANTICS, restated in
+ * doc/format.md §5. Changing any constant here changes the format.
+ */
+#ifndef LMZ_MIX_H
+#define LMZ_MIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coder/coder.h"
+
+#define MIX_PROFILE 1      /* the profile byte that starts an `lm+mix` payload */
+#define MIX_N_MATCH 2      /* match models */
+#define MIX_HASH_BITS 16   /* entries per match model's table: 2^16 */
+#define MIX_MAX_LEN 400    /* match lengths are counted up to this */
+#define MIX_N_BUCKET 24    /* length buckets (mix.c: bucket_of) */
+#define MIX_N_CTX 2        /* successor caches */
+#define MIX_CTX_BITS 14    /* contexts per successor cache: 2^14 */
+#define MIX_CTX_NODES 65536u /* successor entries per cache and chunk */
+#define MIX_CTX_WALK 256   /* successors looked at per prediction (newest first) */
+#define MIX_CTX_SEARCH 1024 /* successors searched for the coded token (else a new entry) */
+#define MIX_N_CBUCKET 12   /* count buckets (mix.c: cbucket_of) */
+
+/* The tunable constants of one mixing profile. Profile 1 (mix_profile_1) is
+ * the only one a v1 stream may use; the others exist for experiments. */
+typedef struct {
+    float lr_bias;               /* output bias step */
+    float lr_temp;               /* temperature step */
+    float lr_match;              /* match weight step */
+    uint32_t order[MIX_N_MATCH]; /* k_j: tokens of context a match needs (0 = model off) */
+    float w_init;                /* initial weight per unit of match length ... */
+    float w_init_max;            /* ... capped here */
+    uint32_t ctx_order[MIX_N_CTX]; /* successor caches: context tokens (0 = off) */
+    float lr_ctx;                /* successor weight step */
+    float wc_init;               /* initial successor weight per count bucket */
+} mix_params;
+
+extern const mix_params mix_profile_1;
+
+typedef struct {
+    uint32_t ptr;  /* index in ids of the predicted token, valid when len > 0 */
+    uint32_t len;  /* tokens matched before ptr (0: no match) */
+    uint32_t *ht;  /* [2^MIX_HASH_BITS] position after the k-gram + 1, 0 = empty */
+    float w[2][MIX_N_BUCKET]; /* [model agrees?][length bucket] */
+    /* set by mix_predict for mix_update */
+    int32_t e;     /* predicted token or -1 */
+    int agree, bucket;
+} mix_match;
+
+/* Successor cache of order k: for each context of k tokens seen in this
+ * chunk, the tokens that followed it with their counts; every successor of
+ * the current context gets a learned weight per count bucket. */
+typedef struct {
+    int32_t tok;
+    uint32_t count;
+    uint32_t next; /* index + 1 of the next (older) successor, 0 = end */
+} mix_node;
+
+typedef struct {
+    uint32_t *key;   /* [2^MIX_CTX_BITS] full hash of the context in the slot */
+    uint32_t *head;  /* [2^MIX_CTX_BITS] index + 1 of the newest successor */
+    mix_node *node;  /* [cap] */
+    uint32_t n_node, cap;
+    float w[MIX_N_CBUCKET]; /* per count bucket */
+    /* set by mix_predict for mix_update */
+    uint32_t slot, hash;
+    int valid;
+} mix_ctx;
+
+typedef struct {
+    mix_params p;
+    uint32_t V;
+    float s;       /* temperature */
+    float *b;      /* [V] output bias */
+    float *z;      /* [V] the mixed logits of the last prediction */
+    const float *l;/* the model logits of the last prediction (caller's) */
+    mix_match mm[MIX_N_MATCH];
+    mix_ctx cx[MIX_N_CTX];
+} mix_state;
+
+/* max_tokens: the most tokens a chunk coded with this state may have (its
+ * raw size bounds it); it only sizes the successor node pools, which never
+ * hold more nodes than tokens, so it does not change any result. */
+int mix_init(mix_state *m, uint32_t n_vocab, const mix_params *p, uint32_t max_tokens);
+/* Bytes mix_init allocates (for decoders' memory accounting). */
+static inline uint32_t mix_node_cap(uint32_t max_tokens) {
+    return max_tokens < MIX_CTX_NODES ? max_tokens + 1 : MIX_CTX_NODES;
+}
+static inline uint64_t mix_state_bytes(uint32_t n_vocab, uint32_t max_tokens) {
+    return (uint64_t)n_vocab * 2 * sizeof(float) + (uint64_t)MIX_N_MATCH * (sizeof(uint32_t) << MIX_HASH_BITS) +
+           (uint64_t)MIX_N_CTX * (2 * (sizeof(uint32_t) << MIX_CTX_BITS) + mix_node_cap(max_tokens) * sizeof(mix_node));
+}
+void mix_free(mix_state *m); /* accepts a zeroed struct */
+/* A new chunk: every learned value back to its initial state. */
+void mix_reset(mix_state *m);
+
+/* Mixed logits for the token after ids[0..n) (ids[0] = BOS), from the model's
+ * logits l[V] for that position. Returns m->z, valid until the next call.
+ * l must stay valid until mix_update. */
+const float *mix_predict(mix_state *m, const float *l, const int32_t *ids, size_t n);
+
+/* Learns from the coded token: f is the table built from mix_predict's z and
+ * ids[0..n+1) now ends with the coded token y = ids[n]. */
+void mix_update(mix_state *m, const lmz_freqs *f, const int32_t *ids, size_t n);
+
+#endif /* LMZ_MIX_H */

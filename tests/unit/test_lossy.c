@@ -1,0 +1,642 @@
+/*
+ * tests/unit/test_lossy.c — the lossy mode (lib/lossy, doc/lossy.md).
+ *
+ *   1. protected spans: every kind, exact bytes; prose is not code
+ *   2. segmentation: sentence ends, abbreviations, initials, spans never cut
+ *   3. canonical text (level 1): white space, typography, spans verbatim
+ *   4. the safe-substitution rule, case by case, per level
+ *   5. metrics: chrF and word edit distance
+ *   6. property tests with a tiny generated model: random texts with planted
+ *      numbers, dates, names, negations, quotations, URLs and e-mail
+ *      addresses through every level 1..5; each planted item survives
+ *      byte-exact in every kept sentence, and nothing protected is added
+ *   7. frames: flagged lossy, report attached, decoded by the plain decoder
+ *   8. rewriter callback: rewrites that lose or add a protected item are refused
+ *   9. --min-fidelity 1 undoes every paragraph edit; bad input is refused
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "lmz.h"
+#include "lmz_frame_info.h"
+#include "lossy/lossy.h"
+#include "lossy/text.h"
+#include "tools/tinymodel.h"
+
+/* ======================================================================== */
+/* Helpers                                                                   */
+/* ======================================================================== */
+
+/* 1 if the span list of s has a span of `kind` with exactly the bytes `want`. */
+static int has_span(const char *s, const lz_spans *sp, int kind, const char *want) {
+    size_t wn = strlen(want);
+    for (size_t i = 0; i < sp->n; i++)
+        if (sp->v[i].kind == kind && sp->v[i].end - sp->v[i].start == wn && memcmp(s + sp->v[i].start, want, wn) == 0)
+            return 1;
+    return 0;
+}
+
+/* 1 if some span covers the bytes `word` (first occurrence in s). */
+static int covered(const char *s, const lz_spans *sp, const char *word) {
+    const char *p = strstr(s, word);
+    if (!p) return 0;
+    size_t a = (size_t)(p - s), b = a + strlen(word);
+    for (size_t i = 0; i < sp->n; i++)
+        if (sp->v[i].start <= a && sp->v[i].end >= b) return 1;
+    return 0;
+}
+
+static void dump_spans(const char *s, const lz_spans *sp) {
+    for (size_t i = 0; i < sp->n; i++)
+        fprintf(stderr, "  %-8s [%.*s]\n", lz_prot_kind_name(sp->v[i].kind), (int)(sp->v[i].end - sp->v[i].start),
+                s + sp->v[i].start);
+}
+
+static size_t count_occ(const char *h, size_t hn, const char *nd) {
+    size_t c = 0, k = strlen(nd);
+    for (size_t i = 0; i + k <= hn; i++)
+        if (memcmp(h + i, nd, k) == 0) c++;
+    return c;
+}
+
+/* Occurrences of the word w in h[0..n), not glued to letters or apostrophes. */
+static size_t count_word(const char *h, size_t n, const char *w) {
+    size_t c = 0, k = strlen(w);
+    for (size_t i = 0; i + k <= n; i++) {
+        if (memcmp(h + i, w, k) != 0) continue;
+        char p = i ? h[i - 1] : ' ', q = i + k < n ? h[i + k] : ' ';
+        int glued = (p >= 'a' && p <= 'z') || (p >= 'A' && p <= 'Z') || p == '\'' || (q >= 'a' && q <= 'z') ||
+                    (q >= 'A' && q <= 'Z') || q == '\'';
+        if (!glued) c++;
+    }
+    return c;
+}
+
+/* ======================================================================== */
+/* 1. Protected spans                                                        */
+/* ======================================================================== */
+
+static void test_protect(void) {
+    const char *s = "The price rose to $1,024.50 on 2 Dec 87 at 10:36:33, not 12 kg or 40% or 3rd.\n"
+                    "We don't know; it can\xE2\x80\x99t be without reason and never was.\n"
+                    "He said \"hold   the door\" and `it's here' and \xE2\x80\x9C" "curly\xE2\x80\x9D too.\n"
+                    "See https://example.com/a?b=1. or mail jo.smith@example.org today.\n"
+                    "Run `make  test` then \\fIitalic\\fR text; four cats and twenty dogs.\n";
+    lz_spans sp;
+    size_t n = strlen(s);
+    CHECK(lz_protect(s, n, &sp) == 0, "protect");
+    CHECK(has_span(s, &sp, LZ_P_NUMBER, "$1,024.50"), "amount with currency");
+    CHECK(has_span(s, &sp, LZ_P_NUMBER, "10:36:33"), "time");
+    CHECK(has_span(s, &sp, LZ_P_NUMBER, "2"), "day");
+    CHECK(has_span(s, &sp, LZ_P_NAME, "Dec"), "month name");
+    CHECK(has_span(s, &sp, LZ_P_NUMBER, "87"), "year");
+    CHECK(has_span(s, &sp, LZ_P_NUMBER, "12 kg"), "number with unit");
+    CHECK(has_span(s, &sp, LZ_P_NUMBER, "40%"), "percent");
+    CHECK(has_span(s, &sp, LZ_P_NUMBER, "3rd"), "ordinal");
+    CHECK(has_span(s, &sp, LZ_P_NEGATION, "not"), "not");
+    CHECK(has_span(s, &sp, LZ_P_NEGATION, "don't"), "don't");
+    CHECK(has_span(s, &sp, LZ_P_NEGATION, "can\xE2\x80\x99t"), "can't with a typographic apostrophe");
+    CHECK(has_span(s, &sp, LZ_P_NEGATION, "without"), "without");
+    CHECK(has_span(s, &sp, LZ_P_NEGATION, "never"), "never");
+    CHECK(has_span(s, &sp, LZ_P_QUOTE, "\"hold   the door\""), "double quotes");
+    CHECK(has_span(s, &sp, LZ_P_QUOTE, "`it's here'"), "TeX quote with an apostrophe inside");
+    CHECK(has_span(s, &sp, LZ_P_QUOTE, "\xE2\x80\x9C" "curly\xE2\x80\x9D"), "curly quotes");
+    CHECK(has_span(s, &sp, LZ_P_URL, "https://example.com/a?b=1"), "URL without trailing period");
+    CHECK(has_span(s, &sp, LZ_P_EMAIL, "jo.smith@example.org"), "e-mail");
+    CHECK(has_span(s, &sp, LZ_P_CODE, "`make  test`"), "backtick code");
+    CHECK(has_span(s, &sp, LZ_P_CODE, "\\fI"), "troff escape");
+    CHECK(has_span(s, &sp, LZ_P_NUMBER, "four"), "number word four");
+    CHECK(has_span(s, &sp, LZ_P_NUMBER, "twenty"), "number word twenty");
+    CHECK(has_span(s, &sp, LZ_P_NAME, "The"), "capitalised word");
+    CHECK(!covered(s, &sp, "price"), "plain word not protected");
+    CHECK(!covered(s, &sp, "rose"), "plain word not protected");
+    /* sorted, disjoint */
+    int ok = 1;
+    for (size_t i = 1; i < sp.n; i++) ok &= sp.v[i].start >= sp.v[i - 1].end;
+    CHECK(ok, "spans sorted and disjoint");
+    if (check_fail_) dump_spans(s, &sp);
+    lz_spans_free(&sp);
+
+    /* code-like lines */
+    CHECK(lz_line_is_code(".pp", 3), "troff request");
+    CHECK(lz_line_is_code("Subject: the extendability of digits", 36), "mail header");
+    CHECK(lz_line_is_code("> quoted mail", 13), "quoted mail");
+    CHECK(lz_line_is_code("  for (i = 0; i < n; i++) { a[i] = b[i]; }", 43), "C code");
+    CHECK(lz_line_is_code("name\tvalue\tunit", 15), "table with tabs");
+    CHECK(lz_line_is_code("alpha     12     beta     13", 28), "table with aligned columns");
+    CHECK(!lz_line_is_code("It was a dark and stormy night; the rain fell.", 46), "prose");
+    CHECK(!lz_line_is_code("on the bank, and of having nothing to do:  once or twice", 56), "prose with a double space");
+    const char *t = "intro text here\nint x = a[i] + b[j]; /* c */\nmore prose follows\n";
+    CHECK(lz_protect(t, strlen(t), &sp) == 0, "protect 2");
+    CHECK(has_span(t, &sp, LZ_P_LINE, "int x = a[i] + b[j]; /* c */"), "code line protected whole");
+    lz_spans_free(&sp);
+    /* an unclosed quotation runs to the end of its paragraph, not further */
+    const char *q = "She said \"never mind\n the rest\n\nNext para here.\n";
+    CHECK(lz_protect(q, strlen(q), &sp) == 0, "protect 3");
+    CHECK(has_span(q, &sp, LZ_P_QUOTE, "\"never mind\n the rest"), "unclosed quote ends at the paragraph");
+    CHECK(has_span(q, &sp, LZ_P_NAME, "Next"), "next paragraph scanned normally");
+    lz_spans_free(&sp);
+    /* ... without the CR of a CRLF line end (alice29.txt): spans stay inside units */
+    const char *q2 = "  `Oh dear, she said, the end\r\n\r\n  Next para.\r\n";
+    CHECK(lz_protect(q2, strlen(q2), &sp) == 0, "protect 4");
+    CHECK(has_span(q2, &sp, LZ_P_QUOTE, "`Oh dear, she said, the end"), "unclosed quote stops before CR");
+    lz_units u2;
+    CHECK(lz_segment(q2, strlen(q2), &sp, &u2) == 0 && u2.n >= 1 && sp.n >= 1 && sp.v[0].end <= u2.v[0].end,
+          "span inside its unit");
+    lz_units_free(&u2);
+    lz_spans_free(&sp);
+}
+
+/* ======================================================================== */
+/* 2. Segmentation                                                           */
+/* ======================================================================== */
+
+static void test_segment(void) {
+    const char *s = "Dr. Smith met Ian H. Witten in 1987. They talked! Did they agree? \"Yes. Fully.\" She left.\n"
+                    "\n"
+                    ".pp\n"
+                    "Second paragraph, one sentence\nover two lines.\n";
+    size_t n = strlen(s);
+    lz_spans sp;
+    lz_units u;
+    CHECK(lz_protect(s, n, &sp) == 0 && lz_segment(s, n, &sp, &u) == 0, "segment");
+    const char *want[] = {"Dr. Smith met Ian H. Witten in 1987.", "They talked!", "Did they agree?",
+                          "\"Yes. Fully.\"", "She left.", NULL, ".pp", "Second paragraph, one sentence\nover two lines."};
+    const int kinds[] = {LZ_U_SENT, LZ_U_SENT, LZ_U_SENT, LZ_U_SENT, LZ_U_SENT, LZ_U_BLANK, LZ_U_LINE, LZ_U_SENT};
+    CHECK(u.n == 8, "8 units, got %zu", u.n);
+    for (size_t i = 0; i < u.n && i < 8; i++) {
+        CHECK(u.v[i].kind == kinds[i], "unit %zu kind %d", i, u.v[i].kind);
+        if (want[i])
+            CHECK(u.v[i].end - u.v[i].start == strlen(want[i]) && memcmp(s + u.v[i].start, want[i], strlen(want[i])) == 0,
+                  "unit %zu is [%.*s]", i, (int)(u.v[i].end - u.v[i].start), s + u.v[i].start);
+    }
+    CHECK(u.n_blocks == 4, "4 blocks, got %u", u.n_blocks);
+    /* every span inside one unit */
+    int ok = 1;
+    for (size_t k = 0; k < sp.n; k++) {
+        int inside = 0;
+        for (size_t i = 0; i < u.n; i++) inside |= sp.v[k].start >= u.v[i].start && sp.v[k].end <= u.v[i].end;
+        ok &= inside;
+    }
+    CHECK(ok, "no span crosses a unit boundary");
+    lz_units_free(&u);
+    lz_spans_free(&sp);
+}
+
+/* ======================================================================== */
+/* 3. Canonical text                                                         */
+/* ======================================================================== */
+
+static void test_canon(void) {
+    const char *s = "  It was   late \xE2\x80\x94 very late\xE2\x80\xA6\r\nthe end\xC2\xA0is \"near   now\"  ";
+    lz_spans sp;
+    CHECK(lz_protect(s, strlen(s), &sp) == 0, "protect");
+    lz_buf b = {0};
+    lz_canon_append(&b, s, 0, (uint32_t)strlen(s), &sp, NULL, 0);
+    const char *want = "It was late -- very late... the end is \"near   now\"";
+    CHECK(b.p && strcmp(b.p, want) == 0, "canonical: [%s]", b.p ? b.p : "(null)");
+    /* an edit: delete "very", substitute "late" -> "early" (second one) */
+    const char *t = "it was very late";
+    lz_edit ed[2];
+    memset(ed, 0, sizeof ed);
+    ed[0].start = 7, ed[0].end = 11, ed[0].rep_len = 0;
+    ed[1].start = 12, ed[1].end = 16, ed[1].rep_len = 5;
+    memcpy(ed[1].rep, "early", 5);
+    lz_spans none = {0};
+    b.n = 0;
+    lz_canon_append(&b, t, 0, (uint32_t)strlen(t), &none, ed, 2);
+    CHECK(b.p && strcmp(b.p, "it was early") == 0, "edits: [%s]", b.p ? b.p : "");
+    lz_buf_free(&b);
+    lz_spans_free(&sp);
+}
+
+/* ======================================================================== */
+/* 4. Safe substitutions                                                     */
+/* ======================================================================== */
+
+#define SAFE(a, b, lvl, nx) lz_safe_substitution(a, strlen(a), b, strlen(b), lvl, nx)
+
+static void test_safe(void) {
+    CHECK(SAFE("the", "a", 2, 'c'), "the -> a before a consonant");
+    CHECK(!SAFE("the", "a", 2, 'a'), "the -> a before a vowel");
+    CHECK(SAFE("the", "an", 2, 'o'), "the -> an before a vowel");
+    CHECK(!SAFE("a", "an", 2, 'c'), "a -> an before a consonant");
+    CHECK(SAFE("colour", "color", 2, 0), "colour/color");
+    CHECK(SAFE("realise", "realize", 2, 0), "realise/realize");
+    CHECK(SAFE("centre", "center", 2, 0), "centre/center");
+    CHECK(SAFE("travelled", "traveled", 2, 0), "travelled/traveled");
+    CHECK(SAFE("defence", "defense", 2, 0), "defence/defense");
+    CHECK(SAFE(",", ";", 2, 0), ", -> ;");
+    CHECK(!SAFE(",", ":", 2, 0), ", -> : never");
+    CHECK(!SAFE("walked", "walks", 2, 0), "inflection not at level 2");
+    CHECK(SAFE("walked", "walks", 3, 0), "inflection at level 3");
+    CHECK(SAFE("stopped", "stops", 3, 0), "doubled consonant");
+    CHECK(!SAFE("at", "on", 3, 0), "at/on never (at least -> on least)");
+    CHECK(!SAFE("in", "on", 3, 0), "in/on never");
+    CHECK(SAFE("into", "onto", 3, 0), "into/onto at level 3");
+    CHECK(!SAFE("into", "onto", 2, 0), "into/onto not at level 2");
+    CHECK(SAFE("which", "that", 3, 0), "which/that");
+    CHECK(!SAFE("and", "or", 3, 0), "and/or never");
+    CHECK(!SAFE("from", "to", 3, 0), "from/to never");
+    CHECK(!SAFE("is", "not", 3, 0), "never introduce a negation");
+    CHECK(!SAFE("not", "now", 3, 0), "never remove a negation");
+    CHECK(!SAFE("four", "for", 3, 0), "number words never");
+    CHECK(!SAFE("for", "four", 3, 0), "number words never (2)");
+    CHECK(!SAFE("cat", "dog", 3, 0), "content words never");
+    CHECK(!SAFE("later", "latter", 3, 0), "look-alike words never");
+    CHECK(!SAFE("Paris", "paris", 3, 0), "capitalised never");
+    CHECK(!SAFE("the", "the", 3, 'x'), "identical is no substitution");
+    CHECK(lz_safe_deletion("very", 4, 3) && lz_safe_deletion(",", 1, 3), "deletable at 3");
+    CHECK(!lz_safe_deletion("very", 4, 2), "no deletion at 2");
+    CHECK(!lz_safe_deletion("not", 3, 5) && !lz_safe_deletion("only", 4, 5), "not/only never deleted");
+}
+
+/* ======================================================================== */
+/* 5. Metrics                                                                */
+/* ======================================================================== */
+
+static void test_metrics(void) {
+    const char *a = "The quick brown fox jumps over the lazy dog.";
+    CHECK(fabs(lz_chrf(a, strlen(a), a, strlen(a)) - 1.0) < 1e-12, "chrF identical = 1");
+    CHECK(lz_chrf("", 0, "", 0) == 1.0, "chrF empty = 1");
+    CHECK(lz_chrf("xyz", 3, a, strlen(a)) < 0.1, "chrF unrelated small");
+    const char *b = "The quick brown fox jumped over the lazy dog.";
+    double f = lz_chrf(b, strlen(b), a, strlen(a));
+    CHECK(f > 0.8 && f < 1.0, "chrF one inflection %.3f", f);
+    const char *c = "The  quick brown fox\njumps over the lazy dog.";
+    CHECK(fabs(lz_chrf(c, strlen(c), a, strlen(a)) - 1.0) < 1e-12, "chrF ignores white space");
+    long rw = 0;
+    CHECK(lz_word_edits("the dog sat", 11, "the cat sat", 11, &rw) == 1 && rw == 3, "one word edit of 3");
+    CHECK(lz_word_edits("the sat", 7, "the cat sat", 11, &rw) == 1, "one deletion");
+    CHECK(lz_word_edits("a, b", 4, "a b", 3, &rw) == 1 && rw == 2, "punctuation is a word");
+    CHECK(lz_is_text("hello\n", 6) && !lz_is_text("a\0b", 3) && !lz_is_text("\xff\xfe", 2), "is_text");
+}
+
+/* ======================================================================== */
+/* 6. Property tests with a tiny model                                       */
+/* ======================================================================== */
+
+static uint32_t rng_state = 12345;
+static uint32_t rnd(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+
+static const char *const k_fill[] = {"the", "a", "of", "in", "on", "and", "very", "that", "which", "walked",
+                                     "walks", "colour", "color", "it", "was", "is", "to", "with", "over",
+                                     "river", "house", "quietly", "green", "some", "any", "into", "this",
+                                     "these", "those", "just", "really", "quite", "at", "stone", "road", NULL};
+static const char *const k_names[] = {"Katarina", "Oslo", "NASA", "McAllister", "Zhou", "Ibrahim", "UNESCO", NULL};
+static const char *const k_negs[] = {"not", "never", "don't", "without", "no", "cannot", "isn't", "nobody", NULL};
+
+typedef struct {
+    char text[64];
+} planted;
+
+/* A random document of paragraphs of sentences; every sentence starts with
+ * a unique tag "Sn" (a protected name+number), and carries planted items,
+ * recorded in items[] with the sentence number in item_sent[]. */
+static size_t gen_doc(char *out, size_t cap, planted *items, int *item_sent, size_t *n_items, int *n_sent) {
+    size_t w = 0, ni = 0;
+    int sent = 0;
+    int paras = 2 + (int)(rnd() % 4);
+    for (int p = 0; p < paras; p++) {
+        int ns = 1 + (int)(rnd() % 5);
+        for (int k = 0; k < ns; k++) {
+            w += (size_t)snprintf(out + w, cap - w, "S%d", sent);
+            int words = 4 + (int)(rnd() % 10);
+            for (int q = 0; q < words; q++) {
+                unsigned r = rnd() % 14;
+                char item[64] = "";
+                if (r == 0) snprintf(item, sizeof item, "%u,%03u.%u", rnd() % 90 + 1, rnd() % 1000, rnd() % 10);
+                else if (r == 1) snprintf(item, sizeof item, "%u/%u/19%02u", rnd() % 12 + 1, rnd() % 28 + 1, rnd() % 100);
+                else if (r == 2) snprintf(item, sizeof item, "%s", k_names[rnd() % 7]);
+                else if (r == 3) snprintf(item, sizeof item, "%s", k_negs[rnd() % 8]);
+                else if (r == 4) snprintf(item, sizeof item, "\"%s %s\"", k_fill[rnd() % 35], k_fill[rnd() % 35]);
+                else if (r == 5 && rnd() % 3 == 0) snprintf(item, sizeof item, "https://ex%u.org/p", rnd() % 100);
+                else if (r == 6 && rnd() % 3 == 0) snprintf(item, sizeof item, "u%u@mail.example.com", rnd() % 100);
+                else if (r == 7) snprintf(item, sizeof item, "$%u", rnd() % 500);
+                else if (r == 8) snprintf(item, sizeof item, "%u:%02u", rnd() % 24, rnd() % 60);
+                if (item[0]) {
+                    if (ni < 4096) {
+                        memcpy(items[ni].text, item, sizeof item);
+                        item_sent[ni++] = sent;
+                    }
+                    w += (size_t)snprintf(out + w, cap - w, " %s", item);
+                } else {
+                    const char *sep = rnd() % 9 == 0 ? ",  " : rnd() % 11 == 0 ? "\r\n" : rnd() % 17 == 0 ? " `" : " ";
+                    w += (size_t)snprintf(out + w, cap - w, "%s%s", q ? sep : " ", k_fill[rnd() % 35]);
+                }
+            }
+            w += (size_t)snprintf(out + w, cap - w, "%s", k % 2 ? ". " : ".\n");
+            sent++;
+        }
+        w += (size_t)snprintf(out + w, cap - w, "\n\n");
+    }
+    *n_items = ni;
+    *n_sent = sent;
+    return w;
+}
+
+/* Where sentence tag "S<k>" starts in out (followed by a non-digit), or NULL. */
+static const char *find_tag(const char *out, size_t n, int k) {
+    char tag[16];
+    int tl = snprintf(tag, sizeof tag, "S%d", k);
+    for (size_t i = 0; i + (size_t)tl <= n; i++)
+        if (memcmp(out + i, tag, (size_t)tl) == 0 && (i + (size_t)tl == n || out[i + (size_t)tl] < '0' ||
+                                                      out[i + (size_t)tl] > '9') &&
+            (i == 0 || out[i - 1] == ' ' || out[i - 1] == '\n'))
+            return out + i;
+    return NULL;
+}
+
+static lmz_model *tiny_model(uint8_t **buf) {
+    size_t n = 0;
+    tinymodel_opts o = tinymodel_defaults();
+    o.n_ctx = 512;
+    if (tinymodel_build(3, &o, buf, &n)) return NULL;
+    size_t err = 0;
+    char msg[256];
+    return lmz_model_load_buffer(*buf, n, &err, msg, sizeof msg);
+}
+
+static void test_property(const lmz_model *m) {
+    static char doc[1 << 16];
+    static planted items[4096];
+    static int item_sent[4096];
+    lmz_params p;
+    lmz_params_default(&p);
+    p.threads = 1;
+    int bad_items = 0, bad_added = 0, bad_recall = 0, runs = 0, dropped_runs = 0;
+    for (int trial = 0; trial < 12; trial++) {
+        size_t ni;
+        int ns;
+        size_t n = gen_doc(doc, sizeof doc, items, item_sent, &ni, &ns);
+        for (int level = 1; level <= 5; level++) {
+            lmz_lossy_opts o;
+            lmz_lossy_opts_default(&o);
+            o.level = level;
+            o.verify = 0;
+            o.target_ratio = 3; /* tiny model: drop some sentences but not all */
+            char *out = NULL;
+            lmz_lossy_stats st;
+            char msg[256] = "";
+            size_t r = lmz_lossy_transform(m, &p, &o, doc, n, &out, &st, msg, sizeof msg);
+            CHECK(!lmz_is_error(r), "trial %d level %d: %s", trial, level, msg);
+            if (lmz_is_error(r)) continue;
+            runs++;
+            if (st.units_kept < st.units) dropped_runs++;
+            /* every planted item of a kept sentence is there, byte-exact,
+             * between its sentence's tag and the next kept tag */
+            for (size_t i = 0; i < ni; i++) {
+                int s = item_sent[i];
+                const char *a = find_tag(out, r, s);
+                if (!a) {
+                    if (level < 4) bad_items++; /* nothing is dropped below level 4 */
+                    continue;
+                }
+                const char *b = NULL;
+                for (int t = s + 1; t < ns && !b; t++) b = find_tag(out, r, t);
+                size_t len = b ? (size_t)(b - a) : r - (size_t)(a - out);
+                if (!count_occ(a, len, items[i].text) && level >= 4) {
+                    /* a code-like line inside the sentence is a unit of its
+                     * own: it may be dropped whole, never changed */
+                    const char *at = strstr(doc, items[i].text);
+                    const char *ls = at, *le = at;
+                    while (ls && ls > doc && ls[-1] != '\n') ls--;
+                    while (le && *le && *le != '\n' && *le != '\r') le++;
+                    if (at && lz_line_is_code(ls, (size_t)(le - ls))) {
+                        char line[512];
+                        size_t ll = (size_t)(le - ls) < sizeof line - 1 ? (size_t)(le - ls) : sizeof line - 1;
+                        memcpy(line, ls, ll);
+                        line[ll] = 0;
+                        if (!strstr(out, line)) continue; /* dropped whole: allowed */
+                    }
+                }
+                if (!count_occ(a, len, items[i].text)) {
+                    if (bad_items++ < 5)
+                        fprintf(stderr, "level %d: lost [%s] in sentence S%d\n%.*s\n", level, items[i].text, s,
+                                (int)len, a);
+                }
+            }
+            /* nothing protected-looking appears that the input did not have */
+            lz_spans os;
+            if (lz_protect(out, r, &os) == 0) {
+                for (size_t k = 0; k < os.n; k++) {
+                    if (os.v[k].kind != LZ_P_NUMBER && os.v[k].kind != LZ_P_NAME && os.v[k].kind != LZ_P_NEGATION)
+                        continue;
+                    size_t L = os.v[k].end - os.v[k].start;
+                    char tmp[128];
+                    if (L >= sizeof tmp) continue;
+                    memcpy(tmp, out + os.v[k].start, L);
+                    tmp[L] = 0;
+                    if (!strstr(doc, tmp) && bad_added++ < 5) fprintf(stderr, "level %d: added [%s]\n", level, tmp);
+                }
+                lz_spans_free(&os);
+            }
+            if (st.prot_kept != st.prot_total || st.prot_added) bad_recall++;
+            /* negations are never added: count them as whole words */
+            for (int g = 0; k_negs[g]; g++)
+                if (count_word(out, r, k_negs[g]) > count_word(doc, n, k_negs[g]) && bad_added++ < 5)
+                    fprintf(stderr, "level %d: more [%s]\n", level, k_negs[g]);
+            free(out);
+        }
+    }
+    CHECK(runs == 60, "all runs done (%d)", runs);
+    CHECK(bad_items == 0, "planted items changed or lost in kept sentences: %d", bad_items);
+    CHECK(bad_added == 0, "protected items added: %d", bad_added);
+    CHECK(bad_recall == 0, "report recall below 100 %% in %d runs", bad_recall);
+    CHECK(dropped_runs > 0, "levels 4-5 dropped sentences in some runs (%d)", dropped_runs);
+}
+
+/* ======================================================================== */
+/* 7. Frames                                                                 */
+/* ======================================================================== */
+
+static void test_frames(const lmz_model *m) {
+    const char *s = "The  committee met on 3 May 2021 in Geneva.\nIt did not approve   the colour scheme, and\n"
+                    "it walked very slowly to the river.   It was quite late.\n\n\n.pp\nA \xE2\x80\x9Cquote\xE2\x80\x9D here \xE2\x80\x94 done.\n";
+    lmz_params p;
+    lmz_params_default(&p);
+    p.threads = 1;
+    for (int level = 1; level <= 5; level += 2) {
+        lmz_lossy_opts o;
+        lmz_lossy_opts_default(&o);
+        o.level = level;
+        o.verify = 1;
+        uint8_t *fr = NULL;
+        lmz_lossy_stats st;
+        char msg[256] = "";
+        size_t r = lmz_lossy_compress(m, &p, &o, s, strlen(s), &fr, &st, msg, sizeof msg);
+        CHECK(!lmz_is_error(r), "level %d compress: %s", level, msg);
+        if (lmz_is_error(r)) continue;
+        CHECK(st.verified == 1, "verified by decoding");
+        lmz_frame_info_t fi;
+        CHECK(!lmz_is_error(lmz_frame_info(fr, r, &fi)), "frame info");
+        CHECK(fi.flags & LMZ_FRAME_FLAG_LOSSY, "flagged lossy");
+        CHECK(fi.report_size > 20 && memcmp(fr + fi.report_offset, "lmz-lossy-report 1\n", 19) == 0, "report attached");
+        const char *rep = (const char *)fr + fi.report_offset;
+        CHECK(fi.report_size > 0 && strstr(rep, "protected-recall=1.000000") != NULL, "report: recall 100 %%");
+        /* the plain decoder */
+        char out[4096];
+        size_t d = lmz_decompress(m, out, sizeof out, fr, r, &p);
+        CHECK(!lmz_is_error(d) && d == st.out_bytes, "decodes with lmz_decompress (%zu)", d);
+        char *t = NULL;
+        o.verify = 0;
+        size_t tn = lmz_lossy_transform(m, &p, &o, s, strlen(s), &t, NULL, msg, sizeof msg);
+        CHECK(!lmz_is_error(tn) && tn == d && memcmp(t, out, d) == 0, "transform == decoded frame");
+        if (level == 1) {
+            const char *want = "The committee met on 3 May 2021 in Geneva. It did not approve the colour scheme, and "
+                               "it walked very slowly to the river. It was quite late.\n\n.pp\n"
+                               "A \xE2\x80\x9Cquote\xE2\x80\x9D here -- done.\n";
+            CHECK(d == strlen(want) && memcmp(out, want, d) == 0, "level 1 text:\n%.*s", (int)d, out);
+        }
+        free(t);
+        free(fr);
+    }
+}
+
+/* ======================================================================== */
+/* 8. Rewriter callback                                                      */
+/* ======================================================================== */
+
+typedef enum { RW_LOSE_NUMBER, RW_ADD_NAME, RW_ADD_NEG, RW_LONGER, RW_FAIL } rw_mode;
+
+static int rw_cb(void *opaque, const char *para, size_t n, char **out, size_t *out_n) {
+    rw_mode mode = *(rw_mode *)opaque;
+    if (mode == RW_FAIL) return 1;
+    char *b = malloc(n + 64);
+    size_t w = 0;
+    if (mode == RW_LONGER) {
+        memcpy(b, para, n);
+        memcpy(b + n, " and more words", 15);
+        w = n + 15;
+    } else {
+        /* keep the first half of the paragraph */
+        w = n / 2;
+        memcpy(b, para, w);
+        if (mode == RW_ADD_NAME) memcpy(b + w - 6, " Bob. ", 6);
+        if (mode == RW_ADD_NEG) memcpy(b + w - 6, " not. ", 6);
+        if (mode == RW_LOSE_NUMBER) {
+            for (size_t i = 0; i < w; i++)
+                if (b[i] >= '0' && b[i] <= '9') b[i] = 'x';
+        }
+    }
+    *out = b;
+    *out_n = w;
+    return 0;
+}
+
+static void test_rewriter(const lmz_model *m) {
+    const char *s = "The river rose by 42 cm in the night, and the old road was under the water for days.\n\n"
+                    "People in the town said that it was the worst flood that they had seen for 30 years, said Mayor Ellis.\n";
+    lmz_params p;
+    lmz_params_default(&p);
+    p.threads = 1;
+    rw_mode modes[] = {RW_LOSE_NUMBER, RW_ADD_NAME, RW_ADD_NEG, RW_LONGER, RW_FAIL};
+    for (int k = 0; k < 5; k++) {
+        lmz_lossy_opts o;
+        lmz_lossy_opts_default(&o);
+        o.level = 1;
+        o.verify = 0;
+        o.rewrite = rw_cb;
+        o.rewrite_opaque = &modes[k];
+        char *t = NULL;
+        lmz_lossy_stats st;
+        char msg[256];
+        size_t r = lmz_lossy_transform(m, &p, &o, s, strlen(s), &t, &st, msg, sizeof msg);
+        CHECK(!lmz_is_error(r), "rewriter mode %d: %s", k, msg);
+        CHECK(st.rewrites_ok == 0 && st.rewrites_rejected == 2, "mode %d: both refused (%llu ok)", k,
+              (unsigned long long)st.rewrites_ok);
+        CHECK(t && strstr(t, "42 cm") && !strstr(t, "Bob") && !strstr(t, " not."), "mode %d: original kept", k);
+        free(t);
+    }
+}
+
+/* ======================================================================== */
+/* 9. --min-fidelity and bad input                                           */
+/* ======================================================================== */
+
+static void test_min_fidelity_and_errors(const lmz_model *m) {
+    static char doc[1 << 16];
+    static planted items[4096];
+    static int item_sent[4096];
+    size_t ni;
+    int ns;
+    rng_state = 777;
+    size_t n = gen_doc(doc, sizeof doc, items, item_sent, &ni, &ns);
+    lmz_params p;
+    lmz_params_default(&p);
+    p.threads = 1;
+    lmz_lossy_opts o;
+    lmz_lossy_opts_default(&o);
+    o.verify = 0;
+    char *l1 = NULL, *l3 = NULL, *l5 = NULL, msg[256];
+    o.level = 1;
+    size_t r1 = lmz_lossy_transform(m, &p, &o, doc, n, &l1, NULL, msg, sizeof msg);
+    o.level = 3;
+    o.min_fidelity = 1.0;
+    size_t r3 = lmz_lossy_transform(m, &p, &o, doc, n, &l3, NULL, msg, sizeof msg);
+    o.level = 5;
+    o.target_ratio = 3;
+    size_t r5 = lmz_lossy_transform(m, &p, &o, doc, n, &l5, NULL, msg, sizeof msg);
+    CHECK(!lmz_is_error(r1) && !lmz_is_error(r3) && !lmz_is_error(r5), "transforms");
+    CHECK(r1 == r3 && l1 && l3 && memcmp(l1, l3, r1) == 0, "min-fidelity 1 undoes every edit");
+    /* level 5: paragraphs may go as a whole (the size target), but every
+     * paragraph kept is exactly its level-1 form */
+    int whole = 1;
+    for (char *q = l5; l5 && q < l5 + r5;) {
+        char *e = strstr(q, "\n\n");
+        size_t len = e ? (size_t)(e - q) : strlen(q);
+        char save = q[len];
+        q[len] = 0;
+        if (len && !strstr(l1, q)) whole = 0;
+        q[len] = save;
+        q += len + 2;
+    }
+    CHECK(whole, "min-fidelity 1 at level 5 keeps paragraphs whole");
+    if (check_fail_ && l1 && l5) fprintf(stderr, "level 1:\n%s\nlevel 5, min-fidelity 1:\n%s\n", l1, l5);
+    free(l3);
+    free(l1);
+    free(l5);
+    o.min_fidelity = 0;
+    char *t = NULL;
+    o.level = 6;
+    CHECK(lmz_get_error_code(lmz_lossy_transform(m, &p, &o, "abc", 3, &t, NULL, msg, sizeof msg)) == LMZ_error_parameter,
+          "level 6 refused");
+    o.level = 2;
+    o.min_fidelity = 1.5;
+    CHECK(lmz_get_error_code(lmz_lossy_transform(m, &p, &o, "abc", 3, &t, NULL, msg, sizeof msg)) == LMZ_error_parameter,
+          "fidelity 1.5 refused");
+    o.min_fidelity = 0;
+    size_t r = lmz_lossy_transform(m, &p, &o, "a\0b\x01\x02\x03", 6, &t, NULL, msg, sizeof msg);
+    CHECK(lmz_get_error_code(r) == LMZ_error_unsupported && strstr(msg, "text"), "binary refused: %s", msg);
+    r = lmz_lossy_transform(m, &p, &o, "", 0, &t, NULL, msg, sizeof msg);
+    CHECK(r == 0 && t, "empty input");
+    free(t);
+}
+
+int main(void) {
+    test_protect();
+    test_segment();
+    test_canon();
+    test_safe();
+    test_metrics();
+    uint8_t *buf = NULL;
+    lmz_model *m = tiny_model(&buf);
+    CHECK(m != NULL, "tiny model");
+    if (m) {
+        test_property(m);
+        test_frames(m);
+        test_rewriter(m);
+        test_min_fidelity_and_errors(m);
+    }
+    lmz_model_free(m);
+    free(buf);
+    return check_done("test_lossy");
+}
