@@ -2,7 +2,8 @@
 # bench/chunks.sh [FILE] — the chunk-size trade-off: each chunk starts cold
 # (BOS, empty context), which costs ratio, but chunks are what decompression
 # runs side by side (one batch row each), which buys speed. Compresses FILE
-# (default: calgary/paper2) with several chunk sizes and writes bench/chunks.md.
+# (default: calgary/paper2) with several chunk sizes (CHUNK_SIZES="8192 ...")
+# and writes bench/chunks.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 lmz=${LMZ:-$here/../build/lmz}
@@ -17,7 +18,7 @@ bytes=$(stat -c %s "$f")
     echo
     echo "| chunk size | chunks | bits/byte | compress s | decompress s | decompress KB/s |"
     echo "|---|---|---|---|---|---|"
-    for cs in 8192 16384 32768 65536 1048576; do
+    for cs in ${CHUNK_SIZES:-8192 16384 32768 65536 1048576}; do
         /usr/bin/time -f %e -o "$tmp/ct" "$lmz" -q -T2 --chunk-size=$cs -c "$f" > "$tmp/c"
         /usr/bin/time -f %e -o "$tmp/dt" "$lmz" -q -T2 -d -c "$tmp/c" > "$tmp/d"
         cmp -s "$tmp/d" "$f" || { echo "round trip failed at $cs" >&2; exit 1; }
