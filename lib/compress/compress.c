@@ -131,15 +131,21 @@ static void lm_enc_free(lm_enc *e) {
     memset(e, 0, sizeof *e);
 }
 
+/* Start of symbol s's interval in table f (the encoder needs one interval
+ * per table, so it sums instead of building the whole cumulative table). */
+static uint32_t sym_cum(const lmz_freqs *f, int32_t s) {
+    uint32_t cum = 0;
+    for (int32_t i = 0; i < s; i++) cum += f->freq[i];
+    return cum;
+}
+
 /* Row r's table, reduced to the interval of its target symbol. */
 static void row_interval(void *arg, int r) {
     lm_enc *e = arg;
     lmz_freqs *f = &e->fq[r];
     freqs_from_logits(f, e->logits + (size_t)r * e->m->llm.hp.n_vocab);
     const int32_t s = e->targets[r];
-    uint32_t cum = 0;
-    for (int32_t i = 0; i < s; i++) cum += f->freq[i];
-    e->sym_cum[r] = cum;
+    e->sym_cum[r] = sym_cum(f, s);
     e->sym_freq[r] = f->freq[s];
 }
 
@@ -189,9 +195,7 @@ static int lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst
             const float *z = mix_predict(&e->mx, e->logits + (size_t)r * V, ids, at);
             freqs_from_logits(&e->fmix, z);
             const int32_t y = ids[at];
-            uint32_t cum = 0;
-            for (int32_t v = 0; v < y; v++) cum += e->fmix.freq[v];
-            renc_encode(&rm, cum, e->fmix.freq[y], LMZ_FREQ_BITS);
+            renc_encode(&rm, sym_cum(&e->fmix, y), e->fmix.freq[y], LMZ_FREQ_BITS);
             mix_update(&e->mx, &e->fmix, ids, at);
         }
         i += k;

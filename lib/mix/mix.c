@@ -127,7 +127,6 @@ static uint32_t ctx_hash(const int32_t *ids, size_t n, uint32_t k) {
 /* ------------------------------------------------------------------------ */
 
 const float *mix_predict(mix_state *m, const float *l, const int32_t *ids, size_t n) {
-    (void)n;
     const uint32_t V = m->V;
     const float s = m->s;
     float *restrict z = m->z;
@@ -136,9 +135,13 @@ const float *mix_predict(mix_state *m, const float *l, const int32_t *ids, size_
     /* z = s * l + b, element by element */
     for (uint32_t v = 0; v < V; v++) z[v] = s * l[v] + b[v];
 
-    /* the model's top logit, for the "agrees" context (max is exact in any order) */
+    /* the model's top logit, for the "agrees" context (max is exact in any
+     * order); needed only while a match model predicts */
     float top = l[0];
-    for (uint32_t v = 1; v < V; v++) top = l[v] > top ? l[v] : top;
+    int matching = 0;
+    for (int j = 0; j < MIX_N_MATCH; j++) matching |= m->mm[j].len > 0;
+    if (matching)
+        for (uint32_t v = 1; v < V; v++) top = l[v] > top ? l[v] : top;
 
     for (int j = 0; j < MIX_N_MATCH; j++) {
         mix_match *mm = &m->mm[j];
