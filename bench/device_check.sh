@@ -44,6 +44,8 @@ chunk=${DC_CHUNK:-4096}
 dev=${DC_DEV:-build-dev}
 bin=$root/$dev/bin
 export LD_LIBRARY_PATH=$root/$dev/devlibs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+# the payload's lmz does not embed the model (bench/device_prepare.sh)
+export LMZ_MODEL=${LMZ_MODEL:-$root/models/lmz-base.gguf}
 lmz=$bin/lmz
 
 t_start=$(date +%s)

@@ -3,20 +3,29 @@
 # bench/device_check.sh runs on another x86-64 machine (one with AVX-512 VNNI
 # but without the -dev packages needed to build lmz, and without internet).
 #
-#   bash bench/device_prepare.sh
+#   bash bench/device_prepare.sh [--corpus [PATH...]]
 #
 # 1. A Release build (gcc, AVX-512 kernels compiled in) in build-dev-tree/
 #    (the CMake tree: large, not carried).
-# 2. build-dev/, the payload to carry (about 40 MiB: lmz embeds the 38 MB
-#    default model, so nothing else is needed to compress):
+# 2. build-dev/, the payload to carry (a few MiB). Its lmz does NOT embed
+#    the model (the tree, which travels too, holds models/lmz-base.gguf, and
+#    tree + an embedding binary would pass the 64 MiB a device call carries):
+#    the device scripts set LMZ_MODEL=models/lmz-base.gguf, which gives the
+#    same frames byte for byte (the frame records the model's SHA-256).
 #      bin/lmz bin/test_kernels bin/kernels_bench   stripped
 #      devlibs/   the shared libraries they need beyond glibc (libzstd,
 #                 liblzma, libxxhash), for LD_LIBRARY_PATH
 #      MANIFEST   source revision, compiler, checksums
+# 3. With --corpus: devdata/, the corpus files that bench/device_corpus.sh
+#    codes (../shared is not carried): the PATHs given (relative to
+#    ../shared/corpus, in that order), else every file of its MANIFEST.tsv,
+#    silesia/xml first; devdata/ORDER lists them.
 # Env: JOBS (default 2), CC (default gcc), DEV_TREE (default build-dev-tree).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+corpus=0
+[ "${1:-}" = --corpus ] && { corpus=1; shift; }
 tree=${DEV_TREE:-$root/build-dev-tree}
 dev=$root/build-dev
 jobs=${JOBS:-2}
@@ -24,7 +33,9 @@ export CC=${CC:-gcc}
 
 echo "== configure $tree (Release, $CC)"
 mkdir -p "$tree"
-cmake -S . -B "$tree" -DCMAKE_BUILD_TYPE=Release -DLMZ_AVX512=ON > "$tree/prepare-cmake.log" 2>&1 ||
+: > "$tree/no-model.gguf" # embedded "default model": empty (see 2. above)
+cmake -S . -B "$tree" -DCMAKE_BUILD_TYPE=Release -DLMZ_AVX512=ON -DLMZ_DEFAULT_MODEL="$tree/no-model.gguf" \
+    > "$tree/prepare-cmake.log" 2>&1 ||
     { cat "$tree/prepare-cmake.log"; exit 1; }
 grep -q "lmz: AVX-512 VNNI kernels ON" "$tree/prepare-cmake.log" ||
     { echo "device_prepare: the compiler cannot build the AVX-512 VNNI kernels" >&2; exit 1; }
@@ -51,7 +62,7 @@ for lib in $(ldd "${bins[@]}" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort
 done
 
 # the payload runs from its own libraries
-lmzv=$(LD_LIBRARY_PATH=$dev/devlibs "$dev/bin/lmz" -V | head -1)
+lmzv=$(LMZ_MODEL=$root/models/lmz-base.gguf LD_LIBRARY_PATH=$dev/devlibs "$dev/bin/lmz" -V | head -1)
 LD_LIBRARY_PATH=$dev/devlibs "$dev/bin/test_kernels" | grep '^kernel path'
 
 {
@@ -60,9 +71,27 @@ LD_LIBRARY_PATH=$dev/devlibs "$dev/bin/test_kernels" | grep '^kernel path'
     echo "compiler: $($CC --version | head -1)"
     echo "glibc here: $(ldd --version | head -1)"
     echo "lmz: $lmzv"
+    echo "model: not embedded; LMZ_MODEL=models/lmz-base.gguf, sha256 $(sha256sum < "$root/models/lmz-base.gguf" | cut -c1-64)"
     echo "files:"
     (cd "$dev" && sha256sum bin/* devlibs/*)
 } > "$dev/MANIFEST"
 cat "$dev/MANIFEST"
 echo "== carry build-dev/ ($(du -sh "$dev" | cut -f1)):"
 du -sh "$dev"/bin/* "$dev"/devlibs/* | sed 's/^/   /'
+
+if [ "$corpus" = 1 ]; then
+    src=$root/../shared/corpus
+    data=$root/devdata
+    rm -rf "$data"
+    mkdir -p "$data"
+    if [ $# -gt 0 ]; then
+        printf '%s\n' "$@" > "$data/ORDER"
+    else
+        { echo silesia/xml; awk -F'\t' 'NR > 1 && $1 != "silesia/xml" { print $1 }' "$src/MANIFEST.tsv"; } > "$data/ORDER"
+    fi
+    while read -r f; do
+        mkdir -p "$data/$(dirname "$f")"
+        cp "$src/$f" "$data/$f"
+    done < "$data/ORDER"
+    echo "== carry devdata/ ($(du -sh "$data" | cut -f1), $(wc -l < "$data/ORDER") files)"
+fi

@@ -147,6 +147,8 @@ static void print_help(void) {
 static void print_version(void) {
     printf(CLI_NAME " %s (library %s)\n", LMZ_VERSION_STRING, lmz_version_string());
     if (g_opts.verbosity > V_NORMAL) printf("kernels: %s\n", lmz_simd_path());
+    if (!g_opts.model_path && getenv("LMZ_MODEL") && *getenv("LMZ_MODEL")) /* -V exits before the usual lookup */
+        g_opts.model_path = getenv("LMZ_MODEL");
     if (g_opts.verbosity >= V_VERBOSE && cli_load_model() == 0) {
         uint8_t sha[32];
         lmz_model_sha256(g_opts.model, sha);

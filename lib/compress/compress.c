@@ -24,6 +24,16 @@
 
 #define MIN_CHUNK 4096u
 #define LM_ROWS 64u /* rows of logits produced per forward call */
+/* A frame of highly repetitive text (markup, logs, tables: zstd -3 codes its
+ * input below 1.6 bits per byte) is cut into chunks LONG_CHUNK_MULT times the
+ * default chunk size: there the mixer's match models gain more from a longer
+ * history than the decoder loses in parallelism (silesia/xml: 0.52 -> 0.42
+ * bits per byte, doc/design-notes.md §4). Only when the caller left the
+ * chunk size to lmz; the frame's input stays LMZ_CHUNKS_PER_FRAME default
+ * chunks, so it holds fewer, longer chunks. An encoder choice, recorded in the
+ * frame's chunk_size: decoders need nothing new. */
+#define LONG_CHUNK_MULT 4u
+#define REPETITIVE_ZSTD_LEVEL 3
 
 /* ======================================================================== */
 /* Chunking                                                                  */
@@ -231,6 +241,8 @@ struct lmz_cstream {
     size_t out_len, out_pos, out_cap;
     uint8_t *scratch[4];       /* per-method candidate outputs: lm, zstd, xz, lm+mix */
     uint8_t *payload;          /* the frame's payloads */
+    size_t max_chunk;          /* longest chunk this stream may code with the model */
+    int auto_chunk;            /* chunk size left to lmz: long chunks for repetitive frames */
     int ended, wrote_frame;
     uint64_t in_total, out_total;
 };
@@ -245,8 +257,10 @@ lmz_cstream *lmz_cstream_create(const lmz_model *m, const lmz_params *p) {
     lmz_cstream *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->m = m;
+    s->auto_chunk = !p || p->chunk_size == 0;
     lmz_params_resolve(&s->p, p, m);
     if (s->p.chunk_size < MIN_CHUNK) s->p.chunk_size = MIN_CHUNK;
+    s->max_chunk = (size_t)s->p.chunk_size * (s->auto_chunk ? LONG_CHUNK_MULT : 1);
     if (s->p.fallback < 0) s->p.fallback = 1;
     s->pool = lmz_pool_create(s->p.threads);
     s->in_cap = (size_t)s->p.chunk_size * LMZ_CHUNKS_PER_FRAME;
@@ -254,8 +268,8 @@ lmz_cstream *lmz_cstream_create(const lmz_model *m, const lmz_params *p) {
     s->payload = malloc(s->in_cap);
     /* scratch[0] and [3] hold model output (one chunk); the classical
      * methods may code a whole binary frame as one chunk (emit_frame) */
-    s->scratch[0] = malloc(s->p.chunk_size);
-    s->scratch[3] = malloc(s->p.chunk_size);
+    s->scratch[0] = malloc(s->max_chunk);
+    s->scratch[3] = malloc(s->max_chunk);
     for (int i = 1; i < 3; i++) s->scratch[i] = malloc(s->in_cap);
     if (!s->pool || !s->in || !s->payload || !s->scratch[0] || !s->scratch[1] || !s->scratch[2] || !s->scratch[3]) {
         lmz_cstream_free(s);
@@ -293,7 +307,7 @@ static int code_chunk(lmz_cstream *s, const uint8_t *src, size_t n, size_t at, l
         }
     } else if (!looks_binary(src, n)) {
         if (!s->enc_ready) {
-            if (lm_enc_init(&s->enc, s->m, s->p.window, s->p.chunk_size)) return lmz_fail(&s->st.msg, LMZ_error_memory, "out of memory for the model");
+            if (lm_enc_init(&s->enc, s->m, s->p.window, (uint32_t)s->max_chunk)) return lmz_fail(&s->st.msg, LMZ_error_memory, "out of memory for the model");
             s->enc_ready = 1;
         }
         s->enc.progress = s->p.progress;
@@ -342,21 +356,26 @@ static int code_chunk(lmz_cstream *s, const uint8_t *src, size_t n, size_t at, l
  * one frame in s->out. At the end of input, everything left is taken. */
 static int emit_frame(lmz_cstream *s) {
     lmz_chunk_info chunks[LMZ_CHUNKS_PER_FRAME];
-    const size_t cs = s->p.chunk_size;
-    size_t used = 0, coded = 0, max_raw = cs;
+    size_t cs = s->p.chunk_size;
+    size_t used = 0, coded = 0;
     uint32_t nc = 0;
+    const int whole = s->ended || s->in_len == s->in_cap; /* the frame's input is all here */
     /* A frame of binary data (the model cannot help) is coded as ONE chunk:
      * zstd and xz then see the whole frame (up to 1 MiB) as one window, as
      * they would see the file, instead of 64 KiB pieces. */
-    if (s->p.fallback && !s->p.fast && (s->ended || s->in_len == s->in_cap) && s->in_len > cs &&
-        looks_binary(s->in, s->in_len)) {
+    if (s->p.fallback && !s->p.fast && whole && s->in_len > cs && looks_binary(s->in, s->in_len)) {
         int rc = code_chunk(s, s->in, s->in_len, 0, &chunks[0]);
         if (rc) return rc;
         coded = chunks[0].coded_size;
-        used = max_raw = s->in_len;
+        used = cs = s->in_len;
         nc = 1;
+    } else if (s->auto_chunk && !s->p.fast && whole && s->in_len > cs) {
+        /* repetitive text: longer chunks (LONG_CHUNK_MULT); scratch[1] holds
+         * a whole frame and is free until code_chunk */
+        size_t z = zstd_encode(s->in, s->in_len, s->scratch[1], s->in_len / 5, REPETITIVE_ZSTD_LEVEL);
+        if (z > 0 && z * 5 < s->in_len) cs = s->max_chunk;
     }
-    while (nc < LMZ_CHUNKS_PER_FRAME && used < s->in_len && max_raw == cs) {
+    while (nc < LMZ_CHUNKS_PER_FRAME && used < s->in_len) {
         size_t left = s->in_len - used;
         size_t len = chunk_cut(s->in + used, left, cs);
         if (len == left && len < cs && !s->ended) break; /* wait for more input */
@@ -374,7 +393,7 @@ static int emit_frame(lmz_cstream *s) {
     snprintf(h.model_name, sizeof h.model_name, "%s", s->m->name);
     h.window = (uint16_t)s->p.window;
     h.overlap = LMZ_SINK_TOKENS; /* the `overlap` field holds the sink size (doc/format.md 4.1) */
-    h.chunk_size = (uint32_t)max_raw;
+    h.chunk_size = (uint32_t)cs;
     h.original_size = used;
     h.content_checksum = lmz_xxh64(s->in, used);
     h.n_chunks = nc;

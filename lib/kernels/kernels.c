@@ -68,11 +68,10 @@ static const lmz_kernels *pick(void) {
     const lmz_kernels *k = env && *env ? lmz_kernels_by_name(env) : NULL;
     if (k) return k;
 #if defined(__x86_64__) || defined(__i386__)
-    /* avx512 is NOT picked automatically yet: it has passed the bit-exact
-     * tests only under an emulation of the intrinsics (no AVX-512 machine
-     * has run it); LMZ_SIMD=avx512 selects it. Enable it here once
-     * test_kernels and tests/determinism pass on real hardware
-     * (bench/device_check.sh). */
+    /* avx512: bit-exact with scalar on real hardware (Intel Xeon with
+     * AVX-512 VNNI, 2026-11-27: test_kernels, and .lmz bytes identical for
+     * scalar/avx2/avx512 x -T1/-T16; bench/device/ holds the log). */
+    if ((k = lmz_kernels_by_name("avx512"))) return k;
     if ((k = lmz_kernels_by_name("avx2"))) return k;
 #endif
     return &k_generic;

@@ -182,6 +182,40 @@ int main(void) {
         free(d);
     }
 
+    /* ---- long chunks for repetitive frames (compress.c LONG_CHUNK_MULT) ------ */
+    {
+        /* markup-like lines, a few values varying: zstd -3 codes it far below
+         * 1.6 bits per byte */
+        const size_t n = 200000;
+        uint8_t *rep = malloc(n + 128);
+        size_t at = 0;
+        for (uint32_t i = 0; at < n; i++)
+            at += (size_t)snprintf((char *)rep + at, 128, "<row id=\"%u\"><name>item %u</name><v>%u</v></row>\n", i,
+                                   i % 37, (i * 7) % 101);
+        struct { const uint8_t *src; uint32_t chunk; uint32_t want_cs; int want_nc; const char *what; } cases[] = {
+            {rep, 0, 4 * 65536, 1, "repetitive, chunk size left to lmz: one 200 KB chunk"},
+            {rep, 65536, 65536, 4, "repetitive, --chunk-size=64K given: kept"},
+            {text, 0, 65536, 4, "ordinary text, chunk size left to lmz: 64 KiB"},
+        };
+        for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+            uint8_t *c;
+            size_t cs = compress_with(m, cases[k].src, n, &c, 2, cases[k].chunk);
+            lmz_frame_info_t fi;
+            CHECK(!lmz_is_error(cs) && !lmz_is_error(lmz_frame_info(c, cs, &fi)), "%s: compress", cases[k].what);
+            if (lmz_is_error(cs)) continue;
+            CHECK(fi.chunk_size == cases[k].want_cs && (int)fi.n_chunks == cases[k].want_nc,
+                  "%s: chunk size %u, %u chunks (want %u, %d)", cases[k].what, fi.chunk_size, fi.n_chunks,
+                  cases[k].want_cs, cases[k].want_nc);
+            uint8_t *d = malloc(n);
+            CHECK(lmz_decompress(m, d, n, c, cs, NULL) == n && !memcmp(d, cases[k].src, n), "%s: round trip",
+                  cases[k].what);
+            printf("  %-56s %zu -> %zu bytes\n", cases[k].what, n, cs);
+            free(d);
+            free(c);
+        }
+        free(rep);
+    }
+
     /* ---- concatenated frames ---------------------------------------------- */
     {
         uint8_t *ca, *cb;
