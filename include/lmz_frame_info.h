@@ -67,9 +67,12 @@ typedef struct {
     uint64_t frame_size;          /* whole frame: where the next frame starts */
     /* The lossy fidelity report (frames flagged LMZ_FRAME_FLAG_LOSSY): the
      * bytes src[report_offset .. report_offset + report_size) of the header,
-     * UTF-8 text. report_size == 0 when the frame has none. */
+     * stored as report_format says: 1 = UTF-8 text, 2 = that text as one
+     * zstd frame (doc/format.md §6.1). report_size == 0 when the frame has
+     * none. lmz_frame_report() gives the text in both cases. */
     uint64_t report_offset;
     uint64_t report_size;
+    unsigned report_format;
 } lmz_frame_info_t;
 
 typedef struct {
@@ -86,6 +89,15 @@ typedef struct {
  * says how many bytes are needed; other fields are unspecified); another
  * error (bad_magic, version, header_checksum, corrupt) otherwise. */
 size_t lmz_frame_info(const void *src, size_t size, lmz_frame_info_t *info);
+
+/* The fidelity report of the frame at the start of src (same bytes as for
+ * lmz_frame_info()), as text: writes it to dst[0 .. n) and a NUL at dst[n],
+ * returns n (0: the frame has no report). LMZ_error_dst_too_small when the
+ * text and its NUL do not fit in cap bytes; LMZ_error_corrupt when a
+ * compressed report does not decompress (the frame's content is still
+ * valid: the report is informative). src is untrusted: nothing is read
+ * outside src[0..size) and at most cap bytes are written. */
+size_t lmz_frame_report(const void *src, size_t size, char *dst, size_t cap);
 
 /* Fills chunks[0 .. min(cap, n_chunks)) from the chunk table of the frame
  * at the start of src (same bytes as for lmz_frame_info()). Returns n_chunks

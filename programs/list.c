@@ -125,7 +125,19 @@ static void print_frame(const char *path, unsigned index, const lmz_frame_info_t
     printf("%5u %6" PRIu32 " %11" PRIu64 " %11" PRIu64 " %7s %7s  %-13s %-22s %s\n", index, fi->n_chunks,
            fi->frame_size, fi->original_size, ratio, bits, methods, model, path);
 
-    if (fi->report_size) print_report(hdr + fi->report_offset, fi->report_size);
+    if (fi->report_size) {
+        /* text (tag 1) or zstd (tag 2): the library gives the text */
+        enum { REPORT_MAX = 1 << 20 };
+        char *text = malloc(REPORT_MAX);
+        size_t n = text ? lmz_frame_report(hdr, (size_t)fi->header_size, text, REPORT_MAX) : 0;
+        if (!text)
+            printf("        lossy report: (out of memory)\n");
+        else if (lmz_is_error(n))
+            printf("        lossy report: (unreadable: %s)\n", lmz_error_name(n));
+        else
+            print_report((const uint8_t *)text, n);
+        free(text);
+    }
     if (g_opts.verbosity < V_VERBOSE) return;
 
     printf("        version %u, flags 0x%x, window %" PRIu32 ", overlap %" PRIu32 ", chunk size %" PRIu32

@@ -379,15 +379,16 @@ size_t lmz_frame_info(const void *src, size_t size, lmz_frame_info_t *info) {
     info->header_size = h.header_size;
     info->payload_size = h.payload_size;
     info->frame_size = (uint64_t)h.header_size + h.payload_size;
-    /* the lossy report: TLV section tag 1 inside the extra area */
+    /* the lossy report: TLV section tag 1 (text) or 2 (zstd) in the extra area */
     if (h.extra_size) {
         uint64_t extra_at = h.header_size - 4 - h.extra_size;
         for (uint32_t off = 0; off + 6 <= h.extra_size;) {
             uint16_t tag = lmz_rd16(h.extra + off);
             uint32_t len = lmz_rd32(h.extra + off + 2);
-            if (tag == 1) {
+            if (tag == 1 || tag == 2) {
                 info->report_offset = extra_at + off + 6;
                 info->report_size = len;
+                info->report_format = tag;
                 break;
             }
             off += 6 + len;
@@ -395,6 +396,31 @@ size_t lmz_frame_info(const void *src, size_t size, lmz_frame_info_t *info) {
     }
     frame_header_free(&h);
     return r;
+}
+
+size_t lmz_frame_report(const void *src, size_t size, char *dst, size_t cap) {
+    if (!src || (!dst && cap)) return LMZ_ERR(LMZ_error_parameter);
+    lmz_frame_info_t fi;
+    size_t r = lmz_frame_info(src, size, &fi);
+    if (lmz_is_error(r)) return r;
+    if (cap) dst[0] = 0;
+    if (!fi.report_size) return 0;
+    const uint8_t *p = (const uint8_t *)src + fi.report_offset; /* inside the parsed header */
+    size_t n = (size_t)fi.report_size;
+    if (fi.report_format == 2) {
+        unsigned long long want = ZSTD_getFrameContentSize(p, n);
+        if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN)
+            return LMZ_ERR(LMZ_error_corrupt);
+        if (want >= cap) return LMZ_ERR(LMZ_error_dst_too_small);
+        size_t d = ZSTD_decompress(dst, cap - 1, p, n);
+        if (ZSTD_isError(d) || d != want) return LMZ_ERR(LMZ_error_corrupt);
+        dst[d] = 0;
+        return d;
+    }
+    if (n >= cap) return LMZ_ERR(LMZ_error_dst_too_small);
+    memcpy(dst, p, n);
+    dst[n] = 0;
+    return n;
 }
 
 size_t lmz_frame_chunks(const void *src, size_t size, lmz_chunk_info_t *chunks, size_t cap) {

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "decompress/codec.h"
 #include "format/frame.h"
@@ -29,7 +30,8 @@
 
 #define LZ_ROWS 64u        /* rows per forward call */
 #define LZ_TOPK 16         /* alternatives examined per candidate token */
-#define LZ_REPORT_TAG 1    /* extra section tag of the fidelity report */
+#define LZ_REPORT_TAG 1    /* extra section tag of the fidelity report, as text */
+#define LZ_REPORT_TAG_ZSTD 2 /* ... as one zstd frame (when smaller) */
 #define LZ_SEM_LOW 0.90    /* paragraphs below this similarity are listed */
 #define LZ_REWRITE_SIM 0.85 /* a rewrite needs at least this similarity */
 #define LZ_OVERHEAD 400     /* bytes of frame header + report, estimated, for the size targets */
@@ -877,31 +879,43 @@ out:
 /* ======================================================================== */
 
 static int patch_frames(lz_ctx *c, const uint8_t *src, size_t n, const lz_buf *rep, uint8_t **dst, size_t *dn) {
-    size_t cap = n + rep->n + 64, pos = 0, w = 0;
+    /* the report goes in as text (tag 1) or, when that is smaller (a long
+     * `dropped=` list), as one zstd frame (tag 2): format §6.1 */
+    size_t zcap = ZSTD_compressBound(rep->n), zn = 0;
+    uint8_t *z = malloc(zcap);
+    if (!z) return -LMZ_error_memory;
+    zn = ZSTD_compress(z, zcap, rep->p, rep->n, 19);
+    const int packed = !ZSTD_isError(zn) && zn < rep->n;
+    const uint8_t *rp = packed ? z : (const uint8_t *)rep->p;
+    const size_t rn = packed ? zn : rep->n;
+    size_t cap = n + rn + 64, pos = 0, w = 0;
     uint8_t *out = malloc(cap);
-    if (!out) return -LMZ_error_memory;
+    if (!out) {
+        free(z);
+        return -LMZ_error_memory;
+    }
     int first = 1;
     while (pos < n) {
         lmz_frame_header h;
         size_t need = 0;
         size_t hs = frame_parse_header(&h, src + pos, n - pos, &need, &c->msg);
         if (lmz_is_error(hs)) {
-            free(out);
+            free(out), free(z);
             return -(int)lmz_get_error_code(hs);
         }
         h.flags |= LMZ_F_LOSSY;
         if (first) {
-            uint32_t E = h.extra_size + 6 + (uint32_t)rep->n;
+            uint32_t E = h.extra_size + 6 + (uint32_t)rn;
             uint8_t *x = malloc(E);
             if (!x) {
                 frame_header_free(&h);
-                free(out);
+                free(out), free(z);
                 return -LMZ_error_memory;
             }
             if (h.extra_size) memcpy(x, h.extra, h.extra_size);
-            lmz_wr16(x + h.extra_size, LZ_REPORT_TAG);
-            lmz_wr32(x + h.extra_size + 2, (uint32_t)rep->n);
-            memcpy(x + h.extra_size + 6, rep->p, rep->n);
+            lmz_wr16(x + h.extra_size, packed ? LZ_REPORT_TAG_ZSTD : LZ_REPORT_TAG);
+            lmz_wr32(x + h.extra_size + 2, (uint32_t)rn);
+            memcpy(x + h.extra_size + 6, rp, rn);
             free(h.extra);
             h.extra = x;
             h.extra_size = E;
@@ -910,7 +924,7 @@ static int patch_frames(lz_ctx *c, const uint8_t *src, size_t n, const lz_buf *r
         size_t nw = frame_write_header(&h, out + w, cap - w);
         frame_header_free(&h);
         if (lmz_is_error(nw) || cap - w - nw < payload || hs + payload > n - pos) {
-            free(out);
+            free(out), free(z);
             return lmz_fail(&c->msg, LMZ_error_generic, "cannot rewrite a frame header");
         }
         memcpy(out + w + nw, src + pos + hs, payload);
@@ -918,6 +932,7 @@ static int patch_frames(lz_ctx *c, const uint8_t *src, size_t n, const lz_buf *r
         pos += hs + payload;
         first = 0;
     }
+    free(z);
     *dst = out, *dn = w;
     return 0;
 }

@@ -47,6 +47,19 @@ static void check_frame(const uint8_t *src, size_t n) {
         FUZZ_ASSERT(fi.report_offset >= 79 && fi.report_offset + fi.report_size <= fi.header_size - 4,
                     "report [%llu, +%llu) outside the header", (unsigned long long)fi.report_offset,
                     (unsigned long long)fi.report_size);
+    {
+        /* the report as text: within the buffer given, NUL-terminated */
+        char rep[512];
+        size_t rn = lmz_frame_report(src, n, rep, sizeof rep);
+        if (!lmz_is_error(rn)) {
+            FUZZ_ASSERT(rn < sizeof rep && rep[rn] == 0, "report text %zu not terminated", rn);
+            FUZZ_ASSERT(fi.report_size || rn == 0, "report text without a report");
+        } else {
+            size_t e = lmz_get_error_code(rn);
+            FUZZ_ASSERT(e == LMZ_error_dst_too_small || (e == LMZ_error_corrupt && fi.report_format == 2),
+                        "report: %s", lmz_error_name(rn));
+        }
+    }
 
     lmz_chunk_info_t *ch = malloc((fi.n_chunks ? fi.n_chunks : 1) * sizeof *ch);
     FUZZ_ASSERT(ch, "oom");

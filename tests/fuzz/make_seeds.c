@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 #include <sys/stat.h>
 
 #include "common/common.h"
@@ -126,16 +127,27 @@ static size_t compress(const void *src, size_t n, uint8_t **out, int fallback) {
     return r;
 }
 
-/* A header-only frame with extra sections: a lossy report (tag 1) and an
- * unknown tag, built with the format layer's writer. */
-static size_t frame_with_extras(uint8_t *dst, size_t cap) {
-    static uint8_t extra[6 + 11 + 6 + 3];
-    lmz_wr16(extra, 1);
-    lmz_wr32(extra + 2, 11);
-    memcpy(extra + 6, "fidelity ok", 11);
-    lmz_wr16(extra + 17, 999);
-    lmz_wr32(extra + 19, 3);
-    memcpy(extra + 23, "xyz", 3);
+/* A header-only frame with extra sections: a lossy report, as text (tag 1)
+ * or zstd-compressed (tag 2, zstd != 0), and an unknown tag, built with the
+ * format layer's writer. */
+static size_t frame_with_extras(uint8_t *dst, size_t cap, int zstd) {
+    static const char report[] = "lmz-lossy-report 1\nlevel=5\ndropped=1-3,5,8-13\n";
+    static uint8_t extra[6 + 256 + 6 + 3];
+    size_t rn = sizeof report - 1;
+    if (zstd) {
+        rn = ZSTD_compress(extra + 6, 256, report, sizeof report - 1, 19);
+        if (ZSTD_isError(rn)) {
+            fprintf(stderr, "make_seeds: ZSTD_compress failed\n");
+            exit(1);
+        }
+    } else {
+        memcpy(extra + 6, report, rn);
+    }
+    lmz_wr16(extra, zstd ? 2 : 1);
+    lmz_wr32(extra + 2, (uint32_t)rn);
+    lmz_wr16(extra + 6 + rn, 999);
+    lmz_wr32(extra + 6 + rn + 2, 3);
+    memcpy(extra + 6 + rn + 6, "xyz", 3);
     lmz_frame_header h;
     memset(&h, 0, sizeof h);
     h.flags = LMZ_F_LOSSY;
@@ -146,7 +158,7 @@ static size_t frame_with_extras(uint8_t *dst, size_t cap) {
     h.original_size = 0;
     h.content_checksum = lmz_xxh64("", 0);
     h.extra = extra;
-    h.extra_size = sizeof extra;
+    h.extra_size = (uint32_t)(6 + rn + 6 + 3);
     size_t r = frame_write_header(&h, dst, cap);
     if (lmz_is_error(r)) {
         fprintf(stderr, "make_seeds: frame_write_header failed\n");
@@ -166,7 +178,7 @@ typedef struct {
 } blob;
 
 static void seeds_frame_and_decompress(void) {
-    blob f[8];
+    blob f[10];
     int nf = 0;
     uint8_t *t2k = text(2000), *t9k = text(9000), *rb = random_bytes(600), *rep = repetitive(3000);
     f[nf].name = "empty";
@@ -185,7 +197,10 @@ static void seeds_frame_and_decompress(void) {
     f[nf].n = compress(rep, 3000, &f[nf].b, 1), nf++;
     f[nf].name = "extras_lossy";
     f[nf].b = malloc(512);
-    f[nf].n = frame_with_extras(f[nf].b, 512), nf++;
+    f[nf].n = frame_with_extras(f[nf].b, 512, 0), nf++;
+    f[nf].name = "extras_lossy_zstd";
+    f[nf].b = malloc(512);
+    f[nf].n = frame_with_extras(f[nf].b, 512, 1), nf++;
     /* concatenation of two frames */
     f[nf].name = "concat";
     f[nf].n = f[1].n + f[4].n;

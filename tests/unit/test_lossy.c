@@ -479,9 +479,14 @@ static void test_frames(const lmz_model *m) {
         lmz_frame_info_t fi;
         CHECK(!lmz_is_error(lmz_frame_info(fr, r, &fi)), "frame info");
         CHECK(fi.flags & LMZ_FRAME_FLAG_LOSSY, "flagged lossy");
-        CHECK(fi.report_size > 20 && memcmp(fr + fi.report_offset, "lmz-lossy-report 1\n", 19) == 0, "report attached");
-        const char *rep = (const char *)fr + fi.report_offset;
-        CHECK(fi.report_size > 0 && strstr(rep, "protected-recall=1.000000") != NULL, "report: recall 100 %%");
+        char rep[8192];
+        size_t rn = lmz_frame_report(fr, r, rep, sizeof rep);
+        CHECK(fi.report_size > 0 && (fi.report_format == 1 || fi.report_format == 2), "report attached (format %u)",
+              fi.report_format);
+        CHECK(!lmz_is_error(rn) && rn > 20 && memcmp(rep, "lmz-lossy-report 1\n", 19) == 0, "report readable");
+        CHECK(!lmz_is_error(rn) && strstr(rep, "protected-recall=1.000000") != NULL, "report: recall 100 %%");
+        CHECK(lmz_get_error_code(lmz_frame_report(fr, r, rep, rn)) == LMZ_error_dst_too_small,
+              "report: no room for its NUL is an error");
         /* the plain decoder */
         char out[4096];
         size_t d = lmz_decompress(m, out, sizeof out, fr, r, &p);
@@ -498,6 +503,40 @@ static void test_frames(const lmz_model *m) {
         }
         free(t);
         free(fr);
+    }
+    /* a long `dropped=` list: the report is stored zstd-compressed (tag 2)
+     * and reads back as the same text */
+    {
+        static const char *w[] = {"river", "garden", "window", "letter", "market", "winter", "silver", "forest"};
+        char *big = malloc(40000);
+        size_t at = 0;
+        for (int i = 0; i < 300; i++)
+            at += (size_t)snprintf(big + at, 40000 - at, "The %s was %s and %s by the %s. ", w[i % 8], w[(i * 3) % 8],
+                                   w[(i * 5 + 1) % 8], w[(i * 7 + 2) % 8]);
+        lmz_lossy_opts o;
+        lmz_lossy_opts_default(&o);
+        o.level = 5;
+        o.verify = 1;
+        uint8_t *fr = NULL;
+        lmz_lossy_stats st;
+        char msg[256] = "";
+        size_t r = lmz_lossy_compress(m, &p, &o, big, at, &fr, &st, msg, sizeof msg);
+        CHECK(!lmz_is_error(r), "level 5, 300 sentences: %s", msg);
+        lmz_frame_info_t fi;
+        if (!lmz_is_error(r) && !lmz_is_error(lmz_frame_info(fr, r, &fi))) {
+            char *rep = malloc(1 << 16);
+            size_t rn = lmz_frame_report(fr, r, rep, 1 << 16);
+            CHECK(fi.report_format == 2 && fi.report_size < rn, "long report compressed (format %u, %llu -> %zu bytes)",
+                  fi.report_format, (unsigned long long)fi.report_size, rn);
+            CHECK(!lmz_is_error(rn) && memcmp(rep, "lmz-lossy-report 1\n", 19) == 0 && strstr(rep, "\ndropped=") &&
+                      !strstr(rep, "\ndropped=none"),
+                  "long report reads back");
+            printf("  level 5 on 300 sentences: %zu bytes, report %zu bytes stored in %llu\n", (size_t)r, rn,
+                   (unsigned long long)fi.report_size);
+            free(rep);
+        }
+        free(fr);
+        free(big);
     }
 }
 
