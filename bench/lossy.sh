@@ -8,12 +8,13 @@
 #   bench/lossy.sh [-b BUILD] FILE...      (default: the four files below)
 #   bench/lossy.sh --report                 (only rewrite bench/lossy.md)
 #
-# A file measured again replaces its rows in bench/lossy.tsv; bench/lossy.md
+# A (file, level) measured again replaces its row in bench/lossy.tsv; bench/lossy.md
 # is rewritten from all rows (each with the date and machine it ran on).
 # Environment: THREADS (default 2; never changes a number but the time),
-# LOSSY_TSV (default bench/lossy.tsv).
+# LEVELS (default "0 1 2 3 4 5", in that order), LOSSY_TSV (default
+# bench/lossy.tsv), LOSSY_MD (default bench/lossy.md).
 # Cost: about 4 model passes per level (score, code, decode, similarity):
-# roughly 4 x size / (1 KB/s) per level on the reference machine.
+# about 6 minutes per level for paper1 on the reference machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=build
@@ -34,9 +35,9 @@ CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') x$(np
 for f in "${FILES[@]+"${FILES[@]}"}"; do
     name=$(basename "$f")
     bytes=$(stat -c %s "$f")
-    # a file measured again replaces its rows
-    { printf "$HEAD"; tail -n +2 $OUT | awk -F'\t' -v f="$name" '$1 != f'; } > $OUT.new && mv $OUT.new $OUT
-    for L in 0 1 2 3 4 5; do
+    for L in ${LEVELS:-0 1 2 3 4 5}; do
+        # a (file, level) measured again replaces its row
+        { printf "$HEAD"; tail -n +2 $OUT | awk -F'\t' -v f="$name" -v l="$L" '!($1 == f && $3 == l)'; } > $OUT.new && mv $OUT.new $OUT
         o=$TMP/$name.$L.lmz
         t0=$(date +%s.%N)
         if [ $L = 0 ]; then "$LMZ" -q -T$TH -f -o "$o" "$f"; else "$LMZ" -q -T$TH --lossy=$L -f -o "$o" "$f"; fi
@@ -76,7 +77,7 @@ MD=${LOSSY_MD:-bench/lossy.md}
     echo
     echo "| file | level | bytes out | bits/byte | ratio | protected recall | added | chrF kept | chrF doc | retention | edit rate | similarity (mean / min) | seconds | measured |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-    tail -n +2 $OUT | awk -F'\t' '{
+    tail -n +2 $OUT | sort -t$'\t' -k1,1 -k3,3n | awk -F'\t' '{
         f = ($1 != last) ? $1 " (" $2 ")" : $1; last = $1
         sim = ($3 == 0) ? "—" : sprintf("%.3f / %.3f", $13, $14)
         rec = ($3 == 0) ? "—" : $7; add = ($3 == 0) ? "—" : $8
@@ -86,7 +87,7 @@ MD=${LOSSY_MD:-bench/lossy.md}
     echo
     tail -n +2 $OUT | awk -F'\t' '
         { key = $1; if ($3 == 0) l0[key] = $4; if ($3 == 2) { l2[key] = $4; c2[key] = $9 } if ($3 == 5) { r5[key] = $6 }
-          if ($3 > 0 && $7 + 0 < 1) badrec++; if ($3 > 0 && $8 + 0 > 0) added++; rows++ ; files[key] = 1 }
+          if ($3 > 0 && $7 + 0 < 1) badrec++; if ($3 > 0 && $8 + 0 > 0) added++; if ($3 > 0) rows++; files[key] = 1 }
         END {
             for (f in files) {
                 if ((f in l0) && (f in l2))
@@ -98,8 +99,14 @@ MD=${LOSSY_MD:-bench/lossy.md}
             printf "* protected recall below 1 in %d lossy rows, protected spans added in %d (of %d rows)\n", badrec, added, rows
         }' | sort
     echo
-    echo "Files of the issue's list without rows here were not measured (about four model passes per lossy"
-    echo "level: roughly 4 minutes per level for paper1 and 12 for alice29 on a 2-core Zen 1; lcet10 and"
+    tail -n +2 $OUT | awk -F'\t' '{ have[$1 "|" $3] = 1 }
+        END { n = split("paper1 alice29.txt lcet10.txt news", F, " ")
+              for (i = 1; i <= n; i++) { miss = ""
+                  for (l = 0; l <= 5; l++) if (!((F[i] "|" l) in have)) miss = miss (miss ? ", " : "") l
+                  if (miss) printf "Not measured: %s level%s %s.\n", F[i], (index(miss, ",") ? "s" : ""), miss } }'
+    echo
+    echo "Rows missing here were not measured (about four model passes per lossy"
+    echo "level: about 6 minutes per level for paper1 and 15-20 for alice29 on a 2-core Zen 1; lcet10 and"
     echo "news take an hour per level or more there)."
     echo
     echo "## Reproduce"
