@@ -28,11 +28,7 @@
 # size of the determinism runs: several chunks, so decoding runs batches),
 # DC_BENCH_TIME (0.3 s per kernel figure), DC_DEV (build-dev).
 set -u
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root" || exit 2
-OUT=${OUT:-./device-out}
-mkdir -p "$OUT" || exit 2
-OUT=$(cd "$OUT" && pwd)
+. "$(dirname "$0")/device_env.sh"
 log=$OUT/device_check.log
 
 budget=${DC_BUDGET:-330}
@@ -43,9 +39,7 @@ big_t=${DC_BIG_THREADS:-16}
 chunk=${DC_CHUNK:-4096}
 dev=${DC_DEV:-build-dev}
 bin=$root/$dev/bin
-export LD_LIBRARY_PATH=$root/$dev/devlibs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-# the payload's lmz does not embed the model (bench/device_prepare.sh)
-export LMZ_MODEL=${LMZ_MODEL:-$root/models/lmz-base.gguf}
+device_payload "$dev"
 lmz=$bin/lmz
 
 t_start=$(date +%s)

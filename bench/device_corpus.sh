@@ -32,11 +32,7 @@
 # (1048576), DK_SIMD (LMZ_SIMD for every run, default: lmz's own choice),
 # DK_DEV (build-dev), DK_DATA (devdata).
 set -u
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root" || exit 2
-OUT=${OUT:-./device-out}
-mkdir -p "$OUT" || exit 2
-OUT=$(cd "$OUT" && pwd)
+. "$(dirname "$0")/device_env.sh"
 
 budget=${DK_BUDGET:-450}
 ncpu=$(nproc)
@@ -46,9 +42,7 @@ piece=${DK_PIECE:-1048576}
 dev=${DK_DEV:-build-dev}
 data=${DK_DATA:-devdata}
 lmz=$root/$dev/bin/lmz
-export LD_LIBRARY_PATH=$root/$dev/devlibs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-# the payload's lmz does not embed the model (bench/device_prepare.sh)
-export LMZ_MODEL=${LMZ_MODEL:-$root/models/lmz-base.gguf}
+device_payload "$dev"
 [ -n "${DK_SIMD:-}" ] && export LMZ_SIMD=$DK_SIMD
 # timed STATS CMD...: CMD's wall seconds and peak RSS (KiB) into STATS
 if [ -x /usr/bin/time ] && /usr/bin/time -f '%e %M' true 2> /dev/null; then
