@@ -144,11 +144,16 @@ static void print_help(void) {
            "Exit status: 0 success, 1 if any file failed, 2 usage error.\n");
 }
 
+/* LMZ_MODEL stands for --model when that is not given. */
+static void model_path_from_env(void) {
+    const char *env = getenv("LMZ_MODEL");
+    if (!g_opts.model_path && env && *env) g_opts.model_path = env;
+}
+
 static void print_version(void) {
     printf(CLI_NAME " %s (library %s)\n", LMZ_VERSION_STRING, lmz_version_string());
     if (g_opts.verbosity > V_NORMAL) printf("kernels: %s\n", lmz_simd_path());
-    if (!g_opts.model_path && getenv("LMZ_MODEL") && *getenv("LMZ_MODEL")) /* -V exits before the usual lookup */
-        g_opts.model_path = getenv("LMZ_MODEL");
+    model_path_from_env(); /* -V exits while the options are read, before main's lookup */
     if (g_opts.verbosity >= V_VERBOSE && cli_load_model() == 0) {
         uint8_t sha[32];
         lmz_model_sha256(g_opts.model, sha);
@@ -423,10 +428,7 @@ int main(int argc, char **argv) {
     }
     if (n_files == 0) files[n_files++] = "-";
 
-    if (!g_opts.model_path) {
-        const char *env = getenv("LMZ_MODEL");
-        if (env && *env) g_opts.model_path = env;
-    }
+    model_path_from_env();
     if (g_opts.to_stdout && g_opts.out_path) usage_error("-c and -o cannot be used together");
     if (g_opts.out_path && n_files > 1 && (g_opts.mode == MODE_COMPRESS || g_opts.mode == MODE_DECOMPRESS))
         usage_error("-o needs a single input file (use -c to concatenate several)");
