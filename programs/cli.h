@@ -53,6 +53,7 @@ typedef struct {
     double min_fidelity;    /* --min-fidelity=X, 0 = off */
     const char *rewriter;   /* --rewriter=CMD, or NULL */
     int lossy_verify;       /* --lossy-verify=auto|yes|no: -1, 1, 0 */
+    int lossy_always;       /* --lossy-always: no lossless check at levels 1-3 */
 } cli_opts;
 
 extern cli_opts g_opts;

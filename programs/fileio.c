@@ -487,6 +487,7 @@ static int lossy_loop(job *J, uint8_t *ibuf) {
     o.level = g_opts.lossy_level;
     o.min_fidelity = g_opts.min_fidelity;
     o.verify = g_opts.lossy_verify;
+    o.lossless_check = !g_opts.lossy_always;
     if (g_opts.rewriter) {
         o.rewrite = cli_rewrite;
         o.rewrite_opaque = (void *)g_opts.rewriter;
@@ -501,10 +502,22 @@ static int lossy_loop(job *J, uint8_t *ibuf) {
         goto out;
     }
     if (write_out(J, frames, r)) goto out;
-    cli_msg(V_VERBOSE, "%s : lossy level %d: protected recall %.4f, chrF %.4f, similarity %.4f, %llu/%llu sentences kept%s\n",
-            J->src_name, st.level, st.prot_total ? (double)st.prot_kept / (double)st.prot_total : 1.0, st.chrf_kept,
-            st.sem_mean, (unsigned long long)st.units_kept, (unsigned long long)st.units,
-            st.verified ? ", verified by decoding" : ", not decoded");
+    if (st.lossless && st.lossy_bytes) /* levels 1-3: the edits did not pay for their report */
+        cli_msg(V_NORMAL, "%s : lossy level %d saves nothing here: written losslessly (%zu bytes; the lossy version: %llu)\n",
+                J->src_name, st.level, r, (unsigned long long)st.lossy_bytes);
+    else if (st.lossless)
+        cli_msg(V_NORMAL, "%s : lossy level %d changes nothing here: written losslessly\n", J->src_name, st.level);
+    else
+        cli_msg(V_VERBOSE,
+                "%s : lossy level %d: protected recall %.4f, chrF %.4f, similarity %.4f, %llu/%llu sentences kept%s\n",
+                J->src_name, st.level, st.prot_total ? (double)st.prot_kept / (double)st.prot_total : 1.0, st.chrf_kept,
+                st.sem_mean, (unsigned long long)st.units_kept, (unsigned long long)st.units,
+                st.verified ? ", verified by decoding" : ", not decoded");
+    if (st.level >= 2 && st.text_bits > 0)
+        cli_msg(V_VERBOSE, "%s : lossy level %d: substitution headroom %.2f %% (the safe alternatives could save at most "
+                           "%.0f of the model's %.0f bits; candidate words carry %.1f %%; any alternative %.1f %%)\n",
+                J->src_name, st.level, 100 * st.headroom_bits / st.text_bits, st.headroom_bits, st.text_bits,
+                100 * st.cand_bits / st.text_bits, 100 * st.free_bits / st.text_bits);
     rc = 0;
 out:
     free(text);

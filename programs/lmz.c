@@ -132,6 +132,8 @@ static void print_help(void) {
            "                        on stdout); a rewrite is kept only if it passes the checks\n"
            "      --lossy-verify=auto|yes|no  decode the output to verify it (auto: inputs\n"
            "                        up to 256 KiB)\n"
+           "      --lossy-always    levels 1-3: keep the lossy output even when the lossless\n"
+           "                        one is no larger (by default the smaller one is written)\n"
            "\n"
            "Messages:\n"
            "  -v, --verbose         more messages (a summary line per file)\n"
@@ -238,7 +240,8 @@ static int parse_threads(const char *s) {
 enum {
     OPT_COMPRESS = 256, OPT_DECOMPRESS, OPT_TEST, OPT_LIST, OPT_STDOUT, OPT_OUTPUT, OPT_FORCE, OPT_KEEP, OPT_RM,
     OPT_THREADS, OPT_MODEL, OPT_CHUNK_SIZE, OPT_MEMORY, OPT_NO_MIX, OPT_NO_FALLBACK, OPT_FAST, OPT_VERBOSE, OPT_QUIET,
-    OPT_NO_PROGRESS, OPT_HELP, OPT_VERSION, OPT_LOSSY, OPT_MIN_FIDELITY, OPT_REWRITER, OPT_LOSSY_VERIFY
+    OPT_NO_PROGRESS, OPT_HELP, OPT_VERSION, OPT_LOSSY, OPT_MIN_FIDELITY, OPT_REWRITER, OPT_LOSSY_VERIFY,
+    OPT_LOSSY_ALWAYS
 };
 
 typedef struct {
@@ -256,7 +259,7 @@ static const long_opt k_long_opts[] = {
     {"no-fallback", 0, OPT_NO_FALLBACK}, {"fast", 0, OPT_FAST}, {"verbose", 0, OPT_VERBOSE},     {"quiet", 0, OPT_QUIET},
     {"no-progress", 0, OPT_NO_PROGRESS}, {"help", 0, OPT_HELP},           {"version", 0, OPT_VERSION},
     {"lossy", 1, OPT_LOSSY},           {"min-fidelity", 1, OPT_MIN_FIDELITY}, {"rewriter", 1, OPT_REWRITER},
-    {"lossy-verify", 1, OPT_LOSSY_VERIFY},
+    {"lossy-verify", 1, OPT_LOSSY_VERIFY}, {"lossy-always", 0, OPT_LOSSY_ALWAYS},
 };
 
 /* Applies one option; arg is its value (NULL for flags). */
@@ -310,6 +313,7 @@ static void apply_option(int id, const char *arg) {
         else if (strcmp(arg, "no") == 0) g_opts.lossy_verify = 0;
         else usage_error("invalid --lossy-verify '%s' (auto, yes or no)", arg);
         break;
+    case OPT_LOSSY_ALWAYS: g_opts.lossy_always = 1; break;
     case OPT_HELP: print_help(); exit(0);
     case OPT_VERSION: print_version(); exit(0);
     }
@@ -432,8 +436,8 @@ int main(int argc, char **argv) {
     if (g_opts.to_stdout && g_opts.out_path) usage_error("-c and -o cannot be used together");
     if (g_opts.out_path && n_files > 1 && (g_opts.mode == MODE_COMPRESS || g_opts.mode == MODE_DECOMPRESS))
         usage_error("-o needs a single input file (use -c to concatenate several)");
-    if ((g_opts.min_fidelity > 0 || g_opts.rewriter) && g_opts.lossy_level == 0)
-        usage_error("--min-fidelity and --rewriter need --lossy=N (N >= 1)");
+    if ((g_opts.min_fidelity > 0 || g_opts.rewriter || g_opts.lossy_always) && g_opts.lossy_level == 0)
+        usage_error("--min-fidelity, --rewriter and --lossy-always need --lossy=N (N >= 1)");
     if (g_opts.lossy_level > 0 && g_opts.mode != MODE_COMPRESS)
         usage_error("--lossy applies to compression only (decoding a lossy file needs no option)");
     if (g_opts.lossy_level > 0 && g_opts.params.fast) usage_error("--lossy and --fast cannot be used together");

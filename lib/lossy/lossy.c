@@ -3,16 +3,18 @@
  * The rules are in doc/lossy.md; the model-free pieces in text.c.
  *
  * Model passes (each ~1 KB/s on the reference machine), in order:
- *   1. scoring pass over the original: per-token surprisal, the best safe
- *      alternative of each candidate token, and the final-layer hidden
- *      states pooled per paragraph (skipped at level 1 without verification);
- *   2. (--min-fidelity only) a pass over R to measure paragraphs before
+ *   1. (levels 2-5) scoring pass over the original: per-token surprisal and
+ *      the best safe alternative of each candidate token;
+ *   2. (--min-fidelity only) the similarity passes of step 5 on R before
  *      coding, repeated only when paragraphs had to be reverted;
  *   3. lmz_compress(R) — repeated (on the shorter R) when levels 4–5 miss
  *      their target ratio;
  *   4. lmz_decompress of the frames (verification);
- *   5. a pass over the decoded text for the semantic similarity (unless
- *      step 2 already measured byte-identical text).
+ *   5. the semantic similarity: final-layer hidden states pooled per
+ *      paragraph over the canonical original C (level 1's form of every
+ *      unit) and over the decoded text; both skipped when the output is C
+ *      itself (level 1 without a rewriter), the second skipped when step 2
+ *      already measured byte-identical text.
  */
 #include "lossy/lossy.h"
 
@@ -65,6 +67,12 @@ typedef struct {
     uint32_t *bfirst; /* units of block b: [bfirst[b], bfirst[b + 1]) */
     uint32_t *bo_start, *bo_end;
     double *h_orig, *c_orig, *h_out, *c_out; /* pooled hidden sums [nb][d], counts [nb] */
+    /* the similarity's reference: the canonical original C (layout() with
+     * reference set) and its block ranges; h_orig/c_orig are measured on it */
+    lz_buf C;
+    uint32_t *bc_start, *bc_end;
+    int ref_laid, ref_measured;
+    int r_is_ref; /* the measured text is C, block for block: similarity 1 without a pass */
     uint32_t d;
     /* edits */
     lz_edit *ed;
@@ -95,6 +103,8 @@ static void ctx_free(lz_ctx *c) {
     free(c->ubits), free(c->uprot), free(c->uo_start), free(c->uo_end);
     free(c->bfirst), free(c->bo_start), free(c->bo_end);
     free(c->h_orig), free(c->c_orig), free(c->h_out), free(c->c_out);
+    free(c->bc_start), free(c->bc_end);
+    lz_buf_free(&c->C);
     free(c->ed), free(c->ed_unit);
     lz_buf_free(&c->R);
     lmz_pool_free(c->pool);
@@ -261,7 +271,7 @@ static int add_edit(lz_ctx *c, uint32_t a, uint32_t b, const char *rep, uint32_t
 
 /* Token k (k >= 1) of the original: is it a candidate, and is there a safe
  * alternative that the model prefers by the level's margin? */
-static void consider_token(score_job *j, size_t k, const float *logits) {
+static void consider_token(score_job *j, size_t k, const float *logits, double bits) {
     lz_ctx *c = j->c;
     const uint32_t V = c->m->llm.hp.n_vocab;
     const uint32_t a0 = j->off[k], a1 = j->off[k + 1];
@@ -292,6 +302,7 @@ static void consider_token(score_job *j, size_t k, const float *logits) {
     /* outside every protected span */
     while (j->scur < c->sp.n && c->sp.v[j->scur].end <= b0) j->scur++;
     if (j->scur < c->sp.n && c->sp.v[j->scur].start < a1) return;
+    c->st.cand_bits += bits;
     /* the next word's first letter (for a/an) */
     char next = 0;
     for (size_t q = a1; q < c->n && q < (size_t)a1 + 8; q++) {
@@ -310,15 +321,22 @@ static void consider_token(score_job *j, size_t k, const float *logits) {
         while (p > 0 && logits[top[p - 1]] < x) top[p] = top[p - 1], p--;
         top[p] = (int32_t)v;
     }
+    /* the most likely alternative that the level's rule allows: taken when
+     * the model prefers it by the threshold; its gain in bits counts towards
+     * the headroom either way */
     const int32_t actual = j->ids[k];
     const float la = logits[actual];
+    if (nt && top[0] != actual && logits[top[0]] > la) c->st.free_bits += ((double)logits[top[0]] - la) / M_LN2;
     for (int r = 0; r < nt; r++) {
         const int32_t alt = top[r];
-        if ((double)logits[alt] - la < j->thr_nats) break; /* sorted: no later one qualifies */
+        if (logits[alt] <= la) break; /* sorted: no later one is preferred */
         if (alt == actual) continue;
+        const double gain = (double)logits[alt] - la; /* nats */
+        const int take = gain >= j->thr_nats;
         /* deletion: the model expects the next token right away */
         if (k + 1 < j->N && alt == j->ids[k + 1] && lz_safe_deletion(body, bl, c->o.level)) {
-            if (add_edit(c, b0, a1, "", 0, LZ_E_DELETE, (uint32_t)ui)) j->fail = 1;
+            c->st.headroom_bits += gain / M_LN2;
+            if (take && add_edit(c, b0, a1, "", 0, LZ_E_DELETE, (uint32_t)ui)) j->fail = 1;
             return;
         }
         uint32_t len = 0;
@@ -329,7 +347,8 @@ static void consider_token(score_job *j, size_t k, const float *logits) {
         int ashape = token_shape((const char *)ab, len, &alead, &abody, &abl);
         if (!ashape || alead != lead) continue;
         if (lz_safe_substitution(body, bl, abody, abl, c->o.level, next)) {
-            if (add_edit(c, b0, a1, abody, abl, LZ_E_SUBST, (uint32_t)ui)) j->fail = 1;
+            c->st.headroom_bits += gain / M_LN2;
+            if (take && add_edit(c, b0, a1, abody, abl, LZ_E_SUBST, (uint32_t)ui)) j->fail = 1;
             return;
         }
     }
@@ -338,15 +357,7 @@ static void consider_token(score_job *j, size_t k, const float *logits) {
 static void score_row(void *arg, size_t t, const float *logits, const float *hid) {
     score_job *j = arg;
     lz_ctx *c = j->c;
-    const uint32_t d = c->d;
-    if (t >= 1 && c->u.n) { /* the hidden state of token t, pooled per prose paragraph */
-        size_t ui = unit_at(c, &j->ucur, j->off[t]);
-        const lz_unit *U = &c->u.v[ui];
-        if (U->kind == LZ_U_SENT && j->off[t] < U->end) {
-            pool_hidden(&c->m->llm, hid, c->h_orig + (size_t)U->block * d);
-            c->c_orig[U->block] += 1;
-        }
-    }
+    (void)hid;
     if (!logits || t + 1 >= j->N || !c->u.n) return;
     /* surprisal of token t + 1 */
     const size_t k = t + 1;
@@ -359,7 +370,8 @@ static void score_row(void *arg, size_t t, const float *logits, const float *hid
     double bits = ((double)mx + log(se) - logits[j->ids[k]]) / M_LN2;
     size_t cur = j->ucur;
     c->ubits[unit_at(c, &cur, j->off[k])] += bits;
-    if (c->o.level >= 2) consider_token(j, k, logits);
+    c->st.text_bits += bits;
+    if (c->o.level >= 2) consider_token(j, k, logits, bits);
 }
 
 static int scoring_pass(lz_ctx *c) {
@@ -372,6 +384,10 @@ static int scoring_pass(lz_ctx *c) {
     score_job j = {c, ids, off, N, 0, 0, level_threshold_bits(c->o.level) * M_LN2, 0};
     rc = model_pass(c, ids, N, score_row, &j);
     if (!rc && j.fail) rc = -LMZ_error_memory;
+    if (!rc && c->o.level >= 2)
+        note(c, "lossy: %zu edits; the text costs the model %.0f bits, the candidate words %.0f; safe alternatives "
+                "could save at most %.0f, any alternative %.0f",
+             c->n_ed, c->st.text_bits, c->st.cand_bits, c->st.headroom_bits, c->st.free_bits);
     free(ids), free(off);
     return rc;
 }
@@ -405,44 +421,55 @@ static void unit_text(lz_ctx *c, lz_buf *out, size_t i, const lz_edit *act, size
     else lz_canon_append(out, c->s, U->start, U->end, &c->sp, act, n_act);
 }
 
-static int assemble(lz_ctx *c) {
-    size_t n_act;
-    lz_edit *act = active_edits(c, &n_act);
-    if (!act) return -LMZ_error_memory;
-    lz_buf *R = &c->R;
-    R->n = 0;
+/* Lays the units out as text: kept units of a block joined by one space, a
+ * block's own line break, one blank line for a run of blank units. With
+ * reference set, every unit is kept at its level-1 form (no edits, drops or
+ * rewrites): the canonical original, the similarity's reference. Writes the
+ * byte range of each unit (uo, may be NULL) and block (bo) in out. */
+static int layout(lz_ctx *c, lz_buf *out, uint32_t *uo_s, uint32_t *uo_e, uint32_t *bo_s, uint32_t *bo_e,
+                  int reference) {
+    size_t n_act = 0;
+    lz_edit *act = reference ? NULL : active_edits(c, &n_act);
+    if (!reference && !act) return -LMZ_error_memory;
+    out->n = 0;
     int last_blank = 1; /* nothing emitted yet counts as a break */
     for (uint32_t b = 0; b < c->u.n_blocks; b++) {
-        c->bo_start[b] = c->bo_end[b] = UINT32_MAX;
+        bo_s[b] = bo_e[b] = UINT32_MAX;
         uint32_t u0 = c->bfirst[b], u1 = c->bfirst[b + 1];
         int emitted = 0;
         for (uint32_t i = u0; i < u1; i++) {
             const lz_unit *U = &c->u.v[i];
-            c->uo_start[i] = c->uo_end[i] = UINT32_MAX;
-            if (!c->keep[i] || c->merged[i]) continue;
+            if (uo_s) uo_s[i] = uo_e[i] = UINT32_MAX;
+            if (!reference && (!c->keep[i] || c->merged[i])) continue;
             if (U->kind == LZ_U_BLANK) {
                 if (!last_blank) {
-                    lz_buf_put(R, "\n", 1);
+                    lz_buf_put(out, "\n", 1);
                     last_blank = 1;
                 }
                 continue;
             }
-            if (!emitted) c->bo_start[b] = (uint32_t)R->n;
-            else lz_buf_put(R, " ", 1);
-            c->uo_start[i] = (uint32_t)R->n;
-            unit_text(c, R, i, act, n_act);
-            c->uo_end[i] = (uint32_t)R->n;
+            if (!emitted) bo_s[b] = (uint32_t)out->n;
+            else lz_buf_put(out, " ", 1);
+            if (uo_s) uo_s[i] = (uint32_t)out->n;
+            if (!reference) unit_text(c, out, i, act, n_act);
+            else if (c->verbatim[i] || U->kind == LZ_U_LINE) lz_buf_put(out, c->s + U->start, U->end - U->start);
+            else lz_canon_append(out, c->s, U->start, U->end, &c->sp, NULL, 0);
+            if (uo_s) uo_e[i] = (uint32_t)out->n;
             emitted = 1;
         }
         if (emitted) {
-            c->bo_end[b] = (uint32_t)R->n;
-            if (c->u.v[u1 - 1].nl) lz_buf_put(R, "\n", 1);
+            bo_e[b] = (uint32_t)out->n;
+            if (c->u.v[u1 - 1].nl) lz_buf_put(out, "\n", 1);
             last_blank = 0;
         }
     }
     free(act);
-    c->r_measured = 0;
-    return R->oom ? -LMZ_error_memory : 0;
+    return out->oom ? -LMZ_error_memory : 0;
+}
+
+static int assemble(lz_ctx *c) {
+    c->r_measured = c->r_is_ref = 0;
+    return layout(c, &c->R, c->uo_start, c->uo_end, c->bo_start, c->bo_end, 0);
 }
 
 /* ======================================================================== */
@@ -651,6 +678,8 @@ out:
 typedef struct {
     lz_ctx *c;
     const uint32_t *off;
+    const uint32_t *bs, *be; /* block ranges in the text, UINT32_MAX when not emitted */
+    double *h, *cnt;         /* pooled sums [nb][d], counts [nb] */
     uint32_t bcur;
 } out_job;
 
@@ -660,33 +689,81 @@ static void out_row(void *arg, size_t t, const float *logits, const float *hid) 
     (void)logits;
     if (t == 0) return;
     uint32_t pos = j->off[t];
-    /* the emitted block that holds pos (blocks are in R order) */
-    while (j->bcur < c->u.n_blocks && (c->bo_start[j->bcur] == UINT32_MAX || c->bo_end[j->bcur] <= pos)) {
-        if (c->bo_start[j->bcur] != UINT32_MAX && c->bo_start[j->bcur] > pos) break;
+    /* the emitted block that holds pos (blocks are in text order) */
+    while (j->bcur < c->u.n_blocks && (j->bs[j->bcur] == UINT32_MAX || j->be[j->bcur] <= pos)) {
+        if (j->bs[j->bcur] != UINT32_MAX && j->bs[j->bcur] > pos) break;
         j->bcur++;
     }
     uint32_t b = j->bcur;
-    if (b >= c->u.n_blocks || c->bo_start[b] == UINT32_MAX || pos < c->bo_start[b] || pos >= c->bo_end[b]) return;
+    if (b >= c->u.n_blocks || j->bs[b] == UINT32_MAX || pos < j->bs[b] || pos >= j->be[b]) return;
     if (c->u.v[c->bfirst[b]].kind != LZ_U_SENT) return;
-    pool_hidden(&c->m->llm, hid, c->h_out + (size_t)b * c->d);
-    c->c_out[b] += 1;
+    pool_hidden(&c->m->llm, hid, j->h + (size_t)b * c->d);
+    j->cnt[b] += 1;
 }
 
-/* The pass over text (R or the decoded R'), laid out as the last assemble(). */
-static int measure_output(lz_ctx *c, const char *text, size_t n) {
+/* One pass over text, pooling the hidden states of each prose block
+ * [bs[b], be[b]) into h[b] (count in cnt[b]). */
+static int measure_blocks(lz_ctx *c, const char *text, size_t n, const uint32_t *bs, const uint32_t *be, double *h,
+                          double *cnt) {
     int32_t *ids;
     uint32_t *off;
     size_t N;
-    memset(c->h_out, 0, (size_t)c->u.n_blocks * c->d * sizeof(double));
-    memset(c->c_out, 0, (size_t)c->u.n_blocks * sizeof(double));
+    memset(h, 0, (size_t)c->u.n_blocks * c->d * sizeof(double));
+    memset(cnt, 0, (size_t)c->u.n_blocks * sizeof(double));
     int rc = tokenize(c, text, n, &ids, &off, &N);
     if (rc) return rc;
-    note(c, "lossy: similarity pass over %zu bytes", n);
-    out_job j = {c, off, 0};
+    out_job j = {c, off, bs, be, h, cnt, 0};
     rc = model_pass(c, ids, N, out_row, &j);
     free(ids), free(off);
-    if (!rc) c->r_measured = 1;
     return rc;
+}
+
+/* The reference of the similarity: the canonical original, so that level
+ * 1's re-wrapping and typography (no change of wording) do not count as a
+ * change of meaning. Laid out once; measured once, when first needed. */
+static int measure_reference(lz_ctx *c) {
+    if (c->ref_measured) return 0;
+    note(c, "lossy: similarity reference pass over %zu bytes", c->C.n);
+    int rc = measure_blocks(c, c->C.p ? c->C.p : "", c->C.n, c->bc_start, c->bc_end, c->h_orig, c->c_orig);
+    if (!rc) c->ref_measured = 1;
+    return rc;
+}
+
+/* The pass over text (R or the decoded R'), laid out as the last assemble().
+ * Text identical to the reference, block for block, needs no pass: every
+ * paragraph's similarity is 1. */
+static int measure_output(lz_ctx *c, const char *text, size_t n) {
+    int rc;
+    if (!c->ref_laid) {
+        if ((rc = layout(c, &c->C, NULL, NULL, c->bc_start, c->bc_end, 1))) return rc;
+        c->ref_laid = 1;
+    }
+    const size_t nb = c->u.n_blocks;
+    c->r_is_ref = n == c->C.n && (n == 0 || memcmp(text, c->C.p, n) == 0) &&
+                  memcmp(c->bo_start, c->bc_start, nb * sizeof *c->bo_start) == 0 &&
+                  memcmp(c->bo_end, c->bc_end, nb * sizeof *c->bo_end) == 0;
+    if (c->r_is_ref) {
+        note(c, "lossy: the output is the canonical original (similarity 1)");
+    } else {
+        if ((rc = measure_reference(c))) return rc;
+        note(c, "lossy: similarity pass over %zu bytes", n);
+        if ((rc = measure_blocks(c, text, n, c->bo_start, c->bo_end, c->h_out, c->c_out))) return rc;
+    }
+    c->r_measured = 1;
+    return 0;
+}
+
+/* Similarity of prose block b (emitted) after measure_output(); 0 when it
+ * has no tokens on one side (not measured). */
+static int block_similarity(const lz_ctx *c, uint32_t b, double *sim) {
+    if (!c->r_measured) return 0;
+    if (c->r_is_ref) {
+        *sim = 1.0;
+        return 1;
+    }
+    if (c->c_out[b] <= 0 || c->c_orig[b] <= 0) return 0;
+    *sim = cosine(c->h_orig + (size_t)b * c->d, c->h_out + (size_t)b * c->d, c->d);
+    return 1;
 }
 
 /* Original text of the kept units of block b (the reference for chrF). */
@@ -712,9 +789,8 @@ static int revert_low_paragraphs(lz_ctx *c, const char *text, int *n_rev) {
         if (ref.oom) return -LMZ_error_memory;
         double chrf = lz_chrf(text + c->bo_start[b], c->bo_end[b] - c->bo_start[b], ref.p ? ref.p : "", ref.n);
         lz_buf_free(&ref);
-        double sim = c->c_out[b] > 0 && c->c_orig[b] > 0
-                         ? cosine(c->h_orig + (size_t)b * c->d, c->h_out + (size_t)b * c->d, c->d)
-                         : 1.0;
+        double sim = 1.0;
+        block_similarity(c, b, &sim);
         if (chrf >= c->o.min_fidelity && sim >= c->o.min_fidelity) continue;
         int changed = 0;
         for (uint32_t i = c->bfirst[b]; i < c->bfirst[b + 1]; i++) {
@@ -827,8 +903,8 @@ static int build_report(lz_ctx *c, const char *text, size_t tn, lz_buf *rep) {
     double low_thr = c->o.min_fidelity > 0 ? c->o.min_fidelity : LZ_SEM_LOW;
     for (uint32_t b = 0; b < c->u.n_blocks; b++) {
         if (c->bo_start[b] == UINT32_MAX || c->u.v[c->bfirst[b]].kind != LZ_U_SENT) continue;
-        if (c->c_out[b] <= 0 || c->c_orig[b] <= 0) continue;
-        double sim = cosine(c->h_orig + (size_t)b * c->d, c->h_out + (size_t)b * c->d, c->d);
+        double sim;
+        if (!block_similarity(c, b, &sim)) continue;
         sum += sim;
         if (sim < mn) mn = sim;
         st->paragraphs++;
@@ -945,6 +1021,7 @@ void lmz_lossy_opts_default(lmz_lossy_opts *o) {
     memset(o, 0, sizeof *o);
     o->level = 1;
     o->verify = -1;
+    o->lossless_check = 1;
 }
 
 static int ctx_init(lz_ctx *c, const lmz_model *m, const lmz_params *p, const lmz_lossy_opts *o, const void *src,
@@ -979,10 +1056,11 @@ static int ctx_init(lz_ctx *c, const lmz_model *m, const lmz_params *p, const lm
     c->uo_start = calloc(U, sizeof *c->uo_start), c->uo_end = calloc(U, sizeof *c->uo_end);
     c->bfirst = calloc(B + 1, sizeof *c->bfirst);
     c->bo_start = calloc(B, sizeof *c->bo_start), c->bo_end = calloc(B, sizeof *c->bo_end);
+    c->bc_start = calloc(B, sizeof *c->bc_start), c->bc_end = calloc(B, sizeof *c->bc_end);
     c->h_orig = calloc(B * c->d, sizeof(double)), c->h_out = calloc(B * c->d, sizeof(double));
     c->c_orig = calloc(B, sizeof(double)), c->c_out = calloc(B, sizeof(double));
     if (!c->keep || !c->noedit || !c->verbatim || !c->merged || !c->override || !c->override_n || !c->ubits ||
-        !c->uprot || !c->uo_start || !c->uo_end || !c->bfirst || !c->bo_start || !c->bo_end || !c->h_orig ||
+        !c->uprot || !c->uo_start || !c->uo_end || !c->bfirst || !c->bo_start || !c->bo_end || !c->bc_start || !c->bc_end || !c->h_orig ||
         !c->h_out || !c->c_orig || !c->c_out)
         return lmz_fail(&c->msg, LMZ_error_memory, "out of memory");
     for (size_t i = 0; i < c->u.n; i++) c->keep[i] = 1;
@@ -1008,9 +1086,9 @@ static size_t fail_out(lz_ctx *c, int rc, char *msg, size_t cap) {
 }
 
 /* Builds R (levels, rewriter, drops, checks) with everything but the coding. */
-static int build_reconstruction(lz_ctx *c, int need_model) {
+static int build_reconstruction(lz_ctx *c, int scoring) {
     int rc;
-    if (need_model && (rc = scoring_pass(c))) return rc;
+    if (scoring && (rc = scoring_pass(c))) return rc;
     for (size_t e = 0; e < c->n_ed; e++) c->ed[e].kind == LZ_E_SUBST ? c->st.subst++ : c->st.deletions++;
     if (c->o.rewrite && (rc = run_rewriter(c))) return rc;
     if (c->o.level >= 4) {
@@ -1020,6 +1098,31 @@ static int build_reconstruction(lz_ctx *c, int need_model) {
     return assemble_checked(c);
 }
 
+/* Levels 1-3 change little: the lossless frames of the original, when no
+ * larger than the lossy ones, are the better output (exact, and smaller). */
+static size_t code_original(lz_ctx *c, const lmz_params *p, uint8_t **ll) {
+    size_t cap = lmz_compress_bound(c->n);
+    *ll = malloc(cap);
+    if (!*ll) return LMZ_ERR(LMZ_error_memory);
+    note(c, "lossy: coding the original losslessly (%zu bytes) for comparison", c->n);
+    size_t r = lmz_compress(c->m, *ll, cap, c->s, c->n, p);
+    if (lmz_is_error(r)) free(*ll), *ll = NULL;
+    return r;
+}
+
+/* lossy_n = 0: the reconstruction was the original itself (not coded). */
+static size_t lossless_out(lz_ctx *c, uint8_t *ll, size_t ln, size_t lossy_n, uint8_t **dst, lmz_lossy_stats *st) {
+    if (lossy_n) note(c, "lossy: the lossless frames (%zu bytes) are no larger than the lossy ones (%zu): kept", ln, lossy_n);
+    else note(c, "lossy: the reconstruction is the original itself: lossless frames (%zu bytes)", ln);
+    c->st.lossless = 1;
+    c->st.lossy_bytes = lossy_n;
+    c->st.frame_bytes = ln;
+    if (st) *st = c->st;
+    *dst = ll;
+    ctx_free(c);
+    return ln;
+}
+
 static size_t lossy_run(const lmz_model *m, const lmz_params *p, const lmz_lossy_opts *o, const void *src, size_t n,
                         uint8_t **dst, char **rtext, lmz_lossy_stats *st, char *msg, size_t msg_cap) {
     lz_ctx c;
@@ -1027,8 +1130,7 @@ static size_t lossy_run(const lmz_model *m, const lmz_params *p, const lmz_lossy
     if (rc) return fail_out(&c, rc, msg, msg_cap);
     const int verify = o->verify < 0 ? n <= LMZ_LOSSY_VERIFY_AUTO_MAX : o->verify;
     const int coding = dst != NULL;
-    const int need_model = o->level >= 2 || (coding && verify) || o->rewrite || o->min_fidelity > 0;
-    if ((rc = build_reconstruction(&c, need_model))) return fail_out(&c, rc, msg, msg_cap);
+    if ((rc = build_reconstruction(&c, o->level >= 2))) return fail_out(&c, rc, msg, msg_cap);
 
     /* --min-fidelity: measure paragraphs before coding, undo the weak ones */
     for (int round = 0; o->min_fidelity > 0 && round < 3; round++) {
@@ -1052,6 +1154,13 @@ static size_t lossy_run(const lmz_model *m, const lmz_params *p, const lmz_lossy
         memset(&c.R, 0, sizeof c.R);
         ctx_free(&c);
         return *rtext ? size : LMZ_ERR(LMZ_error_memory);
+    }
+
+    /* nothing changed at all: the lossless frames say the same without a report */
+    if (o->level <= 3 && o->lossless_check && c.R.n == n && (n == 0 || memcmp(c.R.p, src, n) == 0)) {
+        uint8_t *ll = NULL;
+        size_t ln = code_original(&c, p, &ll);
+        if (!lmz_is_error(ln)) return lossless_out(&c, ll, ln, 0, dst, st);
     }
 
     /* code R with the ordinary lossless path; levels 4-5 shrink until the
@@ -1082,6 +1191,19 @@ static size_t lossy_run(const lmz_model *m, const lmz_params *p, const lmz_lossy
         }
     }
 
+    /* levels 1-3: the lossless alternative (an error there only means no
+     * alternative); the report only adds to the lossy frames, so a lossless
+     * coding no larger than them wins without verifying or measuring */
+    uint8_t *ll = NULL;
+    size_t ln = LMZ_ERR(LMZ_error_generic);
+    if (o->level <= 3 && o->lossless_check) {
+        ln = code_original(&c, p, &ll);
+        if (!lmz_is_error(ln) && ln <= fsize) {
+            free(frames);
+            return lossless_out(&c, ll, ln, fsize, dst, st);
+        }
+    }
+
     /* verification: decode the frames, compare with R */
     char *decoded = NULL;
     if (verify) {
@@ -1089,7 +1211,7 @@ static size_t lossy_run(const lmz_model *m, const lmz_params *p, const lmz_lossy
         decoded = malloc(c.R.n + 1);
         size_t r = decoded ? lmz_decompress(m, decoded, c.R.n + 1, frames, fsize, p) : LMZ_ERR(LMZ_error_memory);
         if (lmz_is_error(r) || r != c.R.n || (c.R.n && memcmp(decoded, c.R.p, c.R.n) != 0)) {
-            free(decoded), free(frames);
+            free(decoded), free(frames), free(ll);
             lmz_fail(&c.msg, LMZ_error_generic, "verification failed: the frames do not decode to the reconstruction (%s)",
                      lmz_is_error(r) ? lmz_error_name(r) : "different bytes");
             return fail_out(&c, -LMZ_error_generic, msg, msg_cap);
@@ -1100,7 +1222,7 @@ static size_t lossy_run(const lmz_model *m, const lmz_params *p, const lmz_lossy
     /* the similarity pass, on the decoded bytes (or on R measured above,
      * which the check just proved identical) */
     if (!c.r_measured && (rc = measure_output(&c, text, c.R.n))) {
-        free(decoded), free(frames);
+        free(decoded), free(frames), free(ll);
         return fail_out(&c, rc, msg, msg_cap);
     }
     lz_buf rep = {0};
@@ -1113,15 +1235,23 @@ static size_t lossy_run(const lmz_model *m, const lmz_params *p, const lmz_lossy
     if (!rc) rc = patch_frames(&c, frames, fsize, &rep, &out, &out_n);
     free(frames);
     lz_buf_free(&rep);
-    if (rc) return fail_out(&c, rc, msg, msg_cap);
+    if (rc) {
+        free(ll);
+        return fail_out(&c, rc, msg, msg_cap);
+    }
     /* the patched frames must still describe R */
     size_t ds = lmz_decompressed_size(out, out_n);
     if (lmz_is_error(ds) || ds != c.R.n) {
-        free(out);
+        free(out), free(ll);
         lmz_fail(&c.msg, LMZ_error_generic, "internal: rewritten frames are inconsistent");
         return fail_out(&c, -LMZ_error_generic, msg, msg_cap);
     }
-    c.st.frame_bytes = out_n;
+    if (ll && ln <= out_n) {
+        free(out);
+        return lossless_out(&c, ll, ln, out_n, dst, st);
+    }
+    free(ll);
+    c.st.frame_bytes = c.st.lossy_bytes = out_n;
     if (st) *st = c.st;
     *dst = out;
     ctx_free(&c);

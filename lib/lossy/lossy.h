@@ -41,6 +41,8 @@ typedef struct {
     double min_fidelity;   /* 0: off. Else paragraphs whose chrF or semantic similarity falls
                               below it get their edits undone (doc/lossy.md) */
     int verify;            /* -1 auto (decode when input <= LMZ_LOSSY_VERIFY_AUTO_MAX), 0 no, 1 yes */
+    int lossless_check;    /* levels 1-3 (default 1): also code the original losslessly and
+                              return that frame when it is no larger (st->lossless = 1) */
     double target_ratio;   /* levels 4-5: original / compressed size to reach; 0 = level default */
     lmz_lossy_rewrite_fn rewrite; /* may be NULL */
     void *rewrite_opaque;
@@ -56,6 +58,9 @@ typedef struct {
     int verified;                   /* 1: the frames were decoded and matched R */
     uint64_t in_bytes, out_bytes;   /* original input; R */
     uint64_t frame_bytes;           /* the .lmz output */
+    int lossless;                   /* 1: the output is the original's lossless frame, no larger
+                                       than the lossy one (levels 1-3, lossless_check) */
+    uint64_t lossy_bytes;           /* the lossy frames' size (with the report when built) */
     uint64_t prot_total, prot_kept; /* protected spans in kept units; found intact */
     uint64_t prot_dropped;          /* protected spans inside dropped units */
     uint64_t prot_added;            /* protected-looking spans in R absent from the original unit */
@@ -65,11 +70,22 @@ typedef struct {
     double chrf_kept, chrf_doc;     /* chrF of the kept text, of the whole document */
     double sem_mean, sem_min;       /* per-paragraph cosine of mean-pooled final hidden states */
     uint64_t paragraphs, paragraphs_low; /* measured; below min_fidelity (or 0.9) */
+    /* levels 2-5, from the scoring pass (the model alone, no mixing): */
+    double text_bits;     /* the original's code length under the model */
+    double cand_bits;     /* ... of the words and marks the substitution rule looks at */
+    double headroom_bits; /* sum over them of log2 p(best safe alternative) / p(actual),
+                             where positive: what the level's substitutions could save
+                             at most, ignoring the effect on later tokens */
+    double free_bits;     /* the same with no safety rule: each candidate replaced by the
+                             model's favourite token (what meaning-changing edits could save) */
 } lmz_lossy_stats;
 
 /* Compresses src[0..n) lossily with model m. On success returns the frame
  * size, with the frames in *dst (malloc'd, caller frees) and the fidelity
- * report's numbers in *st (may be NULL). On failure returns an error code
+ * report's numbers in *st (may be NULL). At levels 1-3 with
+ * o->lossless_check the frames are the ordinary lossless frames of src when
+ * those are no larger (st->lossless; the report's numbers are then those of
+ * the discarded lossy version, as far as they were measured). On failure returns an error code
  * and, if msg is non-NULL, a description (msg_cap bytes). */
 size_t lmz_lossy_compress(const lmz_model *m, const lmz_params *p, const lmz_lossy_opts *o, const void *src,
                           size_t n, uint8_t **dst, lmz_lossy_stats *st, char *msg, size_t msg_cap);

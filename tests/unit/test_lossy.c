@@ -10,7 +10,8 @@
  *      numbers, dates, names, negations, quotations, URLs and e-mail
  *      addresses through every level 1..5; each planted item survives
  *      byte-exact in every kept sentence, and nothing protected is added
- *   7. frames: flagged lossy, report attached, decoded by the plain decoder
+ *   7. frames: flagged lossy, report attached, decoded by the plain decoder;
+ *      the lossless check of levels 1-3 (never larger than lossless)
  *   8. rewriter callback: rewrites that lose or add a protected item are refused
  *   9. --min-fidelity 1 undoes every paragraph edit; bad input is refused
  */
@@ -469,6 +470,7 @@ static void test_frames(const lmz_model *m) {
         lmz_lossy_opts_default(&o);
         o.level = level;
         o.verify = 1;
+        o.lossless_check = 0; /* the lossy frames, whatever their size (the check: below) */
         uint8_t *fr = NULL;
         lmz_lossy_stats st;
         char msg[256] = "";
@@ -476,6 +478,17 @@ static void test_frames(const lmz_model *m) {
         CHECK(!lmz_is_error(r), "level %d compress: %s", level, msg);
         if (lmz_is_error(r)) continue;
         CHECK(st.verified == 1, "verified by decoding");
+        /* the similarity's reference is the canonical original: level 1
+         * (re-wrapped, typography only) is similarity 1 exactly; levels
+         * 1-3 measure both prose paragraphs (4-5 may drop them) */
+        CHECK((level >= 4 ? st.paragraphs <= 2 : st.paragraphs == 2) && (st.paragraphs == 0 || st.sem_mean > 0) &&
+                  st.sem_mean <= 1 + 1e-9 && st.sem_min <= st.sem_mean + 1e-12,
+              "level %d: similarity measured on %llu paragraphs (%.4f)", level, (unsigned long long)st.paragraphs,
+              st.sem_mean);
+        if (level == 1)
+            CHECK(st.sem_mean == 1.0 && st.sem_min == 1.0 && st.paragraphs_low == 0,
+                  "level 1: re-wrapping is not a change of meaning (similarity %.4f, min %.4f)", st.sem_mean,
+                  st.sem_min);
         lmz_frame_info_t fi;
         CHECK(!lmz_is_error(lmz_frame_info(fr, r, &fi)), "frame info");
         CHECK(fi.flags & LMZ_FRAME_FLAG_LOSSY, "flagged lossy");
@@ -538,6 +551,84 @@ static void test_frames(const lmz_model *m) {
         free(fr);
         free(big);
     }
+}
+
+/* Levels 1-3 with the lossless check (the default): the output is never
+ * larger than the lossless frames of the original; when those win they are
+ * written (not flagged lossy, decoding to the original itself). */
+static void test_lossless_check(const lmz_model *m) {
+    lmz_params p;
+    lmz_params_default(&p);
+    p.threads = 1;
+    /* (a) already canonical: nothing to change, lossless without coding R;
+     * (b) a short text with a little white space to drop: the report costs
+     *     more than the edit saves; (c) 300 lines of random words ending in
+     *     1..40 spaces: level 1 drops what the model cannot predict, the
+     *     lossy frame wins */
+    enum { BIG = 30000 };
+    char *big = malloc(BIG);
+    size_t at = 0;
+    uint32_t x = 12345;
+    for (int i = 0; i < 300; i++) { /* random words, then 1..40 spaces at the end of the line */
+        for (int wd = 0; wd < 3; wd++) {
+            for (int c = 0; c < 4; c++) x = x * 1103515245u + 12345u, big[at++] = (char)('a' + (x >> 16) % 26);
+            big[at++] = ' ';
+        }
+        x = x * 1103515245u + 12345u;
+        at--;
+        for (uint32_t sp = 1 + (x >> 16) % 40; sp; sp--) big[at++] = ' ';
+        big[at++] = '\n';
+    }
+    const char *txt[3] = {"The river was cold and the road was long.\n",
+                          "The  river was cold and\nthe road was long.\n", big};
+    const size_t len[3] = {strlen(txt[0]), strlen(txt[1]), at};
+    for (int k = 0; k < 3; k++) {
+        for (int level = 1; level <= 3; level += 2) {
+            lmz_lossy_opts o;
+            lmz_lossy_opts_default(&o);
+            o.level = level;
+            o.verify = 1;
+            CHECK(o.lossless_check == 1, "the check is on by default");
+            uint8_t *fr = NULL;
+            lmz_lossy_stats st;
+            char msg[256] = "";
+            size_t r = lmz_lossy_compress(m, &p, &o, txt[k], len[k], &fr, &st, msg, sizeof msg);
+            CHECK(!lmz_is_error(r), "case %d level %d: %s", k, level, msg);
+            if (lmz_is_error(r)) continue;
+            lmz_frame_info_t fi;
+            CHECK(!lmz_is_error(lmz_frame_info(fr, r, &fi)), "frame info");
+            size_t cap = len[k] + 1;
+            char *out = malloc(cap);
+            size_t d = lmz_decompress(m, out, cap, fr, r, &p);
+            /* the lossless frames of the original, for the comparison */
+            size_t lcap = lmz_compress_bound(len[k]);
+            uint8_t *ll = malloc(lcap);
+            size_t ln = lmz_compress(m, ll, lcap, txt[k], len[k], &p);
+            CHECK(!lmz_is_error(ln) && r <= ln, "case %d level %d: never larger than lossless (%zu vs %zu)", k, level, r,
+                  ln);
+            if (st.lossless) {
+                CHECK(!(fi.flags & LMZ_FRAME_FLAG_LOSSY) && r == ln && memcmp(fr, ll, r) == 0,
+                      "case %d level %d: the lossless frames themselves", k, level);
+                CHECK(d == len[k] && memcmp(out, txt[k], d) == 0, "case %d level %d: decodes to the original", k, level);
+                CHECK(st.lossy_bytes == 0 || st.lossy_bytes >= r, "case %d: the lossy version was no smaller", k);
+            } else {
+                CHECK((fi.flags & LMZ_FRAME_FLAG_LOSSY) && st.lossy_bytes == r && r < ln,
+                      "case %d level %d: lossy frames, smaller", k, level);
+                CHECK(!lmz_is_error(d) && d == st.out_bytes, "case %d level %d: decodes", k, level);
+            }
+            if (k == 0) CHECK(st.lossless && st.lossy_bytes == 0, "canonical text: R is the original, not coded");
+            if (k == 1) CHECK(st.lossless && st.lossy_bytes > r, "short text: the report does not pay (%llu vs %zu)",
+                              (unsigned long long)st.lossy_bytes, r);
+            if (k == 2)
+                CHECK(!st.lossless, "trailing spaces: the lossy frames win (%zu bytes, lossless %zu)", r, ln);
+            printf("  lossless check, case %d level %d: %zu bytes (%s; lossy %llu, lossless %zu)\n", k, level, r,
+                   st.lossless ? "lossless" : "lossy", (unsigned long long)st.lossy_bytes, ln);
+            free(ll);
+            free(out);
+            free(fr);
+        }
+    }
+    free(big);
 }
 
 /* ======================================================================== */
@@ -672,6 +763,7 @@ int main(void) {
     if (m) {
         test_property(m);
         test_frames(m);
+        test_lossless_check(m);
         test_rewriter(m);
         test_min_fidelity_and_errors(m);
     }
