@@ -27,6 +27,7 @@
 
 #include "decompress/codec.h"
 #include "format/frame.h"
+#include "kernels/lmz_math.h"
 #include "lossy/text.h"
 #include "model/model.h"
 
@@ -365,9 +366,11 @@ static void score_row(void *arg, size_t t, const float *logits, const float *hid
     float mx = logits[0];
     for (uint32_t v = 1; v < V; v++)
         if (logits[v] > mx) mx = logits[v];
+    /* our exp/log, not libm's: the encoder's choices (which words change,
+     * which sentences go) are the same on every machine */
     double se = 0;
-    for (uint32_t v = 0; v < V; v++) se += exp((double)logits[v] - mx);
-    double bits = ((double)mx + log(se) - logits[j->ids[k]]) / M_LN2;
+    for (uint32_t v = 0; v < V; v++) se += (double)lmz_expf(logits[v] - mx);
+    double bits = ((double)mx + lmz_log_d(se) - logits[j->ids[k]]) / M_LN2;
     size_t cur = j->ucur;
     c->ubits[unit_at(c, &cur, j->off[k])] += bits;
     c->st.text_bits += bits;
