@@ -10,7 +10,7 @@ for what in chrf recall; do
     if [ $what = recall ]; then col=7; label="protected-span recall (kept text)"; fi
     plot=""
     for f in $files; do
-        awk -F'\t' -v f="$f" -v c=$col 'NR>1 && $1==f {print $5, $c, $3}' lossy.tsv > "lossy-$f.$what.dat"
+        awk -F'\t' -v f="$f" -v c=$col 'NR>1 && $1==f {print $5, $c, $3}' lossy.tsv | sort -k3,3n > "lossy-$f.$what.dat"
         plot="$plot${plot:+, }'lossy-$f.$what.dat' using 1:2 with linespoints title '$f', '' using 1:2:3 with labels offset 1,0.6 notitle"
     done
     gnuplot <<GP

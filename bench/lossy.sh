@@ -103,7 +103,7 @@ MD=${LOSSY_MD:-bench/lossy.md}
         END {
             for (f in files) {
                 if ((f in l0) && (f in l2))
-                    printf "* %s, level 2: %+.1f %% bits against lossless (target: -15 %% or better), chrF %s (target >= 0.90): %s%s\n", f, 100 * (l2[f] / l0[f] - 1), c2[f], (l2[f] <= 0.85 * l0[f] && c2[f] >= 0.90) ? "met" : "NOT met", h2[f] != "" ? sprintf("; the safe substitutions could save at most %s %% of the bits (headroom, below)", h2[f]) : ""
+                    printf "* %s, level 2: %+.1f %% bits against lossless (target: -15 %% or better), chrF %s (target >= 0.90): %s%s\n", f, 100 * (l2[f] / l0[f] - 1), c2[f], (l2[f] <= 0.85 * l0[f] && c2[f] >= 0.90) ? "met" : "NOT met", (h2[f] != "" ? sprintf("; the safe substitutions could save at most %s %% of the bits (headroom, below)", h2[f]) : "") (l2[f] + 0 >= l0[f] + 0 ? "; by default lmz writes the lossless frame instead (+0.0 %)" : "")
                 else printf "* %s, level 2: not measured\n", f
                 if (f in r5) printf "* %s, level 5: ratio %s (target >= 15): %s\n", f, r5[f], (r5[f] >= 15) ? "met" : "NOT met"
                 else printf "* %s, level 5: not measured\n", f
