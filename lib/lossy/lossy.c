@@ -1131,7 +1131,6 @@ static size_t lossy_run(const lmz_model *m, const lmz_params *p, const lmz_lossy
     lz_ctx c;
     int rc = ctx_init(&c, m, p, o, src, n);
     if (rc) return fail_out(&c, rc, msg, msg_cap);
-    const int verify = o->verify < 0 ? n <= LMZ_LOSSY_VERIFY_AUTO_MAX : o->verify;
     const int coding = dst != NULL;
     if ((rc = build_reconstruction(&c, o->level >= 2))) return fail_out(&c, rc, msg, msg_cap);
 
@@ -1207,7 +1206,9 @@ static size_t lossy_run(const lmz_model *m, const lmz_params *p, const lmz_lossy
         }
     }
 
-    /* verification: decode the frames, compare with R */
+    /* verification: decode the frames, compare with R (auto: when R, what
+     * decoding costs, is small enough; levels 4-5 make even long inputs so) */
+    const int verify = o->verify < 0 ? c.R.n <= LMZ_LOSSY_VERIFY_AUTO_MAX : o->verify;
     char *decoded = NULL;
     if (verify) {
         note(&c, "lossy: verifying (decoding %zu bytes)", fsize);

@@ -26,7 +26,8 @@
 #include "lmz.h"
 
 #define LMZ_LOSSY_LEVEL_MAX 5
-/* verify = -1 decodes inputs up to this size (decoding runs ~0.6 KB/s) */
+/* verify = -1 decodes reconstructions (the decoder's output) up to this
+ * size (decoding runs ~0.6 KB/s) */
 #define LMZ_LOSSY_VERIFY_AUTO_MAX (256u << 10)
 /* the largest input the lossy mode takes (it holds the text in memory) */
 #define LMZ_LOSSY_MAX_INPUT (64u << 20)
@@ -40,7 +41,7 @@ typedef struct {
     int level;             /* 1..5 */
     double min_fidelity;   /* 0: off. Else paragraphs whose chrF or semantic similarity falls
                               below it get their edits undone (doc/lossy.md) */
-    int verify;            /* -1 auto (decode when input <= LMZ_LOSSY_VERIFY_AUTO_MAX), 0 no, 1 yes */
+    int verify;            /* -1 auto (decode when R <= LMZ_LOSSY_VERIFY_AUTO_MAX bytes), 0 no, 1 yes */
     int lossless_check;    /* levels 1-3 (default 1): also code the original losslessly and
                               return that frame when it is no larger (st->lossless = 1) */
     double target_ratio;   /* levels 4-5: original / compressed size to reach; 0 = level default */

@@ -553,6 +553,43 @@ static void test_frames(const lmz_model *m) {
     }
 }
 
+/* --lossy-verify=auto decides on the size of what is decoded: a level-5
+ * output of an input above the limit is small, and verified. */
+static void test_verify_auto(const lmz_model *m) {
+    static const char *w[] = {"river", "garden", "window", "letter", "market", "winter", "silver", "forest",
+                              "bridge", "candle", "meadow", "harbor", "pepper", "saddle", "valley", "thunder"};
+    const size_t cap = LMZ_LOSSY_VERIFY_AUTO_MAX + 40000;
+    char *big = malloc(cap);
+    size_t at = 0;
+    uint32_t x = 777;
+    while (at < LMZ_LOSSY_VERIFY_AUTO_MAX + 1000) { /* sentences of random words, paragraphs of 5 */
+        for (int k = 0; k < 5; k++) {
+            at += (size_t)snprintf(big + at, cap - at, "The");
+            for (int q = 0; q < 9; q++) x = x * 1103515245u + 12345u, at += (size_t)snprintf(big + at, cap - at, " %s", w[(x >> 16) % 16]);
+            at += (size_t)snprintf(big + at, cap - at, ". ");
+        }
+        big[at - 1] = '\n';
+        at += (size_t)snprintf(big + at, cap - at, "\n");
+    }
+    lmz_params p;
+    lmz_params_default(&p);
+    p.threads = 2;
+    lmz_lossy_opts o;
+    lmz_lossy_opts_default(&o);
+    o.level = 5;
+    CHECK(o.verify == -1, "verify is auto by default");
+    uint8_t *fr = NULL;
+    lmz_lossy_stats st;
+    char msg[256] = "";
+    size_t r = lmz_lossy_compress(m, &p, &o, big, at, &fr, &st, msg, sizeof msg);
+    CHECK(!lmz_is_error(r), "level 5 on %zu bytes: %s", at, msg);
+    CHECK(!lmz_is_error(r) && st.out_bytes <= LMZ_LOSSY_VERIFY_AUTO_MAX && st.verified == 1,
+          "input of %zu bytes (above the limit), output of %llu: verified by decoding", at,
+          (unsigned long long)st.out_bytes);
+    free(fr);
+    free(big);
+}
+
 /* Levels 1-3 with the lossless check (the default): the output is never
  * larger than the lossless frames of the original; when those win they are
  * written (not flagged lossy, decoding to the original itself). */
@@ -764,6 +801,7 @@ int main(void) {
         test_property(m);
         test_frames(m);
         test_lossless_check(m);
+        test_verify_auto(m);
         test_rewriter(m);
         test_min_fidelity_and_errors(m);
     }
