@@ -1063,8 +1063,8 @@ static int ctx_init(lz_ctx *c, const lmz_model *m, const lmz_params *p, const lm
     c->h_orig = calloc(B * c->d, sizeof(double)), c->h_out = calloc(B * c->d, sizeof(double));
     c->c_orig = calloc(B, sizeof(double)), c->c_out = calloc(B, sizeof(double));
     if (!c->keep || !c->noedit || !c->verbatim || !c->merged || !c->override || !c->override_n || !c->ubits ||
-        !c->uprot || !c->uo_start || !c->uo_end || !c->bfirst || !c->bo_start || !c->bo_end || !c->bc_start || !c->bc_end || !c->h_orig ||
-        !c->h_out || !c->c_orig || !c->c_out)
+        !c->uprot || !c->uo_start || !c->uo_end || !c->bfirst || !c->bo_start || !c->bo_end || !c->bc_start ||
+        !c->bc_end || !c->h_orig || !c->h_out || !c->c_orig || !c->c_out)
         return lmz_fail(&c->msg, LMZ_error_memory, "out of memory");
     for (size_t i = 0; i < c->u.n; i++) c->keep[i] = 1;
     /* blocks: units of one block are contiguous */
