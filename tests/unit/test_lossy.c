@@ -561,11 +561,11 @@ static void test_verify_auto(const lmz_model *m) {
     const size_t cap = LMZ_LOSSY_VERIFY_AUTO_MAX + 40000;
     char *big = malloc(cap);
     size_t at = 0;
-    uint32_t x = 777;
+    rng_state = 777;
     while (at < LMZ_LOSSY_VERIFY_AUTO_MAX + 1000) { /* sentences of random words, paragraphs of 5 */
         for (int k = 0; k < 5; k++) {
             at += (size_t)snprintf(big + at, cap - at, "The");
-            for (int q = 0; q < 9; q++) x = x * 1103515245u + 12345u, at += (size_t)snprintf(big + at, cap - at, " %s", w[(x >> 16) % 16]);
+            for (int q = 0; q < 9; q++) at += (size_t)snprintf(big + at, cap - at, " %s", w[rnd() % 16]);
             at += (size_t)snprintf(big + at, cap - at, ". ");
         }
         big[at - 1] = '\n';
@@ -605,15 +605,14 @@ static void test_lossless_check(const lmz_model *m) {
     enum { BIG = 30000 };
     char *big = malloc(BIG);
     size_t at = 0;
-    uint32_t x = 12345;
+    rng_state = 12345;
     for (int i = 0; i < 300; i++) { /* random words, then 1..40 spaces at the end of the line */
         for (int wd = 0; wd < 3; wd++) {
-            for (int c = 0; c < 4; c++) x = x * 1103515245u + 12345u, big[at++] = (char)('a' + (x >> 16) % 26);
+            for (int c = 0; c < 4; c++) big[at++] = (char)('a' + rnd() % 26);
             big[at++] = ' ';
         }
-        x = x * 1103515245u + 12345u;
         at--;
-        for (uint32_t sp = 1 + (x >> 16) % 40; sp; sp--) big[at++] = ' ';
+        for (uint32_t sp = 1 + rnd() % 40; sp; sp--) big[at++] = ' ';
         big[at++] = '\n';
     }
     const char *txt[3] = {"The river was cold and the road was long.\n",
