@@ -16,9 +16,13 @@
 # LEVELS (default "0 1 2 3 4 5", in that order), LOSSY_TSV (default
 # bench/lossy.tsv), LOSSY_MD (default bench/lossy.md).
 # Cost: level 1 codes and decodes (2 model passes); levels 2-5 also score the
-# original and measure the similarity on the canonical original and on the
-# output (5 passes, levels 4-5 on a shorter output): about 7 minutes per
-# level for paper1 on the reference machine.
+# canonical original (the same pass gives the similarity's reference) and
+# measure the similarity on the output (4 passes, 3 of them on the much
+# shorter output at levels 4-5): about 5 minutes per level for paper1 on
+# the reference machine.
+# Each row records the code it ran (column `code`: the last commit that
+# touched lib/ include/ programs/, with + when the checkout differs from it;
+# the build directory is assumed to be made from the checkout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=build
@@ -33,8 +37,10 @@ OUT=${LOSSY_TSV:-bench/lossy.tsv}
 TH=${THREADS:-2}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-HEAD='file\tbytes\tlevel\tcompressed\tbpb\tratio\tprotected_recall\tprotected_added\tchrf_kept\tchrf_doc\tretention\tedit_rate\tsimilarity\tsimilarity_min\tverified\tseconds\tdropped\tdate\tmachine\theadroom_pct\tfree_pct\n'
+HEAD='file\tbytes\tlevel\tcompressed\tbpb\tratio\tprotected_recall\tprotected_added\tchrf_kept\tchrf_doc\tretention\tedit_rate\tsimilarity\tsimilarity_min\tverified\tseconds\tdropped\tdate\tmachine\theadroom_pct\tfree_pct\tcode\n'
 [ -f $OUT ] || printf "$HEAD" > $OUT
+CODE=$(git log -1 --format=%h -- lib include programs 2>/dev/null || true)
+git diff --quiet HEAD -- lib include programs 2>/dev/null || CODE="$CODE+"
 CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') x$(nproc) -T$TH"
 for f in "${FILES[@]+"${FILES[@]}"}"; do
     name=$(basename "$f")
@@ -65,10 +71,10 @@ for f in "${FILES[@]+"${FILES[@]}"}"; do
         # could (lmz -v: the scoring pass's first-order bounds, % of the bits)
         hr=$([ $L -ge 2 ] && sed -n 's/.*substitution headroom \([0-9.]*\) %.*/\1/p' $TMP/err | head -1 || true)
         fr=$([ $L -ge 2 ] && sed -n 's/.*any alternative \([0-9.]*\) %.*/\1/p' $TMP/err | head -1 || true)
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.60s\t%s\t%s\t%s\t%s\n' "$name" "$bytes" "$L" "$comp" \
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.60s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$bytes" "$L" "$comp" \
             "$(awk -v c=$comp -v b=$bytes 'BEGIN{printf "%.4f", 8*c/b}')" "$(awk -v c=$comp -v b=$bytes 'BEGIN{printf "%.3f", b/c}')" \
             "$rec" "$add" "$chk" "$chd" "$ret" "$er" "$sim" "$smin" "$ver" \
-            "$(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.0f", b-a}')" "$dr" "$(date -u +%F)" "$CPU" "$hr" "$fr" | tee -a $OUT
+            "$(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.0f", b-a}')" "$dr" "$(date -u +%F)" "$CPU" "$hr" "$fr" "$CODE" | tee -a $OUT
     done
 done
 
@@ -85,15 +91,15 @@ MD=${LOSSY_MD:-bench/lossy.md}
     echo "included, of the lossy output itself (\`--lossy-always\`); \"default\" is what plain \`lmz --lossy=N\`"
     echo "writes: at levels 1–3 the smaller of that and the lossless frame (level 0's bytes, marked \"ll\")."
     echo
-    echo "| file | level | bytes out | default | bits/byte | ratio | protected recall | added | chrF kept | chrF doc | retention | edit rate | similarity (mean / min) | seconds | measured |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    echo "| file | level | bytes out | default | bits/byte | ratio | protected recall | added | chrF kept | chrF doc | retention | edit rate | similarity (mean / min) | seconds | measured | code |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     tail -n +2 $OUT | sort -t$'\t' -k1,1 -k3,3n | awk -F'\t' '{
         f = ($1 != last) ? $1 " (" $2 ")" : $1; if ($1 != last) l0 = ""; last = $1
         if ($3 == 0) l0 = $4
         dflt = ($3 >= 1 && $3 <= 3 && l0 != "" && l0 + 0 <= $4 + 0) ? l0 " ll" : $4
         sim = ($3 == 0) ? "—" : sprintf("%.3f / %.3f", $13, $14)
         rec = ($3 == 0) ? "—" : $7; add = ($3 == 0) ? "—" : $8
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s %s |\n", f, $3, $4, dflt, $5, $6, rec, add, $9, $10, $11, $12, sim, $16, $18, $19 }'
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s %s | %s |\n", f, $3, $4, dflt, $5, $6, rec, add, $9, $10, $11, $12, sim, $16, $18, $19, ($22 != "" ? $22 : "—") }'
     echo
     echo "## Against the issue's targets (computed from the rows above)"
     echo
@@ -135,9 +141,11 @@ MD=${LOSSY_MD:-bench/lossy.md}
                   for (l = 0; l <= 5; l++) if (!((F[i] "|" l) in have)) miss = miss (miss ? ", " : "") l
                   if (miss) printf "Not measured: %s level%s %s.\n", F[i], (index(miss, ",") ? "s" : ""), miss } }'
     echo
-    echo "Rows missing here were not measured (up to five model passes per lossy"
-    echo "level: about 7 minutes per level for paper1 and 15-25 for alice29 on a 2-core Zen 1; lcet10 and"
-    echo "news take an hour per level or more there)."
+    echo "Rows missing here were not measured (up to four model passes per lossy"
+    echo "level: about 5 minutes per level for paper1 and 10-20 for alice29 on a 2-core Zen 1; lcet10 and"
+    echo "news take 15-40 minutes per level there). \"code\" is the commit of lib/, include/ and programs/"
+    echo "a row was measured with (— : not recorded, rows from before the column; levels 0 and 1 do not"
+    echo "depend on the scoring pass that later commits changed)."
     echo
     echo "## Reproduce"
     echo

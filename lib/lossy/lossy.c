@@ -3,16 +3,18 @@
  * The rules are in doc/lossy.md; the model-free pieces in text.c.
  *
  * Model passes (each ~1 KB/s on the reference machine), in order:
- *   1. (levels 2-5) scoring pass over the original: per-token surprisal and
- *      the best safe alternative of each candidate token;
+ *   1. (levels 2-5) scoring pass over the canonical original C (level 1's
+ *      form of every unit, the text the output is made from): per-token
+ *      surprisal, the best safe alternative of each candidate token, and the
+ *      hidden states of C that step 5 compares with;
  *   2. (--min-fidelity only) the similarity passes of step 5 on R before
  *      coding, repeated only when paragraphs had to be reverted;
  *   3. lmz_compress(R) — repeated (on the shorter R) when levels 4–5 miss
  *      their target ratio;
  *   4. lmz_decompress of the frames (verification);
  *   5. the semantic similarity: final-layer hidden states pooled per
- *      paragraph over the canonical original C (level 1's form of every
- *      unit) and over the decoded text; both skipped when the output is C
+ *      paragraph over C (pass 1's at levels 2-5, a pass of its own at level
+ *      1) and over the decoded text; both skipped when the output is C
  *      itself (level 1 without a rewriter), the second skipped when step 2
  *      already measured byte-identical text.
  */
@@ -71,6 +73,7 @@ typedef struct {
     /* the similarity's reference: the canonical original C (layout() with
      * reference set) and its block ranges; h_orig/c_orig are measured on it */
     lz_buf C;
+    lz_map Cmap; /* origin of every byte of C; kept only for the scoring pass */
     uint32_t *bc_start, *bc_end;
     int ref_laid, ref_measured;
     int r_is_ref; /* the measured text is C, block for block: similarity 1 without a pass */
@@ -106,6 +109,7 @@ static void ctx_free(lz_ctx *c) {
     free(c->h_orig), free(c->c_orig), free(c->h_out), free(c->c_out);
     free(c->bc_start), free(c->bc_end);
     lz_buf_free(&c->C);
+    lz_map_free(&c->Cmap);
     free(c->ed), free(c->ed_unit);
     lz_buf_free(&c->R);
     lmz_pool_free(c->pool);
@@ -163,6 +167,38 @@ static double cosine(const double *a, const double *b, uint32_t d) {
     return aa > 0 && bb > 0 ? ab / sqrt(aa * bb) : 0.0;
 }
 
+/* Hidden states pooled per block of a text. */
+typedef struct {
+    lz_ctx *c;
+    const uint32_t *off;
+    const uint32_t *bs, *be; /* block ranges in the text, UINT32_MAX when not emitted */
+    double *h, *cnt;         /* pooled sums [nb][d], counts [nb] */
+    uint32_t bcur;
+} out_job;
+
+/* Adds row t's hidden state to the sum of the prose block that holds it
+ * (rows in text order). */
+static void pool_row(out_job *j, size_t t, const float *hid) {
+    lz_ctx *c = j->c;
+    if (t == 0) return;
+    uint32_t pos = j->off[t];
+    /* the emitted block that holds pos (blocks are in text order) */
+    while (j->bcur < c->u.n_blocks && (j->bs[j->bcur] == UINT32_MAX || j->be[j->bcur] <= pos)) {
+        if (j->bs[j->bcur] != UINT32_MAX && j->bs[j->bcur] > pos) break;
+        j->bcur++;
+    }
+    uint32_t b = j->bcur;
+    if (b >= c->u.n_blocks || j->bs[b] == UINT32_MAX || pos < j->bs[b] || pos >= j->be[b]) return;
+    if (c->u.v[c->bfirst[b]].kind != LZ_U_SENT) return;
+    pool_hidden(&c->m->llm, hid, j->h + (size_t)b * c->d);
+    j->cnt[b] += 1;
+}
+
+static void out_row(void *arg, size_t t, const float *logits, const float *hid) {
+    (void)logits;
+    pool_row(arg, t, hid);
+}
+
 /* Tokens of text with BOS in front, and each token's byte offset
  * (off[t] for t >= 1; off[N] = n). */
 static int tokenize(lz_ctx *c, const char *text, size_t n, int32_t **ids_out, uint32_t **off_out, size_t *N_out) {
@@ -218,11 +254,20 @@ static int embed_text(lz_ctx *c, const char *text, size_t n, double *acc) {
 }
 
 /* ======================================================================== */
-/* The scoring pass over the original                                        */
+/* The scoring pass over the canonical original                              */
 /* ======================================================================== */
+
+/* The pass reads C, the text every level's output is made from (level 1's
+ * form of every unit): surprisal is what the coder will pay, and the same
+ * rows give the similarity's reference. Offsets below are in C unless they
+ * say original; map[] takes a byte of C back to the original. */
+static int lay_reference(lz_ctx *c, int with_map);
 
 typedef struct {
     lz_ctx *c;
+    const char *t;    /* C[0..tn) */
+    size_t tn;
+    const uint32_t *map;
     const int32_t *ids;
     const uint32_t *off;
     size_t N;
@@ -230,6 +275,7 @@ typedef struct {
     size_t scur;      /* span cursor */
     double thr_nats;
     int fail;         /* out of memory */
+    out_job pool;     /* the reference's hidden states */
 } score_job;
 
 /* The unit that owns byte offset pos: the last unit starting at or before it. */
@@ -270,44 +316,48 @@ static int add_edit(lz_ctx *c, uint32_t a, uint32_t b, const char *rep, uint32_t
     return 0;
 }
 
-/* Token k (k >= 1) of the original: is it a candidate, and is there a safe
- * alternative that the model prefers by the level's margin? */
+/* Token k (k >= 1) of C: is it a candidate, and is there a safe alternative
+ * that the model prefers by the level's margin? */
 static void consider_token(score_job *j, size_t k, const float *logits, double bits) {
     lz_ctx *c = j->c;
     const uint32_t V = c->m->llm.hp.n_vocab;
+    const char *T = j->t;
     const uint32_t a0 = j->off[k], a1 = j->off[k + 1];
-    if (a1 <= a0 || a1 > c->n) return;
-    size_t ucur = j->ucur;
-    size_t ui = unit_at(c, &ucur, a0);
-    const lz_unit *U = &c->u.v[ui];
-    if (U->kind != LZ_U_SENT || a0 < U->start || a1 > U->end) return;
+    if (a1 <= a0 || a1 > j->tn) return;
     int lead;
     const char *body;
     uint32_t bl;
-    int shape = token_shape(c->s + a0, a1 - a0, &lead, &body, &bl);
+    int shape = token_shape(T + a0, a1 - a0, &lead, &body, &bl);
     if (!shape) return;
     const uint32_t b0 = a1 - bl; /* the body's bytes */
+    /* ... and in the original: copied there one for one (an ASCII stand-in
+     * for a typographic character is not a word of the original) */
+    const uint32_t o0 = j->map[b0], o1 = j->map[a1 - 1] + 1;
+    if (o1 < o0 || o1 - o0 != bl || memcmp(c->s + o0, body, bl) != 0) return;
+    size_t ui = unit_at(c, &j->ucur, o0);
+    const lz_unit *U = &c->u.v[ui];
+    if (U->kind != LZ_U_SENT || o0 < U->start || o1 > U->end) return;
     /* a whole word: nothing word-like glued on either side */
     if (shape == 1) {
         if (!lead && b0 > 0) {
-            char p = c->s[b0 - 1];
+            char p = T[b0 - 1];
             if ((p >= 'a' && p <= 'z') || (p >= 'A' && p <= 'Z') || (p >= '0' && p <= '9') || p == '\'' || (unsigned char)p >= 0x80)
                 return;
         }
-        if (a1 < c->n) {
-            char q = c->s[a1];
+        if (a1 < j->tn) {
+            char q = T[a1];
             if ((q >= 'a' && q <= 'z') || (q >= 'A' && q <= 'Z') || (q >= '0' && q <= '9') || q == '\'' || (unsigned char)q >= 0x80)
                 return;
         }
     }
     /* outside every protected span */
-    while (j->scur < c->sp.n && c->sp.v[j->scur].end <= b0) j->scur++;
-    if (j->scur < c->sp.n && c->sp.v[j->scur].start < a1) return;
+    while (j->scur < c->sp.n && c->sp.v[j->scur].end <= o0) j->scur++;
+    if (j->scur < c->sp.n && c->sp.v[j->scur].start < o1) return;
     c->st.cand_bits += bits;
     /* the next word's first letter (for a/an) */
     char next = 0;
-    for (size_t q = a1; q < c->n && q < (size_t)a1 + 8; q++) {
-        char ch = c->s[q];
+    for (size_t q = a1; q < j->tn && q < (size_t)a1 + 8; q++) {
+        char ch = T[q];
         if (ch == ' ') continue;
         if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')) next = ch;
         break;
@@ -337,7 +387,7 @@ static void consider_token(score_job *j, size_t k, const float *logits, double b
         /* deletion: the model expects the next token right away */
         if (k + 1 < j->N && alt == j->ids[k + 1] && lz_safe_deletion(body, bl, c->o.level)) {
             c->st.headroom_bits += gain / M_LN2;
-            if (take && add_edit(c, b0, a1, "", 0, LZ_E_DELETE, (uint32_t)ui)) j->fail = 1;
+            if (take && add_edit(c, o0, o1, "", 0, LZ_E_DELETE, (uint32_t)ui)) j->fail = 1;
             return;
         }
         uint32_t len = 0;
@@ -349,7 +399,7 @@ static void consider_token(score_job *j, size_t k, const float *logits, double b
         if (!ashape || alead != lead) continue;
         if (lz_safe_substitution(body, bl, abody, abl, c->o.level, next)) {
             c->st.headroom_bits += gain / M_LN2;
-            if (take && add_edit(c, b0, a1, abody, abl, LZ_E_SUBST, (uint32_t)ui)) j->fail = 1;
+            if (take && add_edit(c, o0, o1, abody, abl, LZ_E_SUBST, (uint32_t)ui)) j->fail = 1;
             return;
         }
     }
@@ -358,7 +408,7 @@ static void consider_token(score_job *j, size_t k, const float *logits, double b
 static void score_row(void *arg, size_t t, const float *logits, const float *hid) {
     score_job *j = arg;
     lz_ctx *c = j->c;
-    (void)hid;
+    pool_row(&j->pool, t, hid);
     if (!logits || t + 1 >= j->N || !c->u.n) return;
     /* surprisal of token t + 1 */
     const size_t k = t + 1;
@@ -371,8 +421,7 @@ static void score_row(void *arg, size_t t, const float *logits, const float *hid
     double se = 0;
     for (uint32_t v = 0; v < V; v++) se += (double)lmz_expf(logits[v] - mx);
     double bits = ((double)mx + lmz_log_d(se) - logits[j->ids[k]]) / M_LN2;
-    size_t cur = j->ucur;
-    c->ubits[unit_at(c, &cur, j->off[k])] += bits;
+    c->ubits[unit_at(c, &j->ucur, j->map[j->off[k]])] += bits;
     c->st.text_bits += bits;
     if (c->o.level >= 2) consider_token(j, k, logits, bits);
 }
@@ -381,12 +430,22 @@ static int scoring_pass(lz_ctx *c) {
     int32_t *ids;
     uint32_t *off;
     size_t N;
-    int rc = tokenize(c, c->s, c->n, &ids, &off, &N);
+    int rc = lay_reference(c, 1);
     if (rc) return rc;
-    note(c, "lossy: scoring pass over %zu bytes (%zu tokens)", c->n, N - 1);
-    score_job j = {c, ids, off, N, 0, 0, level_threshold_bits(c->o.level) * M_LN2, 0};
+    const char *text = c->C.p ? c->C.p : "";
+    if ((rc = tokenize(c, text, c->C.n, &ids, &off, &N))) return rc;
+    note(c, "lossy: scoring pass over the canonical original, %zu bytes (%zu tokens)", c->C.n, N - 1);
+    const size_t nb = c->u.n_blocks;
+    memset(c->h_orig, 0, nb * c->d * sizeof(double));
+    memset(c->c_orig, 0, nb * sizeof(double));
+    score_job j = {c, text, c->C.n, c->Cmap.v, ids, off, N, 0, 0, level_threshold_bits(c->o.level) * M_LN2, 0,
+                   {c, off, c->bc_start, c->bc_end, c->h_orig, c->c_orig, 0}};
     rc = model_pass(c, ids, N, score_row, &j);
     if (!rc && j.fail) rc = -LMZ_error_memory;
+    if (!rc) c->ref_measured = 1;
+    /* the edits came in C's order, which is the original's (map[] does not
+     * decrease): sorted, as lz_canon_append() wants them */
+    lz_map_free(&c->Cmap);
     if (!rc && c->o.level >= 2)
         note(c, "lossy: %zu edits; the text costs the model %.0f bits, the candidate words %.0f; safe alternatives "
                 "could save at most %.0f, any alternative %.0f",
@@ -421,16 +480,18 @@ static void unit_text(lz_ctx *c, lz_buf *out, size_t i, const lz_edit *act, size
     const lz_unit *U = &c->u.v[i];
     if (c->override[i]) lz_buf_put(out, c->override[i], c->override_n[i]);
     else if (c->verbatim[i] || U->kind == LZ_U_LINE) lz_buf_put(out, c->s + U->start, U->end - U->start);
-    else lz_canon_append(out, c->s, U->start, U->end, &c->sp, act, n_act);
+    else lz_canon_append(out, c->s, U->start, U->end, &c->sp, act, n_act, NULL);
 }
 
 /* Lays the units out as text: kept units of a block joined by one space, a
  * block's own line break, one blank line for a run of blank units. With
  * reference set, every unit is kept at its level-1 form (no edits, drops or
- * rewrites): the canonical original, the similarity's reference. Writes the
- * byte range of each unit (uo, may be NULL) and block (bo) in out. */
+ * rewrites): the canonical original C, what the scoring pass reads and the
+ * similarity's reference; map (may be NULL) then gets the origin of each
+ * byte. Writes the byte range of each unit (uo, may be NULL) and block (bo)
+ * in out. */
 static int layout(lz_ctx *c, lz_buf *out, uint32_t *uo_s, uint32_t *uo_e, uint32_t *bo_s, uint32_t *bo_e,
-                  int reference) {
+                  int reference, lz_map *map) {
     size_t n_act = 0;
     lz_edit *act = reference ? NULL : active_edits(c, &n_act);
     if (!reference && !act) return -LMZ_error_memory;
@@ -447,32 +508,50 @@ static int layout(lz_ctx *c, lz_buf *out, uint32_t *uo_s, uint32_t *uo_e, uint32
             if (U->kind == LZ_U_BLANK) {
                 if (!last_blank) {
                     lz_buf_put(out, "\n", 1);
+                    if (map) lz_map_put(map, U->start, 0, 1);
                     last_blank = 1;
                 }
                 continue;
             }
             if (!emitted) bo_s[b] = (uint32_t)out->n;
-            else lz_buf_put(out, " ", 1);
+            else {
+                lz_buf_put(out, " ", 1);
+                if (map) lz_map_put(map, U->start, 0, 1);
+            }
             if (uo_s) uo_s[i] = (uint32_t)out->n;
             if (!reference) unit_text(c, out, i, act, n_act);
-            else if (c->verbatim[i] || U->kind == LZ_U_LINE) lz_buf_put(out, c->s + U->start, U->end - U->start);
-            else lz_canon_append(out, c->s, U->start, U->end, &c->sp, NULL, 0);
+            else if (c->verbatim[i] || U->kind == LZ_U_LINE) {
+                lz_buf_put(out, c->s + U->start, U->end - U->start);
+                if (map) lz_map_put(map, U->start, 1, U->end - U->start);
+            } else lz_canon_append(out, c->s, U->start, U->end, &c->sp, NULL, 0, map);
             if (uo_s) uo_e[i] = (uint32_t)out->n;
             emitted = 1;
         }
         if (emitted) {
             bo_e[b] = (uint32_t)out->n;
-            if (c->u.v[u1 - 1].nl) lz_buf_put(out, "\n", 1);
+            if (c->u.v[u1 - 1].nl) {
+                lz_buf_put(out, "\n", 1);
+                if (map) lz_map_put(map, c->u.v[u1 - 1].end, 0, 1);
+            }
             last_blank = 0;
         }
     }
     free(act);
-    return out->oom ? -LMZ_error_memory : 0;
+    return out->oom || (map && map->oom) ? -LMZ_error_memory : 0;
 }
 
 static int assemble(lz_ctx *c) {
     c->r_measured = c->r_is_ref = 0;
-    return layout(c, &c->R, c->uo_start, c->uo_end, c->bo_start, c->bo_end, 0);
+    return layout(c, &c->R, c->uo_start, c->uo_end, c->bo_start, c->bo_end, 0, NULL);
+}
+
+/* The canonical original C, laid out once (with its byte origins when the
+ * scoring pass is to read it). */
+static int lay_reference(lz_ctx *c, int with_map) {
+    if (c->ref_laid) return 0;
+    int rc = layout(c, &c->C, NULL, NULL, c->bc_start, c->bc_end, 1, with_map ? &c->Cmap : NULL);
+    if (!rc) c->ref_laid = 1;
+    return rc;
 }
 
 /* ======================================================================== */
@@ -509,7 +588,7 @@ static int check_unit(lz_ctx *c, size_t i, const char *out, size_t on, uint64_t 
     if (lz_protect(out, on, &os)) return -LMZ_error_memory;
     lz_buf canon = {0};
     for (uint32_t q = (uint32_t)i; q < c->u.n && c->u.v[q].start < b; q++)
-        lz_canon_append(&canon, c->s, c->u.v[q].start, c->u.v[q].end, &c->sp, NULL, 0);
+        lz_canon_append(&canon, c->s, c->u.v[q].start, c->u.v[q].end, &c->sp, NULL, 0, NULL);
     for (size_t q = 0; q < os.n; q++) {
         const char *w = out + os.v[q].start;
         size_t wn = os.v[q].end - os.v[q].start;
@@ -678,32 +757,6 @@ out:
 /* Measuring R: hidden states per paragraph, fidelity per paragraph          */
 /* ======================================================================== */
 
-typedef struct {
-    lz_ctx *c;
-    const uint32_t *off;
-    const uint32_t *bs, *be; /* block ranges in the text, UINT32_MAX when not emitted */
-    double *h, *cnt;         /* pooled sums [nb][d], counts [nb] */
-    uint32_t bcur;
-} out_job;
-
-static void out_row(void *arg, size_t t, const float *logits, const float *hid) {
-    out_job *j = arg;
-    lz_ctx *c = j->c;
-    (void)logits;
-    if (t == 0) return;
-    uint32_t pos = j->off[t];
-    /* the emitted block that holds pos (blocks are in text order) */
-    while (j->bcur < c->u.n_blocks && (j->bs[j->bcur] == UINT32_MAX || j->be[j->bcur] <= pos)) {
-        if (j->bs[j->bcur] != UINT32_MAX && j->bs[j->bcur] > pos) break;
-        j->bcur++;
-    }
-    uint32_t b = j->bcur;
-    if (b >= c->u.n_blocks || j->bs[b] == UINT32_MAX || pos < j->bs[b] || pos >= j->be[b]) return;
-    if (c->u.v[c->bfirst[b]].kind != LZ_U_SENT) return;
-    pool_hidden(&c->m->llm, hid, j->h + (size_t)b * c->d);
-    j->cnt[b] += 1;
-}
-
 /* One pass over text, pooling the hidden states of each prose block
  * [bs[b], be[b]) into h[b] (count in cnt[b]). */
 static int measure_blocks(lz_ctx *c, const char *text, size_t n, const uint32_t *bs, const uint32_t *be, double *h,
@@ -736,11 +789,8 @@ static int measure_reference(lz_ctx *c) {
  * Text identical to the reference, block for block, needs no pass: every
  * paragraph's similarity is 1. */
 static int measure_output(lz_ctx *c, const char *text, size_t n) {
-    int rc;
-    if (!c->ref_laid) {
-        if ((rc = layout(c, &c->C, NULL, NULL, c->bc_start, c->bc_end, 1))) return rc;
-        c->ref_laid = 1;
-    }
+    int rc = lay_reference(c, 0);
+    if (rc) return rc;
     const size_t nb = c->u.n_blocks;
     c->r_is_ref = n == c->C.n && (n == 0 || memcmp(text, c->C.p, n) == 0) &&
                   memcmp(c->bo_start, c->bc_start, nb * sizeof *c->bo_start) == 0 &&

@@ -72,7 +72,7 @@ typedef struct {
     double sem_mean, sem_min;       /* per-paragraph cosine of mean-pooled final hidden states */
     uint64_t paragraphs, paragraphs_low; /* measured; below min_fidelity (or 0.9) */
     /* levels 2-5, from the scoring pass (the model alone, no mixing): */
-    double text_bits;     /* the original's code length under the model */
+    double text_bits;     /* the canonical original's code length under the model */
     double cand_bits;     /* ... of the words and marks the substitution rule looks at */
     double headroom_bits; /* sum over them of log2 p(best safe alternative) / p(actual),
                              where positive: what the level's substitutions could save

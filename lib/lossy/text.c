@@ -146,6 +146,27 @@ void lz_buf_free(lz_buf *b) {
     memset(b, 0, sizeof *b);
 }
 
+void lz_map_put(lz_map *m, uint32_t from, uint32_t step, size_t count) {
+    if (m->oom || count == 0) return;
+    if (m->n + count > m->cap) {
+        size_t cap = m->cap ? m->cap : 256;
+        while (cap < m->n + count) cap *= 2;
+        uint32_t *v = realloc(m->v, cap * sizeof *v);
+        if (!v) {
+            m->oom = 1;
+            return;
+        }
+        m->v = v;
+        m->cap = cap;
+    }
+    for (size_t q = 0; q < count; q++) m->v[m->n++] = from + (uint32_t)q * step;
+}
+
+void lz_map_free(lz_map *m) {
+    free(m->v);
+    memset(m, 0, sizeof *m);
+}
+
 /* ======================================================================== */
 /* Code-like lines                                                           */
 /* ======================================================================== */
@@ -662,8 +683,15 @@ static const char *typo(const char *s, size_t n, size_t i, size_t *len, int *ws)
     return NULL;
 }
 
+/* Output bytes p[0..n) standing for the original bytes from `from` on
+ * (step 1: one for one; step 0: all for `from`). */
+static void put_from(lz_buf *out, lz_map *map, const char *p, size_t n, uint32_t from, uint32_t step) {
+    lz_buf_put(out, p, n);
+    if (map) lz_map_put(map, from, step, n);
+}
+
 void lz_canon_append(lz_buf *out, const char *s, uint32_t start, uint32_t end, const lz_spans *sp,
-                     const lz_edit *edits, size_t n_edits) {
+                     const lz_edit *edits, size_t n_edits, lz_map *map) {
     size_t k = span_from(sp, start), e = 0;
     while (edits && e < n_edits && edits[e].start < start) e++;
     int pending = 0, any = 0;
@@ -671,9 +699,9 @@ void lz_canon_append(lz_buf *out, const char *s, uint32_t start, uint32_t end, c
     while (i < end) {
         if (sp && k < sp->n && sp->v[k].start <= i) { /* a protected span: verbatim */
             size_t a = i, b = sp->v[k].end < end ? sp->v[k].end : end;
-            if (pending && any) lz_buf_put(out, " ", 1);
+            if (pending && any) put_from(out, map, " ", 1, (uint32_t)i, 0);
             pending = 0;
-            lz_buf_put(out, s + a, b - a);
+            put_from(out, map, s + a, b - a, (uint32_t)a, 1);
             any = 1;
             i = b;
             k++;
@@ -681,9 +709,9 @@ void lz_canon_append(lz_buf *out, const char *s, uint32_t start, uint32_t end, c
         }
         if (edits && e < n_edits && edits[e].start == i) {
             if (edits[e].rep_len) {
-                if (pending && any) lz_buf_put(out, " ", 1);
+                if (pending && any) put_from(out, map, " ", 1, (uint32_t)i, 0);
                 pending = 0;
-                lz_buf_put(out, edits[e].rep, edits[e].rep_len);
+                put_from(out, map, edits[e].rep, edits[e].rep_len, (uint32_t)i, 0);
                 any = 1;
             }
             i = edits[e].end;
@@ -704,14 +732,14 @@ void lz_canon_append(lz_buf *out, const char *s, uint32_t start, uint32_t end, c
             i += len;
             continue;
         }
-        if (pending && any) lz_buf_put(out, " ", 1);
+        if (pending && any) put_from(out, map, " ", 1, (uint32_t)i, 0);
         pending = 0;
         any = 1;
         if (t) {
-            lz_buf_put(out, t, strlen(t));
+            put_from(out, map, t, strlen(t), (uint32_t)i, 0);
             i += len;
         } else {
-            lz_buf_put(out, s + i, 1);
+            put_from(out, map, s + i, 1, (uint32_t)i, 1);
             i++;
         }
     }

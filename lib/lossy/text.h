@@ -113,6 +113,19 @@ typedef struct {
 void lz_buf_put(lz_buf *b, const void *p, size_t n);
 void lz_buf_free(lz_buf *b);
 
+/* Where the bytes of a laid-out text came from: v[i] is the original offset
+ * that output byte i stands for (non-decreasing). A joining space stands for
+ * the first byte after it; a typographic replacement for its first byte. */
+typedef struct {
+    uint32_t *v;
+    size_t n, cap;
+    int oom; /* sticky */
+} lz_map;
+
+/* Appends count entries: from, from + step, from + 2 * step, ... */
+void lz_map_put(lz_map *m, uint32_t from, uint32_t step, size_t count);
+void lz_map_free(lz_map *m);
+
 /* Appends the canonical form of the original bytes s[start, end) to out:
  *  - bytes inside a protected span are copied unchanged;
  *  - the edits (sorted, inside [start, end), outside protected spans) are
@@ -120,9 +133,10 @@ void lz_buf_free(lz_buf *b);
  *  - elsewhere: every run of white space (line breaks included) becomes one
  *    space, and typographic characters become ASCII: “ ” „ ″ -> ", ‘ ’ ′ -> ',
  *    – -> -, — -> --, … -> ..., non-breaking and other Unicode spaces -> space.
- * Leading and trailing white space of the range is dropped. */
+ * Leading and trailing white space of the range is dropped. With map
+ * non-NULL, the origin of every appended byte is appended to it. */
 void lz_canon_append(lz_buf *out, const char *s, uint32_t start, uint32_t end, const lz_spans *sp,
-                     const lz_edit *edits, size_t n_edits);
+                     const lz_edit *edits, size_t n_edits, lz_map *map);
 
 /* ======================================================================== */
 /* Safe substitutions (levels 2–3)                                           */

@@ -14,6 +14,9 @@
  *      the lossless check of levels 1-3 (never larger than lossless)
  *   8. rewriter callback: rewrites that lose or add a protected item are refused
  *   9. --min-fidelity 1 undoes every paragraph edit; bad input is refused
+ *  10. with the default model: the scoring pass reads the canonical original
+ *      (wrapped and one-line forms of a text get the same edits) and
+ *      measures the similarity's reference in the same pass
  */
 #include <math.h>
 #include <stdio.h>
@@ -196,7 +199,7 @@ static void test_canon(void) {
     lz_spans sp;
     CHECK(lz_protect(s, strlen(s), &sp) == 0, "protect");
     lz_buf b = {0};
-    lz_canon_append(&b, s, 0, (uint32_t)strlen(s), &sp, NULL, 0);
+    lz_canon_append(&b, s, 0, (uint32_t)strlen(s), &sp, NULL, 0, NULL);
     const char *want = "It was late -- very late... the end is \"near   now\"";
     CHECK(b.p && strcmp(b.p, want) == 0, "canonical: [%s]", b.p ? b.p : "(null)");
     /* an edit: delete "very", substitute "late" -> "early" (second one) */
@@ -208,8 +211,31 @@ static void test_canon(void) {
     memcpy(ed[1].rep, "early", 5);
     lz_spans none = {0};
     b.n = 0;
-    lz_canon_append(&b, t, 0, (uint32_t)strlen(t), &none, ed, 2);
+    lz_canon_append(&b, t, 0, (uint32_t)strlen(t), &none, ed, 2, NULL);
     CHECK(b.p && strcmp(b.p, "it was early") == 0, "edits: [%s]", b.p ? b.p : "");
+    /* the origin map: one entry per byte, never decreasing; a copied byte
+     * maps to itself, a joining space to the byte after the white space, an
+     * ASCII stand-in to its typographic character */
+    lz_map map = {0};
+    b.n = 0;
+    const size_t sn = strlen(s);
+    lz_canon_append(&b, s, 0, (uint32_t)sn, &sp, NULL, 0, &map);
+    CHECK(!map.oom && map.n == b.n, "map: %zu entries for %zu bytes", map.n, b.n);
+    int mono = 1, copied = 1;
+    for (size_t i = 0; i < map.n && i < b.n; i++) {
+        if (i && map.v[i] < map.v[i - 1]) mono = 0;
+        if (map.v[i] >= sn) copied = 0;
+        else if ((unsigned char)s[map.v[i]] < 0x80 && b.p[i] != ' ' && b.p[i] != s[map.v[i]]) copied = 0;
+    }
+    CHECK(mono, "map does not decrease");
+    CHECK(copied, "copied bytes map to themselves");
+    const char *dash = strstr(s, "\xE2\x80\x94"), *the = strstr(s, "the end"), *o = strstr(b.p, "-- very");
+    const char *sp_the = strstr(b.p, " the end");
+    CHECK(o && map.v[o - b.p] == (uint32_t)(dash - s) && map.v[o - b.p + 1] == (uint32_t)(dash - s),
+          "-- maps to the em dash");
+    CHECK(sp_the && map.v[sp_the - b.p] == (uint32_t)(the - s), "the space before 'the' (was \\r\\n) maps to 't'");
+    CHECK(map.v[0] == 2, "leading white space skipped: %u", map.n ? map.v[0] : 0);
+    lz_map_free(&map);
     lz_buf_free(&b);
     lz_spans_free(&sp);
 }
@@ -787,6 +813,109 @@ static void test_min_fidelity_and_errors(const lmz_model *m) {
     free(t);
 }
 
+/* ======================================================================== */
+/* 10. The scoring pass reads the canonical original (default model)         */
+/* ======================================================================== */
+
+static void collect_note(void *opaque, const char *line) {
+    lz_buf *b = opaque;
+    lz_buf_put(b, line, strlen(line));
+    lz_buf_put(b, "\n", 1);
+}
+
+/* Levels 2-5 decide on C, the text the output is made from: the same prose
+ * wrapped into short lines with stray double and trailing spaces gets the
+ * same edits, byte for byte, as its one-line-per-paragraph form; and that
+ * pass also measures the similarity's reference (no pass of its own). */
+static void test_scoring_canonical(void) {
+    size_t err = 0;
+    char emsg[256] = "";
+    lmz_model *m = lmz_model_load_file(LMZ_SRC "/models/lmz-base.gguf", &err, emsg, sizeof emsg);
+    CHECK(m != NULL, "default model: %s", emsg);
+    if (!m) return;
+    static const char *const para[] = {
+        "The old house at the end of the lane had been empty for a long time, and the children of the village "
+        "said that it was haunted. In the summer the grass grew so high that you could hardly see the door, and in "
+        "the winter the wind went through the broken windows with a sound like someone singing very quietly to "
+        "themselves.",
+        "One evening a young woman came up the lane with a small bag and a lamp. She opened the door with a key "
+        "that nobody knew she had, and she began to clean the rooms one by one. The people of the village watched "
+        "from a distance, and they talked about her in the shop and in the church, but none of them went up to ask "
+        "her who she was.",
+        NULL};
+    /* flat: one line per paragraph; wrapped: lines of at most 52 bytes, a
+     * double space before every fifth word, two spaces at the end of every
+     * second line */
+    lz_buf flat = {0}, wrapped = {0};
+    for (int k = 0; para[k]; k++) {
+        if (k) lz_buf_put(&flat, "\n\n", 2), lz_buf_put(&wrapped, "\n\n", 2);
+        lz_buf_put(&flat, para[k], strlen(para[k]));
+        size_t col = 0, words = 0, lines = 0;
+        for (const char *w = para[k]; *w;) {
+            size_t wl = strcspn(w, " ");
+            if (col && col + 1 + wl > 52) {
+                if (lines++ % 2) lz_buf_put(&wrapped, "  ", 2);
+                lz_buf_put(&wrapped, "\n", 1);
+                col = 0;
+            } else if (col) {
+                lz_buf_put(&wrapped, words % 5 ? " " : "  ", words % 5 ? 1 : 2);
+                col++;
+            }
+            lz_buf_put(&wrapped, w, wl);
+            col += wl, words++;
+            w += wl;
+            while (*w == ' ') w++;
+        }
+    }
+    lz_buf_put(&flat, "\n", 1), lz_buf_put(&wrapped, "\n", 1);
+    CHECK(!flat.oom && !wrapped.oom && flat.n != wrapped.n, "texts built");
+    lmz_params p;
+    lmz_params_default(&p);
+    p.threads = 2;
+    char *out[2] = {NULL, NULL};
+    size_t on[2] = {0, 0};
+    lmz_lossy_stats st[2];
+    for (int v = 0; v < 2; v++) {
+        lmz_lossy_opts o;
+        lmz_lossy_opts_default(&o);
+        o.level = 3;
+        char msg[256] = "";
+        const lz_buf *in = v ? &wrapped : &flat;
+        on[v] = lmz_lossy_transform(m, &p, &o, in->p, in->n, &out[v], &st[v], msg, sizeof msg);
+        CHECK(!lmz_is_error(on[v]), "level 3 transform (%s): %s", v ? "wrapped" : "flat", msg);
+    }
+    if (out[0] && out[1]) {
+        CHECK(st[0].subst + st[0].deletions > 0, "level 3 edits the text (%zu + %zu)", (size_t)st[0].subst,
+              (size_t)st[0].deletions);
+        CHECK(on[0] == on[1] && memcmp(out[0], out[1], on[0]) == 0, "wrapped and flat get the same output:\n%.*s\n%.*s",
+              (int)on[0], out[0], (int)on[1], out[1]);
+        CHECK(st[0].subst == st[1].subst && st[0].deletions == st[1].deletions, "same edits");
+        fprintf(stderr, "  canonical scoring: %zu substitutions, %zu deletions on both forms\n", (size_t)st[0].subst,
+                (size_t)st[0].deletions);
+    }
+    free(out[0]), free(out[1]);
+    /* one pass serves scoring and reference: compress the wrapped form */
+    lmz_lossy_opts o;
+    lmz_lossy_opts_default(&o);
+    o.level = 3;
+    o.lossless_check = 0;
+    o.verify = 1;
+    lz_buf notes = {0};
+    o.note = collect_note, o.note_opaque = &notes;
+    uint8_t *dst = NULL;
+    lmz_lossy_stats cs;
+    char msg[256] = "";
+    size_t r = lmz_lossy_compress(m, &p, &o, wrapped.p, wrapped.n, &dst, &cs, msg, sizeof msg);
+    CHECK(!lmz_is_error(r) && cs.verified, "level 3 compress: %s", msg);
+    const char *nt = notes.p ? notes.p : "";
+    CHECK(strstr(nt, "scoring pass over the canonical original") != NULL, "scoring pass noted:\n%s", nt);
+    CHECK(strstr(nt, "reference pass") == NULL, "no separate reference pass:\n%s", nt);
+    CHECK(cs.sem_mean > 0.9 && cs.sem_mean < 1.0 && cs.paragraphs == 2, "similarity measured: %f over %zu paragraphs", cs.sem_mean, (size_t)cs.paragraphs);
+    free(dst);
+    lz_buf_free(&notes), lz_buf_free(&flat), lz_buf_free(&wrapped);
+    lmz_model_free(m);
+}
+
 int main(void) {
     test_protect();
     test_segment();
@@ -806,5 +935,6 @@ int main(void) {
     }
     lmz_model_free(m);
     free(buf);
+    test_scoring_canonical();
     return check_done("test_lossy");
 }
