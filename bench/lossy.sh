@@ -22,7 +22,8 @@
 # the reference machine.
 # Each row records the code it ran (column `code`: the last commit that
 # touched lib/ include/ programs/, with + when the checkout differs from it;
-# the build directory is assumed to be made from the checkout).
+# the build directory is assumed to be made from the checkout, unless
+# LOSSY_CODE names the commit it was made from).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=build
@@ -39,8 +40,10 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 HEAD='file\tbytes\tlevel\tcompressed\tbpb\tratio\tprotected_recall\tprotected_added\tchrf_kept\tchrf_doc\tretention\tedit_rate\tsimilarity\tsimilarity_min\tverified\tseconds\tdropped\tdate\tmachine\theadroom_pct\tfree_pct\tcode\n'
 [ -f $OUT ] || printf "$HEAD" > $OUT
-CODE=$(git log -1 --format=%h -- lib include programs 2>/dev/null || true)
-git diff --quiet HEAD -- lib include programs 2>/dev/null || CODE="$CODE+"
+if [ -n "${LOSSY_CODE:-}" ]; then CODE=$LOSSY_CODE; else # a build made earlier says which
+    CODE=$(git log -1 --format=%h -- lib include programs 2>/dev/null || true)
+    git diff --quiet HEAD -- lib include programs 2>/dev/null || CODE="$CODE+"
+fi
 CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') x$(nproc) -T$TH"
 for f in "${FILES[@]+"${FILES[@]}"}"; do
     name=$(basename "$f")
