@@ -8,7 +8,9 @@
 
 #include "model/model.h"
 
-static lmz_model *load(const void *buf, size_t size, lmz_mmap *map, size_t *err, char *msgbuf, size_t cap) {
+/* sha: the bytes' SHA-256 when already known, else NULL (computed here). */
+static lmz_model *load(const void *buf, size_t size, lmz_mmap *map, const uint8_t *sha, size_t *err, char *msgbuf,
+                       size_t cap) {
     lmz_msg msg = {{0}};
     int rc = -LMZ_error_memory;
     lmz_model *m = calloc(1, sizeof *m);
@@ -27,10 +29,14 @@ static lmz_model *load(const void *buf, size_t size, lmz_mmap *map, size_t *err,
                       tok_vocab_size(m->tok), m->llm.hp.n_vocab);
         goto fail;
     }
-    lmz_sha256 sh;
-    lmz_sha256_init(&sh);
-    lmz_sha256_update(&sh, buf, size);
-    lmz_sha256_final(&sh, m->sha256);
+    if (sha) {
+        memcpy(m->sha256, sha, 32);
+    } else {
+        lmz_sha256 sh;
+        lmz_sha256_init(&sh);
+        lmz_sha256_update(&sh, buf, size);
+        lmz_sha256_final(&sh, m->sha256);
+    }
     gguf_str name;
     if (gguf_get_str(&m->gguf, "general.name", &name) == 0 && name.len > 0) {
         size_t n = name.len < LMZ_MODEL_NAME_LEN ? (size_t)name.len : LMZ_MODEL_NAME_LEN;
@@ -58,7 +64,15 @@ lmz_model *lmz_model_load_buffer(const void *gguf, size_t size, size_t *err, cha
         if (err) *err = LMZ_ERR(LMZ_error_parameter);
         return NULL;
     }
-    return load(gguf, size, NULL, err, msg, cap);
+    return load(gguf, size, NULL, NULL, err, msg, cap);
+}
+
+lmz_model *lmz_model_load_known(const void *gguf, size_t size, const uint8_t sha256[32], size_t *err) {
+    if (!gguf || !sha256) {
+        if (err) *err = LMZ_ERR(LMZ_error_parameter);
+        return NULL;
+    }
+    return load(gguf, size, NULL, sha256, err, NULL, 0);
 }
 
 lmz_model *lmz_model_load_file(const char *path, size_t *err, char *msgbuf, size_t cap) {
@@ -70,7 +84,7 @@ lmz_model *lmz_model_load_file(const char *path, size_t *err, char *msgbuf, size
         if (msgbuf && cap) snprintf(msgbuf, cap, "%s", msg.text);
         return NULL;
     }
-    lmz_model *m = load(map.addr, map.size, &map, err, msgbuf, cap);
+    lmz_model *m = load(map.addr, map.size, &map, NULL, err, msgbuf, cap);
     if (!m) lmz_mmap_close(&map);
     return m;
 }

@@ -22,4 +22,9 @@ struct lmz_model {
     char name[LMZ_MODEL_NAME_LEN + 1];
 };
 
+/* Like lmz_model_load_buffer() for bytes whose SHA-256 is already known
+ * (the embedded default model: hashed at build time, so loading it does not
+ * hash 38 MB on every run). The caller vouches for sha256. */
+lmz_model *lmz_model_load_known(const void *gguf, size_t size, const uint8_t sha256[32], size_t *err);
+
 #endif

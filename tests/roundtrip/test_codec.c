@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "common/common.h"
 #include "lmz.h"
 #include "lmz_frame_info.h"
 #include "tools/tinymodel.h"
@@ -77,7 +78,42 @@ static int roundtrip(const lmz_model *m, const uint8_t *src, size_t n, uint32_t 
     return 1;
 }
 
+/* The embedded default model's SHA-256 is written at build time, not
+ * computed at load: it must be the hash of the bytes embedded, and of the
+ * project's model file. */
+extern const unsigned char lmz_default_model_data[];
+extern const unsigned char lmz_default_model_end[];
+static void test_default_model_hash(void) {
+    size_t err = 0;
+    char msg[256] = "";
+    lmz_model *d = lmz_model_load_default(&err);
+    lmz_model *f = lmz_model_load_file(LMZ_SRC "/models/lmz-base.gguf", &err, msg, sizeof msg);
+    CHECK(d && f, "default and file models load: %s", msg);
+    if (d && f) {
+        uint8_t hd[32], hf[32], he[32];
+        lmz_model_sha256(d, hd);
+        lmz_model_sha256(f, hf);
+        lmz_sha256 sh;
+        lmz_sha256_init(&sh);
+        lmz_sha256_update(&sh, lmz_default_model_data, (size_t)(lmz_default_model_end - lmz_default_model_data));
+        lmz_sha256_final(&sh, he);
+        CHECK(memcmp(hd, he, 32) == 0, "default model: recorded SHA-256 is the embedded bytes' hash");
+        CHECK(memcmp(hd, hf, 32) == 0, "default model: same SHA-256 as models/lmz-base.gguf");
+        /* and it codes: a frame made with one decodes with the other */
+        static const char txt[] = "The default model and its file are the same model.";
+        uint8_t fr[512];
+        char back[64];
+        size_t n = lmz_compress(d, fr, sizeof fr, txt, sizeof txt - 1, NULL);
+        size_t r = lmz_is_error(n) ? n : lmz_decompress(f, back, sizeof back, fr, n, NULL);
+        CHECK(r == sizeof txt - 1 && memcmp(back, txt, r) == 0, "default model frame decoded with the file model: %s",
+              lmz_is_error(r) ? lmz_error_name(r) : "ok");
+    }
+    lmz_model_free(d);
+    lmz_model_free(f);
+}
+
 int main(void) {
+    test_default_model_hash();
     lmz_model *m = tiny(1), *m2 = tiny(2);
     CHECK(m && m2, "tiny models load");
     if (!m || !m2) return check_done("test_codec");
