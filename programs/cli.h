@@ -126,6 +126,9 @@ void progress_update(void *opaque, uint64_t in_done, uint64_t out_done);
 /* The same from the stream loop (bytes handed to / received from the
  * library), used only while the library has not reported by itself. */
 void progress_io(uint64_t in_done, uint64_t out_done);
+/* The lossy mode's passes (lmz_lossy_opts.progress): each drawn with its
+ * name, number, percentage and ETA. */
+void progress_stage(void *opaque, const char *stage, uint64_t done, uint64_t total);
 /* Erases the meter line (before any other message, and at the end). */
 void progress_clear(void);
 

@@ -493,7 +493,8 @@ static int lossy_loop(job *J, uint8_t *ibuf) {
         o.rewrite_opaque = (void *)g_opts.rewriter;
     }
     o.note = lossy_note;
-    lmz_params p = g_opts.params; /* no progress callback: several passes */
+    o.progress = progress_stage; /* one meter per pass (the coder's own reports come through it) */
+    lmz_params p = g_opts.params;
     lmz_lossy_stats st;
     char msg[256] = "";
     size_t r = lmz_lossy_compress(g_opts.model, &p, &o, text, len, &frames, &st, msg, sizeof msg);

@@ -10,6 +10,11 @@
  * thread as it goes; the stream loop in fileio.c calls progress_io() after
  * each step, which counts only until the library reports by itself. Redraws are
  * limited to ~5 per second: a terminal is slow and so is the model.
+ *
+ * The lossy mode makes several passes over the text; each is shown with its
+ * own percentage, rate and ETA (progress_stage()):
+ *
+ *     lmz: news  lossy pass 1 (scoring)  42%  158.3 KB / 377.1 KB  1.0 KB/s  ETA 0:03:39
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -36,6 +41,8 @@ static struct {
     double t_start, t_last_draw;
     int drawn_width;     /* characters on the line now, to erase them */
     int lib_reports;     /* the library has called progress_update() */
+    const char *stage;   /* lossy mode: the pass under way, else NULL */
+    int pass;            /* ... and its number */
 } P;
 
 static double now_seconds(void) {
@@ -71,7 +78,17 @@ static void draw(double t) {
     double rate = elapsed > 0 ? (double)P.in_done / elapsed : 0; /* input bytes/s */
     int n;
 
-    if (P.total) {
+    if (P.total && P.stage) {
+        double pct = 100.0 * (double)P.in_done / (double)P.total;
+        if (pct > 100) pct = 100;
+        n = snprintf(line, sizeof line, CLI_NAME ": %s  lossy pass %d (%s)  %3.0f%%  %s / %s  %.1f KB/s", P.name,
+                     P.pass, P.stage, pct, human(P.in_done, a, sizeof a), human(P.total, b, sizeof b), rate / 1e3);
+        if (rate > 0 && P.in_done < P.total && n > 0 && (size_t)n < sizeof line) {
+            double eta = (double)(P.total - P.in_done) / rate;
+            unsigned long s = eta > 359999 ? 359999ul : (unsigned long)eta;
+            n += snprintf(line + n, sizeof line - (size_t)n, "  ETA %lu:%02lu:%02lu", s / 3600, s / 60 % 60, s % 60);
+        }
+    } else if (P.total) {
         double pct = 100.0 * (double)P.in_done / (double)P.total;
         if (pct > 100) pct = 100;
         n = snprintf(line, sizeof line, CLI_NAME ": %s  %3.0f%%  %s / %s => %s  %.1f KB/s", P.name, pct,
@@ -110,6 +127,21 @@ void progress_update(void *opaque, uint64_t in_done, uint64_t out_done) {
     (void)opaque;
     P.lib_reports = 1;
     record(in_done, out_done);
+}
+
+/* A pass starts when the stage changes or its count goes back: the rate
+ * and ETA are those of the pass. */
+void progress_stage(void *opaque, const char *stage, uint64_t done, uint64_t total) {
+    (void)opaque;
+    if (!P.stage || strcmp(stage, P.stage) != 0 || done < P.in_done || total != P.total) {
+        P.stage = stage;
+        P.pass++;
+        P.total = total;
+        P.in_done = P.out_done = 0;
+        P.t_start = now_seconds();
+    }
+    P.lib_reports = 1;
+    record(done, 0);
 }
 
 void progress_io(uint64_t in_done, uint64_t out_done) {

@@ -98,6 +98,34 @@ static void note(lz_ctx *c, const char *fmt, ...) {
     c->o.note(c->o.note_opaque, line);
 }
 
+static void report(lz_ctx *c, const char *stage, uint64_t done, uint64_t total) {
+    if (c->o.progress) c->o.progress(c->o.progress_opaque, stage, done, total);
+}
+
+/* The coder's progress (lmz_params.progress) as a stage of the lossy run. */
+typedef struct {
+    lz_ctx *c;
+    const char *stage;
+    uint64_t total;
+    int by_output; /* decoding: count output bytes */
+} coder_progress;
+static void coder_progress_fn(void *opaque, uint64_t in_done, uint64_t out_done) {
+    coder_progress *q = opaque;
+    uint64_t done = q->by_output ? out_done : in_done;
+    report(q->c, q->stage, done < q->total ? done : q->total, q->total);
+}
+/* p with its progress reported as `stage` through q. */
+static lmz_params coder_params(lz_ctx *c, const lmz_params *p, coder_progress *q, const char *stage, uint64_t total,
+                               int by_output) {
+    lmz_params cp;
+    if (p) cp = *p;
+    else lmz_params_default(&cp);
+    *q = (coder_progress){c, stage, total, by_output};
+    if (c->o.progress) cp.progress = coder_progress_fn, cp.progress_opaque = q;
+    report(c, stage, 0, total); /* the coder reports after its first batch */
+    return cp;
+}
+
 static void ctx_free(lz_ctx *c) {
     lz_spans_free(&c->sp);
     if (c->override)
@@ -123,7 +151,10 @@ static void ctx_free(lz_ctx *c) {
  * logits = the prediction of ids[t + 1] (NULL for the last row). */
 typedef void (*row_fn)(void *arg, size_t t, const float *logits, const float *hid);
 
-static int model_pass(lz_ctx *c, const int32_t *ids, size_t N, row_fn fn, void *arg) {
+/* off[0..N]: the byte offset of each row's token (off[N] = the text's
+ * length), for the progress of `stage`. */
+static int model_pass(lz_ctx *c, const int32_t *ids, const uint32_t *off, size_t N, const char *stage, row_fn fn,
+                      void *arg) {
     const llama_model *L = &c->m->llm;
     const uint32_t V = L->hp.n_vocab, d = L->hp.n_embd;
     llama_work *w = llama_work_create(L, LZ_ROWS, c->p.window);
@@ -136,6 +167,7 @@ static int model_pass(lz_ctx *c, const int32_t *ids, size_t N, row_fn fn, void *
         goto out;
     }
     llama_kv_reset(&kv);
+    report(c, stage, 0, off[N]);
     for (size_t i = 0; i < N;) {
         uint32_t k = (uint32_t)(N - i < LZ_ROWS ? N - i : LZ_ROWS);
         if ((rc = llama_forward_seq(L, w, &kv, ids + i, k, 0, logits, c->pool))) break;
@@ -143,6 +175,7 @@ static int model_pass(lz_ctx *c, const int32_t *ids, size_t N, row_fn fn, void *
         for (uint32_t r = 0; r < k; r++)
             fn(arg, i + r, i + r + 1 < N ? logits + (size_t)r * V : NULL, hid + (size_t)r * d);
         i += k;
+        report(c, stage, off[i], off[N]);
     }
 out:
     llama_kv_free(&kv);
@@ -248,7 +281,7 @@ static int embed_text(lz_ctx *c, const char *text, size_t n, double *acc) {
     int rc = tokenize(c, text, n, &ids, &off, &N);
     if (rc) return rc;
     embed_job j = {c, acc, 0};
-    rc = model_pass(c, ids, N, embed_row, &j);
+    rc = model_pass(c, ids, off, N, "similarity", embed_row, &j);
     free(ids), free(off);
     return rc;
 }
@@ -440,7 +473,7 @@ static int scoring_pass(lz_ctx *c) {
     memset(c->c_orig, 0, nb * sizeof(double));
     score_job j = {c, text, c->C.n, c->Cmap.v, ids, off, N, 0, 0, level_threshold_bits(c->o.level) * M_LN2, 0,
                    {c, off, c->bc_start, c->bc_end, c->h_orig, c->c_orig, 0}};
-    rc = model_pass(c, ids, N, score_row, &j);
+    rc = model_pass(c, ids, off, N, "scoring", score_row, &j);
     if (!rc && j.fail) rc = -LMZ_error_memory;
     if (!rc) c->ref_measured = 1;
     /* the edits came in C's order, which is the original's (map[] does not
@@ -769,7 +802,7 @@ static int measure_blocks(lz_ctx *c, const char *text, size_t n, const uint32_t 
     int rc = tokenize(c, text, n, &ids, &off, &N);
     if (rc) return rc;
     out_job j = {c, off, bs, be, h, cnt, 0};
-    rc = model_pass(c, ids, N, out_row, &j);
+    rc = model_pass(c, ids, off, N, "similarity", out_row, &j);
     free(ids), free(off);
     return rc;
 }
@@ -1158,7 +1191,9 @@ static size_t code_original(lz_ctx *c, const lmz_params *p, uint8_t **ll) {
     *ll = malloc(cap);
     if (!*ll) return LMZ_ERR(LMZ_error_memory);
     note(c, "lossy: coding the original losslessly (%zu bytes) for comparison", c->n);
-    size_t r = lmz_compress(c->m, *ll, cap, c->s, c->n, p);
+    coder_progress q;
+    lmz_params cp = coder_params(c, p, &q, "lossless", c->n, 0);
+    size_t r = lmz_compress(c->m, *ll, cap, c->s, c->n, &cp);
     if (lmz_is_error(r)) free(*ll), *ll = NULL;
     return r;
 }
@@ -1227,7 +1262,9 @@ static size_t lossy_run(const lmz_model *m, const lmz_params *p, const lmz_lossy
         frames = malloc(cap);
         if (!frames) return fail_out(&c, -LMZ_error_memory, msg, msg_cap);
         note(&c, "lossy: coding the reconstruction (%zu bytes)", c.R.n);
-        fsize = lmz_compress(m, frames, cap, c.R.p ? c.R.p : "", c.R.n, p);
+        coder_progress q;
+        lmz_params cp = coder_params(&c, p, &q, "coding", c.R.n, 0);
+        fsize = lmz_compress(m, frames, cap, c.R.p ? c.R.p : "", c.R.n, &cp);
         if (lmz_is_error(fsize)) {
             free(frames);
             lmz_fail(&c.msg, lmz_get_error_code(fsize), "coding the reconstruction failed: %s", lmz_error_name(fsize));
@@ -1263,7 +1300,9 @@ static size_t lossy_run(const lmz_model *m, const lmz_params *p, const lmz_lossy
     if (verify) {
         note(&c, "lossy: verifying (decoding %zu bytes)", fsize);
         decoded = malloc(c.R.n + 1);
-        size_t r = decoded ? lmz_decompress(m, decoded, c.R.n + 1, frames, fsize, p) : LMZ_ERR(LMZ_error_memory);
+        coder_progress q;
+        lmz_params cp = coder_params(&c, p, &q, "verifying", c.R.n, 1);
+        size_t r = decoded ? lmz_decompress(m, decoded, c.R.n + 1, frames, fsize, &cp) : LMZ_ERR(LMZ_error_memory);
         if (lmz_is_error(r) || r != c.R.n || (c.R.n && memcmp(decoded, c.R.p, c.R.n) != 0)) {
             free(decoded), free(frames), free(ll);
             lmz_fail(&c.msg, LMZ_error_generic, "verification failed: the frames do not decode to the reconstruction (%s)",

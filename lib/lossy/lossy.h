@@ -49,6 +49,12 @@ typedef struct {
     void *rewrite_opaque;
     void (*note)(void *opaque, const char *line); /* progress notes, may be NULL */
     void *note_opaque;
+    /* progress of the pass under way, from the calling thread, may be NULL:
+     * stage is "scoring", "similarity", "coding", "verifying" or "lossless"
+     * (the original, for the comparison of levels 1-3); done and total are
+     * bytes of the text that pass reads (done == total at its end) */
+    void (*progress)(void *opaque, const char *stage, uint64_t done, uint64_t total);
+    void *progress_opaque;
 } lmz_lossy_opts;
 
 void lmz_lossy_opts_default(lmz_lossy_opts *o);

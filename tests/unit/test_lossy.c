@@ -13,7 +13,8 @@
  *   7. frames: flagged lossy, report attached, decoded by the plain decoder;
  *      the lossless check of levels 1-3 (never larger than lossless)
  *   8. rewriter callback: rewrites that lose or add a protected item are refused
- *   9. --min-fidelity 1 undoes every paragraph edit; bad input is refused
+ *   9. --min-fidelity 1 undoes every paragraph edit; bad input is refused;
+ *      progress: every pass reported from 0 to its end, in order
  *  10. with the default model: the scoring pass reads the canonical original
  *      (wrapped and one-line forms of a text get the same edits) and
  *      measures the similarity's reference in the same pass
@@ -579,6 +580,87 @@ static void test_frames(const lmz_model *m) {
     }
 }
 
+/* Progress: every pass reports its stage from 0 to its total, never going
+ * back within a pass; the passes come in the documented order. */
+typedef struct {
+    char stages[256]; /* "scoring,coding,..." */
+    const char *cur;
+    uint64_t done, total;
+    int bad_order, unfinished, passes;
+} prog_log;
+static void prog_cb(void *opaque, const char *stage, uint64_t done, uint64_t total) {
+    prog_log *g = opaque;
+    if (!g->cur || strcmp(stage, g->cur) != 0 || done < g->done || total != g->total) { /* a new pass */
+        if (g->cur && g->done != g->total) g->unfinished++;
+        if (done != 0) g->bad_order++; /* a pass starts at 0 */
+        size_t l = strlen(g->stages);
+        snprintf(g->stages + l, sizeof g->stages - l, "%s%s", l ? "," : "", stage);
+        g->cur = stage, g->total = total, g->passes++;
+    }
+    if (done > total) g->bad_order++;
+    g->done = done;
+}
+
+/* The rank of a pass in the documented order (lossy.c's header). */
+static int stage_rank(const char *st) {
+    static const char *const order[] = {"scoring", "coding", "lossless", "verifying", "similarity", NULL};
+    for (int i = 0; order[i]; i++)
+        if (strcmp(st, order[i]) == 0) return i;
+    return -1;
+}
+
+static void test_progress(const lmz_model *m) {
+    static char doc[1 << 16];
+    static planted items[4096];
+    static int item_sent[4096];
+    size_t ni;
+    int ns;
+    rng_state = 4242;
+    size_t n = gen_doc(doc, sizeof doc, items, item_sent, &ni, &ns);
+    lmz_params p;
+    lmz_params_default(&p);
+    p.threads = 1;
+    static const struct {
+        int level, always;
+    } cases[] = {{5, 1}, {3, 1}, {3, 0}, {1, 0}};
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        lmz_lossy_opts o;
+        lmz_lossy_opts_default(&o);
+        o.level = cases[k].level;
+        o.lossless_check = !cases[k].always;
+        o.verify = 1;
+        o.target_ratio = 3;
+        prog_log g;
+        memset(&g, 0, sizeof g);
+        o.progress = prog_cb, o.progress_opaque = &g;
+        uint8_t *fr = NULL;
+        lmz_lossy_stats st;
+        char msg[256] = "";
+        size_t r = lmz_lossy_compress(m, &p, &o, doc, n, &fr, &st, msg, sizeof msg);
+        CHECK(!lmz_is_error(r), "progress case %zu: %s", k, msg);
+        if (g.cur && g.done != g.total) g.unfinished++;
+        CHECK(g.bad_order == 0 && g.unfinished == 0, "level %d: %d passes not starting at 0, %d unfinished",
+              cases[k].level, g.bad_order, g.unfinished);
+        /* in order; scoring at levels 2-5 only; coding always (levels 4-5
+         * may code again); lossless with the check; verifying iff verified */
+        char list[256];
+        snprintf(list, sizeof list, "%s", g.stages);
+        int last = -1, ok = 1, seen[5] = {0};
+        for (char *t = strtok(list, ","); t; t = strtok(NULL, ",")) {
+            int rk = stage_rank(t);
+            if (rk < 0 || rk < last || (seen[rk] && rk != 1)) ok = 0;
+            if (rk >= 0) seen[rk]++, last = rk;
+        }
+        CHECK(ok, "level %d: passes out of order: %s", cases[k].level, g.stages);
+        CHECK(!!seen[0] == (cases[k].level >= 2) && seen[1] >= 1 && !!seen[2] == !cases[k].always &&
+                  !!seen[3] == !!st.verified,
+              "level %d%s: passes [%s] (verified %d)", cases[k].level, cases[k].always ? " always" : "", g.stages,
+              st.verified);
+        printf("  progress, level %d%s: %s\n", cases[k].level, cases[k].always ? " (lossy always)" : "", g.stages);
+        free(fr);
+    }
+}
+
 /* --lossy-verify=auto decides on the size of what is decoded: a level-5
  * output of an input above the limit is small, and verified. */
 static void test_verify_auto(const lmz_model *m) {
@@ -930,6 +1012,7 @@ int main(void) {
         test_frames(m);
         test_lossless_check(m);
         test_verify_auto(m);
+        test_progress(m);
         test_rewriter(m);
         test_min_fidelity_and_errors(m);
     }
