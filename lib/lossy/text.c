@@ -287,7 +287,11 @@ static size_t email_len(const char *s, size_t n, size_t i) {
     return e - i;
 }
 
-/* A troff/TeX escape at a backslash: \fI, \f(CW, \(em, \&, \s-2, \\ . */
+/* A troff/TeX escape at a backslash: \fI, \f(CW, \(em, \&, \s-2, \\ .
+ * Before white space or a non-ASCII byte the backslash stands alone: a span
+ * must not end in white space (a unit ends before the white space at a line
+ * end, and a span sticking out of its unit could never be found in the
+ * output; news failed so at level 1) nor inside a UTF-8 character. */
 static size_t escape_len(const char *s, size_t n, size_t i) {
     size_t e = i + 1;
     if (e >= n) return 1;
@@ -303,6 +307,8 @@ static size_t escape_len(const char *s, size_t n, size_t i) {
     } else if (is_alpha((uint8_t)c)) {
         while (e < n && is_alpha((uint8_t)s[e])) e++; /* TeX control word */
     }
+    for (size_t q = i + 1; q < e; q++) /* \(x<line break>: the escape ends there */
+        if (is_space((uint8_t)s[q]) || (uint8_t)s[q] >= 0x80) return q - i;
     return e - i;
 }
 
