@@ -455,7 +455,7 @@ int lz_protect(const char *s, size_t n, lz_spans *sp) {
             i = b;
             continue;
         }
-        if (c >= 0xC2 && i + 2 < n && is_digit((uint8_t)s[i + (c == 0xE2 ? 3 : 2)]) &&
+        if (c >= 0xC2 && i + (c == 0xE2 ? 3u : 2u) < n && is_digit((uint8_t)s[i + (c == 0xE2 ? 3 : 2)]) &&
             ((c == 0xC2 && ((uint8_t)s[i + 1] == 0xA3 || (uint8_t)s[i + 1] == 0xA5)) ||
              at3(s, n, i, 0xE2, 0x82, 0xAC))) { /* £5 ¥5 €5 */
             size_t a, b;

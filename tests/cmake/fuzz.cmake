@@ -13,12 +13,13 @@
 #                     coverage instrumentation (-fsanitize=fuzzer-no-link).
 #                     Combine with -DLMZ_SANITIZE=ON for ASan + UBSan.
 
-set(LMZ_FUZZ_TARGETS frame decompress gguf tokenizer roundtrip)
+set(LMZ_FUZZ_TARGETS frame decompress gguf tokenizer roundtrip lossy)
 set(LMZ_FUZZ_LIBS_frame lmz lmz_tinymodel)
 set(LMZ_FUZZ_LIBS_decompress lmz lmz_tinymodel)
 set(LMZ_FUZZ_LIBS_gguf lmz lmz_tinymodel)
 set(LMZ_FUZZ_LIBS_tokenizer lmz_model_io lmz_tinymodel)
 set(LMZ_FUZZ_LIBS_roundtrip lmz lmz_tinymodel)
+set(LMZ_FUZZ_LIBS_lossy lmz_lossy lmz_tinymodel)
 
 foreach(t ${LMZ_FUZZ_TARGETS})
   lmz_test(fuzz_${t}_replay SOURCES fuzz/fuzz_${t}.c fuzz/replay_main.c LIBS ${LMZ_FUZZ_LIBS_${t}}
@@ -39,7 +40,7 @@ if(LMZ_FUZZ)
     message(WARNING "LMZ_FUZZ needs clang (libFuzzer); the compiler is ${CMAKE_C_COMPILER_ID}: fuzz targets skipped")
   else()
     # coverage feedback from the code under test
-    foreach(lib lmz_common lmz_kernels lmz_model lmz_coder lmz_format lmz)
+    foreach(lib lmz_common lmz_kernels lmz_model lmz_coder lmz_format lmz lmz_lossy)
       if(TARGET ${lib})
         target_compile_options(${lib} PRIVATE -fsanitize=fuzzer-no-link)
       endif()
@@ -58,6 +59,6 @@ if(LMZ_FUZZ)
       target_link_libraries(fuzz_${t} PRIVATE ${LMZ_FUZZ_LIBS_${t}})
       set_target_properties(fuzz_${t} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
     endforeach()
-    add_custom_target(fuzz_all DEPENDS fuzz_frame fuzz_decompress fuzz_gguf fuzz_tokenizer fuzz_roundtrip)
+    add_custom_target(fuzz_all DEPENDS fuzz_frame fuzz_decompress fuzz_gguf fuzz_tokenizer fuzz_roundtrip fuzz_lossy)
   endif()
 endif()

@@ -331,6 +331,35 @@ static void seeds_roundtrip(void) {
     free(rep);
 }
 
+/* byte 0: the level (1 + byte % 5); the rest: text */
+static void seeds_lossy(void) {
+    /* escapes at the end of a paragraph: before the fix of escape_len()
+     * their spans took the line break, outside their unit */
+    static const char troff[] = ".pp\nThe \\fIcompression\\fP ratio was 2.2\\ bit/char \\(em not 3.\n"
+                                ".sp\nA backslash at a paragraph end\\\n\nand \\( before a break\\(\r\n\r\n"
+                                "a space\\ \n\nend.\n";
+    static const char uucp[] = "Path: news\n\n  hp-sdd --\\     ihnp4 --\\\n\n   \\      /\n"
+                               "> quoted \"text\n> over lines\" here\n\nSigned, Dr. J. Smith (not me).\n";
+    static const char typo[] = "\xe2\x80\x9cQuoted\xe2\x80\x9d \xe2\x80\x94 it\xe2\x80\x99s 5\xc2\xa0kg\xe2\x80\xa6 "
+                               "\\\xe2\x80\x9c escaped\n\n\n| a | b |\n|---|---|\n    code();\n";
+    for (uint8_t level = 0; level < 5; level++) {
+        char name[64];
+        snprintf(name, sizeof name, "english_level%d", level + 1);
+        seed("lossy", name, &level, 1, k_english, sizeof k_english - 1);
+    }
+    seed("lossy", "troff_level1", (const uint8_t[]){0}, 1, troff, sizeof troff - 1);
+    seed("lossy", "troff_level3", (const uint8_t[]){2}, 1, troff, sizeof troff - 1);
+    seed("lossy", "news_uucp_level1", (const uint8_t[]){0}, 1, uucp, sizeof uucp - 1);
+    seed("lossy", "news_uucp_level5", (const uint8_t[]){4}, 1, uucp, sizeof uucp - 1);
+    seed("lossy", "typography_level2", (const uint8_t[]){1}, 1, typo, sizeof typo - 1);
+    seed("lossy", "utf8_level4", (const uint8_t[]){3}, 1, k_utf8, sizeof k_utf8 - 1);
+    seed("lossy", "code_level3", (const uint8_t[]){2}, 1, k_code, sizeof k_code - 1);
+    seed("lossy", "nasty_not_text", (const uint8_t[]){2}, 1, k_nasty, sizeof k_nasty - 1);
+    uint8_t *t = text(3000);
+    seed("lossy", "text3000_level5", (const uint8_t[]){4}, 1, t, 3000);
+    free(t);
+}
+
 int main(int argc, char **argv) {
     g_dir = argc > 1 ? argv[1] : LMZ_SRC "/tests/fuzz/corpus";
     mkdir_p(g_dir);
@@ -338,6 +367,7 @@ int main(int argc, char **argv) {
     seeds_gguf();
     seeds_tokenizer();
     seeds_roundtrip();
+    seeds_lossy();
     printf("make_seeds: %d files written under %s\n", g_files, g_dir);
     return 0;
 }

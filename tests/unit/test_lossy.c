@@ -84,6 +84,30 @@ static size_t count_word(const char *h, size_t n, const char *w) {
 /* 1. Protected spans                                                        */
 /* ======================================================================== */
 
+/* Texts ending right after a multi-byte lead: lz_protect must not read past
+ * the input (exact-size buffers; ASan in CI). fuzz_lossy found the `€`
+ * case: 0xE2 three bytes from the end read s[n]. */
+static void test_protect_ends(void) {
+    static const char *const ends[] = {"costs \xE2\x82\xAC", "costs \xE2\x82\xAC" "5", "x \xC2\xA3", "x \xE2\x80\x99",
+                                       "x \xE2\x80", "\\", "\\(", "\\f(", "a@", "http://", "12,", "$", NULL};
+    for (int k = 0; ends[k]; k++) {
+        size_t n = strlen(ends[k]);
+        char *b = malloc(n);
+        memcpy(b, ends[k], n);
+        lz_spans sp;
+        lz_units u;
+        CHECK(lz_protect(b, n, &sp) == 0 && lz_segment(b, n, &sp, &u) == 0, "protect [%s]", ends[k]);
+        lz_units_free(&u);
+        lz_spans_free(&sp);
+        free(b);
+    }
+    /* and the euro before a digit is still one number span */
+    lz_spans sp;
+    const char *e = "costs \xE2\x82\xAC" "5";
+    CHECK(lz_protect(e, strlen(e), &sp) == 0 && has_span(e, &sp, LZ_P_NUMBER, "\xE2\x82\xAC" "5"), "euro 5");
+    lz_spans_free(&sp);
+}
+
 static void test_protect(void) {
     const char *s = "The price rose to $1,024.50 on 2 Dec 87 at 10:36:33, not 12 kg or 40% or 3rd.\n"
                     "We don't know; it can\xE2\x80\x99t be without reason and never was.\n"
@@ -1059,6 +1083,7 @@ static void test_scoring_canonical(void) {
 
 int main(void) {
     test_protect();
+    test_protect_ends();
     test_segment();
     test_canon();
     test_safe();
