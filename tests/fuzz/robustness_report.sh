@@ -24,7 +24,7 @@ echo "== configure and build ($build)" >&2
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DLMZ_FUZZ=ON -DLMZ_SANITIZE=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$log/configure.log" 2>&1 || { cat "$log/configure.log" >&2; exit 2; }
 targets="test_faults fuzz_all"
-for t in frame decompress gguf tokenizer roundtrip; do targets="$targets fuzz_${t}_replay"; done
+for t in frame decompress gguf tokenizer roundtrip lossy; do targets="$targets fuzz_${t}_replay"; done
 # shellcheck disable=SC2086
 cmake --build "$build" -j "$jobs" --target $targets >"$log/build.log" 2>&1 || { tail -30 "$log/build.log" >&2; exit 2; }
 
@@ -39,7 +39,7 @@ faults_time=$(($(date +%s) - start))
 
 echo "== seed corpus replays (ASan + UBSan)" >&2
 replay_rows=""
-for t in frame decompress gguf tokenizer roundtrip; do
+for t in frame decompress gguf tokenizer roundtrip lossy; do
     "$build/tests/fuzz_${t}_replay" "tests/fuzz/corpus/$t" >"$log/replay_$t.out" 2>&1
     rc=$?
     n=$(ls "tests/fuzz/corpus/$t" | wc -l)
@@ -77,8 +77,10 @@ Two complementary checks run against both (details: \`tests/fuzz/README.md\`):
   be rejected with an error that names the problem, or (where the damage hits
   bytes that do not matter) decode to exactly the original: never wrong
   output, never a crash.
-- **Fuzzing** (libFuzzer, \`make fuzz\`): five targets, each also replayed
-  from its checked-in seed corpus as a regression test (\`ctest -L fuzz\`).
+- **Fuzzing** (libFuzzer, \`make fuzz\`): six targets, each also replayed
+  from its checked-in seed corpus as a regression test (\`ctest -L fuzz\`);
+  the sixth, \`fuzz_lossy\`, feeds any text to the lossy mode's analysis
+  and transform (the text a user hands to \`--lossy\`).
 
 ## Fault tables
 

@@ -17,7 +17,7 @@ set -u
 build=${1:?usage: run_fuzz.sh BUILD_DIR SECONDS [TARGET...]}
 secs=${2:?usage: run_fuzz.sh BUILD_DIR SECONDS [TARGET...]}
 shift 2
-targets=${*:-frame decompress gguf tokenizer roundtrip}
+targets=${*:-frame decompress gguf tokenizer roundtrip lossy}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 
 # the library reports allocation failures itself: let ASan return NULL
