@@ -72,33 +72,27 @@ static const char *human(uint64_t v, char *buf, size_t cap) {
     return buf;
 }
 
-/* Appends "  ETA h:mm:ss" to line[0..n) when the rate allows; returns the new length. */
-static int append_eta(char *line, size_t cap, int n, double rate) {
-    if (!(rate > 0 && P.in_done < P.total && n > 0 && (size_t)n < cap)) return n;
-    double eta = (double)(P.total - P.in_done) / rate;
-    unsigned long s = eta > 359999 ? 359999ul : (unsigned long)eta;
-    return n + snprintf(line + n, cap - (size_t)n, "  ETA %lu:%02lu:%02lu", s / 3600, s / 60 % 60, s % 60);
-}
-
 static void draw(double t) {
     char line[512], a[32], b[32], c[32];
     double elapsed = t - P.t_start;
     double rate = elapsed > 0 ? (double)P.in_done / elapsed : 0; /* input bytes/s */
     int n;
 
-    if (P.total && P.stage) {
+    if (P.total) {
         double pct = 100.0 * (double)P.in_done / (double)P.total;
         if (pct > 100) pct = 100;
-        n = snprintf(line, sizeof line, CLI_NAME ": %s  lossy pass %d (%s)  %3.0f%%  %s / %s  %.1f KB/s", P.name,
-                     P.pass, P.stage, pct, human(P.in_done, a, sizeof a), human(P.total, b, sizeof b), rate / 1e3);
-        n = append_eta(line, sizeof line, n, rate);
-    } else if (P.total) {
-        double pct = 100.0 * (double)P.in_done / (double)P.total;
-        if (pct > 100) pct = 100;
-        n = snprintf(line, sizeof line, CLI_NAME ": %s  %3.0f%%  %s / %s => %s  %.1f KB/s", P.name, pct,
-                     human(P.in_done, a, sizeof a), human(P.total, b, sizeof b), human(P.out_done, c, sizeof c),
-                     rate / 1e3);
-        n = append_eta(line, sizeof line, n, rate);
+        if (P.stage) /* a lossy pass: no output count, it is not the file's */
+            n = snprintf(line, sizeof line, CLI_NAME ": %s  lossy pass %d (%s)  %3.0f%%  %s / %s  %.1f KB/s", P.name,
+                         P.pass, P.stage, pct, human(P.in_done, a, sizeof a), human(P.total, b, sizeof b), rate / 1e3);
+        else
+            n = snprintf(line, sizeof line, CLI_NAME ": %s  %3.0f%%  %s / %s => %s  %.1f KB/s", P.name, pct,
+                         human(P.in_done, a, sizeof a), human(P.total, b, sizeof b), human(P.out_done, c, sizeof c),
+                         rate / 1e3);
+        if (rate > 0 && P.in_done < P.total && n > 0 && (size_t)n < sizeof line) {
+            double eta = (double)(P.total - P.in_done) / rate;
+            unsigned long s = eta > 359999 ? 359999ul : (unsigned long)eta;
+            n += snprintf(line + n, sizeof line - (size_t)n, "  ETA %lu:%02lu:%02lu", s / 3600, s / 60 % 60, s % 60);
+        }
     } else {
         n = snprintf(line, sizeof line, CLI_NAME ": %s  %s => %s  %.1f KB/s", P.name, human(P.in_done, a, sizeof a),
                      human(P.out_done, c, sizeof c), rate / 1e3);

@@ -366,7 +366,7 @@ static void consider_token(score_job *j, size_t k, const float *logits, double b
     /* ... and in the original: copied there one for one (an ASCII stand-in
      * for a typographic character is not a word of the original) */
     const uint32_t o0 = j->map[b0], o1 = j->map[a1 - 1] + 1;
-    if (o1 < o0 || o1 - o0 != bl || memcmp(c->s + o0, body, bl) != 0) return;
+    if (o1 - o0 != bl || memcmp(c->s + o0, body, bl) != 0) return;
     size_t ui = unit_at(c, &j->ucur, o0);
     const lz_unit *U = &c->u.v[ui];
     if (U->kind != LZ_U_SENT || o0 < U->start || o1 > U->end) return;
@@ -540,32 +540,24 @@ static int layout(lz_ctx *c, lz_buf *out, uint32_t *uo_s, uint32_t *uo_e, uint32
             if (!reference && (!c->keep[i] || c->merged[i])) continue;
             if (U->kind == LZ_U_BLANK) {
                 if (!last_blank) {
-                    lz_buf_put(out, "\n", 1);
-                    if (map) lz_map_put(map, U->start, 0, 1);
+                    lz_buf_put_from(out, map, "\n", 1, U->start, 0);
                     last_blank = 1;
                 }
                 continue;
             }
             if (!emitted) bo_s[b] = (uint32_t)out->n;
-            else {
-                lz_buf_put(out, " ", 1);
-                if (map) lz_map_put(map, U->start, 0, 1);
-            }
+            else lz_buf_put_from(out, map, " ", 1, U->start, 0);
             if (uo_s) uo_s[i] = (uint32_t)out->n;
             if (!reference) unit_text(c, out, i, act, n_act);
-            else if (c->verbatim[i] || U->kind == LZ_U_LINE) {
-                lz_buf_put(out, c->s + U->start, U->end - U->start);
-                if (map) lz_map_put(map, U->start, 1, U->end - U->start);
-            } else lz_canon_append(out, c->s, U->start, U->end, &c->sp, NULL, 0, map);
+            else if (c->verbatim[i] || U->kind == LZ_U_LINE)
+                lz_buf_put_from(out, map, c->s + U->start, U->end - U->start, U->start, 1);
+            else lz_canon_append(out, c->s, U->start, U->end, &c->sp, NULL, 0, map);
             if (uo_s) uo_e[i] = (uint32_t)out->n;
             emitted = 1;
         }
         if (emitted) {
             bo_e[b] = (uint32_t)out->n;
-            if (c->u.v[u1 - 1].nl) {
-                lz_buf_put(out, "\n", 1);
-                if (map) lz_map_put(map, c->u.v[u1 - 1].end, 0, 1);
-            }
+            if (c->u.v[u1 - 1].nl) lz_buf_put_from(out, map, "\n", 1, c->u.v[u1 - 1].end, 0);
             last_blank = 0;
         }
     }

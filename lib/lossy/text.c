@@ -146,7 +146,8 @@ void lz_buf_free(lz_buf *b) {
     memset(b, 0, sizeof *b);
 }
 
-void lz_map_put(lz_map *m, uint32_t from, uint32_t step, size_t count) {
+/* Appends count entries: from, from + step, from + 2 * step, ... */
+static void map_put(lz_map *m, uint32_t from, uint32_t step, size_t count) {
     if (m->oom || count == 0) return;
     if (m->n + count > m->cap) {
         size_t cap = m->cap ? m->cap : 256;
@@ -165,6 +166,11 @@ void lz_map_put(lz_map *m, uint32_t from, uint32_t step, size_t count) {
 void lz_map_free(lz_map *m) {
     free(m->v);
     memset(m, 0, sizeof *m);
+}
+
+void lz_buf_put_from(lz_buf *out, lz_map *map, const void *p, size_t n, uint32_t from, uint32_t step) {
+    lz_buf_put(out, p, n);
+    if (map) map_put(map, from, step, n);
 }
 
 /* ======================================================================== */
@@ -689,13 +695,6 @@ static const char *typo(const char *s, size_t n, size_t i, size_t *len, int *ws)
     return NULL;
 }
 
-/* Output bytes p[0..n) standing for the original bytes from `from` on
- * (step 1: one for one; step 0: all for `from`). */
-static void put_from(lz_buf *out, lz_map *map, const char *p, size_t n, uint32_t from, uint32_t step) {
-    lz_buf_put(out, p, n);
-    if (map) lz_map_put(map, from, step, n);
-}
-
 void lz_canon_append(lz_buf *out, const char *s, uint32_t start, uint32_t end, const lz_spans *sp,
                      const lz_edit *edits, size_t n_edits, lz_map *map) {
     size_t k = span_from(sp, start), e = 0;
@@ -705,9 +704,9 @@ void lz_canon_append(lz_buf *out, const char *s, uint32_t start, uint32_t end, c
     while (i < end) {
         if (sp && k < sp->n && sp->v[k].start <= i) { /* a protected span: verbatim */
             size_t a = i, b = sp->v[k].end < end ? sp->v[k].end : end;
-            if (pending && any) put_from(out, map, " ", 1, (uint32_t)i, 0);
+            if (pending && any) lz_buf_put_from(out, map, " ", 1, (uint32_t)i, 0);
             pending = 0;
-            put_from(out, map, s + a, b - a, (uint32_t)a, 1);
+            lz_buf_put_from(out, map, s + a, b - a, (uint32_t)a, 1);
             any = 1;
             i = b;
             k++;
@@ -715,9 +714,9 @@ void lz_canon_append(lz_buf *out, const char *s, uint32_t start, uint32_t end, c
         }
         if (edits && e < n_edits && edits[e].start == i) {
             if (edits[e].rep_len) {
-                if (pending && any) put_from(out, map, " ", 1, (uint32_t)i, 0);
+                if (pending && any) lz_buf_put_from(out, map, " ", 1, (uint32_t)i, 0);
                 pending = 0;
-                put_from(out, map, edits[e].rep, edits[e].rep_len, (uint32_t)i, 0);
+                lz_buf_put_from(out, map, edits[e].rep, edits[e].rep_len, (uint32_t)i, 0);
                 any = 1;
             }
             i = edits[e].end;
@@ -738,14 +737,14 @@ void lz_canon_append(lz_buf *out, const char *s, uint32_t start, uint32_t end, c
             i += len;
             continue;
         }
-        if (pending && any) put_from(out, map, " ", 1, (uint32_t)i, 0);
+        if (pending && any) lz_buf_put_from(out, map, " ", 1, (uint32_t)i, 0);
         pending = 0;
         any = 1;
         if (t) {
-            put_from(out, map, t, strlen(t), (uint32_t)i, 0);
+            lz_buf_put_from(out, map, t, strlen(t), (uint32_t)i, 0);
             i += len;
         } else {
-            put_from(out, map, s + i, 1, (uint32_t)i, 1);
+            lz_buf_put_from(out, map, s + i, 1, (uint32_t)i, 1);
             i++;
         }
     }

@@ -122,9 +122,11 @@ typedef struct {
     int oom; /* sticky */
 } lz_map;
 
-/* Appends count entries: from, from + step, from + 2 * step, ... */
-void lz_map_put(lz_map *m, uint32_t from, uint32_t step, size_t count);
 void lz_map_free(lz_map *m);
+
+/* Appends p[0..n) to out and, with map non-NULL, their origin: from, from +
+ * step, ... (step 1: copied one for one; step 0: all stand for `from`). */
+void lz_buf_put_from(lz_buf *out, lz_map *map, const void *p, size_t n, uint32_t from, uint32_t step);
 
 /* Appends the canonical form of the original bytes s[start, end) to out:
  *  - bytes inside a protected span are copied unchanged;
