@@ -95,7 +95,7 @@ uint32_t lmz_model_context(const lmz_model *m);
 /* ------------------------------------------------------------------------ */
 
 typedef struct {
-    int threads;            /* worker threads; 0 = all cores. Never changes output. */
+    int threads;            /* worker threads; 0 = one per CPU this process may use. Never changes output. */
     uint32_t chunk_size;    /* bytes per independent chunk; 0 = default */
     uint32_t window;        /* attention span in tokens (sliding window); 0 = model context */
     uint64_t memory_limit;  /* decoder: refuse frames needing more; 0 = default */
