@@ -59,6 +59,23 @@ typedef void (*matvec_i8s_fn)(const int8_t *a, size_t lda, uint32_t nrows, const
 /* Sum of squares with the 16-lane order (n any). */
 typedef float (*sumsq_fn)(const float *x, uint32_t n);
 
+/* y[i] = lmz_expf(x[i]) for i < n (x == y allowed). */
+typedef void (*expf_fn)(const float *x, float *y, size_t n);
+
+/* Attention's softmax over one row of T scores, in place:
+ *   s[t] = s[t] * scale;  mx = max over t (from -3e38, ascending);
+ *   s[t] = lmz_expf(s[t] - mx);  sum in the 16-lane order (lane t % 16);
+ *   s[t] = s[t] * (1 / sum).                                               */
+typedef void (*softmax_fn)(float *s, uint32_t T, float scale);
+
+/* SwiGLU's gate: g[i] = lmz_siluf(g[i]) * u[i] for i < n. */
+typedef void (*silu_mul_fn)(float *g, const float *u, size_t n);
+
+/* Attention's P * value scales: for blocks b < nb and positions t < n,
+ * out[b*ldo + t] = p[t] * vs[t*nb + b]; positions n <= t < n32 get 0.0f. */
+typedef void (*pv_scale_fn)(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, float *out,
+                            size_t ldo);
+
 typedef struct {
     const char *name;
     quantize_q8_fn quantize_q8;
@@ -66,6 +83,10 @@ typedef struct {
     matmul_q8_fn matmul_q8;
     matvec_i8s_fn matvec_i8s;
     sumsq_fn sumsq;
+    expf_fn expf;
+    softmax_fn softmax;
+    silu_mul_fn silu_mul;
+    pv_scale_fn pv_scale;
 } lmz_kernels;
 
 /* The dispatcher: the table for this CPU (or LMZ_SIMD). Thread-safe. */
@@ -82,6 +103,10 @@ void matmul_q8_generic(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_
 void matvec_i8s_generic(const int8_t *a, size_t lda, uint32_t nrows, const int8_t *x, const float *xd, uint32_t nblk,
                         float *out);
 float sumsq_generic(const float *x, uint32_t n);
+void expf_generic(const float *x, float *y, size_t n);
+void softmax_generic(float *s, uint32_t T, float scale);
+void silu_mul_generic(float *g, const float *u, size_t n);
+void pv_scale_generic(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, float *out, size_t ldo);
 
 /* Fixed-order reduction of 16 lanes (shared by all paths). */
 static inline float lmz_sum16_tree(const float l[16]) {

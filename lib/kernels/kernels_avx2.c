@@ -173,5 +173,119 @@ static float sumsq_avx2(const float *x, uint32_t n) {
     return lmz_sum16_tree(l);
 }
 
+/* ------------------------------------------------------------------------ */
+/* exp, softmax, SiLU: lmz_expf's exact steps, 8 lanes at a time            */
+/* ------------------------------------------------------------------------ */
+
+/* lmz_expf (lmz_math.h), operation for operation: clamps as compare +
+ * blend (false for NaN, as the scalar selects), round-to-nearest-even with
+ * 1.5 * 2^23, separate multiplies and adds (never FMA), 2^n from the
+ * exponent bits, 0 where x < LO, -inf or NaN. Tails run the scalar
+ * function, which gives the same bits. */
+static inline __m256 expf8(__m256 x) {
+    const __m256 hi = _mm256_set1_ps(LMZ_EXP_HI), lo = _mm256_set1_ps(LMZ_EXP_LO);
+    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    __m256 xc = _mm256_blendv_ps(x, hi, _mm256_cmp_ps(x, hi, _CMP_GT_OQ));
+    xc = _mm256_blendv_ps(lo, xc, _mm256_cmp_ps(xc, lo, _CMP_GE_OQ));
+    __m256 n = _mm256_mul_ps(xc, _mm256_set1_ps(1.44269502925872802734375f));
+    n = _mm256_sub_ps(_mm256_add_ps(n, magic), magic);
+    __m256 r = _mm256_sub_ps(xc, _mm256_mul_ps(n, _mm256_set1_ps(0.693145751953125f)));
+    r = _mm256_sub_ps(r, _mm256_mul_ps(n, _mm256_set1_ps(1.42860676533018704503775e-06f)));
+    __m256 p = _mm256_set1_ps(1.0f / 5040.0f);
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.0f / 720.0f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.0f / 120.0f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.0f / 24.0f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.0f / 6.0f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(0.5f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.0f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.0f));
+    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    __m256 y = _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+    return _mm256_and_ps(y, _mm256_cmp_ps(x, lo, _CMP_GE_OQ));
+}
+
+static void expf_avx2(const float *x, float *y, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, expf8(_mm256_loadu_ps(x + i)));
+    for (; i < n; i++) y[i] = lmz_expf(x[i]);
+}
+
+/* softmax_generic: lanes 0-7 of the 16-lane sum in a0, 8-15 in a1. */
+static void softmax_avx2(float *s, uint32_t T, float scale) {
+    const __m256 vsc = _mm256_set1_ps(scale);
+    __m256 vmx = _mm256_set1_ps(-3.0e38f);
+    uint32_t t = 0;
+    for (; t + 8 <= T; t += 8) {
+        __m256 v = _mm256_mul_ps(_mm256_loadu_ps(s + t), vsc);
+        _mm256_storeu_ps(s + t, v);
+        vmx = _mm256_max_ps(vmx, v);
+    }
+    float mxl[8];
+    _mm256_storeu_ps(mxl, vmx);
+    float mx = -3.0e38f;
+    for (int i = 0; i < 8; i++) mx = mxl[i] > mx ? mxl[i] : mx;
+    for (; t < T; t++) {
+        s[t] = s[t] * scale;
+        mx = s[t] > mx ? s[t] : mx;
+    }
+    const __m256 vm = _mm256_set1_ps(mx);
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    for (t = 0; t + 16 <= T; t += 16) {
+        __m256 e0 = expf8(_mm256_sub_ps(_mm256_loadu_ps(s + t), vm));
+        __m256 e1 = expf8(_mm256_sub_ps(_mm256_loadu_ps(s + t + 8), vm));
+        _mm256_storeu_ps(s + t, e0);
+        _mm256_storeu_ps(s + t + 8, e1);
+        a0 = _mm256_add_ps(a0, e0);
+        a1 = _mm256_add_ps(a1, e1);
+    }
+    float l[16];
+    _mm256_storeu_ps(l, a0);
+    _mm256_storeu_ps(l + 8, a1);
+    for (; t < T; t++) {
+        s[t] = lmz_expf(s[t] - mx);
+        l[t % 16] = l[t % 16] + s[t];
+    }
+    const float rsum = 1.0f / lmz_sum16_tree(l);
+    const __m256 vr = _mm256_set1_ps(rsum);
+    for (t = 0; t + 8 <= T; t += 8) _mm256_storeu_ps(s + t, _mm256_mul_ps(_mm256_loadu_ps(s + t), vr));
+    for (; t < T; t++) s[t] = s[t] * rsum;
+}
+
+/* g / (1 + exp(-g)) * u; -g flips the sign bit, as the scalar negation. */
+static void silu_mul_avx2(float *g, const float *u, size_t n) {
+    const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 x = _mm256_loadu_ps(g + i);
+        __m256 e = expf8(_mm256_xor_ps(x, sign));
+        _mm256_storeu_ps(g + i, _mm256_mul_ps(_mm256_div_ps(x, _mm256_add_ps(one, e)), _mm256_loadu_ps(u + i)));
+    }
+    for (; i < n; i++) g[i] = lmz_siluf(g[i]) * u[i];
+}
+
+/* p[t] * vs[t*nb + b]; nb == 2 splits 8 positions' scale pairs into even
+ * and odd lanes. One multiply each. */
+static void pv_scale_avx2(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, float *out,
+                          size_t ldo) {
+    uint32_t t = 0;
+    if (nb == 2) {
+        const __m256i perm = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+        for (; t + 8 <= n; t += 8) {
+            __m256 a = _mm256_permutevar8x32_ps(_mm256_loadu_ps(vs + (size_t)t * 2), perm);     /* e0..e3 o0..o3 */
+            __m256 c = _mm256_permutevar8x32_ps(_mm256_loadu_ps(vs + (size_t)t * 2 + 8), perm); /* e4..e7 o4..o7 */
+            __m256 ev = _mm256_permute2f128_ps(a, c, 0x20), od = _mm256_permute2f128_ps(a, c, 0x31);
+            __m256 pv = _mm256_loadu_ps(p + t);
+            _mm256_storeu_ps(out + t, _mm256_mul_ps(pv, ev));
+            _mm256_storeu_ps(out + ldo + t, _mm256_mul_ps(pv, od));
+        }
+    }
+    for (uint32_t b = 0; b < nb; b++) {
+        float *o = out + (size_t)b * ldo;
+        for (uint32_t i = t; i < n; i++) o[i] = p[i] * vs[(size_t)i * nb + b];
+        for (uint32_t i = n > t ? n : t; i < n32; i++) o[i] = 0.0f;
+    }
+}
+
 const lmz_kernels lmz_kernels_avx2 = {"avx2",          quantize_q8_avx2, matvec_q8_avx2, matmul_q8_avx2,
-                                     matvec_i8s_avx2, sumsq_avx2};
+                                     matvec_i8s_avx2, sumsq_avx2,     expf_avx2,
+                                     softmax_avx2,    silu_mul_avx2,  pv_scale_avx2};

@@ -418,5 +418,118 @@ static float sumsq_avx512(const float *x, uint32_t n) {
     return lmz_sum16_tree(l);
 }
 
+/* ------------------------------------------------------------------------ */
+/* exp, softmax, SiLU: lmz_expf's exact steps, 16 lanes at a time           */
+/* ------------------------------------------------------------------------ */
+
+/* lmz_expf (lmz_math.h) with the same operations in the same order: the
+ * clamps as compare + blend (x > HI and xc >= LO are false for NaN, as in
+ * the scalar selects), round-to-nearest-even by adding and subtracting
+ * 1.5 * 2^23, separate multiplies and adds (never FMA), 2^n from the
+ * exponent bits, and 0 where x < LO, -inf or NaN. */
+LMZ_INLINE __m512 expf16(__m512 x) {
+    const __m512 hi = _mm512_set1_ps(LMZ_EXP_HI), lo = _mm512_set1_ps(LMZ_EXP_LO);
+    const __m512 magic = _mm512_set1_ps(12582912.0f);
+    __m512 xc = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, hi, _CMP_GT_OQ), x, hi);
+    xc = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(xc, lo, _CMP_GE_OQ), lo, xc);
+    __m512 n = _mm512_mul_ps(xc, _mm512_set1_ps(1.44269502925872802734375f));
+    n = _mm512_sub_ps(_mm512_add_ps(n, magic), magic);
+    __m512 r = _mm512_sub_ps(xc, _mm512_mul_ps(n, _mm512_set1_ps(0.693145751953125f)));
+    r = _mm512_sub_ps(r, _mm512_mul_ps(n, _mm512_set1_ps(1.42860676533018704503775e-06f)));
+    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.0f / 720.0f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.0f / 120.0f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.0f / 24.0f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.0f / 6.0f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(0.5f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.0f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.0f));
+    __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    __m512 y = _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, lo, _CMP_GE_OQ), y);
+}
+
+LMZ_INLINE __mmask16 lanes_mask(size_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
+
+static void expf_avx512(const float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i += 16) {
+        const __mmask16 m = lanes_mask(n - i);
+        _mm512_mask_storeu_ps(y + i, m, expf16(_mm512_maskz_loadu_ps(m, x + i)));
+    }
+}
+
+/* softmax_generic with lane t % 16 of the sum in register lane t % 16; the
+ * lanes past T add exact zeros (the partial sums are >= +0, unchanged). The
+ * max is exact in any order (a -0 / +0 tie gives the same exp). */
+static void softmax_avx512(float *s, uint32_t T, float scale) {
+    const __m512 vsc = _mm512_set1_ps(scale);
+    __m512 vmx = _mm512_set1_ps(-3.0e38f);
+    for (uint32_t t = 0; t < T; t += 16) {
+        const __mmask16 m = lanes_mask(T - t);
+        __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + t), vsc);
+        _mm512_mask_storeu_ps(s + t, m, v);
+        vmx = _mm512_mask_max_ps(vmx, m, vmx, v);
+    }
+    const __m512 mx = _mm512_set1_ps(_mm512_reduce_max_ps(vmx));
+    __m512 acc = _mm512_setzero_ps();
+    for (uint32_t t = 0; t < T; t += 16) {
+        const __mmask16 m = lanes_mask(T - t);
+        __m512 e = _mm512_maskz_mov_ps(m, expf16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, s + t), mx)));
+        _mm512_mask_storeu_ps(s + t, m, e);
+        acc = _mm512_add_ps(acc, e);
+    }
+    float l[16];
+    _mm512_storeu_ps(l, acc);
+    const __m512 rsum = _mm512_set1_ps(1.0f / lmz_sum16_tree(l));
+    for (uint32_t t = 0; t < T; t += 16) {
+        const __mmask16 m = lanes_mask(T - t);
+        _mm512_mask_storeu_ps(s + t, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + t), rsum));
+    }
+}
+
+/* g / (1 + exp(-g)) * u; -g flips the sign bit, as the scalar negation. */
+static void silu_mul_avx512(float *g, const float *u, size_t n) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
+    for (size_t i = 0; i < n; i += 16) {
+        const __mmask16 m = lanes_mask(n - i);
+        __m512 x = _mm512_maskz_loadu_ps(m, g + i);
+        __m512 e = expf16(_mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), sign)));
+        __m512 y = _mm512_mul_ps(_mm512_div_ps(x, _mm512_add_ps(one, e)), _mm512_maskz_loadu_ps(m, u + i));
+        _mm512_mask_storeu_ps(g + i, m, y);
+    }
+}
+
+/* p[t] * vs[t*nb + b]: for nb == 2 the scales of 16 positions are two
+ * loads split into even and odd lanes; other nb gather. One multiply each. */
+static void pv_scale_avx512(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, float *out,
+                            size_t ldo) {
+    if (nb == 2) {
+        const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+        for (uint32_t t = 0; t < n32; t += 16) {
+            const size_t np = t < n ? n - t : 0; /* positions present in this group of 16 */
+            const __mmask16 m = lanes_mask(np);
+            const __m512 a = _mm512_maskz_loadu_ps(lanes_mask(2 * np), vs + (size_t)t * 2);
+            const __m512 c = _mm512_maskz_loadu_ps(lanes_mask(np > 8 ? 2 * np - 16 : 0), vs + (size_t)t * 2 + 16);
+            const __m512 pv = _mm512_maskz_loadu_ps(m, p + t);
+            _mm512_storeu_ps(out + t, _mm512_maskz_mov_ps(m, _mm512_mul_ps(pv, _mm512_permutex2var_ps(a, ev, c))));
+            _mm512_storeu_ps(out + ldo + t, _mm512_maskz_mov_ps(m, _mm512_mul_ps(pv, _mm512_permutex2var_ps(a, od, c))));
+        }
+        return;
+    }
+    const __m512i step = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                            _mm512_set1_epi32((int)nb));
+    for (uint32_t b = 0; b < nb; b++)
+        for (uint32_t t = 0; t < n32; t += 16) {
+            const __mmask16 m = t < n ? lanes_mask(n - t) : 0;
+            const __m512i idx = _mm512_add_epi32(step, _mm512_set1_epi32((int)(t * nb + b)));
+            const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, vs, 4);
+            const __m512 pv = _mm512_maskz_loadu_ps(m, p + t);
+            _mm512_storeu_ps(out + (size_t)b * ldo + t, _mm512_maskz_mov_ps(m, _mm512_mul_ps(pv, v)));
+        }
+}
+
 const lmz_kernels lmz_kernels_avx512 = {"avx512",          quantize_q8_avx512, matvec_q8_avx512, matmul_q8_avx512,
-                                       matvec_i8s_avx512, sumsq_avx512};
+                                       matvec_i8s_avx512, sumsq_avx512,       expf_avx512,
+                                       softmax_avx512,    silu_mul_avx512,    pv_scale_avx512};

@@ -85,3 +85,39 @@ float sumsq_generic(const float *x, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) l[i % 16] = l[i % 16] + x[i] * x[i];
     return lmz_sum16_tree(l);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Element-wise functions: exp, softmax, SiLU                               */
+/* ------------------------------------------------------------------------ */
+
+void expf_generic(const float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = lmz_expf(x[i]);
+}
+
+void softmax_generic(float *s, uint32_t T, float scale) {
+    float mx = -3.0e38f;
+    for (uint32_t t = 0; t < T; t++) {
+        s[t] = s[t] * scale;
+        mx = s[t] > mx ? s[t] : mx;
+    }
+    float lanes[16] = {0};
+    for (uint32_t t = 0; t < T; t++) {
+        s[t] = lmz_expf(s[t] - mx);
+        lanes[t % 16] = lanes[t % 16] + s[t];
+    }
+    const float rsum = 1.0f / lmz_sum16_tree(lanes);
+    for (uint32_t t = 0; t < T; t++) s[t] = s[t] * rsum;
+}
+
+void silu_mul_generic(float *g, const float *u, size_t n) {
+    for (size_t i = 0; i < n; i++) g[i] = lmz_siluf(g[i]) * u[i];
+}
+
+void pv_scale_generic(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, float *out,
+                      size_t ldo) {
+    for (uint32_t b = 0; b < nb; b++) {
+        float *o = out + (size_t)b * ldo;
+        for (uint32_t t = 0; t < n; t++) o[t] = p[t] * vs[(size_t)t * nb + b];
+        for (uint32_t t = n; t < n32; t++) o[t] = 0.0f;
+    }
+}

@@ -380,13 +380,20 @@ struct llama_work {
     int8_t *aq;    /* [B][max(n_embd, n_ff)] quantised activations */
     float *ad;     /* [B][max/32]    their scales */
     float *att;    /* [B][n_head][max_ctx32] attention scores, then P */
-    float *pc;     /* [B][n_head][max_ctx32] P * value scale of one block */
+    float *pc;     /* [B][n_head][hd/32][max_ctx32] P * value scale, per block of dimensions */
     int8_t *pq;    /* [B][n_head][max_ctx32] quantised P*vscale */
     float *pd;     /* [B][n_head][max_ctx32/32] their scales */
     int8_t *qq;    /* [B][n_head*hd] quantised queries */
     float *qd;     /* [B][n_head*hd/32] */
     float *rc, *rs;   /* [B][rope_dim/2] cos/sin of each row's position */
     float *sc_, *ss_; /* [B][rope_dim/2] cos/sin of each row's sink position */
+    /* one sequence's rows at once (llama_forward_seq): per head, the scores
+     * of all rows against the union of their windows, and the head's queries
+     * gathered into contiguous vectors */
+    float *su;     /* [n_head][B][max_ctx32 + LLAMA_KV_SLACK] */
+    int8_t *qh;    /* [n_head][B][hd] */
+    float *qhd;    /* [n_head][B][hd/32] */
+    int seq;       /* 1: the rows of this call are consecutive positions of one sequence */
     /* per-row context for the current call */
     llama_kv **rkv;
     uint64_t *rpos;
@@ -398,6 +405,7 @@ void llama_work_free(llama_work *w) {
     lmz_afree(w->hg); lmz_afree(w->hu); lmz_afree(w->o); lmz_afree(w->aq); lmz_afree(w->ad);
     lmz_afree(w->att); lmz_afree(w->pc); lmz_afree(w->pq); lmz_afree(w->pd); lmz_afree(w->qq); lmz_afree(w->qd);
     lmz_afree(w->rc); lmz_afree(w->rs); lmz_afree(w->sc_); lmz_afree(w->ss_);
+    lmz_afree(w->su); lmz_afree(w->qh); lmz_afree(w->qhd);
     free(w->rkv); free(w->rpos);
     free(w);
 }
@@ -423,7 +431,7 @@ llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t
     w->aq = lmz_amalloc(B * amax);
     w->ad = lmz_amalloc(B * (amax / Q8_BLOCK) * 4);
     w->att = lmz_amalloc(B * hp->n_head * ctx32 * 4);
-    w->pc = lmz_amalloc(B * hp->n_head * ctx32 * 4);
+    w->pc = lmz_amalloc(B * hp->n_head * (hp->head_dim / Q8_BLOCK) * ctx32 * 4);
     w->pq = lmz_amalloc(B * hp->n_head * ctx32);
     w->pd = lmz_amalloc(B * hp->n_head * (ctx32 / Q8_BLOCK) * 4);
     w->qq = lmz_amalloc(B * qd);
@@ -433,10 +441,14 @@ llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t
     w->rs = lmz_amalloc(B * half * 4);
     w->sc_ = lmz_amalloc(B * half * 4);
     w->ss_ = lmz_amalloc(B * half * 4);
+    w->su = lmz_amalloc(B * hp->n_head * (ctx32 + LLAMA_KV_SLACK) * 4);
+    w->qh = lmz_amalloc(B * qd);
+    w->qhd = lmz_amalloc(B * (qd / Q8_BLOCK) * 4);
     w->rkv = calloc(B, sizeof *w->rkv);
     w->rpos = calloc(B, sizeof *w->rpos);
     if (!w->x || !w->xb || !w->q || !w->k || !w->v || !w->hg || !w->hu || !w->o || !w->aq || !w->ad || !w->att ||
-        !w->pc || !w->pq || !w->pd || !w->qq || !w->qd || !w->rkv || !w->rpos || !w->rc || !w->rs || !w->sc_ || !w->ss_) {
+        !w->pc || !w->pq || !w->pd || !w->qq || !w->qd || !w->rkv || !w->rpos || !w->rc || !w->rs || !w->sc_ || !w->ss_ ||
+        !w->su || !w->qh || !w->qhd) {
         llama_work_free(w);
         return NULL;
     }
@@ -524,78 +536,80 @@ static inline uint64_t window_lo(const llama_kv *kv, uint64_t m) { return m > kv
 /* Attention of one (row, head), query at position m, keys: the sink and
  * positions lo..m (see llama.h):
  *   scores  s_t = (q . k_t) / sqrt(hd)       int8 q and keys; s_0 = the sink
- *   softmax p_t = exp(s_t - max) / sum       lmz_expf, sum in the 16-lane order
+ *   softmax p_t = exp(s_t - max) / sum       kn->softmax (16-lane sum order)
  *   output  o_i = sum_{t>=1} p_t * v_t[i]  then  + p_0 * v_sink[i]
  *           per block of 32 dimensions c: c_t = p_t * vscale_t[c], quantised
  *           over t (blocks of 32 positions from lo) and multiplied with the
- *           transposed int8 values.                                          */
+ *           transposed int8 values.
+ * The window's scores come either from one matvec per (row, head) (rows of
+ * different sequences: decoding) or, for the rows of one sequence, from one
+ * matmul per head over the union of the rows' windows (att_tile_task); a
+ * matmul element equals the matvec element bit for bit (kernels.h), so both
+ * give the same scores.                                                     */
 typedef struct {
     const llama_model *m;
     const lmz_kernels *kn;
     llama_work *w;
     uint32_t layer;
+    uint32_t n; /* rows */
 } att_job;
 
-static void att_task(void *arg, int t) {
-    const att_job *j = arg;
-    const llama_hparams *hp = &j->m->hp;
-    llama_work *w = j->w;
-    const uint32_t row = (uint32_t)t / hp->n_head, h = (uint32_t)t % hp->n_head;
-    const uint32_t hd = hp->head_dim, hkv = h / (hp->n_head / hp->n_head_kv), nb = hd / Q8_BLOCK;
-    const llama_kv *kv = w->rkv[row];
-    const uint64_t m = w->rpos[row], lo = window_lo(kv, m);
-    const uint32_t nw = m >= lo ? (uint32_t)(m - lo + 1) : 0, T = 1 + nw, NW32 = round32(nw);
-    const size_t base = ((size_t)j->layer * hp->n_head_kv + hkv) * kv->cap;
-    const size_t slot_lo = 1 + (size_t)(lo - kv->base);
-    const size_t slot = (size_t)row * hp->n_head + h, ctx32 = round32(w->max_ctx);
-    const size_t qoff = (size_t)row * hp->n_head * hd + (size_t)h * hd;
-    const int8_t *qq = w->qq + qoff;
-    const float *qd = w->qd + qoff / Q8_BLOCK;
-    float *sc = w->att + slot * ctx32;
+/* Where row `row`'s window starts in the cache, and its length. */
+typedef struct {
+    uint64_t m, lo;
+    uint32_t nw;     /* window positions lo..m (0 when m == 0) */
+    size_t slot_lo;  /* cache slot of position lo */
+} att_win;
 
-    /* the sink's key, rotated to position lo - 1 */
-    float ks[1024];
+static att_win att_window(const llama_kv *kv, uint64_t m) {
+    att_win a;
+    a.m = m;
+    a.lo = window_lo(kv, m);
+    a.nw = m >= a.lo ? (uint32_t)(m - a.lo + 1) : 0;
+    a.slot_lo = 1 + (size_t)(a.lo - kv->base);
+    return a;
+}
+
+/* The sink's score: its key rotated to position lo - 1, quantised, times q. */
+static float att_sink_score(const att_job *j, uint32_t row, uint32_t hkv, const int8_t *qq, const float *qd) {
+    const llama_hparams *hp = &j->m->hp;
+    const llama_kv *kv = j->w->rkv[row];
+    const uint32_t hd = hp->head_dim;
+    const size_t half = hp->rope_dim / 2 + 1;
+    float ks[1024], s;
     int8_t kq[1024];
     float kd[32];
-    const size_t half = hp->rope_dim / 2 + 1;
     memcpy(ks, kv->ksink + ((size_t)j->layer * hp->n_head_kv + hkv) * hd, hd * sizeof(float));
-    rope_head(j->m, ks, w->sc_ + row * half, w->ss_ + row * half);
+    rope_head(j->m, ks, j->w->sc_ + row * half, j->w->ss_ + row * half);
     j->kn->quantize_q8(ks, hd, kq, kd);
     q8_matrix S = {kq, kd, 1, hd, NULL};
-    j->kn->matvec_q8(&S, 0, 1, qq, qd, sc);
-    /* the window's keys */
-    if (nw) {
-        q8_matrix K = {kv->k + (base + slot_lo) * hd, kv->ks + (base + slot_lo) * nb, nw, hd, NULL};
-        j->kn->matvec_q8(&K, 0, nw, qq, qd, sc + 1);
-    }
+    j->kn->matvec_q8(&S, 0, 1, qq, qd, &s);
+    return s;
+}
 
-    /* softmax: scale by 1/sqrt(hd), max, exp, 16-lane sum */
-    const float inv = 1.0f / sqrtf((float)hd);
-    float mx = -3.0e38f;
-    for (uint32_t s = 0; s < T; s++) {
-        sc[s] = sc[s] * inv;
-        mx = sc[s] > mx ? sc[s] : mx;
-    }
-    float lanes[16] = {0};
-    for (uint32_t s = 0; s < T; s++) {
-        sc[s] = lmz_expf(sc[s] - mx);
-        lanes[s % 16] = lanes[s % 16] + sc[s];
-    }
-    const float rsum = 1.0f / lmz_sum16_tree(lanes);
-    for (uint32_t s = 0; s < T; s++) sc[s] = sc[s] * rsum;
+/* Softmax and P.V of (row, head) whose T = 1 + nw scores are in sc. */
+static void att_softmax_pv(const att_job *j, uint32_t row, uint32_t h, const att_win *a, float *sc) {
+    const llama_hparams *hp = &j->m->hp;
+    llama_work *w = j->w;
+    const llama_kv *kv = w->rkv[row];
+    const uint32_t hd = hp->head_dim, hkv = h / (hp->n_head / hp->n_head_kv), nb = hd / Q8_BLOCK;
+    const uint32_t nw = a->nw, NW32 = round32(nw);
+    const size_t base = ((size_t)j->layer * hp->n_head_kv + hkv) * kv->cap;
+    const size_t slot = (size_t)row * hp->n_head + h, ctx32 = round32(w->max_ctx);
+
+    j->kn->softmax(sc, 1 + nw, 1.0f / sqrtf((float)hd));
 
     /* weighted sum of values, one block of 32 dimensions at a time */
-    float *out = w->xb + qoff, *cv = w->pc + slot * ctx32;
+    float *out = w->xb + (size_t)row * hp->n_head * hd + (size_t)h * hd, *cv = w->pc + slot * nb * ctx32;
     int8_t *pq = w->pq + slot * ctx32;
     float *pd = w->pd + slot * (ctx32 / Q8_BLOCK);
     const float *vs = kv->vs + base * nb;
+    if (nw) j->kn->pv_scale(sc + 1, vs + a->slot_lo * nb, nb, nw, NW32, cv, ctx32);
     for (uint32_t b = 0; b < nb; b++) {
         float *ob = out + (size_t)b * Q8_BLOCK;
         if (nw) {
-            for (uint32_t s = 0; s < nw; s++) cv[s] = sc[1 + s] * vs[(slot_lo + s) * nb + b];
-            for (uint32_t s = nw; s < NW32; s++) cv[s] = 0.0f;
-            j->kn->quantize_q8(cv, NW32, pq, pd);
-            const int8_t *vt = kv->vt + base * hd + (size_t)b * Q8_BLOCK * kv->cap + slot_lo; /* rows: dimensions */
+            j->kn->quantize_q8(cv + (size_t)b * ctx32, NW32, pq, pd);
+            const int8_t *vt = kv->vt + base * hd + (size_t)b * Q8_BLOCK * kv->cap + a->slot_lo; /* rows: dimensions */
             j->kn->matvec_i8s(vt, kv->cap, Q8_BLOCK, pq, pd, NW32 / Q8_BLOCK, ob);
         } else {
             for (uint32_t i = 0; i < Q8_BLOCK; i++) ob[i] = 0.0f;
@@ -604,6 +618,69 @@ static void att_task(void *arg, int t) {
         const float c0 = sc[0] * vs[b];
         const int8_t *v0 = kv->vt + base * hd + (size_t)b * Q8_BLOCK * kv->cap;
         for (uint32_t i = 0; i < Q8_BLOCK; i++) ob[i] = ob[i] + c0 * (float)v0[(size_t)i * kv->cap];
+    }
+}
+
+/* One (row, head): scores by matvec. Task t = row * n_head + h. */
+static void att_task(void *arg, int t) {
+    const att_job *j = arg;
+    const llama_hparams *hp = &j->m->hp;
+    llama_work *w = j->w;
+    const uint32_t row = (uint32_t)t / hp->n_head, h = (uint32_t)t % hp->n_head;
+    const uint32_t hd = hp->head_dim, hkv = h / (hp->n_head / hp->n_head_kv), nb = hd / Q8_BLOCK;
+    const llama_kv *kv = w->rkv[row];
+    const att_win a = att_window(kv, w->rpos[row]);
+    const size_t base = ((size_t)j->layer * hp->n_head_kv + hkv) * kv->cap;
+    const size_t qoff = (size_t)row * hp->n_head * hd + (size_t)h * hd;
+    const int8_t *qq = w->qq + qoff;
+    const float *qd = w->qd + qoff / Q8_BLOCK;
+    float *sc = w->att + ((size_t)row * hp->n_head + h) * round32(w->max_ctx);
+
+    sc[0] = att_sink_score(j, row, hkv, qq, qd);
+    if (a.nw) {
+        q8_matrix K = {kv->k + (base + a.slot_lo) * hd, kv->ks + (base + a.slot_lo) * nb, a.nw, hd, NULL};
+        j->kn->matvec_q8(&K, 0, a.nw, qq, qd, sc + 1);
+    }
+    att_softmax_pv(j, row, h, &a, sc);
+}
+
+/* All rows of one sequence (consecutive positions), one head: task t = h.
+ * The scores of every row against the keys lo(first row) .. m(last row) are
+ * one int8 matmul (keys as the matrix, the head's queries as the vectors);
+ * each row then takes its own window out of it. */
+static void att_tile_task(void *arg, int t) {
+    const att_job *j = arg;
+    const llama_hparams *hp = &j->m->hp;
+    llama_work *w = j->w;
+    const uint32_t h = (uint32_t)t, n = j->n;
+    const uint32_t hd = hp->head_dim, hkv = h / (hp->n_head / hp->n_head_kv), nb = hd / Q8_BLOCK;
+    const llama_kv *kv = w->rkv[0];
+    const size_t base = ((size_t)j->layer * hp->n_head_kv + hkv) * kv->cap, ctx32 = round32(w->max_ctx);
+    const att_win first = att_window(kv, w->rpos[0]);
+    const uint64_t last = w->rpos[n - 1];
+    const uint32_t U = last >= first.lo ? (uint32_t)(last - first.lo + 1) : 0; /* union of the windows */
+    const size_t ldu = ctx32 + LLAMA_KV_SLACK;
+
+    /* the head's queries as contiguous vectors  qh: [n][hd], qhd: [n][nb] */
+    int8_t *qh = w->qh + (size_t)h * w->max_batch * hd;
+    float *qhd = w->qhd + (size_t)h * w->max_batch * nb;
+    for (uint32_t r = 0; r < n; r++) {
+        const size_t qoff = (size_t)r * hp->n_head * hd + (size_t)h * hd;
+        memcpy(qh + (size_t)r * hd, w->qq + qoff, hd);
+        memcpy(qhd + (size_t)r * nb, w->qd + qoff / Q8_BLOCK, nb * sizeof(float));
+    }
+    /* su: [n][U] scores of row r against union key u */
+    float *su = w->su + (size_t)h * w->max_batch * ldu;
+    if (U) {
+        q8_matrix K = {kv->k + (base + first.slot_lo) * hd, kv->ks + (base + first.slot_lo) * nb, U, hd, NULL};
+        j->kn->matmul_q8(&K, 0, U, qh, qhd, n, su, (uint32_t)ldu);
+    }
+    for (uint32_t r = 0; r < n; r++) {
+        const att_win a = att_window(kv, w->rpos[r]);
+        float *sc = w->att + ((size_t)r * hp->n_head + h) * ctx32;
+        sc[0] = att_sink_score(j, r, hkv, qh + (size_t)r * hd, qhd + (size_t)r * nb);
+        if (a.nw) memcpy(sc + 1, su + (size_t)r * ldu + (a.lo - first.lo), a.nw * sizeof(float));
+        att_softmax_pv(j, r, h, &a, sc);
     }
 }
 
@@ -664,8 +741,11 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
                 for (uint32_t i = 0; i < hd; i++) vt[(size_t)i * kv->cap] = vq[i];
             }
         }
-        att_job aj = {m, kn, w, l};
-        lmz_pool_for(pool, (int)(n * hp->n_head), att_task, &aj); /* xb: [n][nq] */
+        att_job aj = {m, kn, w, l, n};
+        if (w->seq && n > 1)
+            lmz_pool_for(pool, (int)hp->n_head, att_tile_task, &aj); /* xb: [n][nq] */
+        else
+            lmz_pool_for(pool, (int)(n * hp->n_head), att_task, &aj);
         for (uint32_t r = 0; r < n; r++)
             kn->quantize_q8(w->xb + (size_t)r * nq, nq, w->aq + (size_t)r * nq, w->ad + (size_t)r * (nq / Q8_BLOCK));
         matmul(pool, kn, &L->wo, w->aq, w->ad, n, w->o, d); /* o: [n][d] */
@@ -675,7 +755,7 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
         norm_quant(kn, w->x, L->ffn_norm, n, d, hp->norm_eps, w->o, w->aq, w->ad);
         matmul(pool, kn, &L->w_gate, w->aq, w->ad, n, w->hg, ff); /* hg: [n][ff] */
         matmul(pool, kn, &L->w_up, w->aq, w->ad, n, w->hu, ff);   /* hu: [n][ff] */
-        for (size_t i = 0; i < (size_t)n * ff; i++) w->hg[i] = lmz_siluf(w->hg[i]) * w->hu[i];
+        kn->silu_mul(w->hg, w->hu, (size_t)n * ff); /* hg = silu(hg) * hu */
         for (uint32_t r = 0; r < n; r++)
             kn->quantize_q8(w->hg + (size_t)r * ff, ff, w->aq + (size_t)r * ff, w->ad + (size_t)r * (ff / Q8_BLOCK));
         matmul(pool, kn, &L->w_down, w->aq, w->ad, n, w->o, d); /* o: [n][d] */
@@ -704,6 +784,7 @@ int llama_forward_seq(const llama_model *m, llama_work *w, llama_kv *kv, const i
         w->rkv[r] = kv;
         w->rpos[r] = kv->n_pos + r;
     }
+    w->seq = 1;
     int rc = forward_rows(m, w, tokens, n, logits_from, logits, pool);
     if (rc == 0) kv->n_pos += n;
     return rc;
@@ -721,6 +802,7 @@ int llama_forward_step(const llama_model *m, llama_work *w, llama_kv *const *kv,
         w->rkv[b] = kv[b];
         w->rpos[b] = kv[b]->n_pos;
     }
+    w->seq = 0;
     int rc = forward_rows(m, w, tokens, B, 0, logits, pool);
     if (rc == 0)
         for (uint32_t b = 0; b < B; b++) kv[b]->n_pos++;

@@ -229,7 +229,153 @@ static void check_exact(const lmz_kernels *k) {
     tmat_free(&m);
 }
 
+/* ------------------------------------------------------------------------ */
+/* exp, softmax, SiLU, P * value scales                                     */
+/* ------------------------------------------------------------------------ */
+
+static float from_bits(uint32_t u) {
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* Compares k->expf with the scalar lmz_expf on n inputs; returns mismatches
+ * (the first few are printed). */
+static uint64_t expf_mismatches(const lmz_kernels *k, const float *x, float *y, size_t n) {
+    uint64_t bad = 0;
+    k->expf(x, y, n);
+    for (size_t i = 0; i < n; i++) {
+        float r = lmz_expf(x[i]);
+        if (memcmp(&r, &y[i], 4)) {
+            if (bad++ < 5) fprintf(stderr, "  %s expf(%a) = %a, scalar %a\n", k->name, (double)x[i], (double)y[i], (double)r);
+        }
+    }
+    return bad;
+}
+
+/* exp on every 4099th binary32 bit pattern (about a million inputs spread
+ * over all exponents, both signs, NaNs and infinities), the clamp edges and
+ * their neighbours, and odd lengths (tails). exhaustive != 0: every one of
+ * the 2^32 patterns (tests/unit/README: run by hand, `test_kernels
+ * --exhaustive`, about a minute per path). */
+static void check_expf(const lmz_kernels *k, int exhaustive) {
+    enum { CH = 1 << 16 };
+    float *x = xmalloc(CH * sizeof(float)), *y = xmalloc(CH * sizeof(float));
+    uint64_t bad = 0, n = 0;
+    const uint64_t step = exhaustive ? 1 : 4099;
+    for (uint64_t u = 0; u < (1ull << 32);) {
+        size_t c = 0;
+        for (; c < CH && u < (1ull << 32); c++, u += step) x[c] = from_bits((uint32_t)u);
+        bad += expf_mismatches(k, x, y, c);
+        n += c;
+    }
+    static const float edge[] = {0.0f, -0.0f, 1.0f, -1.0f, LMZ_EXP_LO, LMZ_EXP_HI, -87.5f, 88.5f, 89.0f, -88.0f,
+                                 -103.0f, -1e30f, 1e30f, 0.5f, -0.5f, 1e-30f, -1e-30f, 3.4e38f, -3.4e38f};
+    size_t c = 0;
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+        uint32_t u;
+        memcpy(&u, &edge[i], 4);
+        for (int d = -3; d <= 3; d++) x[c++] = from_bits(u + (uint32_t)d);
+    }
+    x[c++] = from_bits(0x7f800000u); /* +inf */
+    x[c++] = from_bits(0xff800000u); /* -inf */
+    x[c++] = from_bits(0x7fc00000u); /* NaN */
+    x[c++] = from_bits(0xffc00001u);
+    for (size_t len = 1; len <= 40; len++) bad += expf_mismatches(k, x, y, len); /* every tail length */
+    bad += expf_mismatches(k, x, y, c);
+    n += c;
+    CHECK(bad == 0, "%s expf differs from lmz_expf on %llu of %llu inputs", k->name, (unsigned long long)bad,
+          (unsigned long long)n);
+    if (exhaustive) printf("  %s expf: %llu inputs, %llu differ\n", k->name, (unsigned long long)n, (unsigned long long)bad);
+    g_cases += 1;
+    free(x);
+    free(y);
+}
+
+/* Softmax rows of length 1..1100 (every tail length, the longest windows),
+ * with scores of several kinds: random, all equal, one huge, exact zeros,
+ * very negative (exp underflows to 0). */
+static void check_softmax(const lmz_kernels *k) {
+    enum { TMAX = 1100 };
+    float *a = xmalloc(TMAX * sizeof(float)), *b = xmalloc(TMAX * sizeof(float));
+    static const uint32_t lens[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 255, 256, 257,
+                                    511, 512, 513, 1000, 1023, 1024, 1025, 1087, 1100};
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++)
+        for (int kind = 0; kind < 5; kind++) {
+            const uint32_t T = lens[li];
+            for (uint32_t t = 0; t < T; t++) {
+                float v = frnd(kind == 4 ? 4000.0f : 30.0f);
+                if (kind == 1) v = 1.25f;
+                if (kind == 2) v = t == T / 2 ? 1e6f : frnd(3.0f);
+                if (kind == 3) v = (t % 3) ? 0.0f : -0.0f;
+                a[t] = b[t] = v;
+            }
+            const float scale = kind == 3 ? 1.0f : 0.125f;
+            softmax_generic(a, T, scale);
+            k->softmax(b, T, scale);
+            CHECK(!memcmp(a, b, T * sizeof(float)), "%s softmax differs (T=%u, kind %d)", k->name, T, kind);
+            g_cases++;
+        }
+    free(a);
+    free(b);
+}
+
+static void check_silu(const lmz_kernels *k) {
+    enum { N = 3000 };
+    float *g0 = xmalloc(N * sizeof(float)), *g1 = xmalloc(N * sizeof(float)), *u = xmalloc(N * sizeof(float));
+    for (int i = 0; i < N; i++) {
+        g0[i] = g1[i] = i < 64 ? from_bits(rnd()) : frnd(i % 7 == 0 ? 200.0f : 8.0f); /* first: any bits, NaN too */
+        u[i] = frnd(4.0f);
+    }
+    g0[100] = g1[100] = 0.0f;
+    g0[101] = g1[101] = -0.0f;
+    for (size_t len = 1; len <= 40; len++) { /* tails */
+        float t0[40], t1[40];
+        memcpy(t0, g0 + 64, len * 4);
+        memcpy(t1, g0 + 64, len * 4);
+        silu_mul_generic(t0, u, len);
+        k->silu_mul(t1, u, len);
+        CHECK(!memcmp(t0, t1, len * 4), "%s silu_mul differs (n=%zu)", k->name, len);
+    }
+    silu_mul_generic(g0, u, N);
+    k->silu_mul(g1, u, N);
+    int diff = 0;
+    for (int i = 0; i < N; i++) diff += memcmp(&g0[i], &g1[i], 4) != 0 && !(g0[i] != g0[i] && g1[i] != g1[i]);
+    CHECK(diff == 0, "%s silu_mul differs at %d of %d", k->name, diff, N);
+    g_cases += 41;
+    free(g0);
+    free(g1);
+    free(u);
+}
+
+static void check_pv_scale(const lmz_kernels *k) {
+    static const uint32_t ns[] = {0, 1, 5, 8, 15, 16, 17, 31, 32, 33, 100, 1023, 1024, 1087};
+    for (uint32_t nb = 1; nb <= 4; nb++)
+        for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+            const uint32_t n = ns[i], n32 = (n + 31) & ~31u;
+            const size_t ldo = n32 + 3;
+            float *p = xmalloc((n + 1) * sizeof(float)), *vs = xmalloc(((size_t)n * nb + 1) * sizeof(float));
+            float *o0 = xmalloc(nb * ldo * sizeof(float)), *o1 = xmalloc(nb * ldo * sizeof(float));
+            for (uint32_t t = 0; t < n; t++) p[t] = frnd(1.0f);
+            for (size_t t = 0; t < (size_t)n * nb; t++) vs[t] = frnd(0.05f);
+            fill_sentinel(o0, nb * ldo);
+            fill_sentinel(o1, nb * ldo);
+            pv_scale_generic(p, vs, nb, n, n32, o0, ldo);
+            k->pv_scale(p, vs, nb, n, n32, o1, ldo);
+            CHECK(!memcmp(o0, o1, nb * ldo * sizeof(float)), "%s pv_scale differs (nb=%u, n=%u)", k->name, nb, n);
+            g_cases++;
+            free(p);
+            free(vs);
+            free(o0);
+            free(o1);
+        }
+}
+
 static void test_path(const lmz_kernels *k) {
+    check_expf(k, 0);
+    check_softmax(k);
+    check_silu(k);
+    check_pv_scale(k);
     check_quantize(k);
     check_exact(k);
     /* shapes: rows not multiple of 8/16 and sub-ranges */
@@ -273,8 +419,16 @@ static int required(const char *name) {
     return 0;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     const char *paths[] = {"scalar", "avx2", "avx512"};
+    if (argc > 1 && !strcmp(argv[1], "--exhaustive")) { /* every binary32 input of exp, each SIMD path */
+        for (int i = 1; i < 3; i++) {
+            const lmz_kernels *k = lmz_kernels_by_name(paths[i]);
+            if (k) check_expf(k, 1);
+            else printf("  %s: not available on this CPU\n", paths[i]);
+        }
+        return check_done("test_kernels --exhaustive");
+    }
     char tested[64] = "", skipped[256] = "";
     for (int i = 0; i < 3; i++) {
         const lmz_kernels *k = lmz_kernels_by_name(paths[i]);
