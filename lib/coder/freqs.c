@@ -73,24 +73,6 @@ static float *freqs_scratch(lmz_freqs *f) { return (float *)(void *)(f->cum + f-
 /* Logits -> frequencies                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* Steps 2-3 on the first n16 (a multiple of 16) symbols: p = exp(l - m),
- * lane[j] += p[i + j]. restrict (the scratch never aliases the caller's
- * logits) lets the compiler vectorise without run-time checks. */
-static void exp_blocks(const float *restrict l, float *restrict p, uint32_t n16, float m, float *restrict lane) {
-    float acc[16]; /* a local copy stays in registers */
-    for (int j = 0; j < 16; j++) acc[j] = lane[j];
-    for (size_t i = 0; i < n16; i += 16)
-        /* unrolled: the 16 lanes become 16/VL independent vector
-         * accumulators held in registers (about 1.4x faster) */
-#pragma GCC unroll 16
-        for (int j = 0; j < 16; j++) {
-            float e = lmz_expf(l[i + j] - m);
-            p[i + j] = e;
-            acc[j] = acc[j] + e;
-        }
-    for (int j = 0; j < 16; j++) lane[j] = acc[j];
-}
-
 /* Step 5 on the first n16 symbols; returns their sum of freqs. Sums of 16
  * freqs (each <= 2^24) are exact in uint32. */
 static uint64_t freq_blocks(const float *restrict p, uint32_t *restrict freq, uint32_t n16, float scale, float Bf) {
@@ -146,16 +128,9 @@ void freqs_from_logits(lmz_freqs *f, const float *logits) {
     if (m > -INFINITY) /* else: all -inf/NaN, argmax is 0 */
         while (!(logits[a] == m)) a++;
 
-    /* 2. + 3. p = exp(l - m), summed lane by lane (lane i % 16). */
-    float lane[16];
-    for (int j = 0; j < 16; j++) lane[j] = 0.0f;
-    exp_blocks(logits, p, n16, m, lane);
-    for (i = n16; i < n; i++) {
-        float e = lmz_expf(logits[i] - m);
-        p[i] = e;
-        lane[i % 16] = lane[i % 16] + e;
-    }
-    float S = lmz_sum16_tree(lane);
+    /* 2. + 3. p = exp(l - m), summed lane by lane (lane i % 16): the
+     *    kernel of the SIMD path in use (identical bits on every path). */
+    float S = lmz_kernels_get()->expsum(logits, m, p, n);
 
     /* 4. scale so that the p's share the budget B. */
     const uint32_t B = LMZ_FREQ_TOTAL - n;

@@ -62,6 +62,11 @@ typedef float (*sumsq_fn)(const float *x, uint32_t n);
 /* y[i] = lmz_expf(x[i]) for i < n (x == y allowed). */
 typedef void (*expf_fn)(const float *x, float *y, size_t n);
 
+/* p[i] = lmz_expf(x[i] - m) for i < n, and their sum in the 16-lane order
+ * (lane[i % 16] += p[i], i ascending, lanes from +0.0f; lmz_sum16_tree).
+ * The coder's logits -> frequencies step 2-3 (lib/coder/freqs.c). */
+typedef float (*expsum_fn)(const float *x, float m, float *p, uint32_t n);
+
 /* Attention's softmax over one row of T scores, in place:
  *   s[t] = s[t] * scale;  mx = max over t (from -3e38, ascending);
  *   s[t] = lmz_expf(s[t] - mx);  sum in the 16-lane order (lane t % 16);
@@ -84,6 +89,7 @@ typedef struct {
     matvec_i8s_fn matvec_i8s;
     sumsq_fn sumsq;
     expf_fn expf;
+    expsum_fn expsum;
     softmax_fn softmax;
     silu_mul_fn silu_mul;
     pv_scale_fn pv_scale;
@@ -104,6 +110,7 @@ void matvec_i8s_generic(const int8_t *a, size_t lda, uint32_t nrows, const int8_
                         float *out);
 float sumsq_generic(const float *x, uint32_t n);
 void expf_generic(const float *x, float *y, size_t n);
+float expsum_generic(const float *x, float m, float *p, uint32_t n);
 void softmax_generic(float *s, uint32_t T, float scale);
 void silu_mul_generic(float *g, const float *u, size_t n);
 void pv_scale_generic(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, float *out, size_t ldo);

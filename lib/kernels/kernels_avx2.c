@@ -210,7 +210,30 @@ static void expf_avx2(const float *x, float *y, size_t n) {
     for (; i < n; i++) y[i] = lmz_expf(x[i]);
 }
 
-/* softmax_generic: lanes 0-7 of the 16-lane sum in a0, 8-15 in a1. */
+/* expsum_generic: lanes 0-7 of the 16-lane sum in a0, 8-15 in a1. */
+static float expsum_avx2(const float *x, float m, float *p, uint32_t n) {
+    const __m256 vm = _mm256_set1_ps(m);
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    uint32_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 e0 = expf8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
+        __m256 e1 = expf8(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), vm));
+        _mm256_storeu_ps(p + i, e0);
+        _mm256_storeu_ps(p + i + 8, e1);
+        a0 = _mm256_add_ps(a0, e0);
+        a1 = _mm256_add_ps(a1, e1);
+    }
+    float l[16];
+    _mm256_storeu_ps(l, a0);
+    _mm256_storeu_ps(l + 8, a1);
+    for (; i < n; i++) {
+        p[i] = lmz_expf(x[i] - m);
+        l[i % 16] = l[i % 16] + p[i];
+    }
+    return lmz_sum16_tree(l);
+}
+
+/* softmax_generic: the max is exact in any order, then expsum in place. */
 static void softmax_avx2(float *s, uint32_t T, float scale) {
     const __m256 vsc = _mm256_set1_ps(scale);
     __m256 vmx = _mm256_set1_ps(-3.0e38f);
@@ -228,24 +251,7 @@ static void softmax_avx2(float *s, uint32_t T, float scale) {
         s[t] = s[t] * scale;
         mx = s[t] > mx ? s[t] : mx;
     }
-    const __m256 vm = _mm256_set1_ps(mx);
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-    for (t = 0; t + 16 <= T; t += 16) {
-        __m256 e0 = expf8(_mm256_sub_ps(_mm256_loadu_ps(s + t), vm));
-        __m256 e1 = expf8(_mm256_sub_ps(_mm256_loadu_ps(s + t + 8), vm));
-        _mm256_storeu_ps(s + t, e0);
-        _mm256_storeu_ps(s + t + 8, e1);
-        a0 = _mm256_add_ps(a0, e0);
-        a1 = _mm256_add_ps(a1, e1);
-    }
-    float l[16];
-    _mm256_storeu_ps(l, a0);
-    _mm256_storeu_ps(l + 8, a1);
-    for (; t < T; t++) {
-        s[t] = lmz_expf(s[t] - mx);
-        l[t % 16] = l[t % 16] + s[t];
-    }
-    const float rsum = 1.0f / lmz_sum16_tree(l);
+    const float rsum = 1.0f / expsum_avx2(s, mx, s, T);
     const __m256 vr = _mm256_set1_ps(rsum);
     for (t = 0; t + 8 <= T; t += 8) _mm256_storeu_ps(s + t, _mm256_mul_ps(_mm256_loadu_ps(s + t), vr));
     for (; t < T; t++) s[t] = s[t] * rsum;
@@ -288,4 +294,4 @@ static void pv_scale_avx2(const float *p, const float *vs, uint32_t nb, uint32_t
 
 const lmz_kernels lmz_kernels_avx2 = {"avx2",          quantize_q8_avx2, matvec_q8_avx2, matmul_q8_avx2,
                                      matvec_i8s_avx2, sumsq_avx2,     expf_avx2,
-                                     softmax_avx2,    silu_mul_avx2,  pv_scale_avx2};
+                                     expsum_avx2,     softmax_avx2,    silu_mul_avx2,  pv_scale_avx2};

@@ -114,7 +114,8 @@ LMZ_INLINE void block16x2(const int8_t *w, const size_t off[16], const int8_t *x
  * scales16) or xd[b] (shared == 1, matvec_i8s). Rows beyond n repeat row
  * n-1 and are not stored. */
 LMZ_INLINE void rows16(const int8_t *w, size_t lda, uint32_t n, const int8_t *x, const float *xd, uint32_t nblk,
-                       int shared, const float *d8g, size_t gstride, const float *d0, size_t dstride, float *out) {
+                       int shared, const float *d8g, size_t gstride, const float *d0, size_t dstride, float *out,
+                       const int8_t *pf, const float *pf8) {
     size_t off[16];
     int32_t di[16];
     for (uint32_t k = 0; k < 16; k++) {
@@ -136,6 +137,14 @@ LMZ_INLINE void rows16(const int8_t *w, size_t lda, uint32_t n, const int8_t *x,
     uint32_t b = 0;
     for (; b + 2 <= nblk; b += 2) {
         __m512i s0, s1;
+        if (pf) { /* the same two blocks of the next 16 rows (see prefetch_next) */
+#pragma GCC unroll 16
+            for (int k = 0; k < 16; k++) _mm_prefetch((const char *)(pf + (size_t)k * lda + (size_t)b * Q8_BLOCK), _MM_HINT_T0);
+            if (pf8) {
+                _mm_prefetch((const char *)(pf8 + (size_t)b * 8), _MM_HINT_T0);
+                _mm_prefetch((const char *)(pf8 + gstride + (size_t)b * 8), _MM_HINT_T0);
+            }
+        }
         block16x2(w + (size_t)b * Q8_BLOCK, off, x + (size_t)b * Q8_BLOCK, ~(__mmask64)0, &s0, &s1);
         __m512 c0 = _mm512_set1_ps(xd[b]), c1 = _mm512_set1_ps(xd[b + 1]);
         if (keys) {
@@ -161,17 +170,27 @@ LMZ_INLINE void rows16(const int8_t *w, size_t lda, uint32_t n, const int8_t *x,
         _mm512_mask_storeu_ps(out, (__mmask16)((1u << n) - 1), acc);
 }
 
-/* Rows r .. r+n-1 (n <= 16) of W times one quantised vector. */
-static void rows16_q8(const q8_matrix *W, uint32_t r, uint32_t n, const int8_t *xq, const float *xd, float *out) {
+/* Rows r .. r+n-1 (n <= 16) of W times one quantised vector.
+ *
+ * prefetch != 0: also ask for rows r+16 .. r+31 (and their scales) while
+ * these are computed. Decoding multiplies each weight by one or two vectors
+ * and streams the model's weights from memory for every token; the 16 rows
+ * of one call are one 8 KiB run (K = 512) read at a stride of K, which the
+ * hardware prefetcher does not run ahead of. Prefetching changes no result. */
+static void rows16_q8(const q8_matrix *W, uint32_t r, uint32_t n, const int8_t *xq, const float *xd, float *out,
+                      int prefetch) {
     const uint32_t K = W->cols, nblk = K / Q8_BLOCK;
     /* d8 holds rows/8 whole groups; use it when rows r..r+15 are two of them */
     const float *d8g = W->d8 && r % 8 == 0 && r + 16 <= W->rows / 8 * 8 ? W->d8 + (size_t)(r / 8) * nblk * 8 : NULL;
-    rows16(W->q + (size_t)r * K, K, n, xq, xd, nblk, 0, d8g, (size_t)nblk * 8, W->d + (size_t)r * nblk, nblk, out);
+    const int8_t *pf = prefetch && r + 32 <= W->rows ? W->q + (size_t)(r + 16) * K : NULL;
+    const float *pf8 = pf && d8g && r + 32 <= W->rows / 8 * 8 ? d8g + (size_t)2 * nblk * 8 : NULL;
+    rows16(W->q + (size_t)r * K, K, n, xq, xd, nblk, 0, d8g, (size_t)nblk * 8, W->d + (size_t)r * nblk, nblk, out, pf,
+           pf8);
 }
 
 static void matvec_q8_avx512(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd,
                              float *out) {
-    for (uint32_t r = r0; r < r1; r += 16) rows16_q8(W, r, r1 - r < 16 ? r1 - r : 16, xq, xd, out + (r - r0));
+    for (uint32_t r = r0; r < r1; r += 16) rows16_q8(W, r, r1 - r < 16 ? r1 - r : 16, xq, xd, out + (r - r0), 1);
 }
 
 /* Shared per-block scales (attention's P.V): acc = acc + xd[b] * isum. */
@@ -179,7 +198,7 @@ static void matvec_i8s_avx512(const int8_t *a, size_t lda, uint32_t nrows, const
                               uint32_t nblk, float *out) {
     for (uint32_t r = 0; r < nrows; r += 16)
         rows16(a + (size_t)r * lda, lda, nrows - r < 16 ? nrows - r : 16, x, xd, nblk, 1, NULL, 0, xd, 0,
-               out + r);
+               out + r, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -217,11 +236,13 @@ LMZ_INLINE void transpose16x16(__m512i m[16]) {
 
 /* The tile of rows k = 0..15 (row k at w + k*K), blocks 0..kn-1 from w:
  * wt[b*8 + g] lane k = bytes 4g..4g+3 of block b of row k, plus 128 each. */
-static void tile_transpose(const int8_t *w, size_t K, uint32_t kn, __m512i *wt) {
+static void tile_transpose(const int8_t *w, size_t K, uint32_t kn, __m512i *wt, const int8_t *pf) {
     const __m512i bias = _mm512_set1_epi8((char)0x80); /* w ^ 0x80 == w + 128 as unsigned */
     for (uint32_t b = 0; b < kn; b += 2) {
         const __mmask64 lm = bytes_mask((size_t)(kn - b) * Q8_BLOCK);
         __m512i m[16];
+        if (pf) /* the next tile's same blocks: they arrive while this tile's vectors run */
+            for (int k = 0; k < 16; k++) _mm_prefetch((const char *)(pf + (size_t)k * K + (size_t)b * Q8_BLOCK), _MM_HINT_T0);
 #pragma GCC unroll 16
         for (int k = 0; k < 16; k++) m[k] = _mm512_maskz_loadu_epi8(lm, w + (size_t)k * K + (size_t)b * Q8_BLOCK);
         transpose16x16(m);
@@ -298,15 +319,17 @@ LMZ_INLINE void tile_vectors(const tile_buf *t, uint32_t kn, const int8_t *x, si
 #pragma GCC unroll 8
         for (int v = 0; v < nv; v++) {
             const int8_t *xb = x + (size_t)v * K + (size_t)b * Q8_BLOCK;
-            __m512i s = _mm512_set1_epi32(ncx[(size_t)v * kn + b]);
+            /* two chains of 4 (vpdpbusd's latency), joined exactly in int32 */
+            __m512i s = _mm512_set1_epi32(ncx[(size_t)v * kn + b]), s2 = _mm512_setzero_si512();
             s = _mm512_dpbusd_epi32(s, w0, bcast4(xb + 0));
-            s = _mm512_dpbusd_epi32(s, w1, bcast4(xb + 4));
+            s2 = _mm512_dpbusd_epi32(s2, w1, bcast4(xb + 4));
             s = _mm512_dpbusd_epi32(s, w2, bcast4(xb + 8));
-            s = _mm512_dpbusd_epi32(s, w3, bcast4(xb + 12));
+            s2 = _mm512_dpbusd_epi32(s2, w3, bcast4(xb + 12));
             s = _mm512_dpbusd_epi32(s, w4, bcast4(xb + 16));
-            s = _mm512_dpbusd_epi32(s, w5, bcast4(xb + 20));
+            s2 = _mm512_dpbusd_epi32(s2, w5, bcast4(xb + 20));
             s = _mm512_dpbusd_epi32(s, w6, bcast4(xb + 24));
-            s = _mm512_dpbusd_epi32(s, w7, bcast4(xb + 28));
+            s2 = _mm512_dpbusd_epi32(s2, w7, bcast4(xb + 28));
+            s = _mm512_add_epi32(s, s2);
             __m512 c = _mm512_mul_ps(wd, _mm512_set1_ps(xd[(size_t)v * nblk + b]));
             acc[v] = _mm512_add_ps(acc[v], _mm512_mul_ps(c, _mm512_cvtepi32_ps(s)));
         }
@@ -330,7 +353,8 @@ static void matmul_tiles(const q8_matrix *W, uint32_t r0, uint32_t rt, const int
             const float *xdc = xd + (size_t)j0 * nblk + kb0;
             for (uint32_t v = 0; v < vn; v++) neg_block_sums(xc + (size_t)v * K, kn, t.ncx + (size_t)v * kn);
             for (uint32_t r = r0; r < rt; r += 16) {
-                tile_transpose(W->q + (size_t)r * K + (size_t)kb0 * Q8_BLOCK, K, kn, t.wt);
+                tile_transpose(W->q + (size_t)r * K + (size_t)kb0 * Q8_BLOCK, K, kn, t.wt,
+                               r + 32 <= rt ? W->q + (size_t)(r + 16) * K + (size_t)kb0 * Q8_BLOCK : NULL);
                 const float *d8g =
                     W->d8 && r % 8 == 0 && r + 16 <= W->rows / 8 * 8 ? W->d8 + (size_t)(r / 8) * nblk * 8 : NULL;
                 int32_t di[16];
@@ -375,7 +399,7 @@ static void matmul_q8_avx512(const q8_matrix *W, uint32_t r0, uint32_t r1, const
     for (; r < r1; r += 16)
         for (uint32_t j = 0; j < nb; j++)
             rows16_q8(W, r, r1 - r < 16 ? r1 - r : 16, xq + (size_t)j * K, xd + (size_t)j * nblk,
-                      out + (size_t)j * ldo + (r - r0));
+                      out + (size_t)j * ldo + (r - r0), j == 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -458,9 +482,30 @@ static void expf_avx512(const float *x, float *y, size_t n) {
     }
 }
 
-/* softmax_generic with lane t % 16 of the sum in register lane t % 16; the
- * lanes past T add exact zeros (the partial sums are >= +0, unchanged). The
- * max is exact in any order (a -0 / +0 tie gives the same exp). */
+/* expsum_generic with lane i % 16 of the sum in register lane i % 16; the
+ * lanes past n add exact zeros (the partial sums are >= +0, unchanged). */
+static float expsum_avx512(const float *x, float m, float *p, uint32_t n) {
+    const __m512 vm = _mm512_set1_ps(m);
+    __m512 acc = _mm512_setzero_ps();
+    uint32_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 e = expf16(_mm512_sub_ps(_mm512_loadu_ps(x + i), vm));
+        _mm512_storeu_ps(p + i, e);
+        acc = _mm512_add_ps(acc, e);
+    }
+    if (i < n) {
+        const __mmask16 k = lanes_mask(n - i);
+        const __m512 e = _mm512_maskz_mov_ps(k, expf16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), vm)));
+        _mm512_mask_storeu_ps(p + i, k, e);
+        acc = _mm512_add_ps(acc, e);
+    }
+    float l[16];
+    _mm512_storeu_ps(l, acc);
+    return lmz_sum16_tree(l);
+}
+
+/* softmax_generic: the max is exact in any order (a -0 / +0 tie gives the
+ * same exp), then expsum in place and one multiply each. */
 static void softmax_avx512(float *s, uint32_t T, float scale) {
     const __m512 vsc = _mm512_set1_ps(scale);
     __m512 vmx = _mm512_set1_ps(-3.0e38f);
@@ -470,17 +515,7 @@ static void softmax_avx512(float *s, uint32_t T, float scale) {
         _mm512_mask_storeu_ps(s + t, m, v);
         vmx = _mm512_mask_max_ps(vmx, m, vmx, v);
     }
-    const __m512 mx = _mm512_set1_ps(_mm512_reduce_max_ps(vmx));
-    __m512 acc = _mm512_setzero_ps();
-    for (uint32_t t = 0; t < T; t += 16) {
-        const __mmask16 m = lanes_mask(T - t);
-        __m512 e = _mm512_maskz_mov_ps(m, expf16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, s + t), mx)));
-        _mm512_mask_storeu_ps(s + t, m, e);
-        acc = _mm512_add_ps(acc, e);
-    }
-    float l[16];
-    _mm512_storeu_ps(l, acc);
-    const __m512 rsum = _mm512_set1_ps(1.0f / lmz_sum16_tree(l));
+    const __m512 rsum = _mm512_set1_ps(1.0f / expsum_avx512(s, _mm512_reduce_max_ps(vmx), s, T));
     for (uint32_t t = 0; t < T; t += 16) {
         const __mmask16 m = lanes_mask(T - t);
         _mm512_mask_storeu_ps(s + t, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + t), rsum));
@@ -532,4 +567,4 @@ static void pv_scale_avx512(const float *p, const float *vs, uint32_t nb, uint32
 
 const lmz_kernels lmz_kernels_avx512 = {"avx512",          quantize_q8_avx512, matvec_q8_avx512, matmul_q8_avx512,
                                        matvec_i8s_avx512, sumsq_avx512,       expf_avx512,
-                                       softmax_avx512,    silu_mul_avx512,    pv_scale_avx512};
+                                       expsum_avx512,     softmax_avx512,    silu_mul_avx512,    pv_scale_avx512};

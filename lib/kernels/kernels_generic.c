@@ -94,6 +94,15 @@ void expf_generic(const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = lmz_expf(x[i]);
 }
 
+float expsum_generic(const float *x, float m, float *p, uint32_t n) {
+    float lanes[16] = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        p[i] = lmz_expf(x[i] - m);
+        lanes[i % 16] = lanes[i % 16] + p[i];
+    }
+    return lmz_sum16_tree(lanes);
+}
+
 void softmax_generic(float *s, uint32_t T, float scale) {
     float mx = -3.0e38f;
     for (uint32_t t = 0; t < T; t++) {

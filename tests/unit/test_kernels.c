@@ -292,6 +292,27 @@ static void check_expf(const lmz_kernels *k, int exhaustive) {
     free(y);
 }
 
+/* exp(x - m) and the 16-lane sum: lengths 1..70 and the vocabulary's 16384,
+ * logits with -inf, NaN and values far below m (exp underflows to 0). */
+static void check_expsum(const lmz_kernels *k) {
+    enum { N = 16384 + 7 };
+    float *x = xmalloc(N * sizeof(float)), *p0 = xmalloc(N * sizeof(float)), *p1 = xmalloc(N * sizeof(float));
+    for (int i = 0; i < N; i++) x[i] = frnd(i % 11 == 0 ? 300.0f : 12.0f);
+    x[3] = from_bits(0xff800000u); /* -inf */
+    x[40] = from_bits(0x7fc00000u); /* NaN */
+    static const uint32_t lens[] = {16384, 16384 + 7, 1000, 1024};
+    for (uint32_t n = 1; n <= 70 + 4; n++) {
+        const uint32_t len = n <= 70 ? n : lens[n - 71];
+        const float m = 11.5f;
+        float s0 = expsum_generic(x, m, p0, len), s1 = k->expsum(x, m, p1, len);
+        CHECK(!memcmp(&s0, &s1, 4) && !memcmp(p0, p1, len * sizeof(float)), "%s expsum differs (n=%u)", k->name, len);
+        g_cases++;
+    }
+    free(x);
+    free(p0);
+    free(p1);
+}
+
 /* Softmax rows of length 1..1100 (every tail length, the longest windows),
  * with scores of several kinds: random, all equal, one huge, exact zeros,
  * very negative (exp underflows to 0). */
@@ -373,6 +394,7 @@ static void check_pv_scale(const lmz_kernels *k) {
 
 static void test_path(const lmz_kernels *k) {
     check_expf(k, 0);
+    check_expsum(k);
     check_softmax(k);
     check_silu(k);
     check_pv_scale(k);
