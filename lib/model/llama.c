@@ -461,34 +461,66 @@ llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t
 
 /* y = W x for n rows of activations: tasks are tiles of (64 output rows) x
  * (up to 64 activation rows). Every output element is computed by exactly one
- * kernel call, whatever the tiling: the result is tiling-independent. */
+ * kernel call, whatever the tiling: the result is tiling-independent. Up to
+ * three matrices that read the same activations (q, k, v; gate, up) share one
+ * pool dispatch: their tiles are numbered one after the other. */
 #define MM_ROWS 64
 #define MM_COLS 64
+#define MM_MAX 3
 typedef struct {
     const lmz_kernels *kn;
-    const q8_matrix *W;
     const int8_t *xq;
     const float *xd;
-    uint32_t n, ntr;
-    float *out;
-    uint32_t ldo;
+    uint32_t n, ntc;
+    uint32_t nm;                   /* matrices */
+    const q8_matrix *W[MM_MAX];
+    float *out[MM_MAX];
+    uint32_t ldo[MM_MAX];
+    uint32_t first[MM_MAX + 1];    /* task number of each matrix's first tile */
 } mm_job;
 
 static void mm_task(void *arg, int t) {
     const mm_job *j = arg;
-    uint32_t tr = (uint32_t)t % j->ntr, tc = (uint32_t)t / j->ntr;
-    uint32_t r0 = tr * MM_ROWS, r1 = r0 + MM_ROWS > j->W->rows ? j->W->rows : r0 + MM_ROWS;
+    uint32_t i = 0;
+    while ((uint32_t)t >= j->first[i + 1]) i++;
+    const q8_matrix *W = j->W[i];
+    const uint32_t ntr = (W->rows + MM_ROWS - 1) / MM_ROWS, u = (uint32_t)t - j->first[i];
+    uint32_t tr = u % ntr, tc = u / ntr;
+    uint32_t r0 = tr * MM_ROWS, r1 = r0 + MM_ROWS > W->rows ? W->rows : r0 + MM_ROWS;
     uint32_t c0 = tc * MM_COLS, c1 = c0 + MM_COLS > j->n ? j->n : c0 + MM_COLS;
-    const uint32_t K = j->W->cols;
-    j->kn->matmul_q8(j->W, r0, r1, j->xq + (size_t)c0 * K, j->xd + (size_t)c0 * (K / Q8_BLOCK), c1 - c0,
-                     j->out + (size_t)c0 * j->ldo + r0, j->ldo);
+    const uint32_t K = W->cols;
+    j->kn->matmul_q8(W, r0, r1, j->xq + (size_t)c0 * K, j->xd + (size_t)c0 * (K / Q8_BLOCK), c1 - c0,
+                     j->out[i] + (size_t)c0 * j->ldo[i] + r0, j->ldo[i]);
+}
+
+static void mm_add(mm_job *j, const q8_matrix *W, float *out, uint32_t ldo) {
+    j->W[j->nm] = W;
+    j->out[j->nm] = out;
+    j->ldo[j->nm] = ldo;
+    j->first[j->nm + 1] = j->first[j->nm] + (W->rows + MM_ROWS - 1) / MM_ROWS * j->ntc;
+    j->nm++;
+}
+
+/* out_i = W_i x for the matrices given (W2, W3 may be NULL). */
+static void matmul3(lmz_pool *pool, const lmz_kernels *kn, const int8_t *xq, const float *xd, uint32_t n,
+                    const q8_matrix *W1, float *o1, uint32_t l1, const q8_matrix *W2, float *o2, uint32_t l2,
+                    const q8_matrix *W3, float *o3, uint32_t l3) {
+    mm_job j;
+    memset(&j, 0, sizeof j);
+    j.kn = kn;
+    j.xq = xq;
+    j.xd = xd;
+    j.n = n;
+    j.ntc = (n + MM_COLS - 1) / MM_COLS;
+    mm_add(&j, W1, o1, l1);
+    if (W2) mm_add(&j, W2, o2, l2);
+    if (W3) mm_add(&j, W3, o3, l3);
+    lmz_pool_for(pool, (int)j.first[j.nm], mm_task, &j);
 }
 
 static void matmul(lmz_pool *pool, const lmz_kernels *kn, const q8_matrix *W, const int8_t *xq, const float *xd,
                    uint32_t n, float *out, uint32_t ldo) {
-    mm_job j = {kn, W, xq, xd, n, (W->rows + MM_ROWS - 1) / MM_ROWS, out, ldo};
-    uint32_t ntc = (n + MM_COLS - 1) / MM_COLS;
-    lmz_pool_for(pool, (int)(j.ntr * ntc), mm_task, &j);
+    matmul3(pool, kn, xq, xd, n, W, out, ldo, NULL, NULL, 0, NULL, NULL, 0);
 }
 
 /* RMSNorm then int8 quantisation of each row: y = (x * 1/sqrt(mean(x^2) + eps)) * w */
@@ -717,9 +749,9 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
 
         /* --- attention ------------------------------------------------- */
         norm_quant(kn, w->x, L->attn_norm, n, d, hp->norm_eps, w->o, w->aq, w->ad);
-        matmul(pool, kn, &L->wq, w->aq, w->ad, n, w->q, nq);  /* q: [n][nq]  */
-        matmul(pool, kn, &L->wk, w->aq, w->ad, n, w->k, kvd); /* k: [n][kvd] */
-        matmul(pool, kn, &L->wv, w->aq, w->ad, n, w->v, kvd); /* v: [n][kvd] */
+        matmul3(pool, kn, w->aq, w->ad, n, &L->wq, w->q, nq, /* q: [n][nq]  */
+                &L->wk, w->k, kvd,                            /* k: [n][kvd] */
+                &L->wv, w->v, kvd);                           /* v: [n][kvd] */
         const size_t half = hp->rope_dim / 2 + 1;
         for (uint32_t r = 0; r < n; r++) {
             llama_kv *kv = w->rkv[r];
@@ -753,8 +785,8 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
 
         /* --- feed-forward (SwiGLU) ------------------------------------- */
         norm_quant(kn, w->x, L->ffn_norm, n, d, hp->norm_eps, w->o, w->aq, w->ad);
-        matmul(pool, kn, &L->w_gate, w->aq, w->ad, n, w->hg, ff); /* hg: [n][ff] */
-        matmul(pool, kn, &L->w_up, w->aq, w->ad, n, w->hu, ff);   /* hu: [n][ff] */
+        matmul3(pool, kn, w->aq, w->ad, n, &L->w_gate, w->hg, ff, /* hg: [n][ff] */
+                &L->w_up, w->hu, ff, NULL, NULL, 0);              /* hu: [n][ff] */
         kn->silu_mul(w->hg, w->hu, (size_t)n * ff); /* hg = silu(hg) * hu */
         for (uint32_t r = 0; r < n; r++)
             kn->quantize_q8(w->hg + (size_t)r * ff, ff, w->aq + (size_t)r * ff, w->ad + (size_t)r * (ff / Q8_BLOCK));
