@@ -9,14 +9,63 @@
  * weights are read once per step for all of them), then decodes one symbol
  * per chunk. Results are identical to decoding each chunk alone: the model's
  * rows never interact (lib/model/llama.h).
+ *
+ * Speculative verification: besides a chunk's last token, a step may feed
+ * the next few tokens a free draft predicts (the continuation of the last
+ * earlier occurrence of the chunk's last two tokens) as extra rows of the
+ * same batch. The row after a draft token computes the model's logits on the
+ * prefix ending with that token; if the token decoded just before turns out
+ * to BE the draft token, that prefix is the true one and the row's logits
+ * are exactly what the next step would have computed, so the next symbol is
+ * decoded from them at once. The first wrong draft ends the step and its
+ * rows are forgotten (llama_kv_rewind). The output never depends on the
+ * drafts; they only decide how many tokens one read of the weights serves.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "decompress/codec.h"
 #include "mix/mix.h"
 
-/* One active chunk. */
+/* ======================================================================== */
+/* Drafts                                                                   */
+/* ======================================================================== */
+
+#define DRAFT_MAX 4          /* draft tokens per chunk and step, at most */
+#define DRAFT_HASH_BITS 15   /* contexts of two tokens remembered per chunk */
+
+/* last[h] = index i of the token that followed the most recent occurrence
+ * of the two-token context hashing to h (0: none). */
+typedef struct {
+    uint32_t *last;
+    uint32_t k;              /* draft length for the next step (adaptive) */
+} drafter;
+
+static uint32_t ctx_hash(int32_t a, int32_t b) {
+    uint32_t h = (uint32_t)a * 0x9E3779B1u ^ ((uint32_t)b + 0x7F4A7C15u) * 0x85EBCA77u;
+    return (h ^ (h >> 15)) & ((1u << DRAFT_HASH_BITS) - 1);
+}
+
+/* After ids[n-1] was appended: remember that it followed (ids[n-3], ids[n-2]). */
+static void draft_learn(drafter *d, const int32_t *ids, size_t n) {
+    if (d->last && n >= 3) d->last[ctx_hash(ids[n - 3], ids[n - 2])] = (uint32_t)(n - 1);
+}
+
+/* Up to max tokens continuing ids[0..n) as its last context did before. */
+static uint32_t draft_propose(const drafter *d, const int32_t *ids, size_t n, int32_t *out, uint32_t max) {
+    if (!d->last || n < 2 || max == 0) return 0;
+    uint32_t j = d->last[ctx_hash(ids[n - 2], ids[n - 1])];
+    if (j < 2 || j >= n || ids[j - 2] != ids[n - 2] || ids[j - 1] != ids[n - 1]) return 0;
+    uint32_t k = 0;
+    while (k < max && j + k < n) {
+        out[k] = ids[j + k];
+        k++;
+    }
+    return k;
+}
+
+/* One active chunk. *//* One active chunk. */
 typedef struct {
     lm_chunk_job *job;
     llama_kv kv;
@@ -28,6 +77,10 @@ typedef struct {
     size_t n_ids;
     uint32_t out_pos;  /* bytes produced */
     int done;
+    drafter dr;
+    int32_t draft[DRAFT_MAX]; /* this step's draft tokens (rows 1..nd) */
+    uint32_t nd, row0;        /* drafts fed; the slot's first row in the batch */
+    uint32_t used;            /* rows whose input was true (this step) */
 } lm_slot;
 
 typedef struct {
@@ -36,12 +89,8 @@ typedef struct {
     const float *logits;
 } step_job;
 
-/* Decodes one symbol for active slot b from its logits. */
-static void decode_symbol(void *arg, int b) {
-    step_job *sj = arg;
-    lm_slot *s = sj->act[b];
-    const uint32_t V = sj->m->llm.hp.n_vocab;
-    const float *l = sj->logits + (size_t)b * V;
+/* Decodes one symbol of slot s from one row of logits; 0 or -1 (done). */
+static int decode_one(const step_job *sj, lm_slot *s, const float *l) {
     if (s->job->mix) l = mix_predict(&s->mx, l, s->ids, s->n_ids);
     freqs_from_logits(&s->fq, l);
     freqs_build_cum(&s->fq);
@@ -53,17 +102,38 @@ static void decode_symbol(void *arg, int b) {
     if (s->dec.error || len == 0 || len > s->job->raw_size - s->out_pos) {
         s->job->status = -LMZ_error_corrupt; /* impossible token for this chunk */
         s->done = 1;
-        return;
+        return -1;
     }
     memcpy(s->job->dst + s->out_pos, bytes, len);
     s->out_pos += len;
     s->ids[s->n_ids] = (int32_t)sym;
     if (s->job->mix) mix_update(&s->mx, &s->fq, s->ids, s->n_ids);
     s->n_ids++;
+    draft_learn(&s->dr, s->ids, s->n_ids);
     if (s->out_pos == s->job->raw_size) {
         s->done = 1;
         s->job->status = rdec_finish(&s->dec) == 0 ? 0 : -LMZ_error_corrupt;
+        return -1;
     }
+    return 0;
+}
+
+/* Active slot b: decodes from its first row, then from each next row as long
+ * as the token just decoded is the draft token that row was fed. */
+static void decode_rows(void *arg, int b) {
+    step_job *sj = arg;
+    lm_slot *s = sj->act[b];
+    const uint32_t V = sj->m->llm.hp.n_vocab;
+    uint32_t r = 0;
+    for (;;) {
+        int st = decode_one(sj, s, sj->logits + (size_t)(s->row0 + r) * V);
+        r++;
+        if (st || r > s->nd || s->ids[s->n_ids - 1] != s->draft[r - 1]) break;
+    }
+    s->used = r;
+    /* adapt: a draft taken whole earns a longer one, an early miss a shorter */
+    if (s->nd && r > s->nd && s->dr.k < DRAFT_MAX) s->dr.k++;
+    else if (s->nd && r == 1 && s->dr.k > 1) s->dr.k--;
 }
 
 static void slot_free(lm_slot *s) {
@@ -71,6 +141,7 @@ static void slot_free(lm_slot *s) {
     freqs_free(&s->fq);
     mix_free(&s->mx);
     free(s->ids);
+    free(s->dr.last);
 }
 
 int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_t n, uint32_t max_active,
@@ -80,21 +151,28 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
     if (max_active > n) max_active = n;
     if (max_active == 0) max_active = 1;
     int rc = 0;
-    const uint32_t wbatch = max_active;
+    /* LMZ_DRAFT=0 turns the drafts off, LMZ_DRAFT=stats also counts them
+     * (bench knobs: the output is the same either way) */
+    const char *de = getenv("LMZ_DRAFT");
+    const int drafts = !(de && !strcmp(de, "0")), stats = de && !strcmp(de, "stats");
+    uint64_t n_steps = 0, n_rows = 0, n_drafted = 0, n_tokens = 0;
+    const uint32_t wbatch = max_active * (1 + DRAFT_MAX);
     uint32_t max_raw = 0; /* bounds any chunk's token count (mixer state size) */
     for (uint32_t c = 0; c < n; c++) max_raw = jobs[c].raw_size > max_raw ? jobs[c].raw_size : max_raw;
     lm_slot *slots = calloc(max_active, sizeof *slots);
     lm_slot **act = calloc(max_active, sizeof *act);
     llama_kv **kvs = calloc(max_active, sizeof *kvs);
-    int32_t *toks = calloc(max_active, sizeof *toks);
-    float *logits = malloc((size_t)max_active * V * sizeof(float));
+    int32_t *toks = calloc(wbatch, sizeof *toks);
+    uint32_t *nrows = calloc(max_active, sizeof *nrows);
+    float *logits = malloc((size_t)wbatch * V * sizeof(float));
     llama_work *w = llama_work_create(&m->llm, wbatch, W);
-    if (!slots || !act || !kvs || !toks || !logits || !w) {
+    if (!slots || !act || !kvs || !toks || !nrows || !logits || !w) {
         rc = lmz_fail(msg, LMZ_error_memory, "out of memory for %u decoding streams", max_active);
         goto out;
     }
     for (uint32_t i = 0; i < max_active; i++) {
         slots[i].done = 1; /* free */
+        if (drafts) slots[i].dr.last = calloc((size_t)1 << DRAFT_HASH_BITS, sizeof(uint32_t)); /* NULL: none */
         if (llama_kv_init(&slots[i].kv, &m->llm, W) || freqs_init(&slots[i].fq, V)) {
             rc = lmz_fail(msg, LMZ_error_memory, "out of memory for the KV caches");
             goto out;
@@ -132,28 +210,44 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
             s->out_pos = 0;
             s->done = 0;
             llama_kv_reset(&s->kv);
+            if (s->dr.last) memset(s->dr.last, 0, sizeof(uint32_t) << DRAFT_HASH_BITS);
+            s->dr.k = 2;
             /* lm+mix: the profile byte (checked by the caller), then the stream */
             rdec_init(&s->dec, j->payload + j->mix, j->coded_size - (uint32_t)j->mix);
         }
         /* --- collect the active slots ------------------------------------ */
         nact = 0;
+        uint32_t nr = 0; /* rows of this step */
         for (uint32_t i = 0; i < max_active; i++) {
             lm_slot *s = &slots[i];
             if (s->done) continue;
             act[nact] = s;
             kvs[nact] = &s->kv;
-            toks[nact] = s->ids[s->n_ids - 1];
+            s->row0 = nr;
+            toks[nr++] = s->ids[s->n_ids - 1];
+            s->nd = draft_propose(&s->dr, s->ids, s->n_ids, s->draft, s->dr.k);
+            for (uint32_t k = 0; k < s->nd; k++) toks[nr++] = s->draft[k];
+            nrows[nact] = 1 + s->nd;
             nact++;
         }
         if (nact == 0) break;
         /* --- one step of the model for all active chunks, then decode ---- */
-        int r = llama_forward_step(&m->llm, w, kvs, toks, nact, logits, pool);
+        int r = llama_forward_multi(&m->llm, w, kvs, nrows, nact, toks, logits, pool);
         if (r) {
             rc = lmz_fail(msg, -r, "model forward failed");
             goto out;
         }
         step_job sj = {m, act, logits};
-        lmz_pool_for(pool, (int)nact, decode_symbol, &sj);
+        lmz_pool_for(pool, (int)nact, decode_rows, &sj);
+        /* forget the rows fed with wrong drafts */
+        for (uint32_t b = 0; b < nact; b++) {
+            if (!act[b]->done && act[b]->used < nrows[b])
+                llama_kv_rewind(&act[b]->kv, act[b]->kv.n_pos - (nrows[b] - act[b]->used));
+            n_drafted += nrows[b] - 1;
+            n_tokens += act[b]->used;
+        }
+        n_steps++;
+        n_rows += nr;
         if (tick && steps % 32 == 0) {
             uint64_t done = finished;
             for (uint32_t i = 0; i < max_active; i++)
@@ -166,6 +260,13 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
             rc = lmz_fail(msg, -jobs[c].status, "chunk %u: model-coded data is corrupt", c);
             break;
         }
+    if (stats) { /* one row per chunk and step always yields a token; the others are drafts */
+        const uint64_t acc = n_tokens - (n_rows - n_drafted);
+        fprintf(stderr, "lmz: drafts: %llu steps, %llu rows, %llu tokens; %llu draft rows, %llu accepted (%.1f %%)\n",
+                (unsigned long long)n_steps, (unsigned long long)n_rows, (unsigned long long)n_tokens,
+                (unsigned long long)n_drafted, (unsigned long long)acc,
+                n_drafted ? 100.0 * (double)acc / (double)n_drafted : 0.0);
+    }
 out:
     if (slots)
         for (uint32_t i = 0; i < max_active; i++) slot_free(&slots[i]);
@@ -173,6 +274,7 @@ out:
     free(act);
     free(kvs);
     free(toks);
+    free(nrows);
     free(logits);
     llama_work_free(w);
     return rc;

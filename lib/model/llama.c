@@ -824,19 +824,46 @@ int llama_forward_seq(const llama_model *m, llama_work *w, llama_kv *kv, const i
 
 int llama_forward_step(const llama_model *m, llama_work *w, llama_kv *const *kv, const int32_t *tokens, uint32_t B,
                        float *logits, lmz_pool *pool) {
-    if (B == 0) return 0;
     if (B > w->max_batch) return -LMZ_error_parameter;
-    for (uint32_t b = 0; b < B; b++) {
+    uint32_t ones[256];
+    if (B <= 256) {
+        for (uint32_t b = 0; b < B; b++) ones[b] = 1;
+        return llama_forward_multi(m, w, kv, ones, B, tokens, logits, pool);
+    }
+    uint32_t *nr = malloc(B * sizeof *nr);
+    if (!nr) return -LMZ_error_memory;
+    for (uint32_t b = 0; b < B; b++) nr[b] = 1;
+    int rc = llama_forward_multi(m, w, kv, nr, B, tokens, logits, pool);
+    free(nr);
+    return rc;
+}
+
+int llama_forward_multi(const llama_model *m, llama_work *w, llama_kv *const *kv, const uint32_t *nrows,
+                        uint32_t nseq, const int32_t *tokens, float *logits, lmz_pool *pool) {
+    uint32_t n = 0;
+    for (uint32_t b = 0; b < nseq; b++) {
+        if (nrows[b] == 0 || nrows[b] > LLAMA_KV_SLACK || nrows[b] > w->max_batch - n) return -LMZ_error_parameter;
         if (kv[b]->span > w->max_ctx) return -LMZ_error_parameter;
         for (uint32_t c = 0; c < b; c++)
-            if (kv[c] == kv[b]) return -LMZ_error_parameter; /* one token per sequence */
-        kv_make_room(m, kv[b], 1);
-        w->rkv[b] = kv[b];
-        w->rpos[b] = kv[b]->n_pos;
+            if (kv[c] == kv[b]) return -LMZ_error_parameter; /* one group of rows per sequence */
+        n += nrows[b];
+    }
+    if (n == 0) return 0;
+    for (uint32_t b = 0, r = 0; b < nseq; b++) {
+        kv_make_room(m, kv[b], nrows[b]);
+        for (uint32_t i = 0; i < nrows[b]; i++, r++) {
+            w->rkv[r] = kv[b];
+            w->rpos[r] = kv[b]->n_pos + i;
+        }
     }
     w->seq = 0;
-    int rc = forward_rows(m, w, tokens, B, 0, logits, pool);
+    int rc = forward_rows(m, w, tokens, n, 0, logits, pool);
     if (rc == 0)
-        for (uint32_t b = 0; b < B; b++) kv[b]->n_pos++;
+        for (uint32_t b = 0; b < nseq; b++) kv[b]->n_pos += nrows[b];
     return rc;
+}
+
+void llama_kv_rewind(llama_kv *kv, uint64_t n_pos) {
+    /* slots past n_pos are simply written again by the next rows */
+    if (n_pos < kv->n_pos && n_pos >= kv->base) kv->n_pos = n_pos;
 }

@@ -110,6 +110,20 @@ int llama_forward_seq(const llama_model *m, llama_work *w, llama_kv *kv, const i
 int llama_forward_step(const llama_model *m, llama_work *w, llama_kv *const *kv, const int32_t *tokens,
                        uint32_t B, float *logits, lmz_pool *pool);
 
+/* Several consecutive tokens for each of nseq independent sequences (the
+ * decoder's speculative steps): sequence b appends nrows[b] tokens (1 <=
+ * nrows[b] <= LLAMA_KV_SLACK) taken in order from `tokens`, rows grouped by
+ * sequence; logits[r * n_vocab] receives row r's logits. sum(nrows) <=
+ * max_batch. Every row's logits are bit-identical to what llama_forward_step
+ * would give for the same token at the same position with the same cache. */
+int llama_forward_multi(const llama_model *m, llama_work *w, llama_kv *const *kv, const uint32_t *nrows,
+                        uint32_t nseq, const int32_t *tokens, float *logits, lmz_pool *pool);
+
+/* Forgets the positions from n_pos on (rows fed speculatively whose tokens
+ * turned out wrong): the next token is appended at n_pos. Only positions of
+ * the last forward call may be forgotten (n_pos >= the call's first). */
+void llama_kv_rewind(llama_kv *kv, uint64_t n_pos);
+
 /* The final-layer hidden states (the residual stream after the last block,
  * before the output norm) of the rows of the last forward call on w:
  * [n][n_embd], valid until the next call. Read-only; used by the lossy
