@@ -17,7 +17,7 @@
 static const lmz_kernels k_generic = {"scalar", quantize_q8_generic, matvec_q8_generic, matmul_q8_generic,
                                       matvec_i8s_generic, sumsq_generic,     expf_generic,
                                       expsum_generic,     softmax_generic,   silu_mul_generic,
-                                      pv_scale_generic};
+                                      pv_quant_generic};
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>

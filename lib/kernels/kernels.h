@@ -76,10 +76,11 @@ typedef void (*softmax_fn)(float *s, uint32_t T, float scale);
 /* SwiGLU's gate: g[i] = lmz_siluf(g[i]) * u[i] for i < n. */
 typedef void (*silu_mul_fn)(float *g, const float *u, size_t n);
 
-/* Attention's P * value scales: for blocks b < nb and positions t < n,
- * out[b*ldo + t] = p[t] * vs[t*nb + b]; positions n <= t < n32 get 0.0f. */
-typedef void (*pv_scale_fn)(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, float *out,
-                            size_t ldo);
+/* Attention's P * value scales, quantised: for each block of dimensions
+ * b < nb, c[t] = p[t] * vs[t*nb + b] for t < n and 0.0f for n <= t < n32
+ * (n32 % 32 == 0), then quantize_q8(c, n32, q + b*ldq, d + b*ldd). */
+typedef void (*pv_quant_fn)(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, int8_t *q,
+                            size_t ldq, float *d, size_t ldd);
 
 typedef struct {
     const char *name;
@@ -92,7 +93,7 @@ typedef struct {
     expsum_fn expsum;
     softmax_fn softmax;
     silu_mul_fn silu_mul;
-    pv_scale_fn pv_scale;
+    pv_quant_fn pv_quant;
 } lmz_kernels;
 
 /* The dispatcher: the table for this CPU (or LMZ_SIMD). Thread-safe. */
@@ -113,7 +114,8 @@ void expf_generic(const float *x, float *y, size_t n);
 float expsum_generic(const float *x, float m, float *p, uint32_t n);
 void softmax_generic(float *s, uint32_t T, float scale);
 void silu_mul_generic(float *g, const float *u, size_t n);
-void pv_scale_generic(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, float *out, size_t ldo);
+void pv_quant_generic(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, int8_t *q, size_t ldq,
+                      float *d, size_t ldd);
 
 /* Fixed-order reduction of 16 lanes (shared by all paths). */
 static inline float lmz_sum16_tree(const float l[16]) {

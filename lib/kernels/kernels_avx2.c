@@ -269,29 +269,38 @@ static void silu_mul_avx2(float *g, const float *u, size_t n) {
     for (; i < n; i++) g[i] = lmz_siluf(g[i]) * u[i];
 }
 
-/* p[t] * vs[t*nb + b]; nb == 2 splits 8 positions' scale pairs into even
- * and odd lanes. One multiply each. */
-static void pv_scale_avx2(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, float *out,
-                          size_t ldo) {
-    uint32_t t = 0;
-    if (nb == 2) {
-        const __m256i perm = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-        for (; t + 8 <= n; t += 8) {
-            __m256 a = _mm256_permutevar8x32_ps(_mm256_loadu_ps(vs + (size_t)t * 2), perm);     /* e0..e3 o0..o3 */
-            __m256 c = _mm256_permutevar8x32_ps(_mm256_loadu_ps(vs + (size_t)t * 2 + 8), perm); /* e4..e7 o4..o7 */
-            __m256 ev = _mm256_permute2f128_ps(a, c, 0x20), od = _mm256_permute2f128_ps(a, c, 0x31);
-            __m256 pv = _mm256_loadu_ps(p + t);
-            _mm256_storeu_ps(out + t, _mm256_mul_ps(pv, ev));
-            _mm256_storeu_ps(out + ldo + t, _mm256_mul_ps(pv, od));
+/* p[t] * vs[t*nb + b], 32 positions at a time into a small buffer, then
+ * quantised; nb == 2 splits 8 positions' scale pairs into even and odd
+ * lanes. One multiply each. */
+static void pv_quant_avx2(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, int8_t *q,
+                          size_t ldq, float *d, size_t ldd) {
+    const __m256i perm = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    for (uint32_t t0 = 0; t0 < n32; t0 += Q8_BLOCK) {
+        float c[4][Q8_BLOCK];
+        uint32_t i = 0;
+        const uint32_t end = n > t0 ? (n - t0 < Q8_BLOCK ? n - t0 : Q8_BLOCK) : 0;
+        if (nb == 2)
+            for (; i + 8 <= end; i += 8) {
+                const uint32_t t = t0 + i;
+                __m256 a = _mm256_permutevar8x32_ps(_mm256_loadu_ps(vs + (size_t)t * 2), perm);
+                __m256 b = _mm256_permutevar8x32_ps(_mm256_loadu_ps(vs + (size_t)t * 2 + 8), perm);
+                __m256 pv = _mm256_loadu_ps(p + t);
+                _mm256_storeu_ps(c[0] + i, _mm256_mul_ps(pv, _mm256_permute2f128_ps(a, b, 0x20)));
+                _mm256_storeu_ps(c[1] + i, _mm256_mul_ps(pv, _mm256_permute2f128_ps(a, b, 0x31)));
+            }
+        for (uint32_t b = 0; b < nb; b++) {
+            float *cb = nb <= 4 ? c[b] : c[0];
+            uint32_t j = nb == 2 ? i : 0;
+            for (; j < end; j++) cb[j] = p[t0 + j] * vs[(size_t)(t0 + j) * nb + b];
+            for (; j < Q8_BLOCK; j++) cb[j] = 0.0f;
+            if (nb > 4) quantize_q8_avx2(cb, Q8_BLOCK, q + (size_t)b * ldq + t0, d + (size_t)b * ldd + t0 / Q8_BLOCK);
         }
-    }
-    for (uint32_t b = 0; b < nb; b++) {
-        float *o = out + (size_t)b * ldo;
-        for (uint32_t i = t; i < n; i++) o[i] = p[i] * vs[(size_t)i * nb + b];
-        for (uint32_t i = n > t ? n : t; i < n32; i++) o[i] = 0.0f;
+        if (nb <= 4)
+            for (uint32_t b = 0; b < nb; b++)
+                quantize_q8_avx2(c[b], Q8_BLOCK, q + (size_t)b * ldq + t0, d + (size_t)b * ldd + t0 / Q8_BLOCK);
     }
 }
 
 const lmz_kernels lmz_kernels_avx2 = {"avx2",          quantize_q8_avx2, matvec_q8_avx2, matmul_q8_avx2,
                                      matvec_i8s_avx2, sumsq_avx2,     expf_avx2,
-                                     expsum_avx2,     softmax_avx2,    silu_mul_avx2,  pv_scale_avx2};
+                                     expsum_avx2,     softmax_avx2,    silu_mul_avx2,  pv_quant_avx2};

@@ -406,22 +406,26 @@ static void matmul_q8_avx512(const q8_matrix *W, uint32_t r0, uint32_t r1, const
 /* Quantisation (same operations as quantize_q8_generic, 16 lanes at a time) */
 /* ------------------------------------------------------------------------ */
 
-static void quantize_q8_avx512(const float *x, uint32_t n, int8_t *q, float *d) {
+/* One block of 32 values (v0: 0-15, v1: 16-31). */
+LMZ_INLINE void quant32(__m512 v0, __m512 v1, int8_t *q, float *d) {
     const __m512 magic = _mm512_set1_ps(12582912.0f), hi = _mm512_set1_ps(127.0f), lo = _mm512_set1_ps(-127.0f);
+    float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1))); /* exact in any order */
+    float db = amax / 127.0f;
+    float id = db > 0.0f ? 1.0f / db : 0.0f;
+    *d = db;
+    __m512 vid = _mm512_set1_ps(id);
+    /* lmz_roundf_ne(v * id), clamped to [-127, 127], as the AVX2 path */
+#define QV(v) _mm512_cvtps_epi32(_mm512_max_ps(_mm512_min_ps(_mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(v, vid), magic), magic), hi), lo))
+    __m512i i0 = QV(v0), i1 = QV(v1);
+#undef QV
+    _mm_storeu_si128((__m128i *)q, _mm512_cvtepi32_epi8(i0));
+    _mm_storeu_si128((__m128i *)(q + 16), _mm512_cvtepi32_epi8(i1));
+}
+
+static void quantize_q8_avx512(const float *x, uint32_t n, int8_t *q, float *d) {
     for (uint32_t b = 0; b < n / Q8_BLOCK; b++) {
         const float *xb = x + (size_t)b * Q8_BLOCK;
-        __m512 v0 = _mm512_loadu_ps(xb), v1 = _mm512_loadu_ps(xb + 16);
-        float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1))); /* exact in any order */
-        float db = amax / 127.0f;
-        float id = db > 0.0f ? 1.0f / db : 0.0f;
-        d[b] = db;
-        __m512 vid = _mm512_set1_ps(id);
-        /* lmz_roundf_ne(v * id), clamped to [-127, 127], as the AVX2 path */
-#define QV(v) _mm512_cvtps_epi32(_mm512_max_ps(_mm512_min_ps(_mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(v, vid), magic), magic), hi), lo))
-        __m512i i0 = QV(v0), i1 = QV(v1);
-#undef QV
-        _mm_storeu_si128((__m128i *)(q + (size_t)b * Q8_BLOCK), _mm512_cvtepi32_epi8(i0));
-        _mm_storeu_si128((__m128i *)(q + (size_t)b * Q8_BLOCK + 16), _mm512_cvtepi32_epi8(i1));
+        quant32(_mm512_loadu_ps(xb), _mm512_loadu_ps(xb + 16), q + (size_t)b * Q8_BLOCK, d + b);
     }
 }
 
@@ -535,36 +539,49 @@ static void silu_mul_avx512(float *g, const float *u, size_t n) {
     }
 }
 
-/* p[t] * vs[t*nb + b]: for nb == 2 the scales of 16 positions are two
- * loads split into even and odd lanes; other nb gather. One multiply each. */
-static void pv_scale_avx512(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, float *out,
-                            size_t ldo) {
+/* p[t] * vs[t*nb + b], quantised per 32 positions without a round trip
+ * through memory. nb == 2: the scales of 16 positions are two loads split
+ * into even and odd lanes; other nb gather. One multiply each. */
+static void pv_quant_avx512(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, int8_t *q,
+                            size_t ldq, float *d, size_t ldd) {
     if (nb == 2) {
         const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
         const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-        for (uint32_t t = 0; t < n32; t += 16) {
-            const size_t np = t < n ? n - t : 0; /* positions present in this group of 16 */
-            const __mmask16 m = lanes_mask(np);
-            const __m512 a = _mm512_maskz_loadu_ps(lanes_mask(2 * np), vs + (size_t)t * 2);
-            const __m512 c = _mm512_maskz_loadu_ps(lanes_mask(np > 8 ? 2 * np - 16 : 0), vs + (size_t)t * 2 + 16);
-            const __m512 pv = _mm512_maskz_loadu_ps(m, p + t);
-            _mm512_storeu_ps(out + t, _mm512_maskz_mov_ps(m, _mm512_mul_ps(pv, _mm512_permutex2var_ps(a, ev, c))));
-            _mm512_storeu_ps(out + ldo + t, _mm512_maskz_mov_ps(m, _mm512_mul_ps(pv, _mm512_permutex2var_ps(a, od, c))));
+        for (uint32_t t = 0; t < n32; t += Q8_BLOCK) {
+            __m512 c0[2], c1[2];
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; h++) { /* positions t + 16h .. t + 16h + 15 */
+                const uint32_t u = t + 16 * (uint32_t)h;
+                const size_t np = u < n ? n - u : 0;
+                const __mmask16 m = lanes_mask(np);
+                const __m512 a = _mm512_maskz_loadu_ps(lanes_mask(2 * np), vs + (size_t)u * 2);
+                const __m512 c = _mm512_maskz_loadu_ps(lanes_mask(np > 8 ? 2 * np - 16 : 0), vs + (size_t)u * 2 + 16);
+                const __m512 pv = _mm512_maskz_loadu_ps(m, p + u);
+                c0[h] = _mm512_maskz_mov_ps(m, _mm512_mul_ps(pv, _mm512_permutex2var_ps(a, ev, c)));
+                c1[h] = _mm512_maskz_mov_ps(m, _mm512_mul_ps(pv, _mm512_permutex2var_ps(a, od, c)));
+            }
+            quant32(c0[0], c0[1], q + t, d + t / Q8_BLOCK);
+            quant32(c1[0], c1[1], q + ldq + t, d + ldd + t / Q8_BLOCK);
         }
         return;
     }
     const __m512i step = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                             _mm512_set1_epi32((int)nb));
     for (uint32_t b = 0; b < nb; b++)
-        for (uint32_t t = 0; t < n32; t += 16) {
-            const __mmask16 m = t < n ? lanes_mask(n - t) : 0;
-            const __m512i idx = _mm512_add_epi32(step, _mm512_set1_epi32((int)(t * nb + b)));
-            const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, vs, 4);
-            const __m512 pv = _mm512_maskz_loadu_ps(m, p + t);
-            _mm512_storeu_ps(out + (size_t)b * ldo + t, _mm512_maskz_mov_ps(m, _mm512_mul_ps(pv, v)));
+        for (uint32_t t = 0; t < n32; t += Q8_BLOCK) {
+            __m512 c[2];
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; h++) {
+                const uint32_t u = t + 16 * (uint32_t)h;
+                const __mmask16 m = u < n ? lanes_mask(n - u) : 0;
+                const __m512i idx = _mm512_add_epi32(step, _mm512_set1_epi32((int)(u * nb + b)));
+                const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, vs, 4);
+                c[h] = _mm512_maskz_mov_ps(m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, p + u), v));
+            }
+            quant32(c[0], c[1], q + (size_t)b * ldq + t, d + (size_t)b * ldd + t / Q8_BLOCK);
         }
 }
 
 const lmz_kernels lmz_kernels_avx512 = {"avx512",          quantize_q8_avx512, matvec_q8_avx512, matmul_q8_avx512,
                                        matvec_i8s_avx512, sumsq_avx512,       expf_avx512,
-                                       expsum_avx512,     softmax_avx512,    silu_mul_avx512,    pv_scale_avx512};
+                                       expsum_avx512,     softmax_avx512,    silu_mul_avx512,    pv_quant_avx512};

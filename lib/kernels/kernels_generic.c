@@ -122,11 +122,15 @@ void silu_mul_generic(float *g, const float *u, size_t n) {
     for (size_t i = 0; i < n; i++) g[i] = lmz_siluf(g[i]) * u[i];
 }
 
-void pv_scale_generic(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, float *out,
-                      size_t ldo) {
-    for (uint32_t b = 0; b < nb; b++) {
-        float *o = out + (size_t)b * ldo;
-        for (uint32_t t = 0; t < n; t++) o[t] = p[t] * vs[(size_t)t * nb + b];
-        for (uint32_t t = n; t < n32; t++) o[t] = 0.0f;
-    }
+void pv_quant_generic(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, int8_t *q, size_t ldq,
+                      float *d, size_t ldd) {
+    for (uint32_t b = 0; b < nb; b++)
+        for (uint32_t t0 = 0; t0 < n32; t0 += Q8_BLOCK) {
+            float c[Q8_BLOCK];
+            for (uint32_t i = 0; i < Q8_BLOCK; i++) {
+                const uint32_t t = t0 + i;
+                c[i] = t < n ? p[t] * vs[(size_t)t * nb + b] : 0.0f;
+            }
+            quantize_q8_generic(c, Q8_BLOCK, q + (size_t)b * ldq + t0, d + (size_t)b * ldd + t0 / Q8_BLOCK);
+        }
 }

@@ -380,9 +380,8 @@ struct llama_work {
     int8_t *aq;    /* [B][max(n_embd, n_ff)] quantised activations */
     float *ad;     /* [B][max/32]    their scales */
     float *att;    /* [B][n_head][max_ctx32] attention scores, then P */
-    float *pc;     /* [B][n_head][hd/32][max_ctx32] P * value scale, per block of dimensions */
-    int8_t *pq;    /* [B][n_head][max_ctx32] quantised P*vscale */
-    float *pd;     /* [B][n_head][max_ctx32/32] their scales */
+    int8_t *pq;    /* [B][n_head][hd/32][max_ctx32] quantised P * value scale, per block of dimensions */
+    float *pd;     /* [B][n_head][hd/32][max_ctx32/32] their scales */
     int8_t *qq;    /* [B][n_head*hd] quantised queries */
     float *qd;     /* [B][n_head*hd/32] */
     float *rc, *rs;   /* [B][rope_dim/2] cos/sin of each row's position */
@@ -403,7 +402,7 @@ void llama_work_free(llama_work *w) {
     if (!w) return;
     lmz_afree(w->x); lmz_afree(w->xb); lmz_afree(w->q); lmz_afree(w->k); lmz_afree(w->v);
     lmz_afree(w->hg); lmz_afree(w->hu); lmz_afree(w->o); lmz_afree(w->aq); lmz_afree(w->ad);
-    lmz_afree(w->att); lmz_afree(w->pc); lmz_afree(w->pq); lmz_afree(w->pd); lmz_afree(w->qq); lmz_afree(w->qd);
+    lmz_afree(w->att); lmz_afree(w->pq); lmz_afree(w->pd); lmz_afree(w->qq); lmz_afree(w->qd);
     lmz_afree(w->rc); lmz_afree(w->rs); lmz_afree(w->sc_); lmz_afree(w->ss_);
     lmz_afree(w->su); lmz_afree(w->qh); lmz_afree(w->qhd);
     free(w->rkv); free(w->rpos);
@@ -431,9 +430,8 @@ llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t
     w->aq = lmz_amalloc(B * amax);
     w->ad = lmz_amalloc(B * (amax / Q8_BLOCK) * 4);
     w->att = lmz_amalloc(B * hp->n_head * ctx32 * 4);
-    w->pc = lmz_amalloc(B * hp->n_head * (hp->head_dim / Q8_BLOCK) * ctx32 * 4);
-    w->pq = lmz_amalloc(B * hp->n_head * ctx32);
-    w->pd = lmz_amalloc(B * hp->n_head * (ctx32 / Q8_BLOCK) * 4);
+    w->pq = lmz_amalloc(B * hp->n_head * (hp->head_dim / Q8_BLOCK) * ctx32);
+    w->pd = lmz_amalloc(B * hp->n_head * (hp->head_dim / Q8_BLOCK) * (ctx32 / Q8_BLOCK) * 4);
     w->qq = lmz_amalloc(B * qd);
     w->qd = lmz_amalloc(B * (qd / Q8_BLOCK) * 4);
     const size_t half = hp->rope_dim / 2 + 1;
@@ -447,7 +445,7 @@ llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t
     w->rkv = calloc(B, sizeof *w->rkv);
     w->rpos = calloc(B, sizeof *w->rpos);
     if (!w->x || !w->xb || !w->q || !w->k || !w->v || !w->hg || !w->hu || !w->o || !w->aq || !w->ad || !w->att ||
-        !w->pc || !w->pq || !w->pd || !w->qq || !w->qd || !w->rkv || !w->rpos || !w->rc || !w->rs || !w->sc_ || !w->ss_ ||
+        !w->pq || !w->pd || !w->qq || !w->qd || !w->rkv || !w->rpos || !w->rc || !w->rs || !w->sc_ || !w->ss_ ||
         !w->su || !w->qh || !w->qhd) {
         llama_work_free(w);
         return NULL;
@@ -632,17 +630,17 @@ static void att_softmax_pv(const att_job *j, uint32_t row, uint32_t h, const att
     j->kn->softmax(sc, 1 + nw, 1.0f / sqrtf((float)hd));
 
     /* weighted sum of values, one block of 32 dimensions at a time */
-    float *out = w->xb + (size_t)row * hp->n_head * hd + (size_t)h * hd, *cv = w->pc + slot * nb * ctx32;
-    int8_t *pq = w->pq + slot * ctx32;
-    float *pd = w->pd + slot * (ctx32 / Q8_BLOCK);
+    float *out = w->xb + (size_t)row * hp->n_head * hd + (size_t)h * hd;
+    int8_t *pq = w->pq + slot * nb * ctx32;                      /* [nb][ctx32] */
+    float *pd = w->pd + slot * nb * (ctx32 / Q8_BLOCK);          /* [nb][ctx32/32] */
     const float *vs = kv->vs + base * nb;
-    if (nw) j->kn->pv_scale(sc + 1, vs + a->slot_lo * nb, nb, nw, NW32, cv, ctx32);
+    if (nw) j->kn->pv_quant(sc + 1, vs + a->slot_lo * nb, nb, nw, NW32, pq, ctx32, pd, ctx32 / Q8_BLOCK);
     for (uint32_t b = 0; b < nb; b++) {
         float *ob = out + (size_t)b * Q8_BLOCK;
         if (nw) {
-            j->kn->quantize_q8(cv + (size_t)b * ctx32, NW32, pq, pd);
             const int8_t *vt = kv->vt + base * hd + (size_t)b * Q8_BLOCK * kv->cap + a->slot_lo; /* rows: dimensions */
-            j->kn->matvec_i8s(vt, kv->cap, Q8_BLOCK, pq, pd, NW32 / Q8_BLOCK, ob);
+            j->kn->matvec_i8s(vt, kv->cap, Q8_BLOCK, pq + (size_t)b * ctx32, pd + (size_t)b * (ctx32 / Q8_BLOCK),
+                              NW32 / Q8_BLOCK, ob);
         } else {
             for (uint32_t i = 0; i < Q8_BLOCK; i++) ob[i] = 0.0f;
         }

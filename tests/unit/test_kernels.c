@@ -369,26 +369,32 @@ static void check_silu(const lmz_kernels *k) {
     free(u);
 }
 
-static void check_pv_scale(const lmz_kernels *k) {
+static void check_pv_quant(const lmz_kernels *k) {
     static const uint32_t ns[] = {0, 1, 5, 8, 15, 16, 17, 31, 32, 33, 100, 1023, 1024, 1087};
-    for (uint32_t nb = 1; nb <= 4; nb++)
+    for (uint32_t nb = 1; nb <= 5; nb++)
         for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
             const uint32_t n = ns[i], n32 = (n + 31) & ~31u;
-            const size_t ldo = n32 + 3;
+            const size_t ldq = n32 + 64, ldd = n32 / 32 + 3;
             float *p = xmalloc((n + 1) * sizeof(float)), *vs = xmalloc(((size_t)n * nb + 1) * sizeof(float));
-            float *o0 = xmalloc(nb * ldo * sizeof(float)), *o1 = xmalloc(nb * ldo * sizeof(float));
-            for (uint32_t t = 0; t < n; t++) p[t] = frnd(1.0f);
+            int8_t *q0 = xmalloc(nb * ldq), *q1 = xmalloc(nb * ldq);
+            float *d0 = xmalloc(nb * ldd * sizeof(float)), *d1 = xmalloc(nb * ldd * sizeof(float));
+            for (uint32_t t = 0; t < n; t++) p[t] = i % 3 == 0 && t % 5 ? 0.0f : frnd(1.0f); /* zero blocks too */
             for (size_t t = 0; t < (size_t)n * nb; t++) vs[t] = frnd(0.05f);
-            fill_sentinel(o0, nb * ldo);
-            fill_sentinel(o1, nb * ldo);
-            pv_scale_generic(p, vs, nb, n, n32, o0, ldo);
-            k->pv_scale(p, vs, nb, n, n32, o1, ldo);
-            CHECK(!memcmp(o0, o1, nb * ldo * sizeof(float)), "%s pv_scale differs (nb=%u, n=%u)", k->name, nb, n);
+            memset(q0, 0x55, nb * ldq);
+            memset(q1, 0x55, nb * ldq);
+            fill_sentinel(d0, nb * ldd);
+            fill_sentinel(d1, nb * ldd);
+            pv_quant_generic(p, vs, nb, n, n32, q0, ldq, d0, ldd);
+            k->pv_quant(p, vs, nb, n, n32, q1, ldq, d1, ldd);
+            CHECK(!memcmp(q0, q1, nb * ldq) && !memcmp(d0, d1, nb * ldd * sizeof(float)),
+                  "%s pv_quant differs (nb=%u, n=%u)", k->name, nb, n);
             g_cases++;
             free(p);
             free(vs);
-            free(o0);
-            free(o1);
+            free(q0);
+            free(q1);
+            free(d0);
+            free(d1);
         }
 }
 
@@ -397,7 +403,7 @@ static void test_path(const lmz_kernels *k) {
     check_expsum(k);
     check_softmax(k);
     check_silu(k);
-    check_pv_scale(k);
+    check_pv_quant(k);
     check_quantize(k);
     check_exact(k);
     /* shapes: rows not multiple of 8/16 and sub-ranges */
