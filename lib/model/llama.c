@@ -298,7 +298,10 @@ void llama_free(llama_model *m) {
 
 static uint32_t round32(uint32_t x) { return (x + 31) & ~31u; }
 
-static uint32_t kv_cap(uint32_t span) { return round32(span + LLAMA_KV_SLACK); }
+/* Room for 4 calls' worth of rows past the window: the slots still needed
+ * are moved to the front (kv_make_room) once every 4 full batches rather than
+ * after each, a quarter of the copying for 18 % more cache. */
+static uint32_t kv_cap(uint32_t span) { return round32(span + 4 * LLAMA_KV_SLACK); }
 
 size_t llama_kv_bytes(const llama_model *m, uint32_t span) {
     const llama_hparams *hp = &m->hp;
