@@ -8,7 +8,7 @@ if(TARGET lmz_lossy)  # lmz_tinymodel: model_io.cmake (included later; linking b
 endif()
 
 # End to end through the CLI: --lossy=1..5, lmz -l shows the report, the
-# plain decoder reads the frames, --rewriter with tests/tools/rewrite.sh,
+# plain decoder reads the frames, --rewriter with tests/fixtures/rewrite.sh,
 # usage errors. Tiny model, seconds.
 if(TARGET lmz_cli)  # mkmodel: model_io.cmake
   add_test(NAME cli_lossy COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/lossy_test.sh $<TARGET_FILE:lmz_cli>

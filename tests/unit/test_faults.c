@@ -46,7 +46,7 @@
 #include "format/frame.h"
 #include "lmz.h"
 #include "lmz_frame_info.h"
-#include "tools/tinymodel.h"
+#include "fixtures/tinymodel.h"
 
 /* ======================================================================== */
 /* Tallies and reporting                                                     */

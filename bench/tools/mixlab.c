@@ -1,5 +1,5 @@
 /*
- * tests/tools/mixlab.c — lmz-mixlab: exact code length of files under the
+ * bench/tools/mixlab.c — lmz-mixlab: exact code length of files under the
  * pure model and under the `lm+mix` mixer, for tuning the mixer.
  *
  *   lmz-mixlab [--model M] [-T n] [--cache DIR] [--chunk BYTES]

@@ -1,12 +1,12 @@
 /*
- * tests/tools/ideal.c — lmz-ideal: the model's ideal code length of files.
+ * bench/tools/ideal.c — lmz-ideal: the model's ideal code length of files.
  *
  *   lmz-ideal [--model M.gguf] [-T n] [--window W --overlap O] FILE...
  *   lmz-ideal --ids IDS.i32 --bytes N ...   (pre-tokenised ids, no BOS)
  *   lmz-ideal --stream ...   the codec's scheme instead of eval.tsv's windows
  *
  * Sum of -log2 p(token) over the file's tokens, BOS as first context, with the
- * sliding window of shared/models/eval.tsv (window 1024 sliding with overlap
+ * sliding window of testdata/model/eval.tsv (window 1024 sliding with overlap
  * 512: each later window restarts from the last 512 tokens), divided by the
  * file's bytes (--window W --overlap O: windows of W positions; a new window
  * starts from the last O tokens, as in the codec). This is the figure an ideal
