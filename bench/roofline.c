@@ -31,7 +31,11 @@
  *     weights + KV read once per batch of 64 positions at the N-thread
  *     bandwidth; the larger time is the bound;
  *   decompression: one token per active chunk per step; each step takes at
- *     least max(bytes / bandwidth, multiply-adds / peak), N threads.
+ *     least max(bytes / bandwidth, multiply-adds / peak), N threads. All of a
+ *     file's chunks are taken as active together (lmz decodes up to 16 chunks
+ *     of a frame as one batch: true of files up to 16 chunks).
+ * Not counted: the mixer of `lm+mix` chunks, the range coder, tokenizing —
+ * the bounds are what the transformer alone allows.
  * --peak and --bw (N-thread G multiply-adds/s and GB/s, e.g. from an earlier
  * run's --kv lines) skip the measurements and only evaluate the bounds.
  * --kv adds machine-readable lines for scripts. 1 KB = 1000 bytes, 1 GB/s =
