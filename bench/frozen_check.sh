@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
         --table) [ $# -ge 2 ] || usage; table=$2; shift 2 ;;
         -T) [ $# -ge 2 ] || usage; threads=$2; shift 2 ;;
         -T*) threads=${1#-T}; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         -*) usage ;;
         *) want+=("$1"); shift ;;
     esac

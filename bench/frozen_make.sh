@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
         -T) threads=$2; shift 2 ;;
         -T*) threads=${1#-T}; shift ;;
         --from) from=$2; shift 2 ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) echo "usage: bench/frozen_make.sh [--corpus DIR] [--lmz BIN] [-T N] [--from HASHES]" >&2; exit 2 ;;
     esac
 done
