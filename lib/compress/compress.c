@@ -19,7 +19,7 @@
 #include <zstd.h>
 
 #include "compress/chunk_cut.h"
-#include "decompress/codec.h"
+#include "codec/codec.h"
 #include "mix/mix.h"
 
 #define MIN_CHUNK 4096u

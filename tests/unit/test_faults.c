@@ -42,7 +42,7 @@
 
 #include "check.h"
 #include "common/common.h"
-#include "decompress/codec.h" /* lzma2_dict_size */
+#include "codec/codec.h" /* lzma2_dict_size */
 #include "format/frame.h"
 #include "lmz.h"
 #include "lmz_frame_info.h"
