@@ -7,7 +7,6 @@
 #include <zstd.h>
 
 #include "format/frame.h"
-#include "lmz_frame_info.h"
 
 size_t lmz_frame_info(const void *src, size_t size, lmz_frame_info_t *info) {
     lmz_frame_header h;
@@ -25,7 +24,7 @@ size_t lmz_frame_info(const void *src, size_t size, lmz_frame_info_t *info) {
     memcpy(info->model_name, h.model_name, sizeof info->model_name);
     memcpy(info->model_sha256, h.model_sha256, 32);
     info->window = h.window;
-    info->overlap = h.overlap;
+    info->sink_tokens = h.overlap;
     info->chunk_size = h.chunk_size;
     info->original_size = h.original_size;
     info->content_checksum = h.content_checksum;
@@ -33,13 +32,13 @@ size_t lmz_frame_info(const void *src, size_t size, lmz_frame_info_t *info) {
     info->header_size = h.header_size;
     info->payload_size = h.payload_size;
     info->frame_size = (uint64_t)h.header_size + h.payload_size;
-    /* the lossy report: TLV section tag 1 (text) or 2 (zstd) in the extra area */
+    /* the lossy report: a TLV section of the extra area, tagged by its format */
     if (h.extra_size) {
         uint64_t extra_at = h.header_size - 4 - h.extra_size;
         for (uint32_t off = 0; off + 6 <= h.extra_size;) {
             uint16_t tag = lmz_rd16(h.extra + off);
             uint32_t len = lmz_rd32(h.extra + off + 2);
-            if (tag == 1 || tag == 2) {
+            if (tag == LMZ_FRAME_REPORT_TEXT || tag == LMZ_FRAME_REPORT_ZSTD) {
                 info->report_offset = extra_at + off + 6;
                 info->report_size = len;
                 info->report_format = tag;
@@ -61,7 +60,7 @@ size_t lmz_frame_report(const void *src, size_t size, char *dst, size_t cap) {
     if (!fi.report_size) return 0;
     const uint8_t *p = (const uint8_t *)src + fi.report_offset; /* inside the parsed header */
     size_t n = (size_t)fi.report_size;
-    if (fi.report_format == 2) {
+    if (fi.report_format == LMZ_FRAME_REPORT_ZSTD) {
         unsigned long long want = ZSTD_getFrameContentSize(p, n);
         if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN)
             return LMZ_ERR(LMZ_error_corrupt);
@@ -83,14 +82,8 @@ size_t lmz_frame_chunks(const void *src, size_t size, lmz_chunk_info_t *chunks, 
     if (!src || (!chunks && cap)) return LMZ_ERR(LMZ_error_parameter);
     size_t r = frame_parse_header(&h, src, size, &need, NULL);
     if (lmz_is_error(r)) return r;
-    for (size_t c = 0; c < h.n_chunks && c < cap; c++) {
-        chunks[c].raw_size = h.chunks[c].raw_size;
-        chunks[c].coded_size = h.chunks[c].coded_size;
-        chunks[c].method = h.chunks[c].method;
-        chunks[c].checksum = h.chunks[c].checksum;
-        chunks[c].offset = h.chunks[c].offset;
-    }
     size_t n = h.n_chunks;
+    if (n && cap) memcpy(chunks, h.chunks, (n < cap ? n : cap) * sizeof *chunks); /* the same struct */
     frame_header_free(&h);
     return n;
 }
