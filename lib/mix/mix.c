@@ -55,7 +55,7 @@ int mix_init(mix_state *m, uint32_t n_vocab, const mix_params *p, uint32_t max_t
     return 0;
 fail:
     mix_free(m);
-    return -LMZ_error_memory;
+    return LMZ_IERR(LMZ_error_memory);
 }
 
 void mix_free(mix_state *m) {

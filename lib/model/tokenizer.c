@@ -145,9 +145,10 @@ int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
     if (gguf_get_arr(g, "tokenizer.ggml.token_type", GGUF_T_I32, &types))
         return BADV("tokenizer: tokenizer.ggml.token_type missing or not an array of i32");
     gguf_str model;
-    if (!gguf_get_str(g, "tokenizer.ggml.model", &model) && !(model.len == 5 && !memcmp(model.ptr, "llama", 5)))
-        return lmz_fail(msg, LMZ_error_unsupported, "tokenizer: tokenizer.ggml.model '%.*s' is not 'llama'",
-                        (int)(model.len > 32 ? 32 : model.len), model.ptr);
+    RETURN_ERROR_IF(!gguf_get_str(g, "tokenizer.ggml.model", &model) &&
+                        !(model.len == 5 && !memcmp(model.ptr, "llama", 5)),
+                    LMZ_error_unsupported, msg, "tokenizer: tokenizer.ggml.model '%.*s' is not 'llama'",
+                    (int)(model.len > 32 ? 32 : model.len), model.ptr);
     uint64_t n = toks->arr_len;
     if (n < 259 || n > TOK_MAX_VOCAB) return BADV("tokenizer: vocabulary size %llu not in [259, %u]",
                                                   (unsigned long long)n, TOK_MAX_VOCAB);
@@ -156,7 +157,7 @@ int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
                     (unsigned long long)scores->arr_len, (unsigned long long)types->arr_len);
 
     lmz_tokenizer *t = calloc(1, sizeof *t);
-    if (!t) return lmz_fail(msg, LMZ_error_memory, "tokenizer: out of memory");
+    RETURN_ERROR_IF(!t, LMZ_error_memory, msg, "tokenizer: out of memory");
     t->n_vocab = (uint32_t)n;
     /* decoded pieces are never longer than the encoded ones (▁ is 3 bytes) */
     size_t blob_cap = (size_t)toks->val_size + 1;
@@ -169,7 +170,7 @@ int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
     t->table = malloc(cap * sizeof *t->table);
     if (!t->blob || !t->off || !t->score || !t->type || !t->table) {
         tok_free(t);
-        return lmz_fail(msg, LMZ_error_memory, "tokenizer: out of memory for %llu pieces", (unsigned long long)n);
+        RETURN_ERROR(LMZ_error_memory, msg, "tokenizer: out of memory for %llu pieces", (unsigned long long)n);
     }
     if (toks->val_size > UINT32_MAX) {
         tok_free(t);
@@ -426,7 +427,7 @@ int tok_encode(const lmz_tokenizer *t, const uint8_t *src, size_t n, int32_t **o
     *n_out = 0;
     *out = NULL;
     int32_t *ids = malloc((n ? n : 1) * sizeof *ids);
-    if (!ids) return -LMZ_error_memory;
+    if (!ids) return LMZ_IERR(LMZ_error_memory);
     encoder E = {t, src, NULL, {NULL, 0, 0}};
     size_t sym_cap = 0, k = 0;
     int rc = 0;
@@ -441,15 +442,21 @@ int tok_encode(const lmz_tokenizer *t, const uint8_t *src, size_t n, int32_t **o
             continue;
         }
         if (j - i > sym_cap) {
-            if (j - i > (size_t)INT32_MAX - 1) { rc = -LMZ_error_memory; break; }
+            if (j - i > (size_t)INT32_MAX - 1) {
+                rc = LMZ_IERR(LMZ_error_memory);
+                break;
+            }
             size_t cap = sym_cap ? sym_cap : 64;
             while (cap < j - i) cap *= 2;
             symbol *s = realloc(E.sym, cap * sizeof *s);
-            if (!s) { rc = -LMZ_error_memory; break; }
+            if (!s) {
+                rc = LMZ_IERR(LMZ_error_memory);
+                break;
+            }
             E.sym = s;
             sym_cap = cap;
         }
-        if (encode_segment(&E, src + i, j - i, ids, &k)) rc = -LMZ_error_memory;
+        if (encode_segment(&E, src + i, j - i, ids, &k)) rc = LMZ_IERR(LMZ_error_memory);
         i = j;
     }
     free(E.sym);
@@ -479,9 +486,9 @@ const uint8_t *tok_bytes(const lmz_tokenizer *t, int32_t id, uint32_t *len) {
 int64_t tok_decode(const lmz_tokenizer *t, const int32_t *ids, size_t n, uint8_t *dst, size_t cap) {
     size_t w = 0;
     for (size_t i = 0; i < n; i++) {
-        if (ids[i] < 0 || (uint32_t)ids[i] >= t->n_vocab) return -LMZ_error_corrupt;
+        if (ids[i] < 0 || (uint32_t)ids[i] >= t->n_vocab) return LMZ_IERR(LMZ_error_corrupt);
         uint32_t o = t->off[ids[i]], l = t->off[ids[i] + 1] - o;
-        if (l > cap - w) return -LMZ_error_dst_too_small;
+        if (l > cap - w) return LMZ_IERR(LMZ_error_dst_too_small);
         memcpy(dst + w, t->blob + o, l);
         w += l;
     }
