@@ -139,6 +139,22 @@ static inline float lmz_rdf32(const uint8_t *p) {
 float lmz_f16_to_f32(uint16_t h);
 
 /* ------------------------------------------------------------------------ */
+/* UTF-8 and hex                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Length (1-4) of the UTF-8 character at p, n >= 1 bytes available, or 0 if
+ * p does not start one. strict = 1: well-formed only (RFC 3629: no overlongs,
+ * surrogates or code points > U+10FFFF), the tokenizer's rule. strict = 0:
+ * the lead byte (C2..F4) and its continuation bytes only, the compressor's
+ * binary-chunk heuristic (frozen: changing it changes compressed output). */
+uint32_t lmz_utf8_len(const uint8_t *p, size_t n, int strict);
+/* 1 if p[0..n) is well-formed UTF-8 (strict), else 0. */
+int lmz_utf8_valid(const uint8_t *p, size_t n);
+
+/* Lower-case hex of d[0..n) into out (2n digits and a NUL). */
+void lmz_hex(const uint8_t *d, size_t n, char *out);
+
+/* ------------------------------------------------------------------------ */
 /* Checksums                                                                */
 /* ------------------------------------------------------------------------ */
 
@@ -152,7 +168,6 @@ typedef struct {
 void lmz_sha256_init(lmz_sha256 *s);
 void lmz_sha256_update(lmz_sha256 *s, const void *data, size_t n);
 void lmz_sha256_final(lmz_sha256 *s, uint8_t out[32]);
-void lmz_sha256_hex(const uint8_t d[32], char out[65]);
 
 /* XXH64 from libxxhash (seed 0). */
 uint64_t lmz_xxh64(const void *data, size_t n);

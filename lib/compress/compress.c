@@ -51,12 +51,8 @@ static int looks_binary(const uint8_t *p, size_t n) {
             i++;
             continue;
         }
-        size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-        if (c >= 0xF5) len = 0;
-        size_t k = 1;
-        if (len && i + len <= n)
-            while (k < len && (p[i + k] & 0xC0) == 0x80) k++;
-        if (len && k == len) i += len;
+        uint32_t len = lmz_utf8_len(p + i, n - i, 0); /* lead byte and continuations only */
+        if (len) i += len;
         else {
             bad++;
             i++;

@@ -19,15 +19,6 @@
 /* One frame                                                                 */
 /* ======================================================================== */
 
-static void hex8(const uint8_t *sha, char *out) { /* first 8 bytes, 16 hex digits */
-    static const char hx[] = "0123456789abcdef";
-    for (int i = 0; i < 8; i++) {
-        out[2 * i] = hx[sha[i] >> 4];
-        out[2 * i + 1] = hx[sha[i] & 15];
-    }
-    out[16] = 0;
-}
-
 /* Memory a frame needs to decode: its bytes, its output, and the model state
  * of the chunks decoded together. */
 static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint64_t frame_size) {
@@ -59,8 +50,8 @@ static int frame_check(const lmz_model *m, const lmz_params *p, const lmz_frame_
         RETURN_ERROR_IF(!m, LMZ_error_parameter, msg, "frame needs a model, none given");
         if (memcmp(m->sha256, h->model_sha256, 32) != 0) {
             char want[17], have[17];
-            hex8(h->model_sha256, want);
-            hex8(m->sha256, have);
+            lmz_hex(h->model_sha256, 8, want); /* the first 8 bytes */
+            lmz_hex(m->sha256, 8, have);
             RETURN_ERROR(LMZ_error_model_mismatch, msg,
                          "compressed with model '%s' (sha256 %s...), but the model in use is '%s' (sha256 %s...)",
                          h->model_name, want, m->name, have);

@@ -89,37 +89,6 @@ static inline int32_t lookup(const lmz_tokenizer *t, const uint8_t *p, uint32_t 
     }
 }
 
-/* Length of the valid UTF-8 character at p (n bytes available), or 0 if the
- * byte at p does not start one (strict: no overlongs, surrogates or > U+10FFFF). */
-static inline uint32_t utf8_len(const uint8_t *p, size_t n) {
-    uint8_t c = p[0];
-    if (c < 0x80) return 1;
-    if (c < 0xC2) return 0;
-    if (c < 0xE0) return (n >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
-    if (c < 0xF0) {
-        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && p[1] < 0xA0) return 0; /* overlong */
-        if (c == 0xED && p[1] >= 0xA0) return 0; /* surrogate */
-        return 3;
-    }
-    if (c < 0xF5) {
-        if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
-        if (c == 0xF0 && p[1] < 0x90) return 0; /* overlong */
-        if (c == 0xF4 && p[1] >= 0x90) return 0; /* > U+10FFFF */
-        return 4;
-    }
-    return 0;
-}
-
-static int utf8_valid(const uint8_t *p, uint64_t n) {
-    for (uint64_t i = 0; i < n;) {
-        uint32_t l = utf8_len(p + i, (size_t)(n - i));
-        if (!l) return 0;
-        i += l;
-    }
-    return 1;
-}
-
 static int is_byte_piece(const gguf_str *s, int *byte) {
     static const char hex[] = "0123456789ABCDEF";
     if (s->len != 6 || memcmp(s->ptr, "<0x", 3) != 0 || s->ptr[5] != '>') return 0;
@@ -192,7 +161,10 @@ int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
         if (ty < TT_NORMAL || ty > TT_BYTE) { e = BADV("tokenizer: token %u has unknown type %d", i, ty); break; }
         if (isnan(sc)) { e = BADV("tokenizer: token %u has a NaN score", i); break; }
         if (s.len > TOK_MAX_PIECE) { e = BADV("tokenizer: token %u longer than %d bytes", i, TOK_MAX_PIECE); break; }
-        if (!utf8_valid((const uint8_t *)s.ptr, s.len)) { e = BADV("tokenizer: token %u is not valid UTF-8", i); break; }
+        if (!lmz_utf8_valid((const uint8_t *)s.ptr, (size_t)s.len)) {
+            e = BADV("tokenizer: token %u is not valid UTF-8", i);
+            break;
+        }
         t->type[i] = (uint8_t)ty;
         t->score[i] = sc;
         t->off[i] = pos;
@@ -214,7 +186,7 @@ int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
                 t->blob[pos++] = ' ';
                 j += 3;
             } else {
-                uint32_t l = utf8_len(p + j, (size_t)(s.len - j));
+                uint32_t l = lmz_utf8_len(p + j, (size_t)(s.len - j), 1);
                 if (p[j] == ' ') has_space = 1;
                 memcpy(t->blob + pos, p + j, l);
                 pos += l;
@@ -373,7 +345,7 @@ static int encode_segment(encoder *E, const uint8_t *src, size_t n, int32_t *out
     E->src = src;
     E->q.n = 0;
     for (size_t i = 0; i < n;) {
-        uint32_t l = utf8_len(src + i, n - i);
+        uint32_t l = lmz_utf8_len(src + i, n - i, 1);
         symbol *s = &sym[ns];
         s->start = (uint32_t)i;
         s->prev = ns - 1;
