@@ -9,7 +9,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-shared=$(cd "$root/../shared" 2>/dev/null && pwd || true)
+. "$here/corpus.sh"
 lmz=${LMZ:-$root/build/lmz}
 threads=2
 files=()
@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ ${#files[@]} -gt 0 ] || for f in canterbury/kennedy.xls canterbury/ptt5 canterbury/sum calgary/obj1 calgary/obj2 calgary/geo; do
-    files+=("$shared/corpus/$f"); done
+    if p=$(corpus_path "$f"); then files+=("$p"); fi; done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')

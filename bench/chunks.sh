@@ -7,7 +7,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 lmz=${LMZ:-$here/../build/lmz}
-f=${1:-$here/../../shared/corpus/calgary/paper2}
+f=${1:-$here/../testdata/corpus/calgary/paper2}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 bytes=$(stat -c %s "$f")

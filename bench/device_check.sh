@@ -3,7 +3,7 @@
 # has them, ONCE, at the repository root of a copy of this tree. Builds
 # nothing: it runs the payload build-dev/ made by bench/device_prepare.sh
 # (binaries + the shared libraries they need), so the machine needs neither
-# the -dev packages nor internet; ../shared is not needed either.
+# the -dev packages nor internet, nor anything outside the tree.
 #
 #   bash bench/device_check.sh          (carry build-dev/ with the tree)
 #

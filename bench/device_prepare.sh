@@ -17,9 +17,11 @@
 #                 liblzma, libxxhash), for LD_LIBRARY_PATH
 #      MANIFEST   source revision, compiler, checksums
 # 3. With --corpus: devdata/, the corpus files that bench/device_corpus.sh
-#    codes (../shared is not carried): the PATHs given (relative to
-#    ../shared/corpus, in that order), else every file of its MANIFEST.tsv,
-#    silesia/xml first; devdata/ORDER lists them.
+#    codes: the PATHs given (MANIFEST paths such as calgary/paper1, in that
+#    order), else every file of testdata/corpus/MANIFEST.tsv and EXTRA.tsv,
+#    silesia/xml first; the files of EXTRA.tsv come from $LMZ_CORPUS_EXTRA
+#    (bench/corpus.sh; missing ones are skipped with a note); devdata/ORDER
+#    lists the files copied.
 # Env: JOBS (default 2), CC (default gcc), DEV_TREE (default build-dev-tree).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -80,18 +82,24 @@ echo "== carry build-dev/ ($(du -sh "$dev" | cut -f1)):"
 du -sh "$dev"/bin/* "$dev"/devlibs/* | sed 's/^/   /'
 
 if [ "$corpus" = 1 ]; then
-    src=$root/../shared/corpus
+    . "$root/bench/corpus.sh"
     data=$root/devdata
     rm -rf "$data"
     mkdir -p "$data"
     if [ $# -gt 0 ]; then
-        printf '%s\n' "$@" > "$data/ORDER"
+        printf '%s\n' "$@" > "$data/WANT"
     else
-        { echo silesia/xml; awk -F'\t' 'NR > 1 && $1 != "silesia/xml" { print $1 }' "$src/MANIFEST.tsv"; } > "$data/ORDER"
+        { echo silesia/xml
+          awk -F'\t' 'FNR > 1 && $1 != "silesia/xml" { print $1 }' "$LMZ_CORPUS/MANIFEST.tsv" "$LMZ_CORPUS/EXTRA.tsv"
+        } > "$data/WANT"
     fi
+    : > "$data/ORDER"
     while read -r f; do
+        p=$(corpus_path "$f") || continue
         mkdir -p "$data/$(dirname "$f")"
-        cp "$src/$f" "$data/$f"
-    done < "$data/ORDER"
+        cp "$p" "$data/$f"
+        echo "$f" >> "$data/ORDER"
+    done < "$data/WANT"
+    rm -f "$data/WANT"
     echo "== carry devdata/ ($(du -sh "$data" | cut -f1), $(wc -l < "$data/ORDER") files)"
 fi

@@ -31,7 +31,7 @@ REPORT_ONLY=0
 if [ "${1:-}" = --report ]; then REPORT_ONLY=1; shift; fi
 if [ "${1:-}" = -b ]; then BUILD=$2; shift 2; fi
 LMZ=$BUILD/lmz
-C=../shared/corpus
+C=testdata/corpus
 FILES=("$@")
 [ ${#FILES[@]} -gt 0 ] || [ $REPORT_ONLY = 1 ] || FILES=($C/calgary/paper1 $C/canterbury/alice29.txt $C/canterbury/lcet10.txt $C/calgary/news)
 OUT=${LOSSY_TSV:-bench/lossy.tsv}
@@ -156,7 +156,7 @@ MD=${LOSSY_MD:-bench/lossy.md}
     echo "## Reproduce"
     echo
     echo '```sh'
-    echo "make && bench/lossy.sh ../shared/corpus/calgary/paper1   # THREADS=2 by default"
+    echo "make && bench/lossy.sh testdata/corpus/calgary/paper1   # THREADS=2 by default"
     echo "bench/lossy-plot.sh"
     echo '```'
 } > $MD

@@ -20,7 +20,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-shared=$(cd "$root/../shared" 2>/dev/null && pwd || true)
+. "$here/corpus.sh"
 lab=${LMZ_MIXLAB:-$root/build/lmz-mixlab}
 threads=2 cache="" report_only=0
 files=()
@@ -36,7 +36,7 @@ done
 if [ ${#files[@]} -eq 0 ] && [ "$report_only" = 0 ]; then
     while read -r f; do
         case $f in ''|'#'*) continue ;; esac
-        files+=("$shared/corpus/$f")
+        if p=$(corpus_path "$f"); then files+=("$p"); fi
     done < "$here/mix-files.txt"
 fi
 tsv=$here/mix.tsv

@@ -142,7 +142,8 @@ static void print_frame(const char *path, unsigned index, const lmz_frame_info_t
 
     printf("        version %u, flags 0x%x, window %" PRIu32 ", overlap %" PRIu32 ", chunk size %" PRIu32
            ", header %" PRIu64 " bytes, content checksum %016" PRIx64 "\n",
-           fi->version, fi->flags, fi->window, fi->overlap, fi->chunk_size, fi->header_size, fi->content_checksum);
+           fi->version, fi->flags, fi->window, fi->sink_tokens, fi->chunk_size, fi->header_size,
+           fi->content_checksum);
     printf("        model %s, sha256 ", fi->model_name);
     for (int i = 0; i < 32; i++) printf("%02x", fi->model_sha256[i]);
     printf("\n");

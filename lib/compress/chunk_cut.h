@@ -1,7 +1,7 @@
 /*
  * lib/compress/chunk_cut.h — where the compressor cuts its input into chunks
  * (shared with tools that must measure exactly what lmz codes, e.g.
- * tests/tools/mixlab.c). Not format semantics: a decoder never needs it.
+ * bench/tools/mixlab.c). Not format semantics: a decoder never needs it.
  */
 #ifndef LMZ_CHUNK_CUT_H
 #define LMZ_CHUNK_CUT_H

@@ -8,79 +8,16 @@
  * frame's content checksum, and only then hand the bytes out. A damaged frame
  * therefore never yields a single byte of wrong output.
  */
-#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zstd.h>
 
-#include "decompress/codec.h"
+#include "decompress/lm_decode.h"
 #include "mix/mix.h"
-#include "lmz_frame_info.h"
-
-/* ======================================================================== */
-/* Parameters                                                                */
-/* ======================================================================== */
-
-void lmz_params_default(lmz_params *p) {
-    memset(p, 0, sizeof *p);
-    p->mix = -1;
-    p->fallback = -1;
-}
-
-void lmz_params_resolve(lmz_params *out, const lmz_params *in, const lmz_model *m) {
-    if (in) *out = *in;
-    else lmz_params_default(out);
-    if (out->threads <= 0) out->threads = lmz_cpu_count();
-    if (out->threads > 256) out->threads = 256;
-    if (out->chunk_size == 0) out->chunk_size = LMZ_DEFAULT_CHUNK;
-    if (out->chunk_size > LMZ_MAX_CHUNK_SIZE) out->chunk_size = LMZ_MAX_CHUNK_SIZE;
-    uint32_t ctx = m ? m->llm.hp.n_ctx : 1024;
-    if (out->window == 0 || out->window > ctx) out->window = ctx;
-    if (out->window > 65535) out->window = 65535;
-    if (out->window < 2) out->window = 2;
-    if (out->memory_limit == 0) out->memory_limit = LMZ_DEFAULT_MEMLIMIT;
-}
-
-/* ======================================================================== */
-/* Classical chunk methods                                                   */
-/* ======================================================================== */
-
-int classic_decode(uint8_t method, const uint8_t *src, size_t n, uint8_t *dst, size_t raw, lmz_msg *msg) {
-    if (method == LMZ_M_ZSTD) {
-        unsigned long long want = ZSTD_getFrameContentSize(src, n);
-        if (want != raw) return lmz_fail(msg, LMZ_error_corrupt, "zstd chunk: content size does not match the table");
-        size_t r = ZSTD_decompress(dst, raw, src, n);
-        if (ZSTD_isError(r) || r != raw)
-            return lmz_fail(msg, LMZ_error_corrupt, "zstd chunk: %s", ZSTD_isError(r) ? ZSTD_getErrorName(r) : "size");
-        return 0;
-    }
-    if (method == LMZ_M_XZ) { /* raw LZMA2, dictionary from raw_size */
-        lzma_options_lzma opt;
-        memset(&opt, 0, sizeof opt);
-        opt.dict_size = lzma2_dict_size(raw);
-        lzma_filter filters[2] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, NULL}};
-        size_t in_pos = 0, out_pos = 0;
-        lzma_ret r = lzma_raw_buffer_decode(filters, NULL, src, &in_pos, n, dst, &out_pos, raw);
-        if (r != LZMA_OK || in_pos != n || out_pos != raw)
-            return lmz_fail(msg, LMZ_error_corrupt, "xz chunk: decoding failed (liblzma code %d)", (int)r);
-        return 0;
-    }
-    return lmz_fail(msg, LMZ_error_unsupported, "unknown chunk method %u", method);
-}
 
 /* ======================================================================== */
 /* One frame                                                                 */
 /* ======================================================================== */
-
-static void hex8(const uint8_t *sha, char *out) { /* first 8 bytes, 16 hex digits */
-    static const char hx[] = "0123456789abcdef";
-    for (int i = 0; i < 8; i++) {
-        out[2 * i] = hx[sha[i] >> 4];
-        out[2 * i + 1] = hx[sha[i] & 15];
-    }
-    out[16] = 0;
-}
 
 /* Memory a frame needs to decode: its bytes, its output, and the model state
  * of the chunks decoded together. */
@@ -110,26 +47,24 @@ static int frame_check(const lmz_model *m, const lmz_params *p, const lmz_frame_
         needs_model |= mt == LMZ_M_LM || mt == LMZ_M_LM_MIX;
     }
     if (needs_model) {
-        if (!m) return lmz_fail(msg, LMZ_error_parameter, "frame needs a model, none given");
+        RETURN_ERROR_IF(!m, LMZ_error_parameter, msg, "frame needs a model, none given");
         if (memcmp(m->sha256, h->model_sha256, 32) != 0) {
             char want[17], have[17];
-            hex8(h->model_sha256, want);
-            hex8(m->sha256, have);
-            return lmz_fail(msg, LMZ_error_model_mismatch,
-                            "compressed with model '%s' (sha256 %s...), but the model in use is '%s' (sha256 %s...)",
-                            h->model_name, want, m->name, have);
+            lmz_hex(h->model_sha256, 8, want); /* the first 8 bytes */
+            lmz_hex(m->sha256, 8, have);
+            RETURN_ERROR(LMZ_error_model_mismatch, msg,
+                         "compressed with model '%s' (sha256 %s...), but the model in use is '%s' (sha256 %s...)",
+                         h->model_name, want, m->name, have);
         }
-        if (h->window > m->llm.hp.n_ctx)
-            return lmz_fail(msg, LMZ_error_corrupt, "frame window %u exceeds the model context %u", h->window,
-                            m->llm.hp.n_ctx);
-        if (h->overlap != LMZ_SINK_TOKENS)
-            return lmz_fail(msg, LMZ_error_unsupported, "frame uses %u sink tokens; this version supports %u",
-                            h->overlap, LMZ_SINK_TOKENS);
+        RETURN_ERROR_IF(h->window > m->llm.hp.n_ctx, LMZ_error_corrupt, msg,
+                        "frame window %u exceeds the model context %u", h->window, m->llm.hp.n_ctx);
+        RETURN_ERROR_IF(h->overlap != LMZ_SINK_TOKENS, LMZ_error_unsupported, msg,
+                        "frame uses %u sink tokens; this version supports %u", h->overlap, LMZ_SINK_TOKENS);
     }
     uint64_t need = frame_memory(m, h, frame_size);
-    if (need > p->memory_limit)
-        return lmz_fail(msg, LMZ_error_memory_limit, "frame needs %llu MiB to decode, limit is %llu MiB (see --memory)",
-                        (unsigned long long)(need >> 20) + 1, (unsigned long long)(p->memory_limit >> 20));
+    RETURN_ERROR_IF(need > p->memory_limit, LMZ_error_memory_limit, msg,
+                    "frame needs %llu MiB to decode, limit is %llu MiB (see --memory)",
+                    (unsigned long long)(need >> 20) + 1, (unsigned long long)(p->memory_limit >> 20));
     return 0;
 }
 
@@ -155,7 +90,7 @@ static int frame_decode(const lmz_model *m, lmz_pool *pool, const lmz_frame_head
     lm_chunk_job *jobs = NULL;
     int rc = 0;
     for (uint32_t c = 0; c < h->n_chunks; c++) nlm += h->chunks[c].method == LMZ_M_LM || h->chunks[c].method == LMZ_M_LM_MIX;
-    if (nlm && !(jobs = calloc(nlm, sizeof *jobs))) return lmz_fail(msg, LMZ_error_memory, "out of memory");
+    RETURN_ERROR_IF(nlm && !(jobs = calloc(nlm, sizeof *jobs)), LMZ_error_memory, msg, "out of memory");
     uint32_t j = 0;
     for (uint32_t c = 0; c < h->n_chunks && rc == 0; c++) {
         const lmz_chunk_info *ci = &h->chunks[c];
@@ -183,7 +118,7 @@ static int frame_decode(const lmz_model *m, lmz_pool *pool, const lmz_frame_head
         if (rc) {
             char tmp[LMZ_MSG_MAX];
             snprintf(tmp, sizeof tmp, "%s", msg->text);
-            lmz_fail(msg, -rc, "chunk %u: %s", c, tmp);
+            lmz_fail(msg, LMZ_ICODE(rc), "chunk %u: %s", c, tmp);
         }
         out += ci->raw_size;
     }
@@ -194,13 +129,13 @@ static int frame_decode(const lmz_model *m, lmz_pool *pool, const lmz_frame_head
     out = 0;
     for (uint32_t c = 0; c < h->n_chunks; c++) {
         uint32_t sum = (uint32_t)lmz_xxh64(dst + out, h->chunks[c].raw_size);
-        if (sum != h->chunks[c].checksum)
-            return lmz_fail(msg, LMZ_error_chunk_checksum, "chunk %u (%u bytes at offset %llu): checksum mismatch", c,
-                            h->chunks[c].raw_size, (unsigned long long)out);
+        RETURN_ERROR_IF(sum != h->chunks[c].checksum, LMZ_error_chunk_checksum, msg,
+                        "chunk %u (%u bytes at offset %llu): checksum mismatch", c, h->chunks[c].raw_size,
+                        (unsigned long long)out);
         out += h->chunks[c].raw_size;
     }
-    if (lmz_xxh64(dst, h->original_size) != h->content_checksum)
-        return lmz_fail(msg, LMZ_error_content_checksum, "content checksum mismatch");
+    RETURN_ERROR_IF(lmz_xxh64(dst, h->original_size) != h->content_checksum, LMZ_error_content_checksum, msg,
+                    "content checksum mismatch");
     return 0;
 }
 
@@ -296,7 +231,7 @@ size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer 
             if (lmz_is_error(r)) return s->st.error = r;
             uint64_t frame_size = (uint64_t)s->h.header_size + s->h.payload_size;
             int rc = frame_check(s->m, &s->p, &s->h, frame_size, &s->st.msg);
-            if (rc) return lmz_status_set(&s->st, -rc);
+            if (rc) return lmz_status_set_int(&s->st, rc);
             s->have_header = 1;
             s->want = (size_t)frame_size;
             continue;
@@ -307,7 +242,7 @@ size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer 
         const uint64_t fsize = (uint64_t)s->h.header_size + s->h.payload_size;
         frame_tick tk = {&s->p, s->in_total, s->out_total, fsize, s->h.original_size};
         int rc = frame_decode(s->m, s->pool, &s->h, s->in, s->out, &tk, &s->st.msg);
-        if (rc) return lmz_status_set(&s->st, -rc);
+        if (rc) return lmz_status_set_int(&s->st, rc);
         s->in_total += fsize;
         s->out_total += s->h.original_size;
         if (s->p.progress) s->p.progress(s->p.progress_opaque, s->in_total, s->out_total);
@@ -353,107 +288,4 @@ size_t lmz_decompress(const lmz_model *m, void *dst, size_t dst_cap, const void 
     }
     lmz_dstream_free(s);
     return lmz_is_error(r) ? r : out.pos;
-}
-
-size_t lmz_frame_info(const void *src, size_t size, lmz_frame_info_t *info) {
-    lmz_frame_header h;
-    size_t need = 0;
-    if (!src || !info) return LMZ_ERR(LMZ_error_parameter);
-    memset(info, 0, sizeof *info);
-    size_t r = frame_parse_header(&h, src, size, &need, NULL);
-    if (lmz_get_error_code(r) == LMZ_error_src_size) {
-        info->header_size = need > size ? need : size + 1;
-        return r;
-    }
-    if (lmz_is_error(r)) return r;
-    info->version = h.version;
-    info->flags = h.flags;
-    memcpy(info->model_name, h.model_name, sizeof info->model_name);
-    memcpy(info->model_sha256, h.model_sha256, 32);
-    info->window = h.window;
-    info->overlap = h.overlap;
-    info->chunk_size = h.chunk_size;
-    info->original_size = h.original_size;
-    info->content_checksum = h.content_checksum;
-    info->n_chunks = h.n_chunks;
-    info->header_size = h.header_size;
-    info->payload_size = h.payload_size;
-    info->frame_size = (uint64_t)h.header_size + h.payload_size;
-    /* the lossy report: TLV section tag 1 (text) or 2 (zstd) in the extra area */
-    if (h.extra_size) {
-        uint64_t extra_at = h.header_size - 4 - h.extra_size;
-        for (uint32_t off = 0; off + 6 <= h.extra_size;) {
-            uint16_t tag = lmz_rd16(h.extra + off);
-            uint32_t len = lmz_rd32(h.extra + off + 2);
-            if (tag == 1 || tag == 2) {
-                info->report_offset = extra_at + off + 6;
-                info->report_size = len;
-                info->report_format = tag;
-                break;
-            }
-            off += 6 + len;
-        }
-    }
-    frame_header_free(&h);
-    return r;
-}
-
-size_t lmz_frame_report(const void *src, size_t size, char *dst, size_t cap) {
-    if (!src || (!dst && cap)) return LMZ_ERR(LMZ_error_parameter);
-    lmz_frame_info_t fi;
-    size_t r = lmz_frame_info(src, size, &fi);
-    if (lmz_is_error(r)) return r;
-    if (cap) dst[0] = 0;
-    if (!fi.report_size) return 0;
-    const uint8_t *p = (const uint8_t *)src + fi.report_offset; /* inside the parsed header */
-    size_t n = (size_t)fi.report_size;
-    if (fi.report_format == 2) {
-        unsigned long long want = ZSTD_getFrameContentSize(p, n);
-        if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN)
-            return LMZ_ERR(LMZ_error_corrupt);
-        if (want >= cap) return LMZ_ERR(LMZ_error_dst_too_small);
-        size_t d = ZSTD_decompress(dst, cap - 1, p, n);
-        if (ZSTD_isError(d) || d != want) return LMZ_ERR(LMZ_error_corrupt);
-        dst[d] = 0;
-        return d;
-    }
-    if (n >= cap) return LMZ_ERR(LMZ_error_dst_too_small);
-    memcpy(dst, p, n);
-    dst[n] = 0;
-    return n;
-}
-
-size_t lmz_frame_chunks(const void *src, size_t size, lmz_chunk_info_t *chunks, size_t cap) {
-    lmz_frame_header h;
-    size_t need = 0;
-    if (!src || (!chunks && cap)) return LMZ_ERR(LMZ_error_parameter);
-    size_t r = frame_parse_header(&h, src, size, &need, NULL);
-    if (lmz_is_error(r)) return r;
-    for (size_t c = 0; c < h.n_chunks && c < cap; c++) {
-        chunks[c].raw_size = h.chunks[c].raw_size;
-        chunks[c].coded_size = h.chunks[c].coded_size;
-        chunks[c].method = h.chunks[c].method;
-        chunks[c].checksum = h.chunks[c].checksum;
-        chunks[c].offset = h.chunks[c].offset;
-    }
-    size_t n = h.n_chunks;
-    frame_header_free(&h);
-    return n;
-}
-
-size_t lmz_decompressed_size(const void *src, size_t src_size) {
-    const uint8_t *p = src;
-    uint64_t total = 0;
-    size_t pos = 0;
-    if (!src && src_size) return LMZ_ERR(LMZ_error_parameter);
-    while (pos < src_size) {
-        lmz_frame_info_t fi;
-        size_t r = lmz_frame_info(p + pos, src_size - pos, &fi);
-        if (lmz_is_error(r)) return r;
-        if (fi.frame_size > src_size - pos) return LMZ_ERR(LMZ_error_src_size);
-        total += fi.original_size;
-        if (total > (uint64_t)SIZE_MAX / 2) return LMZ_ERR(LMZ_error_src_size);
-        pos += (size_t)fi.frame_size;
-    }
-    return (size_t)total;
 }

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decompress/codec.h"
+#include "decompress/lm_decode.h"
 #include "mix/mix.h"
 
 /* ======================================================================== */
@@ -100,7 +100,7 @@ static int decode_one(const step_job *sj, lm_slot *s, const float *l) {
     uint32_t len;
     const uint8_t *bytes = tok_bytes(sj->m->tok, (int32_t)sym, &len);
     if (s->dec.error || len == 0 || len > s->job->raw_size - s->out_pos) {
-        s->job->status = -LMZ_error_corrupt; /* impossible token for this chunk */
+        s->job->status = LMZ_IERR(LMZ_error_corrupt); /* impossible token for this chunk */
         s->done = 1;
         return -1;
     }
@@ -112,7 +112,7 @@ static int decode_one(const step_job *sj, lm_slot *s, const float *l) {
     draft_learn(&s->dr, s->ids, s->n_ids);
     if (s->out_pos == s->job->raw_size) {
         s->done = 1;
-        s->job->status = rdec_finish(&s->dec) == 0 ? 0 : -LMZ_error_corrupt;
+        s->job->status = rdec_finish(&s->dec) == 0 ? 0 : LMZ_IERR(LMZ_error_corrupt);
         return -1;
     }
     return 0;
@@ -234,7 +234,7 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
         /* --- one step of the model for all active chunks, then decode ---- */
         int r = llama_forward_multi(&m->llm, w, kvs, nrows, nact, toks, logits, pool);
         if (r) {
-            rc = lmz_fail(msg, -r, "model forward failed");
+            rc = lmz_fail(msg, LMZ_ICODE(r), "model forward failed");
             goto out;
         }
         step_job sj = {m, act, logits};
@@ -257,7 +257,7 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
     }
     for (uint32_t c = 0; c < n; c++)
         if (jobs[c].status) {
-            rc = lmz_fail(msg, -jobs[c].status, "chunk %u: model-coded data is corrupt", c);
+            rc = lmz_fail(msg, LMZ_ICODE(jobs[c].status), "chunk %u: model-coded data is corrupt", c);
             break;
         }
     if (stats) { /* one row per chunk and step always yields a token; the others are drafts */

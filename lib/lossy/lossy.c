@@ -27,7 +27,7 @@
 #include <string.h>
 #include <zstd.h>
 
-#include "decompress/codec.h"
+#include "codec/codec.h"
 #include "format/frame.h"
 #include "kernels/lmz_math.h"
 #include "lossy/text.h"

@@ -2,7 +2,7 @@
 #
 # tests/cli/cli_test.sh — end-to-end tests of the `lmz` command-line tool.
 #
-# Usage: cli_test.sh PATH/TO/lmz [SHARED_DIR [PATH/TO/mkmodel]]
+# Usage: cli_test.sh PATH/TO/lmz [TESTDATA_DIR [PATH/TO/mkmodel]]
 #
 # Prints one line per check, "ok - ..." or "not ok - ..." (details of a
 # failure follow as "#   ..." lines), and ends with "N passed, M failed".
@@ -20,12 +20,12 @@ set -u
 # ---------------------------------------------------------------------------
 
 if [ $# -lt 1 ] || [ ! -x "$1" ]; then
-    echo "usage: $0 PATH/TO/lmz [SHARED_DIR]" >&2
+    echo "usage: $0 PATH/TO/lmz [TESTDATA_DIR]" >&2
     exit 2
 fi
 LMZ=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-SHARED=${2:-}
-MKMODEL=${3:-} # tests/tools/mkmodel: a second (tiny) model for the wrong-model check
+TESTDATA=${2:-}
+MKMODEL=${3:-} # tests/fixtures/mkmodel: a second (tiny) model for the wrong-model check
 [ -n "$MKMODEL" ] && MKMODEL=$(cd "$(dirname "$MKMODEL")" && pwd)/$(basename "$MKMODEL")
 unset LMZ_MODEL # the embedded default model, whatever the caller's environment
 
@@ -73,8 +73,8 @@ same() { cmp -s "$1" "$2"; }
 absent() { [ ! -e "$1" ]; }
 
 # Inputs: a small text, the empty file, one byte, random binary.
-TEXT_SRC=$SHARED/corpus/canterbury/alice29.txt
-if [ -n "$SHARED" ] && [ -r "$TEXT_SRC" ]; then
+TEXT_SRC=$TESTDATA/corpus/canterbury/alice29.txt
+if [ -n "$TESTDATA" ] && [ -r "$TEXT_SRC" ]; then
     head -c 3000 "$TEXT_SRC" >text
 else
     for i in $(seq 1 60); do echo "Alice was beginning to get very tired of sitting by her sister, line $i."; done |
@@ -335,8 +335,8 @@ check "SIGINT: no temporary left" no_temp sig
 
 # SIGTERM during the compression of a larger file. If lmz was faster than
 # the signal, the output must then be complete.
-if [ -n "$SHARED" ] && [ -r "$SHARED/corpus/canterbury/lcet10.txt" ]; then
-    head -c 200000 "$SHARED/corpus/canterbury/lcet10.txt" >sig/big
+if [ -n "$TESTDATA" ] && [ -r "$TESTDATA/corpus/canterbury/lcet10.txt" ]; then
+    head -c 200000 "$TESTDATA/corpus/canterbury/lcet10.txt" >sig/big
 else
     for i in $(seq 1 40); do cat text; done >sig/big
 fi

@@ -2,7 +2,7 @@
 # tests/cli/lossy_test.sh — `lmz --lossy=N` end to end with a tiny model:
 #   every level writes a frame that the plain decoder reads, flagged lossy,
 #   whose report `lmz -l` shows; level 0 is lossless; planted numbers, names
-#   and negations survive; --rewriter with tests/tools/rewrite.sh (kept when
+#   and negations survive; --rewriter with tests/fixtures/rewrite.sh (kept when
 #   the check passes, refused when it changes a number); usage errors; an
 #   existing output is not overwritten and nothing is left on failure.
 #
@@ -62,11 +62,11 @@ grep -q 'written losslessly' "$T/err" && ok || bad "level 2: no message for the 
 "$LMZ" -q -T1 --lossy=0 -o "$T/out0.lmz" "$T/in.txt" && "$LMZ" -dc "$T/out0.lmz" | cmp -s - "$T/in.txt" && ok || bad "level 0 not lossless"
 "$LMZ" -l "$T/out0.lmz" | grep -q lossy && bad "level 0 flagged lossy" || ok
 # rewriter: a real command
-"$LMZ" -q -T1 --lossy=1 --lossy-always --rewriter="$SRC/tests/tools/rewrite.sh" -o "$T/rw.lmz" "$T/in.txt" && ok || bad "rewriter run failed"
+"$LMZ" -q -T1 --lossy=1 --lossy-always --rewriter="$SRC/tests/fixtures/rewrite.sh" -o "$T/rw.lmz" "$T/in.txt" && ok || bad "rewriter run failed"
 "$LMZ" -l "$T/rw.lmz" | grep -q 'rewriter=' && ok || bad "rewriter line missing from the report"
 "$LMZ" -dc "$T/rw.lmz" > "$T/rw.txt" && grep -qF '12 years' "$T/rw.txt" && grep -qF '$4,250,000' "$T/rw.txt" && ok \
     || bad "rewriter lost a protected item"
-REWRITE_BREAK=1 "$LMZ" -q -T1 --lossy=1 --lossy-always --rewriter="$SRC/tests/tools/rewrite.sh" -o "$T/rwb.lmz" "$T/in.txt" && ok || bad "breaking rewriter run failed"
+REWRITE_BREAK=1 "$LMZ" -q -T1 --lossy=1 --lossy-always --rewriter="$SRC/tests/fixtures/rewrite.sh" -o "$T/rwb.lmz" "$T/in.txt" && ok || bad "breaking rewriter run failed"
 "$LMZ" -l "$T/rwb.lmz" | grep -q 'rewriter=0 kept' && ok || bad "a rewrite changing numbers was kept"
 "$LMZ" -dc "$T/rwb.lmz" | grep -qF '$4,250,000' && ok || bad "breaking rewriter changed a number"
 "$LMZ" -q -T1 --lossy=1 --lossy-always --rewriter=false -o "$T/rwf.lmz" "$T/in.txt" && ok || bad "a failing rewriter must not fail lmz"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/cli/stream_test.sh LMZ MKMODEL SHARED — streaming with bounded memory.
+# tests/cli/stream_test.sh LMZ MKMODEL TESTDATA — streaming with bounded memory.
 # Pipes large inputs through `lmz | lmz -d` and prints each process's peak
 # resident memory, which must stay under 400 MiB whatever the input size:
 #   - 10 MB of random bytes (binary: classical methods), tiny model;
@@ -7,7 +7,7 @@
 #     7 frames of 16 chunks decoded as batches);
 #   - 200 MB of text with --fast (no model), so that the check stays fast.
 set -u
-lmz=$1 mkmodel=$2 shared=$3
+lmz=$1 mkmodel=$2 testdata=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
@@ -33,7 +33,7 @@ roundtrip() {
 
 head -c 10000000 /dev/urandom > "$tmp/rand"
 roundtrip "10 MB random bytes" "cat '$tmp/rand'" --model "$tmp/tiny.gguf" -T2
-roundtrip "400 KB text, model" "cat '$shared/corpus/calgary/book1' | head -c 400000" --model "$tmp/tiny.gguf" -T2 --chunk-size=4096 --no-fallback
-roundtrip "200 MB text, --fast" "for i in \$(seq 1 262); do cat '$shared/corpus/calgary/book1'; done | head -c 200000000" --fast -T2
+roundtrip "400 KB text, model" "cat '$testdata/corpus/calgary/book1' | head -c 400000" --model "$tmp/tiny.gguf" -T2 --chunk-size=4096 --no-fallback
+roundtrip "200 MB text, --fast" "for i in \$(seq 1 262); do cat '$testdata/corpus/calgary/book1'; done | head -c 200000000" --fast -T2
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -2,7 +2,7 @@
 # (tests/cli/cli_test.sh: round trips, pipes, -f/--rm/-o, -t/-l, damaged and
 # truncated input, usage errors, full disk, signals). Label: cli.
 if(TARGET lmz_cli)
-  add_test(NAME cli_basic COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/cli_test.sh $<TARGET_FILE:lmz_cli> ${LMZ_SHARED}
+  add_test(NAME cli_basic COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/cli_test.sh $<TARGET_FILE:lmz_cli> ${LMZ_TESTDATA}
            $<TARGET_FILE:mkmodel>)
   set_tests_properties(cli_basic PROPERTIES LABELS "cli" TIMEOUT 300)
 endif()
@@ -10,7 +10,7 @@ endif()
 # Streaming with bounded memory (10 MB random, 400 KB text through a tiny
 # model, 200 MB text with --fast); prints peak RSS.
 if(TARGET lmz_cli AND TARGET mkmodel)
-  add_test(NAME cli_stream COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/stream_test.sh $<TARGET_FILE:lmz_cli> $<TARGET_FILE:mkmodel> ${LMZ_SHARED})
+  add_test(NAME cli_stream COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/stream_test.sh $<TARGET_FILE:lmz_cli> $<TARGET_FILE:mkmodel> ${LMZ_TESTDATA})
   set_tests_properties(cli_stream PROPERTIES LABELS "cli" TIMEOUT 600)
 endif()
 

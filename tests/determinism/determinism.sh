@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# tests/determinism/determinism.sh LMZ SHARED — identical .lmz bytes for every
+# tests/determinism/determinism.sh LMZ TESTDATA — identical .lmz bytes for every
 # kernel path this CPU has (LMZ_SIMD=scalar|avx2|avx512) x -T1/-T2/-T4, with
 # the default model and the default settings (lm+mix chunks), the same for the
 # plain model (--no-mix), and every output decodes (with another path) to the
 # input; and the lossy mode's output (--lossy=4) for scalar -T1 and the best
 # path -T4.
 set -u
-lmz=$1 shared=$2
+lmz=$1 testdata=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # two chunks of text (chunk size 4096) so that chunks run side by side
-head -c 4500 "$shared/corpus/canterbury/alice29.txt" > "$tmp/in"
+head -c 4500 "$testdata/corpus/canterbury/alice29.txt" > "$tmp/in"
 pass=0 fail=0
 ok() { echo "ok - $1"; pass=$((pass+1)); }
 bad() { echo "not ok - $1"; fail=$((fail+1)); }
@@ -45,7 +45,7 @@ LMZ_SIMD=scalar "$lmz" -d -c -T2 "$first" | cmp -s - "$tmp/in" && ok "scalar dec
 # report) are the same for every path and thread count: level 4 on a short
 # piece, the lossy frames themselves (--lossy-always), not decoded (the
 # decoder is checked above)
-head -c 1500 "$shared/corpus/calgary/paper1" > "$tmp/lin"
+head -c 1500 "$testdata/corpus/calgary/paper1" > "$tmp/lin"
 LMZ_SIMD=scalar "$lmz" -q -T1 --lossy=4 --lossy-always --lossy-verify=no -c "$tmp/lin" > "$tmp/lossy.scalar.lmz"
 LMZ_SIMD=$best "$lmz" -q -T4 --lossy=4 --lossy-always --lossy-verify=no -c "$tmp/lin" > "$tmp/lossy.$best.lmz"
 if [ -s "$tmp/lossy.scalar.lmz" ] && cmp -s "$tmp/lossy.scalar.lmz" "$tmp/lossy.$best.lmz" && "$lmz" -l "$tmp/lossy.scalar.lmz" | grep -q 'dropped=[0-9]'; then

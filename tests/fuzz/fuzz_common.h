@@ -20,7 +20,7 @@
 #include <stdlib.h>
 
 #include "lmz.h"
-#include "tools/tinymodel.h"
+#include "fixtures/tinymodel.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

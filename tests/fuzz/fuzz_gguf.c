@@ -11,7 +11,7 @@
  *     accepts, the model must work: a short text is compressed and
  *     decompressed back exactly with it.
  *
- * Seeds (tests/fuzz/corpus/gguf/) are tiny models from tests/tools/tinymodel.c.
+ * Seeds (tests/fuzz/corpus/gguf/) are tiny models from tests/fixtures/tinymodel.c.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  *     make_seeds [DIR]      (default: LMZ_SRC/tests/fuzz/corpus)
  *
  * Every seed is made here from text written in this file, bytes of a fixed
- * pseudo-random generator, and tiny models from tests/tools/tinymodel.c; the
+ * pseudo-random generator, and tiny models from tests/fixtures/tinymodel.c; the
  * frames are compressed with the fuzz tiny model (tests/fuzz/fuzz_common.h).
  * The input layout of each target is described at the top of its source.
  * tests/fuzz/README.md lists the files.

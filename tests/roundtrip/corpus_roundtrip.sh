@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
-# tests/roundtrip/corpus_roundtrip.sh LMZ SHARED [--all]
+# tests/roundtrip/corpus_roundtrip.sh LMZ TESTDATA [--all]
 # Byte-identical round trip with the default model, via files and via pipes.
 # Default (CI): grammar.lsp (text) and sum (binary). --all: every text file of
-# ../shared/corpus under 1 MB (MANIFEST.tsv kind "text") and the binary sum —
+# testdata/corpus under 1 MB (MANIFEST.tsv kind "text") and the binary sum —
 # several hours on 2 cores (book1 alone takes ~25 min each way).
 set -u
-lmz=$1 shared=$2 all=${3:-}
+lmz=$1 testdata=$2 all=${3:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if [ "$all" = "--all" ]; then
-    mapfile -t files < <(awk -F'\t' 'NR>1 && $4=="text" && $2<1000000 {print $1}' "$shared/corpus/MANIFEST.tsv")
+    mapfile -t files < <(awk -F'\t' 'NR>1 && $4=="text" && $2<1000000 {print $1}' "$testdata/corpus/MANIFEST.tsv")
     files+=(canterbury/sum)
 else
     files=(canterbury/grammar.lsp canterbury/sum)
 fi
 pass=0 fail=0
 for f in "${files[@]}"; do
-    src=$shared/corpus/${f#corpus/}
+    src=$testdata/corpus/${f#corpus/}
     [ -f "$src" ] || { echo "not ok - $f: missing"; fail=$((fail+1)); continue; }
     cp "$src" "$tmp/in"
     if "$lmz" -q -T2 -f "$tmp/in" && "$lmz" -q -T2 -d -c "$tmp/in.lmz" | cmp -s - "$src"; then

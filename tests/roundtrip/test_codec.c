@@ -13,7 +13,7 @@
 #include "common/common.h"
 #include "lmz.h"
 #include "lmz_frame_info.h"
-#include "tools/tinymodel.h"
+#include "fixtures/tinymodel.h"
 
 static uint64_t rng = 12345;
 static uint32_t rnd(void) {

@@ -513,11 +513,11 @@ static void test_overhead(void) {
         for (int t = 0; t < NT; t++) freqs_free(&tabs[t]);
     }
     /* Real model distributions: the reference logits of the default model
-     * (34 positions x 16384), coding the reference token ids again and
+     * (34 positions x 16384, testdata/model/), coding the reference token ids again and
      * again (about 1e5 symbols). */
     size_t nl = 0, ni = 0;
-    unsigned char *lb = check_read_file(LMZ_SHARED "/models/ref_logits.f32", &nl);
-    unsigned char *ib = check_read_file(LMZ_SHARED "/models/ref_ids.i32", &ni);
+    unsigned char *lb = check_read_file(LMZ_TESTDATA "/model/ref_logits.f32", &nl);
+    unsigned char *ib = check_read_file(LMZ_TESTDATA "/model/ref_ids.i32", &ni);
     if (lb && ib && nl == 34 * 16384 * 4 && ni == 34 * 4) {
         enum { POS = 33 };
         lmz_freqs tabs[POS];
@@ -566,7 +566,7 @@ static void test_overhead(void) {
         free(syms);
         for (int k = 0; k < POS; k++) freqs_free(&tabs[k]);
     } else {
-        printf("reference logits not found under %s, skipped\n", LMZ_SHARED);
+        CHECK(0, "reference logits or ids missing or of the wrong size under %s/model", LMZ_TESTDATA);
     }
     free(lb);
     free(ib);

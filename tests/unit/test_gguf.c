@@ -18,7 +18,7 @@
 #include "check.h"
 #include "model/gguf.h"
 #include "model/tokenizer.h"
-#include "tools/tinymodel.h"
+#include "fixtures/tinymodel.h"
 
 /* ------------------------------------------------------------------------ */
 /* A tiny GGUF builder                                                      */
@@ -94,7 +94,7 @@ static int expect_ok(const buf *b, gguf_file *g, const char *what) {
 
 static void test_real_model(void) {
     char p[1024];
-    snprintf(p, sizeof p, "%s/models/lmz-base.gguf", LMZ_SHARED);
+    snprintf(p, sizeof p, "%s/models/lmz-base.gguf", LMZ_SRC);
     lmz_mmap m;
     lmz_msg msg = {{0}};
     int rc = lmz_mmap_open(&m, p, &msg);

@@ -29,7 +29,7 @@
 #include "lmz_frame_info.h"
 #include "lossy/lossy.h"
 #include "lossy/text.h"
-#include "tools/tinymodel.h"
+#include "fixtures/tinymodel.h"
 
 /* ======================================================================== */
 /* Helpers                                                                   */

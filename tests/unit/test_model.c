@@ -2,9 +2,9 @@
  * tests/unit/test_model.c — the transformer against the float64 reference,
  * and bit-exact logits across batch shapes, entry points and thread counts.
  *
- * Reference: ../shared/models/ref_ids.i32 (34 ids) and ref_logits.f32
+ * Reference: testdata/model/ref_ids.i32 (34 ids) and ref_logits.f32
  * [34 x 16384], computed in float64 from the dequantised weights by an
- * independent numpy forward (shared/train/gguf_read.py). Our engine
+ * independent numpy forward (tools/reference/gguf_read.py). Our engine
  * quantises every activation entering a matrix product (and the K/V cache)
  * to int8 per block of 32, so logits differ from the float64 reference by
  * quantisation noise: the logits of this model span about +-20, and the
@@ -21,7 +21,7 @@
 #include "model/gguf.h"
 #include "model/llama.h"
 
-#define MODEL LMZ_SHARED "/models/lmz-base.gguf"
+#define MODEL LMZ_SRC "/models/lmz-base.gguf"
 
 static uint64_t hash_floats(const float *x, size_t n) { return lmz_xxh64(x, n * sizeof(float)); }
 
@@ -62,8 +62,8 @@ int main(void) {
 
     /* ---- 1. against the float64 reference ------------------------------ */
     size_t nb;
-    int32_t *ids = (int32_t *)check_read_file(LMZ_SHARED "/models/ref_ids.i32", &nb);
-    float *ref = (float *)check_read_file(LMZ_SHARED "/models/ref_logits.f32", &nb);
+    int32_t *ids = (int32_t *)check_read_file(LMZ_TESTDATA "/model/ref_ids.i32", &nb);
+    float *ref = (float *)check_read_file(LMZ_TESTDATA "/model/ref_logits.f32", &nb);
     CHECK(ids && ref, "reference files");
     const uint32_t N = 34;
     float *a = malloc((size_t)N * V * 4), *b = malloc((size_t)N * V * 4);
@@ -108,7 +108,7 @@ int main(void) {
     /* ---- 3. 2000-token text: longer than the window (sliding attention, the
      * cache compacting itself), batch shapes, threads, step path ------------ */
     {
-        int32_t *txt = (int32_t *)check_read_file(LMZ_SHARED "/models/vectors/alice29.txt.ids.i32", &nb);
+        int32_t *txt = (int32_t *)check_read_file(LMZ_TESTDATA "/model/vectors/alice29.txt.ids.i32", &nb);
         const uint32_t T = 2000;
         int32_t *seq = malloc(T * sizeof(int32_t));
         seq[0] = 1;

@@ -1,0 +1,11 @@
+# Test fixtures (tests/fixtures/), built for the suites, registering no test.
+#
+# tinymodel_write(): a small random-weight llama GGUF for fast tests.
+# Other suites: LIBS lmz_tinymodel, #include "fixtures/tinymodel.h".
+add_library(lmz_tinymodel STATIC ${CMAKE_SOURCE_DIR}/tests/fixtures/tinymodel.c)
+target_include_directories(lmz_tinymodel PUBLIC ${CMAKE_SOURCE_DIR}/tests ${CMAKE_SOURCE_DIR}/lib
+                           ${CMAKE_SOURCE_DIR}/include)
+target_link_libraries(lmz_tinymodel PUBLIC lmz_common m)
+
+add_executable(mkmodel ${CMAKE_SOURCE_DIR}/tests/fixtures/mkmodel.c)
+target_link_libraries(mkmodel PRIVATE lmz_tinymodel)
