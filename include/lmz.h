@@ -30,9 +30,9 @@ extern "C" {
 #endif
 
 #define LMZ_VERSION_MAJOR 0
-#define LMZ_VERSION_MINOR 2
+#define LMZ_VERSION_MINOR 3
 #define LMZ_VERSION_PATCH 0
-#define LMZ_VERSION_STRING "0.2.0"
+#define LMZ_VERSION_STRING "0.3.0"
 unsigned lmz_version_number(void); /* MAJOR*10000 + MINOR*100 + PATCH */
 const char *lmz_version_string(void);
 /* The kernel path in use: "scalar", "avx2" or "avx512" (chosen once from the

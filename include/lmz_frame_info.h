@@ -48,13 +48,19 @@ typedef enum {
 
 #define LMZ_FRAME_MODEL_NAME_MAX 255
 
+/* Formats of the lossy fidelity report (lmz_frame_info_t.report_format),
+ * which are also its extra-section tags in the frame header. */
+#define LMZ_FRAME_REPORT_TEXT 1 /* UTF-8 text */
+#define LMZ_FRAME_REPORT_ZSTD 2 /* that text as one zstd frame */
+
 typedef struct {
     unsigned version;             /* frame format version */
     unsigned flags;               /* LMZ_FRAME_FLAG_* */
     char model_name[LMZ_FRAME_MODEL_NAME_MAX + 1]; /* NUL-terminated */
     uint8_t model_sha256[32];     /* SHA-256 of the model's GGUF bytes */
     uint32_t window;              /* attention span, tokens */
-    uint32_t overlap;             /* sink tokens of the sliding attention (1) */
+    uint32_t sink_tokens;         /* sink tokens of the sliding attention (1);
+                                     the header field `overlap` (0.3: renamed) */
     uint32_t chunk_size;          /* max raw bytes per chunk */
     uint64_t original_size;       /* decompressed size of this frame */
     uint64_t content_checksum;    /* checksum of the original bytes */
@@ -67,18 +73,19 @@ typedef struct {
     uint64_t frame_size;          /* whole frame: where the next frame starts */
     /* The lossy fidelity report (frames flagged LMZ_FRAME_FLAG_LOSSY): the
      * bytes src[report_offset .. report_offset + report_size) of the header,
-     * stored as report_format says: 1 = UTF-8 text, 2 = that text as one
-     * zstd frame (doc/format.md §6.1). report_size == 0 when the frame has
-     * none. lmz_frame_report() gives the text in both cases. */
+     * stored as report_format says: LMZ_FRAME_REPORT_TEXT = UTF-8 text,
+     * LMZ_FRAME_REPORT_ZSTD = that text as one zstd frame (doc/format.md
+     * §6.1). report_size == 0 when the frame has none. lmz_frame_report()
+     * gives the text in both cases. */
     uint64_t report_offset;
     uint64_t report_size;
-    unsigned report_format;
+    unsigned report_format;       /* LMZ_FRAME_REPORT_* */
 } lmz_frame_info_t;
 
 typedef struct {
     uint32_t raw_size;            /* original bytes in this chunk */
     uint32_t coded_size;          /* payload bytes in the frame */
-    unsigned method;              /* lmz_method */
+    unsigned method;              /* lmz_method (LMZ_METHOD_*) */
     uint32_t checksum;            /* checksum of the chunk's original bytes */
     uint64_t offset;              /* payload offset from the frame start */
 } lmz_chunk_info_t;

@@ -130,7 +130,7 @@ static void print_frame(const char *path, unsigned index, const lmz_frame_info_t
            fi->frame_size, fi->original_size, ratio, bits, methods, model, path);
 
     if (fi->report_size) {
-        /* text (tag 1) or zstd (tag 2): the library gives the text */
+        /* LMZ_FRAME_REPORT_TEXT or _ZSTD: the library gives the text */
         enum { REPORT_MAX = 1 << 20 };
         char *text = malloc(REPORT_MAX);
         size_t n = text ? lmz_frame_report(hdr, (size_t)fi->header_size, text, REPORT_MAX) : 0;
@@ -146,7 +146,8 @@ static void print_frame(const char *path, unsigned index, const lmz_frame_info_t
 
     printf("        version %u, flags 0x%x, window %" PRIu32 ", overlap %" PRIu32 ", chunk size %" PRIu32
            ", header %" PRIu64 " bytes, content checksum %016" PRIx64 "\n",
-           fi->version, fi->flags, fi->window, fi->overlap, fi->chunk_size, fi->header_size, fi->content_checksum);
+           fi->version, fi->flags, fi->window, fi->sink_tokens, fi->chunk_size, fi->header_size,
+           fi->content_checksum);
     printf("        model %s, sha256 ", fi->model_name);
     for (int i = 0; i < 32; i++) printf("%02x", fi->model_sha256[i]);
     printf("\n");

@@ -19,7 +19,7 @@
 #include <zstd.h>
 
 #include "compress/chunk_cut.h"
-#include "decompress/codec.h"
+#include "codec/codec.h"
 #include "mix/mix.h"
 
 #define MIN_CHUNK 4096u
@@ -249,7 +249,9 @@ struct lmz_cstream {
 
 size_t lmz_compress_bound(size_t n) {
     size_t frames = n / ((size_t)MIN_CHUNK * LMZ_CHUNKS_PER_FRAME) + 1;
-    return n + frames * (79 + 255 + 13 * LMZ_CHUNKS_PER_FRAME + 64);
+    /* per frame: the largest header with no extra section, and some slack */
+    return n + frames * (LMZ_FRAME_FIXED + LMZ_FRAME_MODEL_NAME_MAX + LMZ_FRAME_CHUNK_ENTRY * LMZ_CHUNKS_PER_FRAME
+                         + 64u);
 }
 
 lmz_cstream *lmz_cstream_create(const lmz_model *m, const lmz_params *p) {

@@ -8,66 +8,12 @@
  * frame's content checksum, and only then hand the bytes out. A damaged frame
  * therefore never yields a single byte of wrong output.
  */
-#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zstd.h>
 
-#include "decompress/codec.h"
+#include "decompress/lm_decode.h"
 #include "mix/mix.h"
-#include "lmz_frame_info.h"
-
-/* ======================================================================== */
-/* Parameters                                                                */
-/* ======================================================================== */
-
-void lmz_params_default(lmz_params *p) {
-    memset(p, 0, sizeof *p);
-    p->mix = -1;
-    p->fallback = -1;
-}
-
-void lmz_params_resolve(lmz_params *out, const lmz_params *in, const lmz_model *m) {
-    if (in) *out = *in;
-    else lmz_params_default(out);
-    if (out->threads <= 0) out->threads = lmz_cpu_count();
-    if (out->threads > 256) out->threads = 256;
-    if (out->chunk_size == 0) out->chunk_size = LMZ_DEFAULT_CHUNK;
-    if (out->chunk_size > LMZ_MAX_CHUNK_SIZE) out->chunk_size = LMZ_MAX_CHUNK_SIZE;
-    uint32_t ctx = m ? m->llm.hp.n_ctx : 1024;
-    if (out->window == 0 || out->window > ctx) out->window = ctx;
-    if (out->window > 65535) out->window = 65535;
-    if (out->window < 2) out->window = 2;
-    if (out->memory_limit == 0) out->memory_limit = LMZ_DEFAULT_MEMLIMIT;
-}
-
-/* ======================================================================== */
-/* Classical chunk methods                                                   */
-/* ======================================================================== */
-
-int classic_decode(uint8_t method, const uint8_t *src, size_t n, uint8_t *dst, size_t raw, lmz_msg *msg) {
-    if (method == LMZ_M_ZSTD) {
-        unsigned long long want = ZSTD_getFrameContentSize(src, n);
-        if (want != raw) return lmz_fail(msg, LMZ_error_corrupt, "zstd chunk: content size does not match the table");
-        size_t r = ZSTD_decompress(dst, raw, src, n);
-        if (ZSTD_isError(r) || r != raw)
-            return lmz_fail(msg, LMZ_error_corrupt, "zstd chunk: %s", ZSTD_isError(r) ? ZSTD_getErrorName(r) : "size");
-        return 0;
-    }
-    if (method == LMZ_M_XZ) { /* raw LZMA2, dictionary from raw_size */
-        lzma_options_lzma opt;
-        memset(&opt, 0, sizeof opt);
-        opt.dict_size = lzma2_dict_size(raw);
-        lzma_filter filters[2] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, NULL}};
-        size_t in_pos = 0, out_pos = 0;
-        lzma_ret r = lzma_raw_buffer_decode(filters, NULL, src, &in_pos, n, dst, &out_pos, raw);
-        if (r != LZMA_OK || in_pos != n || out_pos != raw)
-            return lmz_fail(msg, LMZ_error_corrupt, "xz chunk: decoding failed (liblzma code %d)", (int)r);
-        return 0;
-    }
-    return lmz_fail(msg, LMZ_error_unsupported, "unknown chunk method %u", method);
-}
 
 /* ======================================================================== */
 /* One frame                                                                 */
@@ -353,107 +299,4 @@ size_t lmz_decompress(const lmz_model *m, void *dst, size_t dst_cap, const void 
     }
     lmz_dstream_free(s);
     return lmz_is_error(r) ? r : out.pos;
-}
-
-size_t lmz_frame_info(const void *src, size_t size, lmz_frame_info_t *info) {
-    lmz_frame_header h;
-    size_t need = 0;
-    if (!src || !info) return LMZ_ERR(LMZ_error_parameter);
-    memset(info, 0, sizeof *info);
-    size_t r = frame_parse_header(&h, src, size, &need, NULL);
-    if (lmz_get_error_code(r) == LMZ_error_src_size) {
-        info->header_size = need > size ? need : size + 1;
-        return r;
-    }
-    if (lmz_is_error(r)) return r;
-    info->version = h.version;
-    info->flags = h.flags;
-    memcpy(info->model_name, h.model_name, sizeof info->model_name);
-    memcpy(info->model_sha256, h.model_sha256, 32);
-    info->window = h.window;
-    info->overlap = h.overlap;
-    info->chunk_size = h.chunk_size;
-    info->original_size = h.original_size;
-    info->content_checksum = h.content_checksum;
-    info->n_chunks = h.n_chunks;
-    info->header_size = h.header_size;
-    info->payload_size = h.payload_size;
-    info->frame_size = (uint64_t)h.header_size + h.payload_size;
-    /* the lossy report: TLV section tag 1 (text) or 2 (zstd) in the extra area */
-    if (h.extra_size) {
-        uint64_t extra_at = h.header_size - 4 - h.extra_size;
-        for (uint32_t off = 0; off + 6 <= h.extra_size;) {
-            uint16_t tag = lmz_rd16(h.extra + off);
-            uint32_t len = lmz_rd32(h.extra + off + 2);
-            if (tag == 1 || tag == 2) {
-                info->report_offset = extra_at + off + 6;
-                info->report_size = len;
-                info->report_format = tag;
-                break;
-            }
-            off += 6 + len;
-        }
-    }
-    frame_header_free(&h);
-    return r;
-}
-
-size_t lmz_frame_report(const void *src, size_t size, char *dst, size_t cap) {
-    if (!src || (!dst && cap)) return LMZ_ERR(LMZ_error_parameter);
-    lmz_frame_info_t fi;
-    size_t r = lmz_frame_info(src, size, &fi);
-    if (lmz_is_error(r)) return r;
-    if (cap) dst[0] = 0;
-    if (!fi.report_size) return 0;
-    const uint8_t *p = (const uint8_t *)src + fi.report_offset; /* inside the parsed header */
-    size_t n = (size_t)fi.report_size;
-    if (fi.report_format == 2) {
-        unsigned long long want = ZSTD_getFrameContentSize(p, n);
-        if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN)
-            return LMZ_ERR(LMZ_error_corrupt);
-        if (want >= cap) return LMZ_ERR(LMZ_error_dst_too_small);
-        size_t d = ZSTD_decompress(dst, cap - 1, p, n);
-        if (ZSTD_isError(d) || d != want) return LMZ_ERR(LMZ_error_corrupt);
-        dst[d] = 0;
-        return d;
-    }
-    if (n >= cap) return LMZ_ERR(LMZ_error_dst_too_small);
-    memcpy(dst, p, n);
-    dst[n] = 0;
-    return n;
-}
-
-size_t lmz_frame_chunks(const void *src, size_t size, lmz_chunk_info_t *chunks, size_t cap) {
-    lmz_frame_header h;
-    size_t need = 0;
-    if (!src || (!chunks && cap)) return LMZ_ERR(LMZ_error_parameter);
-    size_t r = frame_parse_header(&h, src, size, &need, NULL);
-    if (lmz_is_error(r)) return r;
-    for (size_t c = 0; c < h.n_chunks && c < cap; c++) {
-        chunks[c].raw_size = h.chunks[c].raw_size;
-        chunks[c].coded_size = h.chunks[c].coded_size;
-        chunks[c].method = h.chunks[c].method;
-        chunks[c].checksum = h.chunks[c].checksum;
-        chunks[c].offset = h.chunks[c].offset;
-    }
-    size_t n = h.n_chunks;
-    frame_header_free(&h);
-    return n;
-}
-
-size_t lmz_decompressed_size(const void *src, size_t src_size) {
-    const uint8_t *p = src;
-    uint64_t total = 0;
-    size_t pos = 0;
-    if (!src && src_size) return LMZ_ERR(LMZ_error_parameter);
-    while (pos < src_size) {
-        lmz_frame_info_t fi;
-        size_t r = lmz_frame_info(p + pos, src_size - pos, &fi);
-        if (lmz_is_error(r)) return r;
-        if (fi.frame_size > src_size - pos) return LMZ_ERR(LMZ_error_src_size);
-        total += fi.original_size;
-        if (total > (uint64_t)SIZE_MAX / 2) return LMZ_ERR(LMZ_error_src_size);
-        pos += (size_t)fi.frame_size;
-    }
-    return (size_t)total;
 }

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decompress/codec.h"
+#include "decompress/lm_decode.h"
 #include "mix/mix.h"
 
 /* One active chunk. */

@@ -34,8 +34,6 @@
 
 #include "format/frame.h"
 
-#define FRAME_FIXED 79u                      /* header bytes besides name, table, extra */
-#define FRAME_CHUNK_ENTRY 13u                /* bytes per chunk table entry */
 #define FRAME_HEADER_MAX (64u * 1024 * 1024) /* no header may claim more */
 #define FRAME_PREFIX 10u                     /* magic + version + flags + header_size */
 
@@ -102,15 +100,15 @@ static int check_fields(const lmz_frame_header *h, lmz_msg *msg) {
 
 static size_t name_len(const lmz_frame_header *h) {
     size_t L = 0;
-    while (L <= LMZ_MODEL_NAME_MAX && h->model_name[L]) L++;
-    return L; /* LMZ_MODEL_NAME_MAX + 1 means "not terminated in time" */
+    while (L <= LMZ_FRAME_MODEL_NAME_MAX && h->model_name[L]) L++;
+    return L; /* LMZ_FRAME_MODEL_NAME_MAX + 1 means "not terminated in time" */
 }
 
 size_t frame_header_size(const lmz_frame_header *h) {
     size_t L = name_len(h);
-    if (L > LMZ_MODEL_NAME_MAX) return LMZ_ERR(LMZ_error_parameter);
+    if (L > LMZ_FRAME_MODEL_NAME_MAX) return LMZ_ERR(LMZ_error_parameter);
     if (h->n_chunks > LMZ_MAX_CHUNKS_PER_FRAME) return LMZ_ERR(LMZ_error_parameter);
-    uint64_t size = FRAME_FIXED + (uint64_t)L + (uint64_t)FRAME_CHUNK_ENTRY * h->n_chunks + h->extra_size;
+    uint64_t size = LMZ_FRAME_FIXED + (uint64_t)L + (uint64_t)LMZ_FRAME_CHUNK_ENTRY * h->n_chunks + h->extra_size;
     if (size > FRAME_HEADER_MAX) return LMZ_ERR(LMZ_error_parameter);
     return (size_t)size;
 }
@@ -184,13 +182,13 @@ size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, siz
     if (n > 4 && src[4] != LMZ_FORMAT_VERSION)
         return FAIL(msg, LMZ_error_version, "frame format version %u (this build reads %u)", src[4],
                     LMZ_FORMAT_VERSION);
-    if (n < FRAME_PREFIX) return need_more(need, n, msg, FRAME_FIXED);
+    if (n < FRAME_PREFIX) return need_more(need, n, msg, LMZ_FRAME_FIXED);
 
     /* 2. header_size, bounded before use */
     uint32_t hsize = lmz_rd32(src + 6);
-    if (hsize < FRAME_FIXED || hsize > FRAME_HEADER_MAX)
-        return FAIL(msg, LMZ_error_corrupt, "frame header: header_size %u out of range [%u, %u]", hsize, FRAME_FIXED,
-                    FRAME_HEADER_MAX);
+    if (hsize < LMZ_FRAME_FIXED || hsize > FRAME_HEADER_MAX)
+        return FAIL(msg, LMZ_error_corrupt, "frame header: header_size %u out of range [%u, %u]", hsize,
+                    LMZ_FRAME_FIXED, FRAME_HEADER_MAX);
     if (n < hsize) return need_more(need, n, msg, hsize);
 
     /* 3. the checksum, before any other field is believed */
@@ -210,7 +208,7 @@ size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, siz
     h->header_size = hsize;
     memcpy(h->model_sha256, p, 32), p += 32;
     size_t L = *p++;
-    if (FRAME_FIXED + L > hsize)
+    if (LMZ_FRAME_FIXED + L > hsize)
         return FAIL(msg, LMZ_error_corrupt, "frame header: model_name_len %zu does not fit header_size %u", L, hsize);
     if (memchr(p, 0, L)) return FAIL(msg, LMZ_error_corrupt, "frame header: model_name contains a NUL byte");
     memcpy(h->model_name, p, L), p += L;
@@ -227,7 +225,7 @@ size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, siz
         return FAIL(msg, LMZ_error_corrupt, "frame header: n_chunks %u > %u", nc, LMZ_MAX_CHUNKS_PER_FRAME);
     }
     /* table + extra_size field must fit before the checksum */
-    uint64_t table = (uint64_t)FRAME_CHUNK_ENTRY * h->n_chunks;
+    uint64_t table = (uint64_t)LMZ_FRAME_CHUNK_ENTRY * h->n_chunks;
     if (table + 4 > (uint64_t)(end - p)) {
         uint32_t nc = h->n_chunks;
         h->n_chunks = 0;
@@ -251,7 +249,7 @@ size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, siz
         }
     }
     uint64_t off = hsize;
-    for (uint32_t i = 0; i < h->n_chunks; i++, tab += FRAME_CHUNK_ENTRY) {
+    for (uint32_t i = 0; i < h->n_chunks; i++, tab += LMZ_FRAME_CHUNK_ENTRY) {
         lmz_chunk_info *c = &h->chunks[i];
         c->raw_size = lmz_rd32(tab);
         c->coded_size = lmz_rd32(tab + 4);

@@ -15,49 +15,53 @@
 #include <stdint.h>
 
 #include "common/common.h"
+#include "lmz_frame_info.h" /* methods, flags, name limit, report formats, chunk info: public */
 
 #define LMZ_MAGIC 0x1A5A4D4Cu /* "LMZ\x1A" little-endian */
 #define LMZ_FORMAT_VERSION 1
 
-enum { /* chunk methods */
-    LMZ_M_STORED = 0,
-    LMZ_M_LM = 1,     /* range-coded tokens under the model */
-    LMZ_M_ZSTD = 2,   /* libzstd frame */
-    LMZ_M_XZ = 3,     /* liblzma .xz stream */
-    LMZ_M_LM_MIX = 4, /* model + adaptive mixing */
-    LMZ_M_COUNT
+/* Chunk methods: the public lmz_method (lmz_frame_info.h), short names. */
+enum {
+    LMZ_M_STORED = LMZ_METHOD_STORED,
+    LMZ_M_LM = LMZ_METHOD_LM,         /* range-coded tokens under the model */
+    LMZ_M_ZSTD = LMZ_METHOD_ZSTD,     /* libzstd frame */
+    LMZ_M_XZ = LMZ_METHOD_XZ,         /* raw LZMA2 */
+    LMZ_M_LM_MIX = LMZ_METHOD_LM_MIX, /* model + adaptive mixing */
+    LMZ_M_COUNT                       /* methods known to this version */
 };
 
-enum { /* frame flags */
-    LMZ_F_LOSSY = 1u << 0, /* content is a lossy reconstruction */
-    LMZ_F_KNOWN = LMZ_F_LOSSY
-};
+/* Frame flags: the public LMZ_FRAME_FLAG_* (lmz_frame_info.h). */
+#define LMZ_F_LOSSY LMZ_FRAME_FLAG_LOSSY
+#define LMZ_F_KNOWN LMZ_FRAME_FLAG_LOSSY /* every flag bit this version knows */
 
 #define LMZ_MAX_CHUNKS_PER_FRAME 65536u
 #define LMZ_MAX_CHUNK_SIZE (1u << 26)  /* 64 MiB: no chunk may claim more */
-#define LMZ_MODEL_NAME_MAX 255
+#define LMZ_MODEL_NAME_MAX LMZ_FRAME_MODEL_NAME_MAX /* short name (tests) */
 
-typedef struct {
-    uint32_t raw_size;
-    uint32_t coded_size;
-    uint8_t method;   /* LMZ_M_* */
-    uint32_t checksum; /* low 32 bits of XXH64 of the chunk's raw bytes */
-    uint64_t offset;  /* filled by the parser: payload offset from frame start */
-} lmz_chunk_info;
+/* Header sizes (doc/format.md §2): header_size == LMZ_FRAME_FIXED + L
+ * + LMZ_FRAME_CHUNK_ENTRY * n_chunks + E, L the name's length, E the extra
+ * sections' size. */
+#define LMZ_FRAME_FIXED 79u       /* header bytes besides name, table, extra */
+#define LMZ_FRAME_CHUNK_ENTRY 13u /* bytes per chunk table entry */
+
+/* A chunk table entry: the public lmz_chunk_info_t (offset filled by the
+ * parser: payload offset from the frame start). */
+typedef lmz_chunk_info_t lmz_chunk_info;
 
 typedef struct {
     uint8_t version;
     uint8_t flags;
     uint8_t model_sha256[32];
-    char model_name[LMZ_MODEL_NAME_MAX + 1]; /* NUL-terminated */
+    char model_name[LMZ_FRAME_MODEL_NAME_MAX + 1]; /* NUL-terminated */
     uint16_t window;                         /* attention span, tokens */
-    uint16_t overlap;                        /* sink tokens (doc/format.md 4.1) */
+    uint16_t overlap;                        /* sink tokens (doc/format.md 4.1; public: sink_tokens) */
     uint32_t chunk_size;                     /* max raw bytes per chunk */
     uint64_t original_size;
     uint64_t content_checksum;               /* XXH64 of the frame's original bytes */
     uint32_t n_chunks;
     lmz_chunk_info *chunks;                  /* [n_chunks], owned */
-    /* optional sections (TLV), kept raw: e.g. the lossy fidelity report */
+    /* optional sections (TLV), kept raw: e.g. the lossy fidelity report
+     * (tag LMZ_FRAME_REPORT_TEXT or LMZ_FRAME_REPORT_ZSTD) */
     uint8_t *extra;
     uint32_t extra_size;
     uint32_t header_size;                    /* bytes from frame start to first payload */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decompress/codec.h"
+#include "codec/codec.h"
 #include "lossy/lossy.h"
 #include "model/model.h"
 

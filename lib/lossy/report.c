@@ -12,9 +12,6 @@
 #include "format/frame.h"
 #include "lossy/lossy.h"
 
-#define LZ_REPORT_TAG 1      /* extra section tag of the fidelity report, as text */
-#define LZ_REPORT_TAG_ZSTD 2 /* ... as one zstd frame (when smaller) */
-
 /* ======================================================================== */
 /* The report                                                                */
 /* ======================================================================== */
@@ -173,8 +170,9 @@ static int add_report_section(lmz_frame_header *h, int tag, const uint8_t *rp, s
 }
 
 int lz_patch_frames(lz_ctx *c, const uint8_t *src, size_t n, const lz_buf *rep, uint8_t **dst, size_t *dn) {
-    /* the report goes in as text (tag 1) or, when that is smaller (a long
-     * `dropped=` list), as one zstd frame (tag 2): format §6.1 */
+    /* the report goes in as text (LMZ_FRAME_REPORT_TEXT) or, when that is
+     * smaller (a long `dropped=` list), as one zstd frame
+     * (LMZ_FRAME_REPORT_ZSTD): format §6.1 */
     size_t zcap = ZSTD_compressBound(rep->n), zn = 0;
     uint8_t *z = malloc(zcap), *out = NULL;
     int rc = -LMZ_error_memory;
@@ -195,7 +193,7 @@ int lz_patch_frames(lz_ctx *c, const uint8_t *src, size_t n, const lz_buf *rep, 
             goto out;
         }
         h.flags |= LMZ_F_LOSSY;
-        rc = first ? add_report_section(&h, packed ? LZ_REPORT_TAG_ZSTD : LZ_REPORT_TAG, rp, rn) : 0;
+        rc = first ? add_report_section(&h, packed ? LMZ_FRAME_REPORT_ZSTD : LMZ_FRAME_REPORT_TEXT, rp, rn) : 0;
         size_t payload = (size_t)h.payload_size;
         size_t nw = rc ? 0 : frame_write_header(&h, out + w, cap - w);
         frame_header_free(&h);

@@ -39,7 +39,7 @@ static lmz_model *load(const void *buf, size_t size, lmz_mmap *map, const uint8_
     }
     gguf_str name;
     if (gguf_get_str(&m->gguf, "general.name", &name) == 0 && name.len > 0) {
-        size_t n = name.len < LMZ_MODEL_NAME_LEN ? (size_t)name.len : LMZ_MODEL_NAME_LEN;
+        size_t n = name.len < LMZ_FRAME_MODEL_NAME_MAX ? (size_t)name.len : LMZ_FRAME_MODEL_NAME_MAX;
         memcpy(m->name, name.ptr, n);
         for (size_t i = 0; i < n; i++) /* keep names printable */
             if ((unsigned char)m->name[i] < 0x20 || m->name[i] == 0x7f) m->name[i] = '?';

@@ -5,11 +5,10 @@
 #define LMZ_MODEL_H
 
 #include "lmz.h"
+#include "lmz_frame_info.h" /* LMZ_FRAME_MODEL_NAME_MAX: frames record the name */
 #include "model/gguf.h"
 #include "model/llama.h"
 #include "model/tokenizer.h"
-
-#define LMZ_MODEL_NAME_LEN 255
 
 struct lmz_model {
     lmz_mmap map;        /* set when loaded from a file */
@@ -19,7 +18,7 @@ struct lmz_model {
     lmz_tokenizer *tok;
     llama_model llm;
     uint8_t sha256[32];
-    char name[LMZ_MODEL_NAME_LEN + 1];
+    char name[LMZ_FRAME_MODEL_NAME_MAX + 1];
 };
 
 /* Like lmz_model_load_buffer() for bytes whose SHA-256 is already known

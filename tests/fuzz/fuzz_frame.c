@@ -37,7 +37,7 @@ static void check_frame(const uint8_t *src, size_t n) {
                 (unsigned long long)fi.header_size, n);
     FUZZ_ASSERT(fi.version == 1 && (fi.flags & ~1u) == 0, "version %u flags %u", fi.version, fi.flags);
     FUZZ_ASSERT(fi.n_chunks <= 65536, "n_chunks %u", fi.n_chunks);
-    FUZZ_ASSERT(fi.window >= 2 && fi.overlap < fi.window, "window %u overlap %u", fi.window, fi.overlap);
+    FUZZ_ASSERT(fi.window >= 2 && fi.sink_tokens < fi.window, "window %u overlap %u", fi.window, fi.sink_tokens);
     FUZZ_ASSERT(fi.chunk_size >= 1 && fi.chunk_size <= (1u << 26), "chunk_size %u", fi.chunk_size);
     FUZZ_ASSERT(fi.frame_size == fi.header_size + fi.payload_size, "frame size");
     FUZZ_ASSERT(strlen(fi.model_name) <= LMZ_FRAME_MODEL_NAME_MAX, "name");

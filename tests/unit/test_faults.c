@@ -42,7 +42,7 @@
 
 #include "check.h"
 #include "common/common.h"
-#include "decompress/codec.h" /* lzma2_dict_size */
+#include "codec/codec.h" /* lzma2_dict_size */
 #include "format/frame.h"
 #include "lmz.h"
 #include "lmz_frame_info.h"
@@ -365,7 +365,7 @@ static int build_frames(void) {
             memcpy(h.model_sha256, fi.model_sha256, 32);
             snprintf(h.model_name, sizeof h.model_name, "%s", fi.model_name);
             h.window = (uint16_t)fi.window;
-            h.overlap = (uint16_t)fi.overlap;
+            h.overlap = (uint16_t)fi.sink_tokens;
             free(f);
         } else if (meth[i] == LMZ_M_STORED) {
             memcpy(payload + pn, c, raw[i]);
@@ -412,7 +412,7 @@ static void print_frame(const frame *f) {
     lmz_frame_info(f->b, f->n, &fi);
     size_t k = lmz_frame_chunks(f->b, f->n, ch, 8);
     printf("frame '%s': %zu bytes -> %zu bytes, header %llu bytes, window %u overlap %u, chunks:", f->name, f->orig_n,
-           f->n, (unsigned long long)fi.header_size, fi.window, fi.overlap);
+           f->n, (unsigned long long)fi.header_size, fi.window, fi.sink_tokens);
     static const char *mn[] = {"stored", "lm", "zstd", "xz", "lm+mix"};
     for (size_t i = 0; i < k && i < 8; i++)
         printf(" %s %u->%u", ch[i].method < 5 ? mn[ch[i].method] : "?", ch[i].raw_size, ch[i].coded_size);

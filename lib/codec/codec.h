@@ -1,8 +1,8 @@
 /*
- * lib/decompress/codec.h — what the compressor and the decompressor share:
- * parameter defaults, the model's sliding-window rule and the `lm` chunk
- * decoder's state. Lives on the decompression side because decompression
- * must never depend on compression-only code; the compressor includes it.
+ * lib/codec/codec.h — what the compressor and the decompressor share:
+ * parameter defaults (params.c), the model's sliding-window rule and the
+ * classical methods (classic.c). Both sides include it; it includes neither
+ * (doc/layers.md), so decompression never depends on compression-only code.
  */
 #ifndef LMZ_CODEC_H
 #define LMZ_CODEC_H
@@ -36,23 +36,8 @@ void lmz_params_resolve(lmz_params *out, const lmz_params *in, const lmz_model *
 #define LMZ_SINK_TOKENS 1
 
 /* ------------------------------------------------------------------------ */
-/* Chunk decoders                                                           */
+/* Classical chunk methods                                                  */
 /* ------------------------------------------------------------------------ */
-
-/* Decodes the `lm` payloads of chunks [0, n) together: all active chunks are
- * stepped as one batch through the model, at most max_active at a time.
- * dst[c] receives raw_size[c] bytes. Returns 0 or -LMZ_error_*. */
-typedef struct {
-    const uint8_t *payload;
-    uint32_t coded_size, raw_size;
-    uint8_t *dst;
-    int mix;    /* 1: method lm+mix (payload = profile byte + stream) */
-    int status; /* out: 0 ok, or -LMZ_error_* for this chunk */
-} lm_chunk_job;
-
-typedef void (*lm_tick_fn)(void *ctx, uint64_t bytes_done); /* progress, may be NULL */
-int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_t n, uint32_t max_active,
-                     lmz_pool *pool, lm_tick_fn tick, void *tick_ctx, lmz_msg *msg);
 
 /* Method 3's LZMA2 dictionary: the smallest power of two >= max(raw, 4096),
  * at most 64 MiB (the chunk size limit). */

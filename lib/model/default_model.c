@@ -1,5 +1,5 @@
 /*
- * lib/decompress/default_model.c — the default model, embedded at build time
+ * lib/model/default_model.c — the default model, embedded at build time
  * (lib/embed/default_model.S.in links the GGUF bytes into the library;
  * lib/embed/model_sha256.cmake writes their SHA-256, computed by CMake from
  * the same file, so that loading the default model does not hash it again:

@@ -1,0 +1,36 @@
+/*
+ * lib/codec/classic.c — the classical chunk methods (zstd, raw LZMA2) on the
+ * decoding side; the compressor uses classic_decode to verify its own output.
+ */
+#include <lzma.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "codec/codec.h"
+
+/* ======================================================================== */
+/* Classical chunk methods                                                   */
+/* ======================================================================== */
+
+int classic_decode(uint8_t method, const uint8_t *src, size_t n, uint8_t *dst, size_t raw, lmz_msg *msg) {
+    if (method == LMZ_M_ZSTD) {
+        unsigned long long want = ZSTD_getFrameContentSize(src, n);
+        if (want != raw) return lmz_fail(msg, LMZ_error_corrupt, "zstd chunk: content size does not match the table");
+        size_t r = ZSTD_decompress(dst, raw, src, n);
+        if (ZSTD_isError(r) || r != raw)
+            return lmz_fail(msg, LMZ_error_corrupt, "zstd chunk: %s", ZSTD_isError(r) ? ZSTD_getErrorName(r) : "size");
+        return 0;
+    }
+    if (method == LMZ_M_XZ) { /* raw LZMA2, dictionary from raw_size */
+        lzma_options_lzma opt;
+        memset(&opt, 0, sizeof opt);
+        opt.dict_size = lzma2_dict_size(raw);
+        lzma_filter filters[2] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, NULL}};
+        size_t in_pos = 0, out_pos = 0;
+        lzma_ret r = lzma_raw_buffer_decode(filters, NULL, src, &in_pos, n, dst, &out_pos, raw);
+        if (r != LZMA_OK || in_pos != n || out_pos != raw)
+            return lmz_fail(msg, LMZ_error_corrupt, "xz chunk: decoding failed (liblzma code %d)", (int)r);
+        return 0;
+    }
+    return lmz_fail(msg, LMZ_error_unsupported, "unknown chunk method %u", method);
+}
