@@ -117,8 +117,10 @@ void lmz_lossy_opts_default(lmz_lossy_opts *o) {
 /* The output is the original's lossless frames ll[0..ln); lossy_n = 0:
  * the reconstruction was the original itself (not coded). */
 static size_t lossless_out(lz_ctx *c, uint8_t **ll, size_t ln, size_t lossy_n, uint8_t **dst) {
-    if (lossy_n) lz_note(c, "lossy: the lossless frames (%zu bytes) are no larger than the lossy ones (%zu): kept", ln, lossy_n);
-    else lz_note(c, "lossy: the reconstruction is the original itself: lossless frames (%zu bytes)", ln);
+    if (lossy_n)
+        lz_note(c, "lossy: the lossless frames (%zu bytes) are no larger than the lossy ones (%zu): kept", ln, lossy_n);
+    else
+        lz_note(c, "lossy: the reconstruction is the original itself: lossless frames (%zu bytes)", ln);
     c->st.lossless = 1;
     c->st.lossy_bytes = lossy_n;
     c->st.frame_bytes = ln;
