@@ -15,10 +15,10 @@
 int classic_decode(uint8_t method, const uint8_t *src, size_t n, uint8_t *dst, size_t raw, lmz_msg *msg) {
     if (method == LMZ_M_ZSTD) {
         unsigned long long want = ZSTD_getFrameContentSize(src, n);
-        if (want != raw) return lmz_fail(msg, LMZ_error_corrupt, "zstd chunk: content size does not match the table");
+        RETURN_ERROR_IF(want != raw, LMZ_error_corrupt, msg, "zstd chunk: content size does not match the table");
         size_t r = ZSTD_decompress(dst, raw, src, n);
-        if (ZSTD_isError(r) || r != raw)
-            return lmz_fail(msg, LMZ_error_corrupt, "zstd chunk: %s", ZSTD_isError(r) ? ZSTD_getErrorName(r) : "size");
+        RETURN_ERROR_IF(ZSTD_isError(r) || r != raw, LMZ_error_corrupt, msg, "zstd chunk: %s",
+                        ZSTD_isError(r) ? ZSTD_getErrorName(r) : "size");
         return 0;
     }
     if (method == LMZ_M_XZ) { /* raw LZMA2, dictionary from raw_size */
@@ -28,9 +28,9 @@ int classic_decode(uint8_t method, const uint8_t *src, size_t n, uint8_t *dst, s
         lzma_filter filters[2] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, NULL}};
         size_t in_pos = 0, out_pos = 0;
         lzma_ret r = lzma_raw_buffer_decode(filters, NULL, src, &in_pos, n, dst, &out_pos, raw);
-        if (r != LZMA_OK || in_pos != n || out_pos != raw)
-            return lmz_fail(msg, LMZ_error_corrupt, "xz chunk: decoding failed (liblzma code %d)", (int)r);
+        RETURN_ERROR_IF(r != LZMA_OK || in_pos != n || out_pos != raw, LMZ_error_corrupt, msg,
+                        "xz chunk: decoding failed (liblzma code %d)", (int)r);
         return 0;
     }
-    return lmz_fail(msg, LMZ_error_unsupported, "unknown chunk method %u", method);
+    RETURN_ERROR(LMZ_error_unsupported, msg, "unknown chunk method %u", method);
 }

@@ -50,10 +50,10 @@
  * freqs_from_logits (so that building a table never allocates). */
 int freqs_init(lmz_freqs *f, uint32_t n) {
     memset(f, 0, sizeof *f);
-    if (n == 0 || n > LMZ_FREQ_TOTAL) return -LMZ_error_parameter;
+    if (n == 0 || n > LMZ_FREQ_TOTAL) return LMZ_IERR(LMZ_error_parameter);
     size_t words = (size_t)n + ((size_t)n + 1) + (size_t)n;
     uint32_t *block = malloc(words * sizeof(uint32_t));
-    if (!block) return -LMZ_error_memory;
+    if (!block) return LMZ_IERR(LMZ_error_memory);
     f->n = n;
     f->freq = block;
     f->cum = block + n;

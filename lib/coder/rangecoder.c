@@ -188,11 +188,11 @@ void rdec_consume(lmz_rdec *d, uint32_t cum, uint32_t freq) {
 }
 
 int rdec_finish(const lmz_rdec *d) {
-    if (d->error) return -LMZ_error_corrupt;
+    if (d->error) return LMZ_IERR(LMZ_error_corrupt);
     /* A valid stream is exactly as long as our flush makes it: the decoder
      * has read every byte and exactly RC_PHANTOM zero bytes past the end.
      * Shorter (truncated) or longer (trailing bytes) streams are rejected,
      * so every valid payload is canonical. */
-    if (d->pos != d->size + RC_PHANTOM) return -LMZ_error_corrupt;
+    if (d->pos != d->size + RC_PHANTOM) return LMZ_IERR(LMZ_error_corrupt);
     return 0;
 }

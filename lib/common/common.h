@@ -18,9 +18,14 @@
 /* Errors                                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* Functions that return size_t encode an error as (size_t)-code, like zstd.
- * Internal functions that return int use 0 for success and -code on error. */
+/* Two conventions, one place that converts between them:
+ *   size_t functions (the public API, like zstd): a size, or LMZ_ERR(code);
+ *   int functions (internal): 0, or LMZ_IERR(code), which is -code.
+ * Code never flips signs by hand: it uses these macros and those below. */
 #define LMZ_ERR(code) ((size_t) - (size_t)(code))
+#define LMZ_IERR(code)       (-(int)(code))
+#define LMZ_ICODE(rc)        ((int)-(rc))           /* int error -> its lmz_error_code */
+#define LMZ_ERR_FROM_INT(rc) LMZ_ERR(LMZ_ICODE(rc)) /* int error -> size_t error */
 static inline int lmz_err_code(size_t r) { return lmz_is_error(r) ? (int)(0 - r) : 0; }
 
 /* A human-readable detail for the last error of a context (what was wrong,
@@ -37,6 +42,30 @@ int lmz_fail(lmz_msg *msg, int code, const char *fmt, ...)
 #endif
     ;
 
+/* Returning errors (zstd's RETURN_ERROR_IF / FORWARD_IF_ERROR), with a
+ * printf-style message written to msg (may be NULL). In int functions: */
+#define RETURN_ERROR(code, msg, ...) return lmz_fail((msg), (code), __VA_ARGS__)
+#define RETURN_ERROR_IF(cond, code, msg, ...)           \
+    do {                                                \
+        if (cond) RETURN_ERROR(code, msg, __VA_ARGS__); \
+    } while (0)
+#define FORWARD_IF_ERROR(expr)       \
+    do {                             \
+        int lmz_rc_ = (expr);        \
+        if (lmz_rc_) return lmz_rc_; \
+    } while (0)
+/* ... and in size_t functions: */
+#define RETURN_ERROR_SIZE(code, msg, ...) return LMZ_ERR_FROM_INT(lmz_fail((msg), (code), __VA_ARGS__))
+#define RETURN_ERROR_SIZE_IF(cond, code, msg, ...)           \
+    do {                                                     \
+        if (cond) RETURN_ERROR_SIZE(code, msg, __VA_ARGS__); \
+    } while (0)
+#define FORWARD_IF_ERROR_SIZE(expr)              \
+    do {                                         \
+        size_t lmz_r_ = (expr);                  \
+        if (lmz_is_error(lmz_r_)) return lmz_r_; \
+    } while (0)
+
 /* A stream context's sticky error and the message that explains it. */
 typedef struct {
     lmz_msg msg;
@@ -46,6 +75,8 @@ static inline size_t lmz_status_set(lmz_status *st, int code) {
     st->error = LMZ_ERR(code);
     return st->error;
 }
+/* The same from an int error (LMZ_IERR(code)). */
+static inline size_t lmz_status_set_int(lmz_status *st, int rc) { return lmz_status_set(st, LMZ_ICODE(rc)); }
 static inline const char *lmz_status_text(const lmz_status *st) {
     if (st->msg.text[0]) return st->msg.text;
     return st->error ? lmz_error_name(st->error) : "";
@@ -108,6 +139,22 @@ static inline float lmz_rdf32(const uint8_t *p) {
 float lmz_f16_to_f32(uint16_t h);
 
 /* ------------------------------------------------------------------------ */
+/* UTF-8 and hex                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Length (1-4) of the UTF-8 character at p, n >= 1 bytes available, or 0 if
+ * p does not start one. strict = 1: well-formed only (RFC 3629: no overlongs,
+ * surrogates or code points > U+10FFFF), the tokenizer's rule. strict = 0:
+ * the lead byte (C2..F4) and its continuation bytes only, the compressor's
+ * binary-chunk heuristic (frozen: changing it changes compressed output). */
+uint32_t lmz_utf8_len(const uint8_t *p, size_t n, int strict);
+/* 1 if p[0..n) is well-formed UTF-8 (strict), else 0. */
+int lmz_utf8_valid(const uint8_t *p, size_t n);
+
+/* Lower-case hex of d[0..n) into out (2n digits and a NUL). */
+void lmz_hex(const uint8_t *d, size_t n, char *out);
+
+/* ------------------------------------------------------------------------ */
 /* Checksums                                                                */
 /* ------------------------------------------------------------------------ */
 
@@ -121,7 +168,6 @@ typedef struct {
 void lmz_sha256_init(lmz_sha256 *s);
 void lmz_sha256_update(lmz_sha256 *s, const void *data, size_t n);
 void lmz_sha256_final(lmz_sha256 *s, uint8_t out[32]);
-void lmz_sha256_hex(const uint8_t d[32], char out[65]);
 
 /* XXH64 from libxxhash (seed 0). */
 uint64_t lmz_xxh64(const void *data, size_t n);

@@ -70,11 +70,11 @@ void lmz_sha256_final(lmz_sha256 *s, uint8_t out[32]) {
         for (int j = 0; j < 4; j++) out[4 * i + j] = (uint8_t)(s->h[i] >> (24 - 8 * j));
 }
 
-void lmz_sha256_hex(const uint8_t d[32], char out[65]) {
+void lmz_hex(const uint8_t *d, size_t n, char *out) {
     static const char hx[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
+    for (size_t i = 0; i < n; i++) {
         out[2 * i] = hx[d[i] >> 4];
         out[2 * i + 1] = hx[d[i] & 15];
     }
-    out[64] = 0;
+    out[2 * n] = 0;
 }

@@ -51,12 +51,8 @@ static int looks_binary(const uint8_t *p, size_t n) {
             i++;
             continue;
         }
-        size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-        if (c >= 0xF5) len = 0;
-        size_t k = 1;
-        if (len && i + len <= n)
-            while (k < len && (p[i + k] & 0xC0) == 0x80) k++;
-        if (len && k == len) i += len;
+        uint32_t len = lmz_utf8_len(p + i, n - i, 0); /* lead byte and continuations only */
+        if (len) i += len;
         else {
             bad++;
             i++;
@@ -120,10 +116,10 @@ static int lm_enc_init(lm_enc *e, const lmz_model *m, uint32_t W, uint32_t max_c
     e->sym_cum = calloc(LM_ROWS, sizeof(uint32_t));
     e->sym_freq = calloc(LM_ROWS, sizeof(uint32_t));
     if (!e->w || !e->logits || !e->fq || !e->sym_cum || !e->sym_freq || llama_kv_init(&e->kv, &m->llm, W))
-        return -LMZ_error_memory;
+        return LMZ_IERR(LMZ_error_memory);
     for (uint32_t i = 0; i < LM_ROWS; i++)
-        if (freqs_init(&e->fq[i], V)) return -LMZ_error_memory;
-    if (mix_init(&e->mx, V, &mix_profile_1, max_chunk) || freqs_init(&e->fmix, V)) return -LMZ_error_memory;
+        if (freqs_init(&e->fq[i], V)) return LMZ_IERR(LMZ_error_memory);
+    if (mix_init(&e->mx, V, &mix_profile_1, max_chunk) || freqs_init(&e->fmix, V)) return LMZ_IERR(LMZ_error_memory);
     return 0;
 }
 
@@ -170,11 +166,11 @@ static int lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst
     *lm_size = *mix_size = 0;
     int32_t *tok = NULL;
     size_t nt = 0;
-    if (tok_encode(m->tok, src, n, &tok, &nt)) return -LMZ_error_memory;
+    if (tok_encode(m->tok, src, n, &tok, &nt)) return LMZ_IERR(LMZ_error_memory);
     int32_t *ids = malloc((nt + 1) * sizeof(int32_t));
     if (!ids) {
         free(tok);
-        return -LMZ_error_memory;
+        return LMZ_IERR(LMZ_error_memory);
     }
     ids[0] = tok_bos(m->tok);
     memcpy(ids + 1, tok, nt * sizeof(int32_t));
@@ -309,7 +305,8 @@ static int code_chunk(lmz_cstream *s, const uint8_t *src, size_t n, size_t at, l
         }
     } else if (!looks_binary(src, n)) {
         if (!s->enc_ready) {
-            if (lm_enc_init(&s->enc, s->m, s->p.window, (uint32_t)s->max_chunk)) return lmz_fail(&s->st.msg, LMZ_error_memory, "out of memory for the model");
+            RETURN_ERROR_IF(lm_enc_init(&s->enc, s->m, s->p.window, (uint32_t)s->max_chunk), LMZ_error_memory,
+                            &s->st.msg, "out of memory for the model");
             s->enc_ready = 1;
         }
         s->enc.progress = s->p.progress;
@@ -320,7 +317,7 @@ static int code_chunk(lmz_cstream *s, const uint8_t *src, size_t n, size_t at, l
         size_t lm_size, mix_size;
         int r = lm_encode_chunk(&s->enc, src, n, s->scratch[0], s->scratch[3], n > 1 ? n - 1 : 0, &lm_size, &mix_size,
                                 s->pool);
-        if (r < 0) return lmz_fail(&s->st.msg, -r, "model coding failed");
+        RETURN_ERROR_IF(r < 0, LMZ_ICODE(r), &s->st.msg, "model coding failed");
         if (lm_size > 0 && lm_size < best_size) {
             best = s->scratch[0];
             best_size = lm_size;
@@ -401,16 +398,16 @@ static int emit_frame(lmz_cstream *s) {
     h.n_chunks = nc;
     h.chunks = chunks;
     size_t hs = frame_header_size(&h);
-    if (lmz_is_error(hs)) return lmz_fail(&s->st.msg, LMZ_error_generic, "frame header");
+    RETURN_ERROR_IF(lmz_is_error(hs), LMZ_error_generic, &s->st.msg, "frame header");
     size_t need = hs + coded;
     if (need > s->out_cap) {
         free(s->out);
         s->out = malloc(need);
         s->out_cap = s->out ? need : 0;
-        if (!s->out) return lmz_fail(&s->st.msg, LMZ_error_memory, "out of memory");
+        RETURN_ERROR_IF(!s->out, LMZ_error_memory, &s->st.msg, "out of memory");
     }
     size_t w = frame_write_header(&h, s->out, s->out_cap);
-    if (lmz_is_error(w)) return lmz_fail(&s->st.msg, LMZ_error_generic, "cannot write the frame header");
+    RETURN_ERROR_IF(lmz_is_error(w), LMZ_error_generic, &s->st.msg, "cannot write the frame header");
     memcpy(s->out + w, s->payload, coded);
     s->out_len = w + coded;
     s->out_pos = 0;
@@ -441,7 +438,7 @@ size_t lmz_compress_stream(lmz_cstream *s, lmz_out_buffer *out, lmz_in_buffer *i
         /* 3. a frame when the buffer is full, or to finish */
         if (s->in_len == s->in_cap || (s->ended && (s->in_len > 0 || !s->wrote_frame))) {
             int rc = emit_frame(s);
-            if (rc) return lmz_status_set(&s->st, -rc);
+            if (rc) return lmz_status_set_int(&s->st, rc);
             continue;
         }
         if (s->ended) return 0; /* everything flushed */

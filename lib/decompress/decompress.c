@@ -19,15 +19,6 @@
 /* One frame                                                                 */
 /* ======================================================================== */
 
-static void hex8(const uint8_t *sha, char *out) { /* first 8 bytes, 16 hex digits */
-    static const char hx[] = "0123456789abcdef";
-    for (int i = 0; i < 8; i++) {
-        out[2 * i] = hx[sha[i] >> 4];
-        out[2 * i + 1] = hx[sha[i] & 15];
-    }
-    out[16] = 0;
-}
-
 /* Memory a frame needs to decode: its bytes, its output, and the model state
  * of the chunks decoded together. */
 static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint64_t frame_size) {
@@ -56,26 +47,24 @@ static int frame_check(const lmz_model *m, const lmz_params *p, const lmz_frame_
         needs_model |= mt == LMZ_M_LM || mt == LMZ_M_LM_MIX;
     }
     if (needs_model) {
-        if (!m) return lmz_fail(msg, LMZ_error_parameter, "frame needs a model, none given");
+        RETURN_ERROR_IF(!m, LMZ_error_parameter, msg, "frame needs a model, none given");
         if (memcmp(m->sha256, h->model_sha256, 32) != 0) {
             char want[17], have[17];
-            hex8(h->model_sha256, want);
-            hex8(m->sha256, have);
-            return lmz_fail(msg, LMZ_error_model_mismatch,
-                            "compressed with model '%s' (sha256 %s...), but the model in use is '%s' (sha256 %s...)",
-                            h->model_name, want, m->name, have);
+            lmz_hex(h->model_sha256, 8, want); /* the first 8 bytes */
+            lmz_hex(m->sha256, 8, have);
+            RETURN_ERROR(LMZ_error_model_mismatch, msg,
+                         "compressed with model '%s' (sha256 %s...), but the model in use is '%s' (sha256 %s...)",
+                         h->model_name, want, m->name, have);
         }
-        if (h->window > m->llm.hp.n_ctx)
-            return lmz_fail(msg, LMZ_error_corrupt, "frame window %u exceeds the model context %u", h->window,
-                            m->llm.hp.n_ctx);
-        if (h->overlap != LMZ_SINK_TOKENS)
-            return lmz_fail(msg, LMZ_error_unsupported, "frame uses %u sink tokens; this version supports %u",
-                            h->overlap, LMZ_SINK_TOKENS);
+        RETURN_ERROR_IF(h->window > m->llm.hp.n_ctx, LMZ_error_corrupt, msg,
+                        "frame window %u exceeds the model context %u", h->window, m->llm.hp.n_ctx);
+        RETURN_ERROR_IF(h->overlap != LMZ_SINK_TOKENS, LMZ_error_unsupported, msg,
+                        "frame uses %u sink tokens; this version supports %u", h->overlap, LMZ_SINK_TOKENS);
     }
     uint64_t need = frame_memory(m, h, frame_size);
-    if (need > p->memory_limit)
-        return lmz_fail(msg, LMZ_error_memory_limit, "frame needs %llu MiB to decode, limit is %llu MiB (see --memory)",
-                        (unsigned long long)(need >> 20) + 1, (unsigned long long)(p->memory_limit >> 20));
+    RETURN_ERROR_IF(need > p->memory_limit, LMZ_error_memory_limit, msg,
+                    "frame needs %llu MiB to decode, limit is %llu MiB (see --memory)",
+                    (unsigned long long)(need >> 20) + 1, (unsigned long long)(p->memory_limit >> 20));
     return 0;
 }
 
@@ -101,7 +90,7 @@ static int frame_decode(const lmz_model *m, lmz_pool *pool, const lmz_frame_head
     lm_chunk_job *jobs = NULL;
     int rc = 0;
     for (uint32_t c = 0; c < h->n_chunks; c++) nlm += h->chunks[c].method == LMZ_M_LM || h->chunks[c].method == LMZ_M_LM_MIX;
-    if (nlm && !(jobs = calloc(nlm, sizeof *jobs))) return lmz_fail(msg, LMZ_error_memory, "out of memory");
+    RETURN_ERROR_IF(nlm && !(jobs = calloc(nlm, sizeof *jobs)), LMZ_error_memory, msg, "out of memory");
     uint32_t j = 0;
     for (uint32_t c = 0; c < h->n_chunks && rc == 0; c++) {
         const lmz_chunk_info *ci = &h->chunks[c];
@@ -129,7 +118,7 @@ static int frame_decode(const lmz_model *m, lmz_pool *pool, const lmz_frame_head
         if (rc) {
             char tmp[LMZ_MSG_MAX];
             snprintf(tmp, sizeof tmp, "%s", msg->text);
-            lmz_fail(msg, -rc, "chunk %u: %s", c, tmp);
+            lmz_fail(msg, LMZ_ICODE(rc), "chunk %u: %s", c, tmp);
         }
         out += ci->raw_size;
     }
@@ -140,13 +129,13 @@ static int frame_decode(const lmz_model *m, lmz_pool *pool, const lmz_frame_head
     out = 0;
     for (uint32_t c = 0; c < h->n_chunks; c++) {
         uint32_t sum = (uint32_t)lmz_xxh64(dst + out, h->chunks[c].raw_size);
-        if (sum != h->chunks[c].checksum)
-            return lmz_fail(msg, LMZ_error_chunk_checksum, "chunk %u (%u bytes at offset %llu): checksum mismatch", c,
-                            h->chunks[c].raw_size, (unsigned long long)out);
+        RETURN_ERROR_IF(sum != h->chunks[c].checksum, LMZ_error_chunk_checksum, msg,
+                        "chunk %u (%u bytes at offset %llu): checksum mismatch", c, h->chunks[c].raw_size,
+                        (unsigned long long)out);
         out += h->chunks[c].raw_size;
     }
-    if (lmz_xxh64(dst, h->original_size) != h->content_checksum)
-        return lmz_fail(msg, LMZ_error_content_checksum, "content checksum mismatch");
+    RETURN_ERROR_IF(lmz_xxh64(dst, h->original_size) != h->content_checksum, LMZ_error_content_checksum, msg,
+                    "content checksum mismatch");
     return 0;
 }
 
@@ -242,7 +231,7 @@ size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer 
             if (lmz_is_error(r)) return s->st.error = r;
             uint64_t frame_size = (uint64_t)s->h.header_size + s->h.payload_size;
             int rc = frame_check(s->m, &s->p, &s->h, frame_size, &s->st.msg);
-            if (rc) return lmz_status_set(&s->st, -rc);
+            if (rc) return lmz_status_set_int(&s->st, rc);
             s->have_header = 1;
             s->want = (size_t)frame_size;
             continue;
@@ -253,7 +242,7 @@ size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer 
         const uint64_t fsize = (uint64_t)s->h.header_size + s->h.payload_size;
         frame_tick tk = {&s->p, s->in_total, s->out_total, fsize, s->h.original_size};
         int rc = frame_decode(s->m, s->pool, &s->h, s->in, s->out, &tk, &s->st.msg);
-        if (rc) return lmz_status_set(&s->st, -rc);
+        if (rc) return lmz_status_set_int(&s->st, rc);
         s->in_total += fsize;
         s->out_total += s->h.original_size;
         if (s->p.progress) s->p.progress(s->p.progress_opaque, s->in_total, s->out_total);

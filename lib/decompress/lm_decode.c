@@ -51,7 +51,7 @@ static void decode_symbol(void *arg, int b) {
     uint32_t len;
     const uint8_t *bytes = tok_bytes(sj->m->tok, (int32_t)sym, &len);
     if (s->dec.error || len == 0 || len > s->job->raw_size - s->out_pos) {
-        s->job->status = -LMZ_error_corrupt; /* impossible token for this chunk */
+        s->job->status = LMZ_IERR(LMZ_error_corrupt); /* impossible token for this chunk */
         s->done = 1;
         return;
     }
@@ -62,7 +62,7 @@ static void decode_symbol(void *arg, int b) {
     s->n_ids++;
     if (s->out_pos == s->job->raw_size) {
         s->done = 1;
-        s->job->status = rdec_finish(&s->dec) == 0 ? 0 : -LMZ_error_corrupt;
+        s->job->status = rdec_finish(&s->dec) == 0 ? 0 : LMZ_IERR(LMZ_error_corrupt);
     }
 }
 
@@ -149,7 +149,7 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
         /* --- one step of the model for all active chunks, then decode ---- */
         int r = llama_forward_step(&m->llm, w, kvs, toks, nact, logits, pool);
         if (r) {
-            rc = lmz_fail(msg, -r, "model forward failed");
+            rc = lmz_fail(msg, LMZ_ICODE(r), "model forward failed");
             goto out;
         }
         step_job sj = {m, act, logits};
@@ -163,7 +163,7 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
     }
     for (uint32_t c = 0; c < n; c++)
         if (jobs[c].status) {
-            rc = lmz_fail(msg, -jobs[c].status, "chunk %u: model-coded data is corrupt", c);
+            rc = lmz_fail(msg, LMZ_ICODE(jobs[c].status), "chunk %u: model-coded data is corrupt", c);
             break;
         }
 out:

@@ -37,9 +37,6 @@
 #define FRAME_HEADER_MAX (64u * 1024 * 1024) /* no header may claim more */
 #define FRAME_PREFIX 10u                     /* magic + version + flags + header_size */
 
-/* size_t error from a lmz_fail()-style message. */
-#define FAIL(msg, code, ...) LMZ_ERR(-lmz_fail((msg), (code), __VA_ARGS__))
-
 /* ------------------------------------------------------------------------ */
 /* Field validation shared by the writer and the parser                     */
 /* ------------------------------------------------------------------------ */
@@ -49,46 +46,40 @@
  * them into LMZ_error_parameter (it must never write what the parser would
  * reject). */
 static int check_fields(const lmz_frame_header *h, lmz_msg *msg) {
-    if (h->flags & ~(unsigned)LMZ_F_KNOWN)
-        return lmz_fail(msg, LMZ_error_unsupported, "frame header: unknown flags 0x%02x", h->flags);
-    if (h->window < 2) return lmz_fail(msg, LMZ_error_corrupt, "frame header: window %u < 2", h->window);
-    if (h->overlap >= h->window)
-        return lmz_fail(msg, LMZ_error_corrupt, "frame header: overlap %u >= window %u", h->overlap, h->window);
-    if (h->chunk_size < 1 || h->chunk_size > LMZ_MAX_CHUNK_SIZE)
-        return lmz_fail(msg, LMZ_error_corrupt, "frame header: chunk_size %u out of range [1, %u]", h->chunk_size,
-                        LMZ_MAX_CHUNK_SIZE);
-    if (h->n_chunks > LMZ_MAX_CHUNKS_PER_FRAME)
-        return lmz_fail(msg, LMZ_error_corrupt, "frame header: n_chunks %u > %u", h->n_chunks,
-                        LMZ_MAX_CHUNKS_PER_FRAME);
-    if (h->n_chunks > 0 && !h->chunks) return lmz_fail(msg, LMZ_error_parameter, "frame header: no chunk table");
+    RETURN_ERROR_IF(h->flags & ~(unsigned)LMZ_F_KNOWN, LMZ_error_unsupported, msg, "frame header: unknown flags 0x%02x",
+                    h->flags);
+    RETURN_ERROR_IF(h->window < 2, LMZ_error_corrupt, msg, "frame header: window %u < 2", h->window);
+    RETURN_ERROR_IF(h->overlap >= h->window, LMZ_error_corrupt, msg, "frame header: overlap %u >= window %u",
+                    h->overlap, h->window);
+    RETURN_ERROR_IF(h->chunk_size < 1 || h->chunk_size > LMZ_MAX_CHUNK_SIZE, LMZ_error_corrupt, msg,
+                    "frame header: chunk_size %u out of range [1, %u]", h->chunk_size, LMZ_MAX_CHUNK_SIZE);
+    RETURN_ERROR_IF(h->n_chunks > LMZ_MAX_CHUNKS_PER_FRAME, LMZ_error_corrupt, msg, "frame header: n_chunks %u > %u",
+                    h->n_chunks, LMZ_MAX_CHUNKS_PER_FRAME);
+    RETURN_ERROR_IF(h->n_chunks > 0 && !h->chunks, LMZ_error_parameter, msg, "frame header: no chunk table");
     uint64_t raw_sum = 0; /* <= 65536 * 2^26: no overflow */
     for (uint32_t i = 0; i < h->n_chunks; i++) {
         const lmz_chunk_info *c = &h->chunks[i];
-        if (c->raw_size < 1 || c->raw_size > h->chunk_size)
-            return lmz_fail(msg, LMZ_error_corrupt, "chunk %u: raw_size %u out of range [1, chunk_size %u]", i,
-                            c->raw_size, h->chunk_size);
-        if (c->method >= LMZ_M_COUNT)
-            return lmz_fail(msg, LMZ_error_corrupt, "chunk %u: unknown method %u", i, c->method);
-        if (c->coded_size < 1) return lmz_fail(msg, LMZ_error_corrupt, "chunk %u: coded_size 0", i);
-        if (c->method == LMZ_M_STORED && c->coded_size != c->raw_size)
-            return lmz_fail(msg, LMZ_error_corrupt, "chunk %u: stored, but coded_size %u != raw_size %u", i,
-                            c->coded_size, c->raw_size);
+        RETURN_ERROR_IF(c->raw_size < 1 || c->raw_size > h->chunk_size, LMZ_error_corrupt, msg,
+                        "chunk %u: raw_size %u out of range [1, chunk_size %u]", i, c->raw_size, h->chunk_size);
+        RETURN_ERROR_IF(c->method >= LMZ_M_COUNT, LMZ_error_corrupt, msg, "chunk %u: unknown method %u", i, c->method);
+        RETURN_ERROR_IF(c->coded_size < 1, LMZ_error_corrupt, msg, "chunk %u: coded_size 0", i);
+        RETURN_ERROR_IF(c->method == LMZ_M_STORED && c->coded_size != c->raw_size, LMZ_error_corrupt, msg,
+                        "chunk %u: stored, but coded_size %u != raw_size %u", i, c->coded_size, c->raw_size);
         raw_sum += c->raw_size;
     }
-    if (raw_sum != h->original_size)
-        return lmz_fail(msg, LMZ_error_corrupt, "frame header: original_size %llu != sum of chunk raw sizes %llu",
-                        (unsigned long long)h->original_size, (unsigned long long)raw_sum);
+    RETURN_ERROR_IF(raw_sum != h->original_size, LMZ_error_corrupt, msg,
+                    "frame header: original_size %llu != sum of chunk raw sizes %llu",
+                    (unsigned long long)h->original_size, (unsigned long long)raw_sum);
     /* The extra area is a sequence of whole TLV sections. */
-    if (h->extra_size > 0 && !h->extra) return lmz_fail(msg, LMZ_error_parameter, "frame header: no extra bytes");
+    RETURN_ERROR_IF(h->extra_size > 0 && !h->extra, LMZ_error_parameter, msg, "frame header: no extra bytes");
     uint64_t off = 0;
     while (off < h->extra_size) {
-        if (h->extra_size - off < 6)
-            return lmz_fail(msg, LMZ_error_corrupt, "extra section at %llu: truncated tag/len",
-                            (unsigned long long)off);
+        RETURN_ERROR_IF(h->extra_size - off < 6, LMZ_error_corrupt, msg, "extra section at %llu: truncated tag/len",
+                        (unsigned long long)off);
         uint32_t len = lmz_rd32(h->extra + off + 2);
-        if (len > h->extra_size - off - 6)
-            return lmz_fail(msg, LMZ_error_corrupt, "extra section at %llu (tag %u): len %u overruns extra_size %u",
-                            (unsigned long long)off, lmz_rd16(h->extra + off), len, h->extra_size);
+        RETURN_ERROR_IF(len > h->extra_size - off - 6, LMZ_error_corrupt, msg,
+                        "extra section at %llu (tag %u): len %u overruns extra_size %u", (unsigned long long)off,
+                        lmz_rd16(h->extra + off), len, h->extra_size);
         off += 6 + (uint64_t)len;
     }
     return 0;
@@ -166,7 +157,7 @@ void frame_header_free(lmz_frame_header *h) {
 
 static size_t need_more(size_t *need, size_t n, lmz_msg *msg, size_t want) {
     if (need) *need = want;
-    return FAIL(msg, LMZ_error_src_size, "frame header: %zu bytes available, need %zu", n, want);
+    RETURN_ERROR_SIZE(LMZ_error_src_size, msg, "frame header: %zu bytes available, need %zu", n, want);
 }
 
 /* h is overwritten (any previous contents are not freed). On error h is left
@@ -178,25 +169,23 @@ size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, siz
     /* 1. magic and version, on whatever prefix is there */
     static const uint8_t magic[4] = {0x4C, 0x4D, 0x5A, 0x1A};
     for (size_t i = 0; i < 4 && i < n; i++)
-        if (src[i] != magic[i]) return FAIL(msg, LMZ_error_bad_magic, "not an lmz frame (bad magic)");
-    if (n > 4 && src[4] != LMZ_FORMAT_VERSION)
-        return FAIL(msg, LMZ_error_version, "frame format version %u (this build reads %u)", src[4],
-                    LMZ_FORMAT_VERSION);
+        RETURN_ERROR_SIZE_IF(src[i] != magic[i], LMZ_error_bad_magic, msg, "not an lmz frame (bad magic)");
+    RETURN_ERROR_SIZE_IF(n > 4 && src[4] != LMZ_FORMAT_VERSION, LMZ_error_version, msg,
+                         "frame format version %u (this build reads %u)", src[4], LMZ_FORMAT_VERSION);
     if (n < FRAME_PREFIX) return need_more(need, n, msg, LMZ_FRAME_FIXED);
 
     /* 2. header_size, bounded before use */
     uint32_t hsize = lmz_rd32(src + 6);
-    if (hsize < LMZ_FRAME_FIXED || hsize > FRAME_HEADER_MAX)
-        return FAIL(msg, LMZ_error_corrupt, "frame header: header_size %u out of range [%u, %u]", hsize,
-                    LMZ_FRAME_FIXED, FRAME_HEADER_MAX);
+    RETURN_ERROR_SIZE_IF(hsize < LMZ_FRAME_FIXED || hsize > FRAME_HEADER_MAX, LMZ_error_corrupt, msg,
+                         "frame header: header_size %u out of range [%u, %u]", hsize, LMZ_FRAME_FIXED,
+                         FRAME_HEADER_MAX);
     if (n < hsize) return need_more(need, n, msg, hsize);
 
     /* 3. the checksum, before any other field is believed */
     uint32_t stored = lmz_rd32(src + hsize - 4);
     uint32_t actual = (uint32_t)lmz_xxh64(src, hsize - 4);
-    if (stored != actual)
-        return FAIL(msg, LMZ_error_header_checksum, "frame header checksum mismatch (stored %08x, computed %08x)",
-                    stored, actual);
+    RETURN_ERROR_SIZE_IF(stored != actual, LMZ_error_header_checksum, msg,
+                         "frame header checksum mismatch (stored %08x, computed %08x)", stored, actual);
 
     /* 4. the fields. Every read below stays inside [0, hsize - 4): the fixed
      *    part fits (hsize >= 79), and the variable parts are checked against
@@ -208,9 +197,9 @@ size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, siz
     h->header_size = hsize;
     memcpy(h->model_sha256, p, 32), p += 32;
     size_t L = *p++;
-    if (LMZ_FRAME_FIXED + L > hsize)
-        return FAIL(msg, LMZ_error_corrupt, "frame header: model_name_len %zu does not fit header_size %u", L, hsize);
-    if (memchr(p, 0, L)) return FAIL(msg, LMZ_error_corrupt, "frame header: model_name contains a NUL byte");
+    RETURN_ERROR_SIZE_IF(LMZ_FRAME_FIXED + L > hsize, LMZ_error_corrupt, msg,
+                         "frame header: model_name_len %zu does not fit header_size %u", L, hsize);
+    RETURN_ERROR_SIZE_IF(memchr(p, 0, L), LMZ_error_corrupt, msg, "frame header: model_name contains a NUL byte");
     memcpy(h->model_name, p, L), p += L;
     h->model_name[L] = 0;
     h->window = lmz_rd16(p), p += 2;
@@ -222,14 +211,14 @@ size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, siz
     if (h->n_chunks > LMZ_MAX_CHUNKS_PER_FRAME) {
         uint32_t nc = h->n_chunks;
         h->n_chunks = 0;
-        return FAIL(msg, LMZ_error_corrupt, "frame header: n_chunks %u > %u", nc, LMZ_MAX_CHUNKS_PER_FRAME);
+        RETURN_ERROR_SIZE(LMZ_error_corrupt, msg, "frame header: n_chunks %u > %u", nc, LMZ_MAX_CHUNKS_PER_FRAME);
     }
     /* table + extra_size field must fit before the checksum */
     uint64_t table = (uint64_t)LMZ_FRAME_CHUNK_ENTRY * h->n_chunks;
     if (table + 4 > (uint64_t)(end - p)) {
         uint32_t nc = h->n_chunks;
         h->n_chunks = 0;
-        return FAIL(msg, LMZ_error_corrupt, "frame header: n_chunks %u does not fit header_size %u", nc, hsize);
+        RETURN_ERROR_SIZE(LMZ_error_corrupt, msg, "frame header: n_chunks %u does not fit header_size %u", nc, hsize);
     }
     const uint8_t *tab = p;
     p += table;
@@ -237,7 +226,8 @@ size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, siz
     p += 4;
     if ((uint64_t)E != (uint64_t)(end - p)) {
         h->n_chunks = 0;
-        return FAIL(msg, LMZ_error_corrupt, "frame header: extra_size %u inconsistent with header_size %u", E, hsize);
+        RETURN_ERROR_SIZE(LMZ_error_corrupt, msg, "frame header: extra_size %u inconsistent with header_size %u", E,
+                          hsize);
     }
 
     if (h->n_chunks) {
@@ -245,7 +235,7 @@ size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, siz
         if (!h->chunks) {
             uint32_t nc = h->n_chunks;
             h->n_chunks = 0;
-            return FAIL(msg, LMZ_error_memory, "frame header: no memory for %u chunks", nc);
+            RETURN_ERROR_SIZE(LMZ_error_memory, msg, "frame header: no memory for %u chunks", nc);
         }
     }
     uint64_t off = hsize;
@@ -263,7 +253,7 @@ size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, siz
         h->extra = malloc(E);
         if (!h->extra) {
             frame_header_free(h);
-            return FAIL(msg, LMZ_error_memory, "frame header: no memory for %u extra bytes", E);
+            RETURN_ERROR_SIZE(LMZ_error_memory, msg, "frame header: no memory for %u extra bytes", E);
         }
         memcpy(h->extra, p, E);
     }
@@ -272,7 +262,7 @@ size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, siz
     int rc = check_fields(h, msg);
     if (rc != 0) {
         frame_header_free(h);
-        return LMZ_ERR(-rc);
+        return LMZ_ERR_FROM_INT(rc);
     }
     return hsize;
 }

@@ -7,7 +7,7 @@
  * operation in the order written (compiled with -ffp-contract=off); the one
  * long float sum uses the 16-lane order of lib/kernels/kernels.h. Element-wise
  * loops may be vectorised by the compiler: each element's operations stay the
- * same. doc/format.md §5 restates the algorithm.
+ * same. doc/format.md §4.5 restates the algorithm.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +16,7 @@
 #include "mix/mix.h"
 
 /* Profile 1: the constants every `lm+mix` v1 stream is coded with. Chosen by
- * measurement (bench/mix.md); changing one changes the format. */
+ * measurement (bench/MIX.md); changing one changes the format. */
 const mix_params mix_profile_1 = {
     .lr_bias = 0.35f,
     .lr_temp = 0.001f,
@@ -55,7 +55,7 @@ int mix_init(mix_state *m, uint32_t n_vocab, const mix_params *p, uint32_t max_t
     return 0;
 fail:
     mix_free(m);
-    return -LMZ_error_memory;
+    return LMZ_IERR(LMZ_error_memory);
 }
 
 void mix_free(mix_state *m) {

@@ -20,7 +20,7 @@
  * the very table that coded y (p[v] = freq[v] / 2^24, exact), in a fixed
  * order of IEEE binary32 operations. So the mixer is a pure function of the
  * logits and the chunk's previous tokens: FORMAT SEMANTICS, restated in
- * doc/format.md §5. Changing any constant here changes the format.
+ * doc/format.md §4.5. Changing any constant here changes the format.
  */
 #ifndef LMZ_MIX_H
 #define LMZ_MIX_H

@@ -183,11 +183,11 @@ static int skip_value(reader *r, uint32_t type, int depth, const char *what) {
     if (type == GGUF_T_ARRAY) {
         uint32_t et;
         uint64_t n, start = r->pos;
-        int e;
         if (depth >= GGUF_MAX_NEST)
             return BAD(r, "gguf: %s at offset %llu: arrays nested deeper than %d", what, (unsigned long long)start,
                        GGUF_MAX_NEST);
-        if ((e = rd_u32(r, &et, what)) || (e = rd_u64(r, &n, what))) return e;
+        FORWARD_IF_ERROR(rd_u32(r, &et, what));
+        FORWARD_IF_ERROR(rd_u64(r, &n, what));
         if (et >= GGUF_T_COUNT)
             return BAD(r, "gguf: %s at offset %llu: unknown array element type %u", what, (unsigned long long)start,
                        et);
@@ -209,8 +209,7 @@ static int skip_value(reader *r, uint32_t type, int depth, const char *what) {
         if (n > left(r) / min)
             return BAD(r, "gguf: %s at offset %llu: array count %llu too large for the %llu bytes left", what,
                        (unsigned long long)start, (unsigned long long)n, (unsigned long long)left(r));
-        for (uint64_t i = 0; i < n; i++)
-            if ((e = skip_value(r, et, depth + 1, what))) return e;
+        for (uint64_t i = 0; i < n; i++) FORWARD_IF_ERROR(skip_value(r, et, depth + 1, what));
         return 0;
     }
     return BAD(r, "gguf: %s at offset %llu: unknown value type %u", what, (unsigned long long)r->pos, type);
@@ -257,8 +256,8 @@ static int strset_add(strset *s, const gguf_str *k) {
 
 static int parse_kvs(gguf_file *g, reader *r) {
     strset seen;
-    if (strset_init(&seen, g->n_kv)) return lmz_fail(r->msg, LMZ_error_memory, "gguf: out of memory (%llu keys)",
-                                                     (unsigned long long)g->n_kv);
+    RETURN_ERROR_IF(strset_init(&seen, g->n_kv), LMZ_error_memory, r->msg, "gguf: out of memory (%llu keys)",
+                    (unsigned long long)g->n_kv);
     int e = 0;
     for (uint64_t i = 0; i < g->n_kv && !e; i++) {
         gguf_kv *kv = &g->kv[i];
@@ -308,13 +307,10 @@ static int parse_alignment(gguf_file *g, lmz_msg *msg) {
     const gguf_kv *kv = gguf_find(g, "general.alignment");
     if (!kv) return 0;
     int64_t a;
-    if (gguf_get_int(g, "general.alignment", &a) || kv->type == GGUF_T_BOOL)
-        return lmz_fail(msg, LMZ_error_model_invalid, "gguf: general.alignment has type %u, not an integer >= 0",
-                        kv->type);
-    if (a == 0 || a > (int64_t)GGUF_MAX_ALIGN || (a & (a - 1)) != 0)
-        return lmz_fail(msg, LMZ_error_model_invalid,
-                        "gguf: general.alignment %lld is not a power of two in [1, %u]", (long long)a,
-                        GGUF_MAX_ALIGN);
+    RETURN_ERROR_IF(gguf_get_int(g, "general.alignment", &a) || kv->type == GGUF_T_BOOL, LMZ_error_model_invalid, msg,
+                    "gguf: general.alignment has type %u, not an integer >= 0", kv->type);
+    RETURN_ERROR_IF(a == 0 || a > (int64_t)GGUF_MAX_ALIGN || (a & (a - 1)) != 0, LMZ_error_model_invalid, msg,
+                    "gguf: general.alignment %lld is not a power of two in [1, %u]", (long long)a, GGUF_MAX_ALIGN);
     g->alignment = (uint64_t)a;
     return 0;
 }
@@ -323,22 +319,21 @@ static int parse_tensor_infos(gguf_file *g, reader *r) {
     for (uint64_t i = 0; i < g->n_tensors; i++) {
         gguf_tensor *t = &g->tensors[i];
         char what[128], nb[80];
-        int e;
         snprintf(what, sizeof what, "tensor %llu name", (unsigned long long)i);
-        if ((e = rd_str(r, &t->name, what))) return e;
+        FORWARD_IF_ERROR(rd_str(r, &t->name, what));
         if (t->name.len == 0 || t->name.len > GGUF_MAX_NAME)
             return BAD(r, "gguf: tensor %llu: bad name length %llu (1..%d)", (unsigned long long)i,
                        (unsigned long long)t->name.len, GGUF_MAX_NAME);
         printable(&t->name, nb, sizeof nb);
         snprintf(what, sizeof what, "tensor %llu info", (unsigned long long)i);
-        if ((e = rd_u32(r, &t->n_dims, what))) return e;
+        FORWARD_IF_ERROR(rd_u32(r, &t->n_dims, what));
         if (t->n_dims < 1 || t->n_dims > GGUF_MAX_DIMS)
             return BAD(r, "gguf: tensor %llu '%s': n_dims %u not in [1, %d]", (unsigned long long)i, nb, t->n_dims,
                        GGUF_MAX_DIMS);
         uint64_t n = 1;
         for (int d = 0; d < GGUF_MAX_DIMS; d++) t->ne[d] = 1;
         for (uint32_t d = 0; d < t->n_dims; d++) {
-            if ((e = rd_u64(r, &t->ne[d], what))) return e;
+            FORWARD_IF_ERROR(rd_u64(r, &t->ne[d], what));
             if (t->ne[d] == 0 || t->ne[d] > (uint64_t)INT64_MAX)
                 return BAD(r, "gguf: tensor %llu '%s': ne[%u] = %llu out of range", (unsigned long long)i, nb, d,
                            (unsigned long long)t->ne[d]);
@@ -347,11 +342,11 @@ static int parse_tensor_infos(gguf_file *g, reader *r) {
             n *= t->ne[d];
         }
         t->n_elements = n;
-        if ((e = rd_u32(r, &t->type, what)) || (e = rd_u64(r, &t->offset, what))) return e;
+        FORWARD_IF_ERROR(rd_u32(r, &t->type, what));
+        FORWARD_IF_ERROR(rd_u64(r, &t->offset, what));
         uint64_t blck, bsz;
-        if (type_layout(t->type, &blck, &bsz))
-            return lmz_fail(r->msg, LMZ_error_unsupported, "gguf: tensor %llu '%s': unsupported tensor type %u",
-                            (unsigned long long)i, nb, t->type);
+        RETURN_ERROR_IF(type_layout(t->type, &blck, &bsz), LMZ_error_unsupported, r->msg,
+                        "gguf: tensor %llu '%s': unsupported tensor type %u", (unsigned long long)i, nb, t->type);
         if (t->ne[0] % blck)
             return BAD(r, "gguf: tensor %llu '%s': ne[0] = %llu not a multiple of the %s block size %llu",
                        (unsigned long long)i, nb, (unsigned long long)t->ne[0], type_name(t->type),
@@ -382,9 +377,8 @@ static int place_tensors(gguf_file *g, reader *r) {
     uint64_t avail = r->size - data_off;
 
     strset seen;
-    if (strset_init(&seen, g->n_tensors))
-        return lmz_fail(r->msg, LMZ_error_memory, "gguf: out of memory (%llu tensors)",
-                        (unsigned long long)g->n_tensors);
+    RETURN_ERROR_IF(strset_init(&seen, g->n_tensors), LMZ_error_memory, r->msg, "gguf: out of memory (%llu tensors)",
+                    (unsigned long long)g->n_tensors);
     int e = 0;
     for (uint64_t i = 0; i < g->n_tensors; i++) {
         gguf_tensor *t = &g->tensors[i];
@@ -410,18 +404,19 @@ static int place_tensors(gguf_file *g, reader *r) {
 
 int gguf_open_buffer(gguf_file *g, const void *buf, size_t size, lmz_msg *msg) {
     memset(g, 0, sizeof *g);
-    if (!buf && size) return lmz_fail(msg, LMZ_error_parameter, "gguf: NULL buffer");
+    RETURN_ERROR_IF(!buf && size, LMZ_error_parameter, msg, "gguf: NULL buffer");
     reader r = {(const uint8_t *)buf, (uint64_t)size, 0, msg};
     if ((uint64_t)size > (uint64_t)INT64_MAX) return BAD(&r, "gguf: buffer too large");
     int e;
     if (size < 4 || memcmp(buf, "GGUF", 4) != 0) return BAD(&r, "gguf: bad magic (not a GGUF file)");
     r.pos = 4;
-    if ((e = rd_u32(&r, &g->version, "header version"))) return e;
+    FORWARD_IF_ERROR(rd_u32(&r, &g->version, "header version"));
     /* v1 used 32-bit counts; v2 and v3 share the layout (v3 adds big-endian
      * files, which announce themselves with a byte-swapped version). */
-    if (g->version != 2 && g->version != 3)
-        return lmz_fail(msg, LMZ_error_unsupported, "gguf: version %u not supported (2 or 3)", g->version);
-    if ((e = rd_u64(&r, &g->n_tensors, "header n_tensors")) || (e = rd_u64(&r, &g->n_kv, "header n_kv"))) return e;
+    RETURN_ERROR_IF(g->version != 2 && g->version != 3, LMZ_error_unsupported, msg,
+                    "gguf: version %u not supported (2 or 3)", g->version);
+    FORWARD_IF_ERROR(rd_u64(&r, &g->n_tensors, "header n_tensors"));
+    FORWARD_IF_ERROR(rd_u64(&r, &g->n_kv, "header n_kv"));
     /* bound the counts by the bytes left before allocating anything */
     if (g->n_kv > left(&r) / GGUF_MIN_KV_BYTES || g->n_tensors > left(&r) / GGUF_MIN_TENSOR_BYTES ||
         g->n_kv * GGUF_MIN_KV_BYTES + g->n_tensors * GGUF_MIN_TENSOR_BYTES > left(&r)) {
@@ -633,9 +628,9 @@ static void deq_q6_k(const uint8_t *b, uint64_t nblk, float *y) {
 
 int gguf_tensor_row_f32(const gguf_tensor *t, uint64_t row, float *out) {
     uint64_t blck, bsz;
-    if (type_layout(t->type, &blck, &bsz)) return -LMZ_error_unsupported;
+    if (type_layout(t->type, &blck, &bsz)) return LMZ_IERR(LMZ_error_unsupported);
     uint64_t n_rows = t->n_elements / t->ne[0];
-    if (row >= n_rows) return -LMZ_error_parameter;
+    if (row >= n_rows) return LMZ_IERR(LMZ_error_parameter);
     uint64_t nblk = t->ne[0] / blck;
     const uint8_t *p = t->data + row * nblk * bsz; /* inside: validated at open */
     switch (t->type) {
@@ -649,7 +644,7 @@ int gguf_tensor_row_f32(const gguf_tensor *t, uint64_t row, float *out) {
     case GGML_T_Q8_0: deq_q8_0(p, nblk, out); return 0;
     case GGML_T_Q4_K: deq_q4_k(p, nblk, out); return 0;
     case GGML_T_Q6_K: deq_q6_k(p, nblk, out); return 0;
-    default: return -LMZ_error_unsupported;
+    default: return LMZ_IERR(LMZ_error_unsupported);
     }
 }
 
@@ -661,29 +656,29 @@ int lmz_mmap_open(lmz_mmap *m, const char *path, lmz_msg *msg) {
     m->addr = NULL;
     m->size = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return lmz_fail(msg, LMZ_error_io, "cannot open '%s': %s", path, strerror(errno));
+    RETURN_ERROR_IF(fd < 0, LMZ_error_io, msg, "cannot open '%s': %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int err = errno;
         close(fd);
-        return lmz_fail(msg, LMZ_error_io, "cannot stat '%s': %s", path, strerror(err));
+        RETURN_ERROR(LMZ_error_io, msg, "cannot stat '%s': %s", path, strerror(err));
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return lmz_fail(msg, LMZ_error_io, "'%s' is not a regular file", path);
+        RETURN_ERROR(LMZ_error_io, msg, "'%s' is not a regular file", path);
     }
     if (st.st_size <= 0) {
         close(fd);
-        return lmz_fail(msg, LMZ_error_io, "'%s' is empty", path);
+        RETURN_ERROR(LMZ_error_io, msg, "'%s' is empty", path);
     }
     if ((uint64_t)st.st_size > (uint64_t)SIZE_MAX) {
         close(fd);
-        return lmz_fail(msg, LMZ_error_io, "'%s' is too large to map", path);
+        RETURN_ERROR(LMZ_error_io, msg, "'%s' is too large to map", path);
     }
     void *a = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     int err = errno;
     close(fd);
-    if (a == MAP_FAILED) return lmz_fail(msg, LMZ_error_io, "cannot map '%s': %s", path, strerror(err));
+    RETURN_ERROR_IF(a == MAP_FAILED, LMZ_error_io, msg, "cannot map '%s': %s", path, strerror(err));
     m->addr = a;
     m->size = (size_t)st.st_size;
     return 0;

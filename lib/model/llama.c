@@ -27,48 +27,48 @@
 static int get_u32(const gguf_file *g, const char *key, uint32_t *out, int required, uint32_t def, lmz_msg *msg) {
     int64_t v;
     if (gguf_get_int(g, key, &v) != 0) {
-        if (required) return lmz_fail(msg, LMZ_error_model_invalid, "missing metadata key %s", key);
+        RETURN_ERROR_IF(required, LMZ_error_model_invalid, msg, "missing metadata key %s", key);
         *out = def;
         return 0;
     }
-    if (v <= 0 || v > (1 << 24)) return lmz_fail(msg, LMZ_error_model_invalid, "%s = %lld out of range", key, (long long)v);
+    RETURN_ERROR_IF(v <= 0 || v > (1 << 24), LMZ_error_model_invalid, msg, "%s = %lld out of range", key, (long long)v);
     *out = (uint32_t)v;
     return 0;
 }
 
 static int read_hparams(llama_hparams *hp, const gguf_file *g, lmz_msg *msg) {
     gguf_str arch;
-    if (gguf_get_str(g, "general.architecture", &arch) != 0)
-        return lmz_fail(msg, LMZ_error_model_invalid, "missing general.architecture");
-    if (arch.len != 5 || memcmp(arch.ptr, "llama", 5) != 0)
-        return lmz_fail(msg, LMZ_error_unsupported, "architecture '%.*s' is not supported (only llama)",
-                        (int)(arch.len > 32 ? 32 : arch.len), arch.ptr);
-    int r;
-    if ((r = get_u32(g, "llama.embedding_length", &hp->n_embd, 1, 0, msg))) return r;
-    if ((r = get_u32(g, "llama.block_count", &hp->n_layer, 1, 0, msg))) return r;
-    if ((r = get_u32(g, "llama.attention.head_count", &hp->n_head, 1, 0, msg))) return r;
-    if ((r = get_u32(g, "llama.attention.head_count_kv", &hp->n_head_kv, 0, hp->n_head, msg))) return r;
-    if ((r = get_u32(g, "llama.feed_forward_length", &hp->n_ff, 1, 0, msg))) return r;
-    if ((r = get_u32(g, "llama.context_length", &hp->n_ctx, 1, 0, msg))) return r;
-    if (hp->n_embd % hp->n_head) return lmz_fail(msg, LMZ_error_model_invalid, "embedding_length %u not divisible by head_count %u", hp->n_embd, hp->n_head);
+    RETURN_ERROR_IF(gguf_get_str(g, "general.architecture", &arch) != 0, LMZ_error_model_invalid, msg,
+                    "missing general.architecture");
+    RETURN_ERROR_IF(arch.len != 5 || memcmp(arch.ptr, "llama", 5) != 0, LMZ_error_unsupported, msg,
+                    "architecture '%.*s' is not supported (only llama)", (int)(arch.len > 32 ? 32 : arch.len),
+                    arch.ptr);
+    FORWARD_IF_ERROR(get_u32(g, "llama.embedding_length", &hp->n_embd, 1, 0, msg));
+    FORWARD_IF_ERROR(get_u32(g, "llama.block_count", &hp->n_layer, 1, 0, msg));
+    FORWARD_IF_ERROR(get_u32(g, "llama.attention.head_count", &hp->n_head, 1, 0, msg));
+    FORWARD_IF_ERROR(get_u32(g, "llama.attention.head_count_kv", &hp->n_head_kv, 0, hp->n_head, msg));
+    FORWARD_IF_ERROR(get_u32(g, "llama.feed_forward_length", &hp->n_ff, 1, 0, msg));
+    FORWARD_IF_ERROR(get_u32(g, "llama.context_length", &hp->n_ctx, 1, 0, msg));
+    RETURN_ERROR_IF(hp->n_embd % hp->n_head, LMZ_error_model_invalid, msg,
+                    "embedding_length %u not divisible by head_count %u", hp->n_embd, hp->n_head);
     hp->head_dim = hp->n_embd / hp->n_head;
-    if ((r = get_u32(g, "llama.rope.dimension_count", &hp->rope_dim, 0, hp->head_dim, msg))) return r;
-    if (hp->n_head % hp->n_head_kv)
-        return lmz_fail(msg, LMZ_error_model_invalid, "head_count %u not a multiple of head_count_kv %u", hp->n_head, hp->n_head_kv);
-    if (hp->n_embd % Q8_BLOCK || hp->n_ff % Q8_BLOCK || hp->head_dim % Q8_BLOCK)
-        return lmz_fail(msg, LMZ_error_unsupported, "dimensions must be multiples of 32 (embd %u, ffn %u, head %u)",
-                        hp->n_embd, hp->n_ff, hp->head_dim);
-    if (hp->head_dim > 1024) return lmz_fail(msg, LMZ_error_unsupported, "head dimension %u > 1024", hp->head_dim);
-    if (hp->rope_dim > hp->head_dim || hp->rope_dim % 2)
-        return lmz_fail(msg, LMZ_error_model_invalid, "rope dimension %u invalid for head dim %u", hp->rope_dim, hp->head_dim);
-    if (hp->n_layer > 1024 || hp->n_embd > 65536 || hp->n_ff > 262144 || hp->n_ctx > 1u << 20)
-        return lmz_fail(msg, LMZ_error_unsupported, "model too large");
+    FORWARD_IF_ERROR(get_u32(g, "llama.rope.dimension_count", &hp->rope_dim, 0, hp->head_dim, msg));
+    RETURN_ERROR_IF(hp->n_head % hp->n_head_kv, LMZ_error_model_invalid, msg,
+                    "head_count %u not a multiple of head_count_kv %u", hp->n_head, hp->n_head_kv);
+    RETURN_ERROR_IF(hp->n_embd % Q8_BLOCK || hp->n_ff % Q8_BLOCK || hp->head_dim % Q8_BLOCK, LMZ_error_unsupported, msg,
+                    "dimensions must be multiples of 32 (embd %u, ffn %u, head %u)", hp->n_embd, hp->n_ff,
+                    hp->head_dim);
+    RETURN_ERROR_IF(hp->head_dim > 1024, LMZ_error_unsupported, msg, "head dimension %u > 1024", hp->head_dim);
+    RETURN_ERROR_IF(hp->rope_dim > hp->head_dim || hp->rope_dim % 2, LMZ_error_model_invalid, msg,
+                    "rope dimension %u invalid for head dim %u", hp->rope_dim, hp->head_dim);
+    RETURN_ERROR_IF(hp->n_layer > 1024 || hp->n_embd > 65536 || hp->n_ff > 262144 || hp->n_ctx > 1u << 20,
+                    LMZ_error_unsupported, msg, "model too large");
     hp->rope_base = 10000.0f;
     gguf_get_f32(g, "llama.rope.freq_base", &hp->rope_base);
     hp->norm_eps = 1e-5f;
     gguf_get_f32(g, "llama.attention.layer_norm_rms_epsilon", &hp->norm_eps);
-    if (!(hp->rope_base > 1.0f && hp->rope_base < 1e9f) || !(hp->norm_eps > 0.0f && hp->norm_eps < 1.0f))
-        return lmz_fail(msg, LMZ_error_model_invalid, "rope base or norm epsilon out of range");
+    RETURN_ERROR_IF(!(hp->rope_base > 1.0f && hp->rope_base < 1e9f) || !(hp->norm_eps > 0.0f && hp->norm_eps < 1.0f),
+                    LMZ_error_model_invalid, msg, "rope base or norm epsilon out of range");
     return 0;
 }
 
@@ -92,12 +92,11 @@ static void *arena_take(arena *a, size_t n) {
 static int find_tensor(const gguf_file *g, const char *name, uint64_t ne0, uint64_t ne1, const gguf_tensor **out,
                        lmz_msg *msg) {
     const gguf_tensor *t = gguf_find_tensor(g, name);
-    if (!t) return lmz_fail(msg, LMZ_error_model_invalid, "missing tensor %s", name);
+    RETURN_ERROR_IF(!t, LMZ_error_model_invalid, msg, "missing tensor %s", name);
     uint64_t n1 = t->n_dims >= 2 ? t->ne[1] : 1;
-    if (t->ne[0] != ne0 || n1 != ne1 || t->ne[2] != 1 || t->ne[3] != 1)
-        return lmz_fail(msg, LMZ_error_model_invalid, "tensor %s has shape [%llu, %llu], expected [%llu, %llu]", name,
-                        (unsigned long long)t->ne[0], (unsigned long long)n1, (unsigned long long)ne0,
-                        (unsigned long long)ne1);
+    RETURN_ERROR_IF(t->ne[0] != ne0 || n1 != ne1 || t->ne[2] != 1 || t->ne[3] != 1, LMZ_error_model_invalid, msg,
+                    "tensor %s has shape [%llu, %llu], expected [%llu, %llu]", name, (unsigned long long)t->ne[0],
+                    (unsigned long long)n1, (unsigned long long)ne0, (unsigned long long)ne1);
     *out = t;
     return 0;
 }
@@ -116,7 +115,7 @@ static int load_matrix(q8_matrix *m, const gguf_file *g, const char *name, uint3
     if (r) return r;
     int8_t *q = arena_take(a, (size_t)rows * cols);
     float *d = arena_take(a, (size_t)rows * (cols / Q8_BLOCK) * sizeof(float));
-    if (!q || !d) return lmz_fail(msg, LMZ_error_memory, "out of weight memory at %s", name);
+    RETURN_ERROR_IF(!q || !d, LMZ_error_memory, msg, "out of weight memory at %s", name);
     const uint32_t nblk = cols / Q8_BLOCK;
     if (t->type == GGML_T_Q8_0) {
         const uint8_t *src = t->data; /* blocks of 34 bytes: fp16 scale, 32 int8 */
@@ -126,24 +125,24 @@ static int load_matrix(q8_matrix *m, const gguf_file *g, const char *name, uint3
         }
     } else {
         for (uint32_t row = 0; row < rows; row++) {
-            if (gguf_tensor_row_f32(t, row, tmp) != 0)
-                return lmz_fail(msg, LMZ_error_unsupported, "tensor %s: type %u not supported", name, t->type);
+            RETURN_ERROR_IF(gguf_tensor_row_f32(t, row, tmp) != 0, LMZ_error_unsupported, msg,
+                            "tensor %s: type %u not supported", name, t->type);
             for (uint32_t i = 0; i < cols; i++)
                 if (!(tmp[i] - tmp[i] == 0.0f)) /* NaN or infinity */
-                    return lmz_fail(msg, LMZ_error_model_invalid, "tensor %s: non-finite value in row %u", name, row);
+                    RETURN_ERROR(LMZ_error_model_invalid, msg, "tensor %s: non-finite value in row %u", name, row);
             quantize_q8_generic(tmp, cols, q + (size_t)row * cols, d + (size_t)row * nblk);
         }
     }
     for (size_t b = 0; b < (size_t)rows * nblk; b++)
-        if (!(d[b] == d[b]) || d[b] > 1e30f || d[b] < -1e30f)
-            return lmz_fail(msg, LMZ_error_model_invalid, "tensor %s: non-finite scale in block %zu", name, b);
+        RETURN_ERROR_IF(!(d[b] == d[b]) || d[b] > 1e30f || d[b] < -1e30f, LMZ_error_model_invalid, msg,
+                        "tensor %s: non-finite scale in block %zu", name, b);
     /* The kernels need values in [-127, 127] (see kernels.h). Standard Q8_0
      * quantisers never produce -128; a file that does gets it as -127. */
     for (size_t i = 0; i < (size_t)rows * cols; i++)
         if (q[i] == -128) q[i] = -127;
     /* scales regrouped by 8 rows for the SIMD kernels */
     float *d8 = arena_take(a, (size_t)(rows / 8) * nblk * 8 * sizeof(float));
-    if (!d8) return lmz_fail(msg, LMZ_error_memory, "out of weight memory at %s", name);
+    RETURN_ERROR_IF(!d8, LMZ_error_memory, msg, "out of weight memory at %s", name);
     for (uint32_t r = 0; r < rows / 8 * 8; r++)
         for (uint32_t b = 0; b < nblk; b++) d8[((size_t)(r / 8) * nblk + b) * 8 + r % 8] = d[(size_t)r * nblk + b];
     m->q = q;
@@ -159,12 +158,12 @@ static int load_vector(const float **out, const gguf_file *g, const char *name, 
     int r = find_tensor(g, name, n, 1, &t, msg);
     if (r) return r;
     float *v = arena_take(a, (size_t)n * sizeof(float));
-    if (!v) return lmz_fail(msg, LMZ_error_memory, "out of weight memory at %s", name);
-    if (gguf_tensor_row_f32(t, 0, v) != 0)
-        return lmz_fail(msg, LMZ_error_unsupported, "tensor %s: type %u not supported", name, t->type);
+    RETURN_ERROR_IF(!v, LMZ_error_memory, msg, "out of weight memory at %s", name);
+    RETURN_ERROR_IF(gguf_tensor_row_f32(t, 0, v) != 0, LMZ_error_unsupported, msg, "tensor %s: type %u not supported",
+                    name, t->type);
     for (uint32_t i = 0; i < n; i++)
-        if (!(v[i] == v[i]) || v[i] > 1e30f || v[i] < -1e30f)
-            return lmz_fail(msg, LMZ_error_model_invalid, "tensor %s: non-finite value", name);
+        RETURN_ERROR_IF(!(v[i] == v[i]) || v[i] > 1e30f || v[i] < -1e30f, LMZ_error_model_invalid, msg,
+                        "tensor %s: non-finite value", name);
     *out = v;
     return 0;
 }
@@ -193,9 +192,9 @@ int llama_init(llama_model *m, const gguf_file *g, lmz_msg *msg) {
     int r = read_hparams(hp, g, msg);
     if (r) return r;
     const gguf_tensor *emb = gguf_find_tensor(g, "token_embd.weight");
-    if (!emb || emb->n_dims != 2) return lmz_fail(msg, LMZ_error_model_invalid, "missing 2-D tensor token_embd.weight");
-    if (emb->ne[1] < 260 || emb->ne[1] > (1u << 22))
-        return lmz_fail(msg, LMZ_error_model_invalid, "vocabulary size %llu out of range", (unsigned long long)emb->ne[1]);
+    RETURN_ERROR_IF(!emb || emb->n_dims != 2, LMZ_error_model_invalid, msg, "missing 2-D tensor token_embd.weight");
+    RETURN_ERROR_IF(emb->ne[1] < 260 || emb->ne[1] > (1u << 22), LMZ_error_model_invalid, msg,
+                    "vocabulary size %llu out of range", (unsigned long long)emb->ne[1]);
     hp->n_vocab = (uint32_t)emb->ne[1];
     const gguf_tensor *out_t = gguf_find_tensor(g, "output.weight");
 
@@ -206,21 +205,21 @@ int llama_init(llama_model *m, const gguf_file *g, lmz_msg *msg) {
     {
         const gguf_tensor *t;
         char nm[96];
-        if ((r = find_tensor(g, "token_embd.weight", d, hp->n_vocab, &t, msg))) return r;
+        FORWARD_IF_ERROR(find_tensor(g, "token_embd.weight", d, hp->n_vocab, &t, msg));
         if (out_t && (r = find_tensor(g, "output.weight", d, hp->n_vocab, &t, msg))) return r;
-        if ((r = find_tensor(g, "output_norm.weight", d, 1, &t, msg))) return r;
+        FORWARD_IF_ERROR(find_tensor(g, "output_norm.weight", d, 1, &t, msg));
         for (uint32_t l = 0; l < hp->n_layer; l++) {
             static const char *mat[7] = {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"};
             const uint32_t cols[7] = {d, d, d, hp->n_head * hp->head_dim, d, d, ff};
             const uint32_t rows[7] = {hp->n_head * hp->head_dim, kvd, kvd, d, ff, ff, d};
             for (int k = 0; k < 7; k++) {
                 snprintf(nm, sizeof nm, "blk.%u.%s.weight", l, mat[k]);
-                if ((r = find_tensor(g, nm, cols[k], rows[k], &t, msg))) return r;
+                FORWARD_IF_ERROR(find_tensor(g, nm, cols[k], rows[k], &t, msg));
             }
             snprintf(nm, sizeof nm, "blk.%u.attn_norm.weight", l);
-            if ((r = find_tensor(g, nm, d, 1, &t, msg))) return r;
+            FORWARD_IF_ERROR(find_tensor(g, nm, d, 1, &t, msg));
             snprintf(nm, sizeof nm, "blk.%u.ffn_norm.weight", l);
-            if ((r = find_tensor(g, nm, d, 1, &t, msg))) return r;
+            FORWARD_IF_ERROR(find_tensor(g, nm, d, 1, &t, msg));
         }
     }
     size_t total = matrix_bytes(hp->n_vocab, d) * (out_t ? 2 : 1);
@@ -236,7 +235,7 @@ int llama_init(llama_model *m, const gguf_file *g, lmz_msg *msg) {
         free(tmp);
         free(m->layers);
         m->layers = NULL;
-        return lmz_fail(msg, LMZ_error_memory, "cannot allocate %zu bytes for weights", total);
+        RETURN_ERROR(LMZ_error_memory, msg, "cannot allocate %zu bytes for weights", total);
     }
     m->owned = a.base;
     m->owned_size = total;
@@ -309,7 +308,7 @@ size_t llama_kv_bytes(const llama_model *m, uint32_t span) {
 int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span) {
     const llama_hparams *hp = &m->hp;
     memset(kv, 0, sizeof *kv);
-    if (span < 2 || span > hp->n_ctx) return -LMZ_error_parameter;
+    if (span < 2 || span > hp->n_ctx) return LMZ_IERR(LMZ_error_parameter);
     const uint32_t cap = kv_cap(span);
     size_t per = (size_t)hp->n_layer * hp->n_head_kv * cap * hp->head_dim;
     kv->k = lmz_amalloc(per);
@@ -321,7 +320,7 @@ int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span) {
     kv->ksink = lmz_amalloc((size_t)hp->n_layer * hp->n_head_kv * hp->head_dim * sizeof(float));
     if (!kv->k || !kv->vt || !kv->ks || !kv->vs || !kv->ksink) {
         llama_kv_free(kv);
-        return -LMZ_error_memory;
+        return LMZ_IERR(LMZ_error_memory);
     }
     /* Padding positions are multiplied by exact zeros in P.V, but must still
      * hold defined values (sanitizers, reproducibility). */
@@ -629,7 +628,7 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
 
     /* embedding lookup: x[r] = dequantised row tokens[r]   x: [n][d] */
     for (uint32_t r = 0; r < n; r++) {
-        if (tokens[r] < 0 || (uint32_t)tokens[r] >= hp->n_vocab) return -LMZ_error_parameter;
+        if (tokens[r] < 0 || (uint32_t)tokens[r] >= hp->n_vocab) return LMZ_IERR(LMZ_error_parameter);
         const int8_t *q = m->tok_embd.q + (size_t)tokens[r] * d;
         const float *s = m->tok_embd.d + (size_t)tokens[r] * (d / Q8_BLOCK);
         for (uint32_t i = 0; i < d; i++) w->x[(size_t)r * d + i] = s[i / Q8_BLOCK] * (float)q[i];
@@ -698,7 +697,7 @@ const float *llama_work_hidden(const llama_work *w) { return w->x; }
 int llama_forward_seq(const llama_model *m, llama_work *w, llama_kv *kv, const int32_t *tokens, uint32_t n,
                       uint32_t logits_from, float *logits, lmz_pool *pool) {
     if (n == 0) return 0;
-    if (n > w->max_batch || n > LLAMA_KV_SLACK || kv->span > w->max_ctx) return -LMZ_error_parameter;
+    if (n > w->max_batch || n > LLAMA_KV_SLACK || kv->span > w->max_ctx) return LMZ_IERR(LMZ_error_parameter);
     kv_make_room(m, kv, n);
     for (uint32_t r = 0; r < n; r++) {
         w->rkv[r] = kv;
@@ -712,11 +711,11 @@ int llama_forward_seq(const llama_model *m, llama_work *w, llama_kv *kv, const i
 int llama_forward_step(const llama_model *m, llama_work *w, llama_kv *const *kv, const int32_t *tokens, uint32_t B,
                        float *logits, lmz_pool *pool) {
     if (B == 0) return 0;
-    if (B > w->max_batch) return -LMZ_error_parameter;
+    if (B > w->max_batch) return LMZ_IERR(LMZ_error_parameter);
     for (uint32_t b = 0; b < B; b++) {
-        if (kv[b]->span > w->max_ctx) return -LMZ_error_parameter;
+        if (kv[b]->span > w->max_ctx) return LMZ_IERR(LMZ_error_parameter);
         for (uint32_t c = 0; c < b; c++)
-            if (kv[c] == kv[b]) return -LMZ_error_parameter; /* one token per sequence */
+            if (kv[c] == kv[b]) return LMZ_IERR(LMZ_error_parameter); /* one token per sequence */
         kv_make_room(m, kv[b], 1);
         w->rkv[b] = kv[b];
         w->rpos[b] = kv[b]->n_pos;

@@ -6,7 +6,7 @@
  *  RMSNorm -> SwiGLU FFN -> residual], final RMSNorm, output projection
  * (tied to the embedding when output.weight is absent).
  *
- * Determinism contract (shared/docs/DESIGN.md): weights int8 in blocks of 32
+ * Determinism contract (doc/design.md): weights int8 in blocks of 32
  * with a float scale; activations entering a matrix product are quantised to
  * int8 per block of 32; int8 x int8 products accumulate exactly in int32; every
  * float operation is an IEEE binary32 + - * / sqrt in an order fixed by the

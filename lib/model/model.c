@@ -12,7 +12,7 @@
 static lmz_model *load(const void *buf, size_t size, lmz_mmap *map, const uint8_t *sha, size_t *err, char *msgbuf,
                        size_t cap) {
     lmz_msg msg = {{0}};
-    int rc = -LMZ_error_memory;
+    int rc = LMZ_IERR(LMZ_error_memory);
     lmz_model *m = calloc(1, sizeof *m);
     if (!m) {
         lmz_fail(&msg, LMZ_error_memory, "out of memory");
@@ -50,7 +50,7 @@ static lmz_model *load(const void *buf, size_t size, lmz_mmap *map, const uint8_
     if (err) *err = 0;
     return m;
 fail:
-    if (err) *err = LMZ_ERR(-rc);
+    if (err) *err = LMZ_ERR_FROM_INT(rc);
     if (msgbuf && cap) snprintf(msgbuf, cap, "%s", msg.text);
     if (m) {
         m->map.addr = NULL; /* the caller owns the mapping on failure */
@@ -80,7 +80,7 @@ lmz_model *lmz_model_load_file(const char *path, size_t *err, char *msgbuf, size
     lmz_msg msg = {{0}};
     int rc = lmz_mmap_open(&map, path, &msg);
     if (rc) {
-        if (err) *err = LMZ_ERR(-rc);
+        if (err) *err = LMZ_ERR_FROM_INT(rc);
         if (msgbuf && cap) snprintf(msgbuf, cap, "%s", msg.text);
         return NULL;
     }

@@ -89,37 +89,6 @@ static inline int32_t lookup(const lmz_tokenizer *t, const uint8_t *p, uint32_t 
     }
 }
 
-/* Length of the valid UTF-8 character at p (n bytes available), or 0 if the
- * byte at p does not start one (strict: no overlongs, surrogates or > U+10FFFF). */
-static inline uint32_t utf8_len(const uint8_t *p, size_t n) {
-    uint8_t c = p[0];
-    if (c < 0x80) return 1;
-    if (c < 0xC2) return 0;
-    if (c < 0xE0) return (n >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
-    if (c < 0xF0) {
-        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && p[1] < 0xA0) return 0; /* overlong */
-        if (c == 0xED && p[1] >= 0xA0) return 0; /* surrogate */
-        return 3;
-    }
-    if (c < 0xF5) {
-        if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
-        if (c == 0xF0 && p[1] < 0x90) return 0; /* overlong */
-        if (c == 0xF4 && p[1] >= 0x90) return 0; /* > U+10FFFF */
-        return 4;
-    }
-    return 0;
-}
-
-static int utf8_valid(const uint8_t *p, uint64_t n) {
-    for (uint64_t i = 0; i < n;) {
-        uint32_t l = utf8_len(p + i, (size_t)(n - i));
-        if (!l) return 0;
-        i += l;
-    }
-    return 1;
-}
-
 static int is_byte_piece(const gguf_str *s, int *byte) {
     static const char hex[] = "0123456789ABCDEF";
     if (s->len != 6 || memcmp(s->ptr, "<0x", 3) != 0 || s->ptr[5] != '>') return 0;
@@ -145,9 +114,10 @@ int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
     if (gguf_get_arr(g, "tokenizer.ggml.token_type", GGUF_T_I32, &types))
         return BADV("tokenizer: tokenizer.ggml.token_type missing or not an array of i32");
     gguf_str model;
-    if (!gguf_get_str(g, "tokenizer.ggml.model", &model) && !(model.len == 5 && !memcmp(model.ptr, "llama", 5)))
-        return lmz_fail(msg, LMZ_error_unsupported, "tokenizer: tokenizer.ggml.model '%.*s' is not 'llama'",
-                        (int)(model.len > 32 ? 32 : model.len), model.ptr);
+    RETURN_ERROR_IF(!gguf_get_str(g, "tokenizer.ggml.model", &model) &&
+                        !(model.len == 5 && !memcmp(model.ptr, "llama", 5)),
+                    LMZ_error_unsupported, msg, "tokenizer: tokenizer.ggml.model '%.*s' is not 'llama'",
+                    (int)(model.len > 32 ? 32 : model.len), model.ptr);
     uint64_t n = toks->arr_len;
     if (n < 259 || n > TOK_MAX_VOCAB) return BADV("tokenizer: vocabulary size %llu not in [259, %u]",
                                                   (unsigned long long)n, TOK_MAX_VOCAB);
@@ -156,7 +126,7 @@ int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
                     (unsigned long long)scores->arr_len, (unsigned long long)types->arr_len);
 
     lmz_tokenizer *t = calloc(1, sizeof *t);
-    if (!t) return lmz_fail(msg, LMZ_error_memory, "tokenizer: out of memory");
+    RETURN_ERROR_IF(!t, LMZ_error_memory, msg, "tokenizer: out of memory");
     t->n_vocab = (uint32_t)n;
     /* decoded pieces are never longer than the encoded ones (▁ is 3 bytes) */
     size_t blob_cap = (size_t)toks->val_size + 1;
@@ -169,7 +139,7 @@ int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
     t->table = malloc(cap * sizeof *t->table);
     if (!t->blob || !t->off || !t->score || !t->type || !t->table) {
         tok_free(t);
-        return lmz_fail(msg, LMZ_error_memory, "tokenizer: out of memory for %llu pieces", (unsigned long long)n);
+        RETURN_ERROR(LMZ_error_memory, msg, "tokenizer: out of memory for %llu pieces", (unsigned long long)n);
     }
     if (toks->val_size > UINT32_MAX) {
         tok_free(t);
@@ -191,7 +161,10 @@ int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
         if (ty < TT_NORMAL || ty > TT_BYTE) { e = BADV("tokenizer: token %u has unknown type %d", i, ty); break; }
         if (isnan(sc)) { e = BADV("tokenizer: token %u has a NaN score", i); break; }
         if (s.len > TOK_MAX_PIECE) { e = BADV("tokenizer: token %u longer than %d bytes", i, TOK_MAX_PIECE); break; }
-        if (!utf8_valid((const uint8_t *)s.ptr, s.len)) { e = BADV("tokenizer: token %u is not valid UTF-8", i); break; }
+        if (!lmz_utf8_valid((const uint8_t *)s.ptr, (size_t)s.len)) {
+            e = BADV("tokenizer: token %u is not valid UTF-8", i);
+            break;
+        }
         t->type[i] = (uint8_t)ty;
         t->score[i] = sc;
         t->off[i] = pos;
@@ -213,7 +186,7 @@ int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
                 t->blob[pos++] = ' ';
                 j += 3;
             } else {
-                uint32_t l = utf8_len(p + j, (size_t)(s.len - j));
+                uint32_t l = lmz_utf8_len(p + j, (size_t)(s.len - j), 1);
                 if (p[j] == ' ') has_space = 1;
                 memcpy(t->blob + pos, p + j, l);
                 pos += l;
@@ -372,7 +345,7 @@ static int encode_segment(encoder *E, const uint8_t *src, size_t n, int32_t *out
     E->src = src;
     E->q.n = 0;
     for (size_t i = 0; i < n;) {
-        uint32_t l = utf8_len(src + i, n - i);
+        uint32_t l = lmz_utf8_len(src + i, n - i, 1);
         symbol *s = &sym[ns];
         s->start = (uint32_t)i;
         s->prev = ns - 1;
@@ -426,7 +399,7 @@ int tok_encode(const lmz_tokenizer *t, const uint8_t *src, size_t n, int32_t **o
     *n_out = 0;
     *out = NULL;
     int32_t *ids = malloc((n ? n : 1) * sizeof *ids);
-    if (!ids) return -LMZ_error_memory;
+    if (!ids) return LMZ_IERR(LMZ_error_memory);
     encoder E = {t, src, NULL, {NULL, 0, 0}};
     size_t sym_cap = 0, k = 0;
     int rc = 0;
@@ -441,15 +414,21 @@ int tok_encode(const lmz_tokenizer *t, const uint8_t *src, size_t n, int32_t **o
             continue;
         }
         if (j - i > sym_cap) {
-            if (j - i > (size_t)INT32_MAX - 1) { rc = -LMZ_error_memory; break; }
+            if (j - i > (size_t)INT32_MAX - 1) {
+                rc = LMZ_IERR(LMZ_error_memory);
+                break;
+            }
             size_t cap = sym_cap ? sym_cap : 64;
             while (cap < j - i) cap *= 2;
             symbol *s = realloc(E.sym, cap * sizeof *s);
-            if (!s) { rc = -LMZ_error_memory; break; }
+            if (!s) {
+                rc = LMZ_IERR(LMZ_error_memory);
+                break;
+            }
             E.sym = s;
             sym_cap = cap;
         }
-        if (encode_segment(&E, src + i, j - i, ids, &k)) rc = -LMZ_error_memory;
+        if (encode_segment(&E, src + i, j - i, ids, &k)) rc = LMZ_IERR(LMZ_error_memory);
         i = j;
     }
     free(E.sym);
@@ -479,9 +458,9 @@ const uint8_t *tok_bytes(const lmz_tokenizer *t, int32_t id, uint32_t *len) {
 int64_t tok_decode(const lmz_tokenizer *t, const int32_t *ids, size_t n, uint8_t *dst, size_t cap) {
     size_t w = 0;
     for (size_t i = 0; i < n; i++) {
-        if (ids[i] < 0 || (uint32_t)ids[i] >= t->n_vocab) return -LMZ_error_corrupt;
+        if (ids[i] < 0 || (uint32_t)ids[i] >= t->n_vocab) return LMZ_IERR(LMZ_error_corrupt);
         uint32_t o = t->off[ids[i]], l = t->off[ids[i] + 1] - o;
-        if (l > cap - w) return -LMZ_error_dst_too_small;
+        if (l > cap - w) return LMZ_IERR(LMZ_error_dst_too_small);
         memcpy(dst + w, t->blob + o, l);
         w += l;
     }
