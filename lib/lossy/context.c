@@ -26,20 +26,18 @@ int lz_ctx_init(lz_ctx *c, const lmz_model *m, const lmz_params *p, const lmz_lo
     c->n = n;
     c->st.level = o->level;
     c->st.in_bytes = n;
-    if (o->level < 1 || o->level > LMZ_LOSSY_LEVEL_MAX)
-        return lmz_fail(&c->msg, LMZ_error_parameter, "lossy level %d out of range 1..%d", o->level, LMZ_LOSSY_LEVEL_MAX);
-    if (o->min_fidelity < 0 || o->min_fidelity > 1)
-        return lmz_fail(&c->msg, LMZ_error_parameter, "minimum fidelity %g out of range [0, 1]", o->min_fidelity);
-    if (n > LMZ_LOSSY_MAX_INPUT)
-        return lmz_fail(&c->msg, LMZ_error_parameter, "input of %zu bytes is above the lossy mode's limit (%u bytes)",
-                        n, LMZ_LOSSY_MAX_INPUT);
-    if (!lz_is_text(src, n))
-        return lmz_fail(&c->msg, LMZ_error_unsupported,
-                        "the lossy mode needs text (valid UTF-8, no NUL or binary control bytes)");
+    RETURN_ERROR_IF(o->level < 1 || o->level > LMZ_LOSSY_LEVEL_MAX, LMZ_error_parameter, &c->msg,
+                    "lossy level %d out of range 1..%d", o->level, LMZ_LOSSY_LEVEL_MAX);
+    RETURN_ERROR_IF(o->min_fidelity < 0 || o->min_fidelity > 1, LMZ_error_parameter, &c->msg,
+                    "minimum fidelity %g out of range [0, 1]", o->min_fidelity);
+    RETURN_ERROR_IF(n > LMZ_LOSSY_MAX_INPUT, LMZ_error_parameter, &c->msg,
+                    "input of %zu bytes is above the lossy mode's limit (%u bytes)", n, LMZ_LOSSY_MAX_INPUT);
+    RETURN_ERROR_IF(!lz_is_text(src, n), LMZ_error_unsupported, &c->msg,
+                    "the lossy mode needs text (valid UTF-8, no NUL or binary control bytes)");
     c->pool = lmz_pool_create(c->p.threads);
-    if (!c->pool) return lmz_fail(&c->msg, LMZ_error_memory, "out of memory");
-    if (lz_protect(src, n, &c->sp) || lz_segment(src, n, &c->sp, &c->u))
-        return lmz_fail(&c->msg, LMZ_error_memory, "out of memory");
+    RETURN_ERROR_IF(!c->pool, LMZ_error_memory, &c->msg, "out of memory");
+    RETURN_ERROR_IF(lz_protect(src, n, &c->sp) || lz_segment(src, n, &c->sp, &c->u), LMZ_error_memory, &c->msg,
+                    "out of memory");
     size_t U = c->u.n + 1, B = (size_t)c->u.n_blocks + 1;
     c->d = m->llm.hp.n_embd;
     c->keep = calloc(U, 1), c->noedit = calloc(U, 1), c->verbatim = calloc(U, 1), c->merged = calloc(U, 1);
@@ -51,10 +49,10 @@ int lz_ctx_init(lz_ctx *c, const lmz_model *m, const lmz_params *p, const lmz_lo
     c->bc_start = calloc(B, sizeof *c->bc_start), c->bc_end = calloc(B, sizeof *c->bc_end);
     c->h_orig = calloc(B * c->d, sizeof(double)), c->h_out = calloc(B * c->d, sizeof(double));
     c->c_orig = calloc(B, sizeof(double)), c->c_out = calloc(B, sizeof(double));
-    if (!c->keep || !c->noedit || !c->verbatim || !c->merged || !c->override || !c->override_n || !c->ubits ||
-        !c->uprot || !c->uo_start || !c->uo_end || !c->bfirst || !c->bo_start || !c->bo_end || !c->bc_start ||
-        !c->bc_end || !c->h_orig || !c->h_out || !c->c_orig || !c->c_out)
-        return lmz_fail(&c->msg, LMZ_error_memory, "out of memory");
+    RETURN_ERROR_IF(!c->keep || !c->noedit || !c->verbatim || !c->merged || !c->override || !c->override_n ||
+                        !c->ubits || !c->uprot || !c->uo_start || !c->uo_end || !c->bfirst || !c->bo_start ||
+                        !c->bo_end || !c->bc_start || !c->bc_end || !c->h_orig || !c->h_out || !c->c_orig || !c->c_out,
+                    LMZ_error_memory, &c->msg, "out of memory");
     for (size_t i = 0; i < c->u.n; i++) c->keep[i] = 1;
     /* blocks: units of one block are contiguous */
     for (size_t i = c->u.n; i-- > 0;) c->bfirst[c->u.v[i].block] = (uint32_t)i;

@@ -49,7 +49,7 @@ static int layout(lz_ctx *c, lz_buf *out, uint32_t *uo_s, uint32_t *uo_e, uint32
                   int reference, lz_map *map) {
     size_t n_act = 0;
     lz_edit *act = reference ? NULL : active_edits(c, &n_act);
-    if (!reference && !act) return -LMZ_error_memory;
+    if (!reference && !act) return LMZ_IERR(LMZ_error_memory);
     out->n = 0;
     int last_blank = 1; /* nothing emitted yet counts as a break */
     for (uint32_t b = 0; b < c->u.n_blocks; b++) {
@@ -84,7 +84,7 @@ static int layout(lz_ctx *c, lz_buf *out, uint32_t *uo_s, uint32_t *uo_e, uint32
         }
     }
     free(act);
-    return out->oom || (map && map->oom) ? -LMZ_error_memory : 0;
+    return out->oom || (map && map->oom) ? LMZ_IERR(LMZ_error_memory) : 0;
 }
 
 static int assemble(lz_ctx *c) {
@@ -130,7 +130,7 @@ int lz_check_unit(lz_ctx *c, size_t i, const char *out, size_t on, uint64_t *tot
         }
     }
     lz_spans os;
-    if (lz_protect(out, on, &os)) return -LMZ_error_memory;
+    if (lz_protect(out, on, &os)) return LMZ_IERR(LMZ_error_memory);
     lz_buf canon = {0};
     for (uint32_t q = (uint32_t)i; q < c->u.n && c->u.v[q].start < b; q++)
         lz_canon_append(&canon, c->s, c->u.v[q].start, c->u.v[q].end, &c->sp, NULL, 0, NULL);
@@ -142,21 +142,19 @@ int lz_check_unit(lz_ctx *c, size_t i, const char *out, size_t on, uint64_t *tot
     int oom = canon.oom;
     lz_buf_free(&canon);
     lz_spans_free(&os);
-    return oom ? -LMZ_error_memory : 0;
+    return oom ? LMZ_IERR(LMZ_error_memory) : 0;
 }
 
 /* Undone in this order: first the rewrite, then the unit's edits, finally
  * the unit is emitted verbatim. */
 int lz_assemble_checked(lz_ctx *c) {
     for (int round = 0; round < 4; round++) {
-        int rc = assemble(c);
-        if (rc) return rc;
+        FORWARD_IF_ERROR(assemble(c));
         int bad = 0;
         for (size_t i = 0; i < c->u.n; i++) {
             if (c->uo_start[i] == UINT32_MAX || c->u.v[i].kind == LZ_U_BLANK) continue;
             uint64_t t = 0, f = 0, ad = 0;
-            if ((rc = lz_check_unit(c, i, c->R.p + c->uo_start[i], c->uo_end[i] - c->uo_start[i], &t, &f, &ad)))
-                return rc;
+            FORWARD_IF_ERROR(lz_check_unit(c, i, c->R.p + c->uo_start[i], c->uo_end[i] - c->uo_start[i], &t, &f, &ad));
             if (f == t && ad == 0) continue;
             bad = 1;
             if (c->override[i]) {
@@ -199,7 +197,7 @@ static int cmp_prio(const void *a, const void *b) {
 int lz_choose_units(lz_ctx *c, double budget_bits) {
     size_t n = c->u.n;
     prio_item *it = malloc((n + 1) * sizeof *it);
-    if (!it) return -LMZ_error_memory;
+    if (!it) return LMZ_IERR(LMZ_error_memory);
     double tb = 0, tn = 0;
     for (size_t i = 0; i < n; i++)
         if (c->u.v[i].kind != LZ_U_BLANK) tb += c->ubits[i], tn += c->u.v[i].end - c->u.v[i].start + 1;
@@ -255,7 +253,7 @@ static int rewrite_block(lz_ctx *c, uint32_t b, const lz_edit *act, size_t n_act
         unit_text(c, &para, i, act, n_act);
     }
     if (para.oom) {
-        rc = -LMZ_error_memory;
+        rc = LMZ_IERR(LMZ_error_memory);
         goto out;
     }
     ok = para.n >= 40 && c->o.rewrite(c->o.rewrite_opaque, para.p, para.n, &rw, &rn) == 0 && rw;
@@ -299,7 +297,7 @@ static int run_rewriter(lz_ctx *c) {
     const double need = c->o.min_fidelity > LZ_REWRITE_SIM ? c->o.min_fidelity : LZ_REWRITE_SIM;
     int rc = 0;
     if (!act || !e1 || !e2) {
-        rc = -LMZ_error_memory;
+        rc = LMZ_IERR(LMZ_error_memory);
         goto out;
     }
     for (uint32_t b = 0; b < c->u.n_blocks && !rc; b++)
@@ -314,10 +312,12 @@ out:
 /* ======================================================================== */
 
 int lz_build_reconstruction(lz_ctx *c, int scoring) {
-    int rc;
-    if (scoring && ((rc = lz_lay_reference(c, 1)) || (rc = lz_scoring_pass(c)))) return rc;
+    if (scoring) {
+        FORWARD_IF_ERROR(lz_lay_reference(c, 1));
+        FORWARD_IF_ERROR(lz_scoring_pass(c));
+    }
     for (size_t e = 0; e < c->n_ed; e++) c->ed[e].kind == LZ_E_SUBST ? c->st.subst++ : c->st.deletions++;
-    if (c->o.rewrite && (rc = run_rewriter(c))) return rc;
-    if (c->o.level >= 4 && (rc = lz_choose_units(c, lz_bit_budget(c)))) return rc;
+    if (c->o.rewrite) FORWARD_IF_ERROR(run_rewriter(c));
+    if (c->o.level >= 4) FORWARD_IF_ERROR(lz_choose_units(c, lz_bit_budget(c)));
     return lz_assemble_checked(c);
 }

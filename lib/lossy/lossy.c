@@ -39,20 +39,19 @@ static int code_reconstruction(lz_ctx *c, uint8_t **frames, size_t *fsize) {
         free(*frames);
         size_t cap = lmz_compress_bound(c->R.n);
         *frames = malloc(cap);
-        if (!*frames) return -LMZ_error_memory;
+        if (!*frames) return LMZ_IERR(LMZ_error_memory);
         lz_note(c, "lossy: coding the reconstruction (%zu bytes)", c->R.n);
         lz_coder_progress q;
         lmz_params cp = lz_coder_params(c, &q, "coding", c->R.n, 0);
         *fsize = lmz_compress(c->m, *frames, cap, lz_text(&c->R), c->R.n, &cp);
-        if (lmz_is_error(*fsize))
-            return lmz_fail(&c->msg, (int)lmz_get_error_code(*fsize), "coding the reconstruction failed: %s",
-                            lmz_error_name(*fsize));
+        RETURN_ERROR_IF(lmz_is_error(*fsize), lmz_err_code(*fsize), &c->msg, "coding the reconstruction failed: %s",
+                        lmz_error_name(*fsize));
         double want = (double)c->n / ratio - LZ_OVERHEAD; /* room for the header and the report */
         if (c->o.level < 4 || attempt >= 3 || (double)*fsize <= want || want <= 0 || budget <= 0) return 0;
         budget *= want / (double)*fsize * 0.97;
         lz_note(c, "lossy: %zu bytes, above the target %.0f: dropping more", *fsize, want);
-        int rc = lz_choose_units(c, budget);
-        if (rc || (rc = lz_assemble_checked(c))) return rc;
+        FORWARD_IF_ERROR(lz_choose_units(c, budget));
+        FORWARD_IF_ERROR(lz_assemble_checked(c));
     }
 }
 
@@ -136,7 +135,7 @@ static int transform_out(lz_ctx *c, char **rtext) {
     lz_buf_free(&rep);
     if (rc) return rc;
     *rtext = c->R.p ? c->R.p : calloc(1, 1);
-    if (!*rtext) return -LMZ_error_memory;
+    if (!*rtext) return LMZ_IERR(LMZ_error_memory);
     memset(&c->R, 0, sizeof c->R);
     return 0;
 }
@@ -182,8 +181,8 @@ static size_t lossy_run(const lmz_model *m, const lmz_params *p, const lmz_lossy
     result = lossy_n;
 out:
     if (rc) {
-        if (msg && msg_cap) snprintf(msg, msg_cap, "%s", c.msg.text[0] ? c.msg.text : lmz_error_name(LMZ_ERR(-rc)));
-        result = LMZ_ERR(-rc);
+        result = LMZ_ERR_FROM_INT(rc);
+        if (msg && msg_cap) snprintf(msg, msg_cap, "%s", c.msg.text[0] ? c.msg.text : lmz_error_name(result));
     } else if (st) {
         *st = c.st;
     }

@@ -18,9 +18,9 @@
  *
  *     context.c ◄── score.c ◄── edit.c ◄── verify.c ◄── report.c ◄── lossy.c
  *
- * (each may use any file to its left). Internal functions return 0 or a
- * negative lmz_error_code (-LMZ_error_memory, ...), with a description in
- * lz_ctx.msg when there is more to say (lmz_fail()); lossy.c turns that
+ * (each may use any file to its left). Internal functions return 0 or
+ * LMZ_IERR(code) (common.h: RETURN_ERROR_IF, FORWARD_IF_ERROR), with a
+ * description in lz_ctx.msg when there is more to say; lossy.c turns that
  * into the public size_t error and message.
  */
 #ifndef LMZ_LOSSY_INTERNAL_H

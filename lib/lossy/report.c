@@ -81,7 +81,7 @@ int lz_build_report(lz_ctx *c, const char *text, size_t tn, lz_buf *rep) {
         if ((rc = lz_check_unit(c, i, o, on, &st->prot_total, &st->prot_kept, &st->prot_added))) goto out;
         long rw = 0, ed = lz_word_edits(o, on, c->s + a, b - a, &rw);
         if (ed < 0) {
-            rc = -LMZ_error_memory;
+            rc = LMZ_IERR(LMZ_error_memory);
             goto out;
         }
         st->words += (uint64_t)rw, st->word_edits += (uint64_t)ed;
@@ -90,7 +90,7 @@ int lz_build_report(lz_ctx *c, const char *text, size_t tn, lz_buf *rep) {
         lz_buf_put(&ref, c->s + a, b - a);
     }
     if (hyp.oom || ref.oom) {
-        rc = -LMZ_error_memory;
+        rc = LMZ_IERR(LMZ_error_memory);
         goto out;
     }
     st->chrf_kept = lz_chrf(lz_text(&hyp), hyp.n, lz_text(&ref), ref.n);
@@ -142,7 +142,7 @@ int lz_build_report(lz_ctx *c, const char *text, size_t tn, lz_buf *rep) {
     lz_buf_put(rep, "dropped=", 8);
     dropped_list(c, rep);
     lz_buf_put(rep, "\n", 1);
-    if (rep->oom) rc = -LMZ_error_memory;
+    if (rep->oom) rc = LMZ_IERR(LMZ_error_memory);
 out:
     lz_buf_free(&hyp), lz_buf_free(&ref), lz_buf_free(&low);
     return rc;
@@ -154,11 +154,11 @@ out:
 /* ======================================================================== */
 
 /* Adds the report section (tag, rp[0..rn)) to a frame header's extra
- * sections. Returns 0 or -LMZ_error_memory (h unchanged). */
+ * sections. Returns 0 or LMZ_IERR(LMZ_error_memory) (h unchanged). */
 static int add_report_section(lmz_frame_header *h, int tag, const uint8_t *rp, size_t rn) {
     uint32_t E = h->extra_size + 6 + (uint32_t)rn;
     uint8_t *x = malloc(E);
-    if (!x) return -LMZ_error_memory;
+    if (!x) return LMZ_IERR(LMZ_error_memory);
     if (h->extra_size) memcpy(x, h->extra, h->extra_size);
     lmz_wr16(x + h->extra_size, (uint16_t)tag);
     lmz_wr32(x + h->extra_size + 2, (uint32_t)rn);
@@ -175,7 +175,7 @@ int lz_patch_frames(lz_ctx *c, const uint8_t *src, size_t n, const lz_buf *rep, 
      * (LMZ_FRAME_REPORT_ZSTD): format §6.1 */
     size_t zcap = ZSTD_compressBound(rep->n), zn = 0;
     uint8_t *z = malloc(zcap), *out = NULL;
-    int rc = -LMZ_error_memory;
+    int rc = LMZ_IERR(LMZ_error_memory);
     if (!z) goto out;
     zn = ZSTD_compress(z, zcap, rep->p, rep->n, 19);
     const int packed = !ZSTD_isError(zn) && zn < rep->n;
@@ -189,7 +189,7 @@ int lz_patch_frames(lz_ctx *c, const uint8_t *src, size_t n, const lz_buf *rep, 
         size_t need = 0;
         size_t hs = frame_parse_header(&h, src + pos, n - pos, &need, &c->msg);
         if (lmz_is_error(hs)) {
-            rc = -(int)lmz_get_error_code(hs);
+            rc = LMZ_IERR(lmz_err_code(hs));
             goto out;
         }
         h.flags |= LMZ_F_LOSSY;

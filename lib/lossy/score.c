@@ -39,7 +39,7 @@ static int model_pass(lz_ctx *c, const int32_t *ids, const uint32_t *off, size_t
     float *logits = malloc((size_t)LZ_ROWS * V * sizeof(float));
     int rc = 0;
     if (!w || !logits || llama_kv_init(&kv, L, c->p.window)) {
-        rc = -LMZ_error_memory;
+        rc = LMZ_IERR(LMZ_error_memory);
         goto out;
     }
     llama_kv_reset(&kv);
@@ -114,7 +114,7 @@ static int tokenize(lz_ctx *c, const char *text, size_t n, int32_t **ids_out, ui
     int32_t *tok = NULL, *ids = NULL;
     uint32_t *off = NULL;
     size_t nt = 0;
-    int rc = -LMZ_error_memory;
+    int rc = LMZ_IERR(LMZ_error_memory);
     if (tok_encode(c->m->tok, (const uint8_t *)text, n, &tok, &nt)) goto out;
     ids = malloc((nt + 1) * sizeof *ids);
     off = malloc((nt + 2) * sizeof *off);
@@ -156,10 +156,9 @@ int lz_embed_text(lz_ctx *c, const char *text, size_t n, double *acc) {
     uint32_t *off;
     size_t N;
     memset(acc, 0, c->d * sizeof *acc);
-    int rc = tokenize(c, text, n, &ids, &off, &N);
-    if (rc) return rc;
+    FORWARD_IF_ERROR(tokenize(c, text, n, &ids, &off, &N));
     embed_job j = {c, acc, 0};
-    rc = model_pass(c, ids, off, N, "similarity", embed_row, &j);
+    int rc = model_pass(c, ids, off, N, "similarity", embed_row, &j);
     free(ids), free(off);
     return rc;
 }
@@ -172,10 +171,9 @@ int lz_measure_blocks(lz_ctx *c, const char *text, size_t n, const uint32_t *bs,
     size_t N;
     memset(h, 0, (size_t)c->u.n_blocks * c->d * sizeof(double));
     memset(cnt, 0, (size_t)c->u.n_blocks * sizeof(double));
-    int rc = tokenize(c, text, n, &ids, &off, &N);
-    if (rc) return rc;
+    FORWARD_IF_ERROR(tokenize(c, text, n, &ids, &off, &N));
     out_job j = {c, off, bs, be, h, cnt, 0};
-    rc = model_pass(c, ids, off, N, "similarity", out_row, &j);
+    int rc = model_pass(c, ids, off, N, "similarity", out_row, &j);
     free(ids), free(off);
     return rc;
 }
@@ -356,16 +354,15 @@ int lz_scoring_pass(lz_ctx *c) {
     uint32_t *off;
     size_t N;
     const char *text = lz_text(&c->C);
-    int rc = tokenize(c, text, c->C.n, &ids, &off, &N);
-    if (rc) return rc;
+    FORWARD_IF_ERROR(tokenize(c, text, c->C.n, &ids, &off, &N));
     lz_note(c, "lossy: scoring pass over the canonical original, %zu bytes (%zu tokens)", c->C.n, N - 1);
     const size_t nb = c->u.n_blocks;
     memset(c->h_orig, 0, nb * c->d * sizeof(double));
     memset(c->c_orig, 0, nb * sizeof(double));
     score_job j = {c, text, c->C.n, c->Cmap.v, ids, off, N, 0, 0, lz_level_threshold_bits(c->o.level) * M_LN2, 0,
                    {c, off, c->bc_start, c->bc_end, c->h_orig, c->c_orig, 0}};
-    rc = model_pass(c, ids, off, N, "scoring", score_row, &j);
-    if (!rc && j.fail) rc = -LMZ_error_memory;
+    int rc = model_pass(c, ids, off, N, "scoring", score_row, &j);
+    if (!rc && j.fail) rc = LMZ_IERR(LMZ_error_memory);
     if (!rc) c->ref_measured = 1;
     /* the edits came in C's order, which is the original's (map[] does not
      * decrease): sorted, as lz_canon_append() wants them */

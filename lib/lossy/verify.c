@@ -22,8 +22,8 @@ int lz_verify_frames(lz_ctx *c, const uint8_t *frames, size_t fsize, char **deco
     size_t r = d ? lmz_decompress(c->m, d, c->R.n + 1, frames, fsize, &cp) : LMZ_ERR(LMZ_error_memory);
     if (lmz_is_error(r) || r != c->R.n || (c->R.n && memcmp(d, c->R.p, c->R.n) != 0)) {
         free(d);
-        return lmz_fail(&c->msg, LMZ_error_generic,
-                        "verification failed: the frames do not decode to the reconstruction (%s)",
+        RETURN_ERROR(LMZ_error_generic, &c->msg,
+                     "verification failed: the frames do not decode to the reconstruction (%s)",
                         lmz_is_error(r) ? lmz_error_name(r) : "different bytes");
     }
     c->st.verified = 1;
@@ -49,8 +49,7 @@ static int measure_reference(lz_ctx *c) {
 /* Text identical to the reference, block for block, needs no pass: every
  * paragraph's similarity is 1. */
 int lz_measure_output(lz_ctx *c, const char *text, size_t n) {
-    int rc = lz_lay_reference(c, 0);
-    if (rc) return rc;
+    FORWARD_IF_ERROR(lz_lay_reference(c, 0));
     const size_t nb = c->u.n_blocks;
     c->r_is_ref = n == c->C.n && (n == 0 || memcmp(text, c->C.p, n) == 0) &&
                   memcmp(c->bo_start, c->bc_start, nb * sizeof *c->bo_start) == 0 &&
@@ -58,9 +57,9 @@ int lz_measure_output(lz_ctx *c, const char *text, size_t n) {
     if (c->r_is_ref) {
         lz_note(c, "lossy: the output is the canonical original (similarity 1)");
     } else {
-        if ((rc = measure_reference(c))) return rc;
+        FORWARD_IF_ERROR(measure_reference(c));
         lz_note(c, "lossy: similarity pass over %zu bytes", n);
-        if ((rc = lz_measure_blocks(c, text, n, c->bo_start, c->bo_end, c->h_out, c->c_out))) return rc;
+        FORWARD_IF_ERROR(lz_measure_blocks(c, text, n, c->bo_start, c->bo_end, c->h_out, c->c_out));
     }
     c->r_measured = 1;
     return 0;
@@ -104,7 +103,7 @@ static int revert_low_paragraphs(lz_ctx *c, const char *text, int *n_rev) {
         const int oom = ref.oom;
         double chrf = oom ? 0 : lz_chrf(text + c->bo_start[b], c->bo_end[b] - c->bo_start[b], lz_text(&ref), ref.n);
         lz_buf_free(&ref);
-        if (oom) return -LMZ_error_memory;
+        if (oom) return LMZ_IERR(LMZ_error_memory);
         double sim = 1.0;
         lz_block_similarity(c, b, &sim);
         if (chrf >= c->o.min_fidelity && sim >= c->o.min_fidelity) continue;
@@ -131,12 +130,13 @@ static int revert_low_paragraphs(lz_ctx *c, const char *text, int *n_rev) {
 
 int lz_enforce_min_fidelity(lz_ctx *c) {
     for (int round = 0; c->o.min_fidelity > 0 && round < 3; round++) {
-        int rc, n_rev = 0;
-        if ((rc = lz_measure_output(c, lz_text(&c->R), c->R.n))) return rc;
-        if ((rc = revert_low_paragraphs(c, lz_text(&c->R), &n_rev))) return rc;
+        int n_rev = 0;
+        FORWARD_IF_ERROR(lz_measure_output(c, lz_text(&c->R), c->R.n));
+        FORWARD_IF_ERROR(revert_low_paragraphs(c, lz_text(&c->R), &n_rev));
         if (!n_rev) break;
         lz_note(c, "lossy: %d paragraphs below fidelity %.2f reverted", n_rev, c->o.min_fidelity);
-        if ((rc = lz_assemble_checked(c)) || (rc = lz_measure_output(c, lz_text(&c->R), c->R.n))) return rc;
+        FORWARD_IF_ERROR(lz_assemble_checked(c));
+        FORWARD_IF_ERROR(lz_measure_output(c, lz_text(&c->R), c->R.n));
     }
     return 0;
 }
