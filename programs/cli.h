@@ -1,19 +1,23 @@
 /*
  * programs/cli.h — what every piece of the `lmz` command-line tool shares:
- * names and verbosity levels. Each piece has its own header for its
- * functions; the calls go one way only:
+ * names and verbosity levels. Each piece has its own header:
  *
- *   lmz.c        main(): options into an fio_prefs, the loop over files
- *     ├─► list.c       `lmz -l`: frame headers, no decoding
- *     ├─► fileio.c     one file: open, temporary output, stream loop,
- *     │     │          rename, metadata (the prefs passed in, like zstd's
- *     │     │          FIO_prefs_t)
- *     │     ├─► rewriter.c   --rewriter: one paragraph through a command
- *     │     └─► progress.c   the progress meter on stderr
- *     ├─► model.c      the model: loaded once, on first need, owned by main
- *     └─► messages.c   errors, warnings, verbosity-gated display (stderr);
- *                      used by all of the above; it only clears the meter
- *                      (progress.c) before it writes
+ *   lmz.c        main(): the options into an fio_prefs and a cli_model,
+ *                the loop over files
+ *   fileio.c     one file: open, temporary output, stream loop, rename,
+ *                metadata; the prefs passed in, as zstd's FIO_prefs_t
+ *   list.c       `lmz -l`: frame headers, no decoding
+ *   rewriter.c   --rewriter: one paragraph through a command
+ *   model.c      the model: owned by main(), loaded once, on first need
+ *   messages.c   errors, warnings, verbosity-gated display on stderr
+ *   progress.c   the progress meter on stderr
+ *
+ * Calls go one way only:
+ *
+ *   lmz.c                       -> fileio.c, list.c, model.c, messages.c
+ *   fileio.c                    -> rewriter.c, model.c, progress.c, messages.c
+ *   list.c, rewriter.c, model.c -> messages.c
+ *   messages.c                  -> progress.c (erases the meter before it writes)
  *
  * The tool uses only the public API (lmz.h, lmz_lossy.h, lmz_frame_info.h).
  */
