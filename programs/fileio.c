@@ -20,6 +20,10 @@
  *                       is not overwritten without -f).
  *   --rm                removes the source only after all of that succeeded.
  *
+ * Options come in an fio_prefs (fileio.h) that main() fills and passes to
+ * every call; the model comes through the cli_model main() owns, loaded
+ * when the first file gets past open_source() and choose_dest().
+ *
  * Signals: SIGINT, SIGTERM and SIGHUP remove the temporary (the only state
  * the handler touches: a path and a flag) and then terminate the process
  * with the same signal. SIGXFSZ is ignored so that a file size limit
@@ -37,6 +41,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -44,13 +49,29 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "lossy/lossy.h"
+#include "fileio.h"
+#include "lmz_lossy.h"
+#include "messages.h"
+#include "progress.h"
+#include "rewriter.h"
 
 #define IO_BUF_SIZE (1u << 20) /* input and output buffers, 1 MiB each */
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
 #endif
+
+/* ------------------------------------------------------------------------ */
+/* Preferences                                                              */
+/* ------------------------------------------------------------------------ */
+
+void fio_prefs_default(fio_prefs *prefs) {
+    memset(prefs, 0, sizeof *prefs);
+    prefs->mode = MODE_COMPRESS;
+    prefs->progress = 1;
+    lmz_params_default(&prefs->params);
+    prefs->lossy_verify = -1;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Signals and the temporary output file                                    */
@@ -101,6 +122,8 @@ static void restore_signals(const sigset_t *old) { pthread_sigmask(SIG_SETMASK, 
 /* ------------------------------------------------------------------------ */
 
 typedef struct {
+    const fio_prefs *prefs;
+    const lmz_model *model;
     /* input */
     const char *src_name; /* for messages */
     int in_fd;
@@ -128,14 +151,14 @@ static int has_suffix(const char *s, const char *suffix) {
 /* ------------------------------------------------------------------------ */
 
 static int open_source(job *J, const char *src) {
-    int compressed_in = g_opts.mode != MODE_COMPRESS;
+    int compressed_in = J->prefs->mode != MODE_COMPRESS;
 
     if (strcmp(src, "-") == 0) {
         J->src_name = STDIN_NAME;
         J->src_is_stdin = 1;
         J->in_fd = STDIN_FILENO;
-        if (isatty(STDIN_FILENO) && (compressed_in || !g_opts.force)) {
-            cli_error(STDIN_NAME, compressed_in ? "refusing to read compressed data from a terminal"
+        if (isatty(STDIN_FILENO) && (compressed_in || !J->prefs->force)) {
+            msg_error(STDIN_NAME, compressed_in ? "refusing to read compressed data from a terminal"
                                                 : "refusing to read from a terminal (use -f to force)");
             return 1;
         }
@@ -146,28 +169,28 @@ static int open_source(job *J, const char *src) {
     J->src_name = src;
     struct stat st;
     if (stat(src, &st) != 0) {
-        cli_error(src, "%s", strerror(errno));
+        msg_error(src, "%s", strerror(errno));
         return 1;
     }
     if (S_ISDIR(st.st_mode)) {
-        cli_error(src, "is a directory -- ignored");
+        msg_error(src, "is a directory -- ignored");
         return 1;
     }
-    if (!S_ISREG(st.st_mode) && !g_opts.force) {
-        cli_error(src, "not a regular file -- ignored (use -f to force)");
+    if (!S_ISREG(st.st_mode) && !J->prefs->force) {
+        msg_error(src, "not a regular file -- ignored (use -f to force)");
         return 1;
     }
     J->in_fd = open(src, O_RDONLY | O_NOCTTY);
     if (J->in_fd < 0) {
-        cli_error(src, "%s", strerror(errno));
+        msg_error(src, "%s", strerror(errno));
         return 1;
     }
     if (fstat(J->in_fd, &J->src_st) != 0) {
-        cli_error(src, "%s", strerror(errno));
+        msg_error(src, "%s", strerror(errno));
         return 1;
     }
     if (S_ISDIR(J->src_st.st_mode)) { /* replaced since stat() */
-        cli_error(src, "is a directory -- ignored");
+        msg_error(src, "is a directory -- ignored");
         return 1;
     }
     J->src_is_file = S_ISREG(J->src_st.st_mode);
@@ -179,25 +202,25 @@ static int open_source(job *J, const char *src) {
 /* ------------------------------------------------------------------------ */
 
 static int choose_dest(job *J, const char *src) {
-    if (g_opts.mode == MODE_TEST) return 0;
+    if (J->prefs->mode == MODE_TEST) return 0;
 
-    if (g_opts.to_stdout || (J->src_is_stdin && !g_opts.out_path)) {
+    if (J->prefs->to_stdout || (J->src_is_stdin && !J->prefs->out_path)) {
         J->dst_is_stdout = 1;
         J->dst_name = STDOUT_NAME;
         J->out_fd = STDOUT_FILENO;
-        if (g_opts.mode == MODE_COMPRESS && isatty(STDOUT_FILENO) && !g_opts.force) {
-            cli_error(STDOUT_NAME, "refusing to write compressed data to a terminal (use -f to force)");
+        if (J->prefs->mode == MODE_COMPRESS && isatty(STDOUT_FILENO) && !J->prefs->force) {
+            msg_error(STDOUT_NAME, "refusing to write compressed data to a terminal (use -f to force)");
             return 1;
         }
         return 0;
     }
 
     size_t n = strlen(src);
-    if (g_opts.out_path) {
-        J->dst_path = strdup(g_opts.out_path);
-    } else if (g_opts.mode == MODE_COMPRESS) {
+    if (J->prefs->out_path) {
+        J->dst_path = strdup(J->prefs->out_path);
+    } else if (J->prefs->mode == MODE_COMPRESS) {
         if (has_suffix(src, LMZ_SUFFIX)) {
-            cli_error(src, "already has " LMZ_SUFFIX " suffix -- ignored");
+            msg_error(src, "already has " LMZ_SUFFIX " suffix -- ignored");
             return 1;
         }
         J->dst_path = malloc(n + sizeof LMZ_SUFFIX);
@@ -205,13 +228,13 @@ static int choose_dest(job *J, const char *src) {
     } else {
         size_t k = strlen(LMZ_SUFFIX);
         if (!has_suffix(src, LMZ_SUFFIX) || n == k || src[n - k - 1] == '/') {
-            cli_error(src, "unknown suffix (expected " LMZ_SUFFIX ") -- ignored; use -o or -c");
+            msg_error(src, "unknown suffix (expected " LMZ_SUFFIX ") -- ignored; use -o or -c");
             return 1;
         }
         J->dst_path = strndup(src, n - k);
     }
     if (!J->dst_path) {
-        cli_error(src, "out of memory");
+        msg_error(src, "out of memory");
         return 1;
     }
     J->dst_name = J->dst_path;
@@ -225,7 +248,7 @@ static int create_temporary(job *J) {
     size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0; /* keeps the '/' */
     const char *base = path + dir_len;
     if (dir_len + 1 + strlen(base) + 8 > PATH_MAX) {
-        cli_error(path, "%s", strerror(ENAMETOOLONG));
+        msg_error(path, "%s", strerror(ENAMETOOLONG));
         return 1;
     }
     sigset_t old;
@@ -237,7 +260,7 @@ static int create_temporary(job *J) {
     int e = errno;
     restore_signals(&old);
     if (fd < 0) {
-        cli_error(path, "cannot create output: %s", strerror(e));
+        msg_error(path, "cannot create output: %s", strerror(e));
         return 1;
     }
     J->out_fd = fd;
@@ -246,38 +269,38 @@ static int create_temporary(job *J) {
 }
 
 static int open_dest(job *J) {
-    if (g_opts.mode == MODE_TEST || J->dst_is_stdout) return 0;
+    if (J->prefs->mode == MODE_TEST || J->dst_is_stdout) return 0;
 
     struct stat st;
     if (stat(J->dst_path, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
-            cli_error(J->dst_path, "is a directory");
+            msg_error(J->dst_path, "is a directory");
             return 1;
         }
         if (J->src_is_file && st.st_dev == J->src_st.st_dev && st.st_ino == J->src_st.st_ino) {
-            cli_error(J->dst_path, "source and destination are the same file");
+            msg_error(J->dst_path, "source and destination are the same file");
             return 1;
         }
         if (!S_ISREG(st.st_mode)) {
             /* /dev/null, a FIFO, a terminal: write into it, never replace it. */
             J->out_fd = open(J->dst_path, O_WRONLY | O_NOCTTY);
             if (J->out_fd < 0) {
-                cli_error(J->dst_path, "%s", strerror(errno));
+                msg_error(J->dst_path, "%s", strerror(errno));
                 return 1;
             }
-            if (g_opts.mode == MODE_COMPRESS && isatty(J->out_fd) && !g_opts.force) {
-                cli_error(J->dst_path, "refusing to write compressed data to a terminal (use -f to force)");
+            if (J->prefs->mode == MODE_COMPRESS && isatty(J->out_fd) && !J->prefs->force) {
+                msg_error(J->dst_path, "refusing to write compressed data to a terminal (use -f to force)");
                 return 1;
             }
             J->dst_direct = 1;
             return 0;
         }
-        if (!g_opts.force) {
-            cli_error(J->dst_path, "already exists; use -f to overwrite");
+        if (!J->prefs->force) {
+            msg_error(J->dst_path, "already exists; use -f to overwrite");
             return 1;
         }
     } else if (errno != ENOENT) {
-        cli_error(J->dst_path, "%s", strerror(errno));
+        msg_error(J->dst_path, "%s", strerror(errno));
         return 1;
     }
     return create_temporary(J);
@@ -295,12 +318,12 @@ static void discard_dest(job *J) {
 
 /* Metadata, fsync, close, rename: the output becomes visible only here. */
 static int finish_dest(job *J) {
-    if (g_opts.mode == MODE_TEST || J->dst_is_stdout) return 0;
+    if (J->prefs->mode == MODE_TEST || J->dst_is_stdout) return 0;
     if (J->dst_direct) {
         int r = close(J->out_fd);
         J->out_fd = -1;
         if (r != 0) {
-            cli_error(J->dst_path, "write error: %s", strerror(errno));
+            msg_error(J->dst_path, "write error: %s", strerror(errno));
             return 1;
         }
         return 0;
@@ -317,22 +340,22 @@ static int finish_dest(job *J) {
         struct timespec ts[2] = {J->src_st.st_atim, J->src_st.st_mtim};
         futimens(fd, ts);
     } else {
-        fchmod(fd, 0666 & ~g_opts.umask_bits); /* what a plain creat() gives */
+        fchmod(fd, 0666 & ~J->prefs->umask_bits); /* what a plain creat() gives */
     }
     if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
-        cli_error(J->dst_path, "write error: %s", strerror(errno));
+        msg_error(J->dst_path, "write error: %s", strerror(errno));
         return 1;
     }
     J->out_fd = -1;
     if (close(fd) != 0) {
-        cli_error(J->dst_path, "write error: %s", strerror(errno));
+        msg_error(J->dst_path, "write error: %s", strerror(errno));
         return 1;
     }
 
     /* Without -f, link() fails with EEXIST if the name appeared meanwhile,
      * where rename() would silently replace it. Filesystems without hard
      * links fall back to rename(). */
-    if (!g_opts.force) {
+    if (!J->prefs->force) {
         if (link(g_tmp_path, J->dst_path) == 0) {
             unlink(g_tmp_path);
             g_tmp_armed = 0;
@@ -340,12 +363,12 @@ static int finish_dest(job *J) {
             return 0;
         }
         if (errno == EEXIST) {
-            cli_error(J->dst_path, "already exists; use -f to overwrite");
+            msg_error(J->dst_path, "already exists; use -f to overwrite");
             return 1;
         }
     }
     if (rename(g_tmp_path, J->dst_path) != 0) {
-        cli_error(J->dst_path, "cannot rename output: %s", strerror(errno));
+        msg_error(J->dst_path, "cannot rename output: %s", strerror(errno));
         return 1;
     }
     g_tmp_armed = 0;
@@ -372,7 +395,7 @@ static int write_out(job *J, const void *buf, size_t n) {
         ssize_t w = write(J->out_fd, p, n);
         if (w < 0) {
             if (errno == EINTR) continue;
-            cli_error(J->dst_name, "write error: %s", strerror(errno));
+            msg_error(J->dst_name, "write error: %s", strerror(errno));
             return 1;
         }
         p += w;
@@ -382,31 +405,26 @@ static int write_out(job *J, const void *buf, size_t n) {
 }
 
 static int read_error(job *J) {
-    cli_error(J->src_name, "read error: %s", strerror(errno));
+    msg_error(J->src_name, "read error: %s", strerror(errno));
     return 1;
-}
-
-static void lib_error(const char *name, size_t code, const char *detail) {
-    char buf[512];
-    cli_error(name, "%s", cli_lib_error(code, detail, buf, sizeof buf));
 }
 
 /* ------------------------------------------------------------------------ */
 /* Stream loops                                                             */
 /* ------------------------------------------------------------------------ */
 
-static lmz_params stream_params(void) {
-    lmz_params p = g_opts.params;
+static lmz_params stream_params(const job *J) {
+    lmz_params p = J->prefs->params;
     p.progress = progress_update;
     p.progress_opaque = NULL;
     return p;
 }
 
 static int compress_loop(job *J, uint8_t *ibuf, uint8_t *obuf) {
-    lmz_params p = stream_params();
-    lmz_cstream *cs = lmz_cstream_create(g_opts.model, &p);
+    lmz_params p = stream_params(J);
+    lmz_cstream *cs = lmz_cstream_create(J->model, &p);
     if (!cs) {
-        cli_error(J->src_name, "cannot create a compression context (out of memory or invalid parameters)");
+        msg_error(J->src_name, "cannot create a compression context (out of memory or invalid parameters)");
         return 1;
     }
     int rc = 1, eof = 0;
@@ -425,7 +443,7 @@ static int compress_loop(job *J, uint8_t *ibuf, uint8_t *obuf) {
             lmz_out_buffer out = {obuf, IO_BUF_SIZE, 0};
             size_t r = lmz_compress_stream(cs, &out, &in, op);
             if (lmz_is_error(r)) {
-                lib_error(J->src_name, r, lmz_cstream_message(cs));
+                msg_lib_error(J->src_name, r, lmz_cstream_message(cs));
                 goto out;
             }
             if (write_out(J, obuf, out.pos)) goto out;
@@ -445,7 +463,7 @@ out:
  * the same temporary-file path as everything else. */
 static void lossy_note(void *opaque, const char *line) {
     (void)opaque;
-    cli_msg(V_VERBOSE + 1, "%s\n", line);
+    msg_display(V_VERBOSE + 1, "%s\n", line);
 }
 
 static int lossy_loop(job *J, uint8_t *ibuf) {
@@ -454,7 +472,7 @@ static int lossy_loop(job *J, uint8_t *ibuf) {
     uint8_t *frames = NULL;
     int rc = 1;
     if (!text) {
-        cli_error(J->src_name, "out of memory");
+        msg_error(J->src_name, "out of memory");
         return 1;
     }
     for (;;) {
@@ -465,14 +483,14 @@ static int lossy_loop(job *J, uint8_t *ibuf) {
         }
         if (n == 0) break;
         if (len + (size_t)n > LMZ_LOSSY_MAX_INPUT) {
-            cli_error(J->src_name, "input too large for --lossy (limit %u bytes)", LMZ_LOSSY_MAX_INPUT);
+            msg_error(J->src_name, "input too large for --lossy (limit %u bytes)", LMZ_LOSSY_MAX_INPUT);
             goto out;
         }
         if (len + (size_t)n > cap) {
             while (cap < len + (size_t)n) cap *= 2;
             char *t = realloc(text, cap);
             if (!t) {
-                cli_error(J->src_name, "out of memory");
+                msg_error(J->src_name, "out of memory");
                 goto out;
             }
             text = t;
@@ -484,38 +502,38 @@ static int lossy_loop(job *J, uint8_t *ibuf) {
     }
     lmz_lossy_opts o;
     lmz_lossy_opts_default(&o);
-    o.level = g_opts.lossy_level;
-    o.min_fidelity = g_opts.min_fidelity;
-    o.verify = g_opts.lossy_verify;
-    o.lossless_check = !g_opts.lossy_always;
-    if (g_opts.rewriter) {
+    o.level = J->prefs->lossy_level;
+    o.min_fidelity = J->prefs->min_fidelity;
+    o.verify = J->prefs->lossy_verify;
+    o.lossless_check = !J->prefs->lossy_always;
+    if (J->prefs->rewriter) {
         o.rewrite = cli_rewrite;
-        o.rewrite_opaque = (void *)g_opts.rewriter;
+        o.rewrite_opaque = (void *)J->prefs->rewriter;
     }
     o.note = lossy_note;
     o.progress = progress_stage; /* one meter per pass (the coder's own reports come through it) */
-    lmz_params p = g_opts.params;
+    lmz_params p = J->prefs->params;
     lmz_lossy_stats st;
     char msg[256] = "";
-    size_t r = lmz_lossy_compress(g_opts.model, &p, &o, text, len, &frames, &st, msg, sizeof msg);
+    size_t r = lmz_lossy_compress(J->model, &p, &o, text, len, &frames, &st, msg, sizeof msg);
     if (lmz_is_error(r)) {
-        lib_error(J->src_name, r, msg);
+        msg_lib_error(J->src_name, r, msg);
         goto out;
     }
     if (write_out(J, frames, r)) goto out;
     if (st.lossless && st.lossy_bytes) /* levels 1-3: the edits did not pay for their report */
-        cli_msg(V_NORMAL, "%s : lossy level %d saves nothing here: written losslessly (%zu bytes; the lossy version: %llu)\n",
+        msg_display(V_NORMAL, "%s : lossy level %d saves nothing here: written losslessly (%zu bytes; the lossy version: %llu)\n",
                 J->src_name, st.level, r, (unsigned long long)st.lossy_bytes);
     else if (st.lossless)
-        cli_msg(V_NORMAL, "%s : lossy level %d changes nothing here: written losslessly\n", J->src_name, st.level);
+        msg_display(V_NORMAL, "%s : lossy level %d changes nothing here: written losslessly\n", J->src_name, st.level);
     else
-        cli_msg(V_VERBOSE,
+        msg_display(V_VERBOSE,
                 "%s : lossy level %d: protected recall %.4f, chrF %.4f, similarity %.4f, %llu/%llu sentences kept%s\n",
                 J->src_name, st.level, st.prot_total ? (double)st.prot_kept / (double)st.prot_total : 1.0, st.chrf_kept,
                 st.sem_mean, (unsigned long long)st.units_kept, (unsigned long long)st.units,
                 st.verified ? ", verified by decoding" : ", not decoded");
     if (st.level >= 2 && st.text_bits > 0)
-        cli_msg(V_VERBOSE, "%s : lossy level %d: substitution headroom %.2f %% (the safe alternatives could save at most "
+        msg_display(V_VERBOSE, "%s : lossy level %d: substitution headroom %.2f %% (the safe alternatives could save at most "
                            "%.0f of the model's %.0f bits; candidate words carry %.1f %%; any alternative %.1f %%)\n",
                 J->src_name, st.level, 100 * st.headroom_bits / st.text_bits, st.headroom_bits, st.text_bits,
                 100 * st.cand_bits / st.text_bits, 100 * st.free_bits / st.text_bits);
@@ -529,10 +547,10 @@ out:
 /* Decompression and -t. Frames may follow each other (cat a.lmz b.lmz);
  * the input must end exactly at the end of a frame. */
 static int decompress_loop(job *J, uint8_t *ibuf, uint8_t *obuf) {
-    lmz_params p = stream_params();
-    lmz_dstream *ds = lmz_dstream_create(g_opts.model, &p);
+    lmz_params p = stream_params(J);
+    lmz_dstream *ds = lmz_dstream_create(J->model, &p);
     if (!ds) {
-        cli_error(J->src_name, "cannot create a decompression context (out of memory or invalid parameters)");
+        msg_error(J->src_name, "cannot create a decompression context (out of memory or invalid parameters)");
         return 1;
     }
     int rc = 1;
@@ -550,7 +568,7 @@ static int decompress_loop(job *J, uint8_t *ibuf, uint8_t *obuf) {
             lmz_out_buffer out = {obuf, IO_BUF_SIZE, 0};
             last = lmz_decompress_stream(ds, &out, &in);
             if (lmz_is_error(last)) {
-                lib_error(J->src_name, last, lmz_dstream_message(ds));
+                msg_lib_error(J->src_name, last, lmz_dstream_message(ds));
                 goto out;
             }
             if (write_out(J, obuf, out.pos)) goto out;
@@ -563,18 +581,18 @@ static int decompress_loop(job *J, uint8_t *ibuf, uint8_t *obuf) {
         lmz_out_buffer out = {obuf, IO_BUF_SIZE, 0};
         last = lmz_decompress_stream(ds, &out, &in);
         if (lmz_is_error(last)) {
-            lib_error(J->src_name, last, lmz_dstream_message(ds));
+            msg_lib_error(J->src_name, last, lmz_dstream_message(ds));
             goto out;
         }
         if (write_out(J, obuf, out.pos)) goto out;
         if (out.pos == 0) break;
     }
     if (J->bytes_in == 0) { /* like zstd: no frame at all is an error */
-        cli_error(J->src_name, "unexpected end of file (empty input)");
+        msg_error(J->src_name, "unexpected end of file (empty input)");
         goto out;
     }
     if (last != 0) {
-        cli_error(J->src_name, "unexpected end of file (truncated input)");
+        msg_error(J->src_name, "unexpected end of file (truncated input)");
         goto out;
     }
     rc = 0;
@@ -589,45 +607,47 @@ out:
 
 static void summary(const job *J) {
     unsigned long long in = J->bytes_in, out = J->bytes_out;
-    switch (g_opts.mode) {
+    switch (J->prefs->mode) {
     case MODE_COMPRESS:
         if (in)
-            cli_msg(V_VERBOSE, "%s : %6.2f%%   (%llu => %llu bytes, %s)  %.3f bits/byte\n", J->src_name,
+            msg_display(V_VERBOSE, "%s : %6.2f%%   (%llu => %llu bytes, %s)  %.3f bits/byte\n", J->src_name,
                     100.0 * (double)out / (double)in, in, out, J->dst_name, 8.0 * (double)out / (double)in);
         else
-            cli_msg(V_VERBOSE, "%s :    -      (0 => %llu bytes, %s)\n", J->src_name, out, J->dst_name);
+            msg_display(V_VERBOSE, "%s :    -      (0 => %llu bytes, %s)\n", J->src_name, out, J->dst_name);
         break;
     case MODE_DECOMPRESS:
-        cli_msg(V_VERBOSE, "%s : %llu bytes (%s)\n", J->src_name, out, J->dst_name);
+        msg_display(V_VERBOSE, "%s : %llu bytes (%s)\n", J->src_name, out, J->dst_name);
         break;
     case MODE_TEST:
-        cli_msg(V_VERBOSE, "%s : OK (%llu bytes)\n", J->src_name, out);
+        msg_display(V_VERBOSE, "%s : OK (%llu bytes)\n", J->src_name, out);
         break;
     case MODE_LIST:
         break;
     }
 }
 
-int fio_process(const char *src) {
+int fio_process(const fio_prefs *prefs, cli_model *model, const char *src) {
     job J;
     memset(&J, 0, sizeof J);
+    J.prefs = prefs;
     J.in_fd = J.out_fd = -1;
     uint8_t *ibuf = NULL, *obuf = NULL;
     int rc = 1;
 
     if (open_source(&J, src) || choose_dest(&J, src)) goto done;
-    if (cli_load_model()) goto done; /* reported by lmz.c */
+    if (!(J.model = cli_model_get(model))) goto done; /* reported there */
     ibuf = malloc(IO_BUF_SIZE);
     obuf = malloc(IO_BUF_SIZE);
     if (!ibuf || !obuf) {
-        cli_error(J.src_name, "out of memory");
+        msg_error(J.src_name, "out of memory");
         goto done;
     }
     if (open_dest(&J)) goto done;
 
-    progress_start(J.src_name, S_ISREG(J.src_st.st_mode) ? (uint64_t)J.src_st.st_size : 0);
-    if (g_opts.mode == MODE_COMPRESS && g_opts.lossy_level > 0) rc = lossy_loop(&J, ibuf);
-    else rc = g_opts.mode == MODE_COMPRESS ? compress_loop(&J, ibuf, obuf) : decompress_loop(&J, ibuf, obuf);
+    progress_start(J.src_name, S_ISREG(J.src_st.st_mode) ? (uint64_t)J.src_st.st_size : 0,
+                   prefs->progress && msg_verbosity() >= V_NORMAL);
+    if (prefs->mode == MODE_COMPRESS && prefs->lossy_level > 0) rc = lossy_loop(&J, ibuf);
+    else rc = prefs->mode == MODE_COMPRESS ? compress_loop(&J, ibuf, obuf) : decompress_loop(&J, ibuf, obuf);
     progress_clear();
     if (rc == 0) rc = finish_dest(&J);
     if (rc != 0) goto done;
@@ -635,9 +655,9 @@ int fio_process(const char *src) {
 
     /* --rm: only a named regular source, only once the output is complete
      * under its final name, and never when the output is stdout or a device. */
-    if (g_opts.rm_source && g_opts.mode != MODE_TEST && J.src_is_file && J.dst_path && !J.dst_direct) {
+    if (prefs->rm_source && prefs->mode != MODE_TEST && J.src_is_file && J.dst_path && !J.dst_direct) {
         if (unlink(src) != 0) {
-            cli_error(src, "cannot remove source: %s", strerror(errno));
+            msg_error(src, "cannot remove source: %s", strerror(errno));
             rc = 1;
         }
     }

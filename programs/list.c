@@ -22,13 +22,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "list.h"
+#include "lmz.h"
 #include "lmz_frame_info.h"
+#include "messages.h"
 
 #define FIRST_READ (64u << 10)        /* a first guess at the header size */
 #define MAX_HEADER ((uint64_t)1 << 28) /* refuse to buffer a header above 256 MiB */
@@ -115,7 +119,7 @@ void list_end(const list_totals *t, int n_files) {
 /* ------------------------------------------------------------------------ */
 
 static void print_frame(const char *path, unsigned index, const lmz_frame_info_t *fi, const uint8_t *hdr,
-                        const lmz_chunk_info_t *chunks) {
+                        const lmz_chunk_info_t *chunks, int verbose) {
     char methods[64], model[64], ratio[32], bits[32];
     methods_used(chunks, fi->n_chunks, methods, sizeof methods);
     if (fi->flags & LMZ_FRAME_FLAG_LOSSY) strncat(methods, ",lossy", sizeof methods - strlen(methods) - 1);
@@ -126,7 +130,7 @@ static void print_frame(const char *path, unsigned index, const lmz_frame_info_t
            fi->frame_size, fi->original_size, ratio, bits, methods, model, path);
 
     if (fi->report_size) {
-        /* text (tag 1) or zstd (tag 2): the library gives the text */
+        /* LMZ_FRAME_REPORT_TEXT or _ZSTD: the library gives the text */
         enum { REPORT_MAX = 1 << 20 };
         char *text = malloc(REPORT_MAX);
         size_t n = text ? lmz_frame_report(hdr, (size_t)fi->header_size, text, REPORT_MAX) : 0;
@@ -138,7 +142,7 @@ static void print_frame(const char *path, unsigned index, const lmz_frame_info_t
             print_report((const uint8_t *)text, n);
         free(text);
     }
-    if (g_opts.verbosity < V_VERBOSE) return;
+    if (!verbose) return;
 
     printf("        version %u, flags 0x%x, window %" PRIu32 ", overlap %" PRIu32 ", chunk size %" PRIu32
            ", header %" PRIu64 " bytes, content checksum %016" PRIx64 "\n",
@@ -181,27 +185,27 @@ static int pread_full(int fd, void *buf, size_t n, uint64_t off) {
     return 0;
 }
 
-int list_file(const char *path, list_totals *tot) {
+int list_file(const char *path, int verbose, list_totals *tot) {
     struct stat st;
     if (stat(path, &st) != 0) {
-        cli_error(path, "%s", strerror(errno));
+        msg_error(path, "%s", strerror(errno));
         return 1;
     }
     if (S_ISDIR(st.st_mode)) {
-        cli_error(path, "is a directory -- ignored");
+        msg_error(path, "is a directory -- ignored");
         return 1;
     }
     if (!S_ISREG(st.st_mode)) {
-        cli_error(path, "not a regular file -- ignored");
+        msg_error(path, "not a regular file -- ignored");
         return 1;
     }
     int fd = open(path, O_RDONLY | O_NOCTTY);
     if (fd < 0) {
-        cli_error(path, "%s", strerror(errno));
+        msg_error(path, "%s", strerror(errno));
         return 1;
     }
     if (fstat(fd, &st) != 0) {
-        cli_error(path, "%s", strerror(errno));
+        msg_error(path, "%s", strerror(errno));
         close(fd);
         return 1;
     }
@@ -216,7 +220,7 @@ int list_file(const char *path, list_totals *tot) {
     memset(&t, 0, sizeof t);
 
     if (fsize == 0) {
-        cli_error(path, "empty file: not an " LMZ_SUFFIX " file");
+        msg_error(path, "empty file: not an " LMZ_SUFFIX " file");
         goto out;
     }
     while (pos < fsize) {
@@ -227,12 +231,12 @@ int list_file(const char *path, list_totals *tot) {
         for (;;) {
             uint8_t *nb = realloc(buf, (size_t)want);
             if (!nb) {
-                cli_error(path, "out of memory");
+                msg_error(path, "out of memory");
                 goto out;
             }
             buf = nb;
             if (pread_full(fd, buf, (size_t)want, pos) != 0) {
-                cli_error(path, "read error: %s", errno ? strerror(errno) : "file shrank");
+                msg_error(path, "read error: %s", errno ? strerror(errno) : "file shrank");
                 goto out;
             }
             memset(&fi, 0, sizeof fi);
@@ -240,28 +244,28 @@ int list_file(const char *path, list_totals *tot) {
             if (!lmz_is_error(r)) break;
             if (lmz_get_error_code(r) == LMZ_error_src_size && fi.header_size > want) {
                 if (fi.header_size > fsize - pos) {
-                    cli_error(path, "frame %u at offset %" PRIu64 ": truncated header", index, pos);
+                    msg_error(path, "frame %u at offset %" PRIu64 ": truncated header", index, pos);
                     goto out;
                 }
                 if (fi.header_size > MAX_HEADER) {
-                    cli_error(path, "frame %u at offset %" PRIu64 ": header too large (%" PRIu64 " bytes)", index,
+                    msg_error(path, "frame %u at offset %" PRIu64 ": header too large (%" PRIu64 " bytes)", index,
                               pos, fi.header_size);
                     goto out;
                 }
                 want = fi.header_size;
                 continue;
             }
-            cli_error(path, "frame %u at offset %" PRIu64 ": %s", index, pos, lmz_error_name(r));
+            msg_error(path, "frame %u at offset %" PRIu64 ": %s", index, pos, lmz_error_name(r));
             goto out;
         }
 
         /* Sanity of what we are about to use to move on. */
         if (fi.frame_size == 0 || fi.report_offset + fi.report_size > want || fi.report_offset > want) {
-            cli_error(path, "frame %u at offset %" PRIu64 ": %s", index, pos, "inconsistent header");
+            msg_error(path, "frame %u at offset %" PRIu64 ": %s", index, pos, "inconsistent header");
             goto out;
         }
         if (fi.frame_size > fsize - pos) {
-            cli_error(path, "frame %u at offset %" PRIu64 ": truncated (%" PRIu64 " bytes of %" PRIu64 ")", index,
+            msg_error(path, "frame %u at offset %" PRIu64 ": truncated (%" PRIu64 " bytes of %" PRIu64 ")", index,
                       pos, fsize - pos, fi.frame_size);
             goto out;
         }
@@ -270,17 +274,17 @@ int list_file(const char *path, list_totals *tot) {
         free(chunks);
         chunks = calloc(fi.n_chunks ? fi.n_chunks : 1, sizeof *chunks);
         if (!chunks) {
-            cli_error(path, "out of memory");
+            msg_error(path, "out of memory");
             goto out;
         }
         r = lmz_frame_chunks(buf, (size_t)want, chunks, fi.n_chunks);
         if (lmz_is_error(r) || r != fi.n_chunks) {
-            cli_error(path, "frame %u at offset %" PRIu64 ": %s", index, pos,
+            msg_error(path, "frame %u at offset %" PRIu64 ": %s", index, pos,
                       lmz_is_error(r) ? lmz_error_name(r) : "inconsistent chunk count");
             goto out;
         }
 
-        print_frame(path, index, &fi, buf, chunks);
+        print_frame(path, index, &fi, buf, chunks, verbose);
         t.frames++;
         t.chunks += fi.n_chunks;
         t.compressed += fi.frame_size;

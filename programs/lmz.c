@@ -12,8 +12,10 @@
  * next argument; "--" ends options. Exit status: 0 success, 1 if any file
  * failed, 2 usage error. Messages go to stderr as "lmz: FILE: reason".
  *
- * The work for one file is in fileio.c, listing (-l) in list.c, the progress
- * meter in progress.c. Only the public API (lmz.h) is used.
+ * The options become an fio_prefs (fileio.h), passed to fileio.c with the
+ * model (model.h), which main() owns; listing (-l) is in list.c, messages
+ * in messages.c (cli.h shows how the pieces call each other). Only the
+ * public API (lmz.h) is used.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -28,55 +30,25 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fileio.h"
+#include "list.h"
+#include "messages.h"
+#include "model.h"
 
 #define EXIT_USAGE 2
 #define MAX_THREADS 4096
 
-cli_opts g_opts;
+/* Everything the command line says: what fileio.c needs, the model, the
+ * verbosity (for messages.c). */
+typedef struct {
+    fio_prefs fio;
+    cli_model model; /* its path: --model, else $LMZ_MODEL, else NULL (embedded) */
+    int verbosity;   /* V_* */
+} cli_opts;
 
 /* ------------------------------------------------------------------------ */
-/* Messages                                                                 */
+/* Usage errors                                                             */
 /* ------------------------------------------------------------------------ */
-
-void cli_error(const char *name, const char *fmt, ...) {
-    if (g_opts.verbosity < V_ERRORS) return;
-    progress_clear();
-    va_list ap;
-    va_start(ap, fmt);
-    fputs(CLI_NAME ": ", stderr);
-    if (name) fprintf(stderr, "%s: ", name);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-void cli_msg(int level, const char *fmt, ...) {
-    if (g_opts.verbosity < level) return;
-    progress_clear();
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-}
-
-const char *cli_lib_error(size_t code, const char *detail, char *buf, size_t cap) {
-    const char *name = lmz_error_name(code);
-    if (detail && *detail && strcmp(detail, name) != 0)
-        snprintf(buf, cap, "%s: %s", name, detail);
-    else
-        snprintf(buf, cap, "%s", name);
-    const char *hint = NULL;
-    switch (lmz_get_error_code(code)) {
-    case LMZ_error_memory_limit: hint = " (raise it with --memory=SIZE)"; break;
-    case LMZ_error_model_mismatch: hint = " (choose the model with --model or LMZ_MODEL; see lmz -lv)"; break;
-    default: break;
-    }
-    if (hint) {
-        size_t n = strlen(buf);
-        if (n < cap) snprintf(buf + n, cap - n, "%s", hint);
-    }
-    return buf;
-}
 
 static void usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
 static void usage_error(const char *fmt, ...) {
@@ -147,50 +119,24 @@ static void print_help(void) {
 }
 
 /* LMZ_MODEL stands for --model when that is not given. */
-static void model_path_from_env(void) {
+static void model_path_from_env(cli_opts *o) {
     const char *env = getenv("LMZ_MODEL");
-    if (!g_opts.model_path && env && *env) g_opts.model_path = env;
+    if (!o->model.path && env && *env) o->model.path = env;
 }
 
-static void print_version(void) {
+static void print_version(cli_opts *o) {
     printf(CLI_NAME " %s (library %s)\n", LMZ_VERSION_STRING, lmz_version_string());
-    if (g_opts.verbosity > V_NORMAL) printf("kernels: %s\n", lmz_simd_path());
-    model_path_from_env(); /* -V exits while the options are read, before main's lookup */
-    if (g_opts.verbosity >= V_VERBOSE && cli_load_model() == 0) {
+    if (o->verbosity > V_NORMAL) printf("kernels: %s\n", lmz_simd_path());
+    model_path_from_env(o); /* -V exits while the options are read, before main's lookup */
+    msg_set_verbosity(o->verbosity);
+    const lmz_model *m = o->verbosity >= V_VERBOSE ? cli_model_get(&o->model) : NULL;
+    if (m) {
         uint8_t sha[32];
-        lmz_model_sha256(g_opts.model, sha);
-        printf("model: %s, sha256 ", lmz_model_name(g_opts.model));
+        lmz_model_sha256(m, sha);
+        printf("model: %s, sha256 ", lmz_model_name(m));
         for (int i = 0; i < 32; i++) printf("%02x", sha[i]);
-        printf(", vocabulary %u, context %u\n", lmz_model_vocab_size(g_opts.model), lmz_model_context(g_opts.model));
+        printf(", vocabulary %u, context %u\n", lmz_model_vocab_size(m), lmz_model_context(m));
     }
-}
-
-/* ------------------------------------------------------------------------ */
-/* The model: loaded once, on first need                                    */
-/* ------------------------------------------------------------------------ */
-
-static lmz_model *g_model;
-static int g_model_failed;
-
-int cli_load_model(void) {
-    if (g_model) return 0;
-    if (g_model_failed) return 1; /* reported once */
-    size_t err = 0;
-    char msg[256] = "";
-    if (g_opts.model_path) {
-        g_model = lmz_model_load_file(g_opts.model_path, &err, msg, sizeof msg);
-    } else {
-        g_model = lmz_model_load_default(&err);
-    }
-    if (!g_model) {
-        char buf[512];
-        cli_error(g_opts.model_path ? g_opts.model_path : "(default model)", "cannot load model: %s",
-                  cli_lib_error(err, msg, buf, sizeof buf));
-        g_model_failed = 1;
-        return 1;
-    }
-    g_opts.model = g_model;
-    return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -263,64 +209,65 @@ static const long_opt k_long_opts[] = {
 };
 
 /* Applies one option; arg is its value (NULL for flags). */
-static void apply_option(int id, const char *arg) {
+static void apply_option(cli_opts *o, int id, const char *arg) {
+    fio_prefs *f = &o->fio;
     uint64_t v;
     switch (id) {
-    case OPT_COMPRESS: g_opts.mode = MODE_COMPRESS; break;
-    case OPT_DECOMPRESS: g_opts.mode = MODE_DECOMPRESS; break;
-    case OPT_TEST: g_opts.mode = MODE_TEST; break;
-    case OPT_LIST: g_opts.mode = MODE_LIST; break;
-    case OPT_STDOUT: g_opts.to_stdout = 1; break;
-    case OPT_OUTPUT: g_opts.out_path = arg; break;
-    case OPT_FORCE: g_opts.force = 1; break;
-    case OPT_KEEP: g_opts.rm_source = 0; break;
-    case OPT_RM: g_opts.rm_source = 1; break;
-    case OPT_THREADS: g_opts.params.threads = parse_threads(arg); break;
-    case OPT_MODEL: g_opts.model_path = arg; break;
+    case OPT_COMPRESS: f->mode = MODE_COMPRESS; break;
+    case OPT_DECOMPRESS: f->mode = MODE_DECOMPRESS; break;
+    case OPT_TEST: f->mode = MODE_TEST; break;
+    case OPT_LIST: f->mode = MODE_LIST; break;
+    case OPT_STDOUT: f->to_stdout = 1; break;
+    case OPT_OUTPUT: f->out_path = arg; break;
+    case OPT_FORCE: f->force = 1; break;
+    case OPT_KEEP: f->rm_source = 0; break;
+    case OPT_RM: f->rm_source = 1; break;
+    case OPT_THREADS: f->params.threads = parse_threads(arg); break;
+    case OPT_MODEL: o->model.path = arg; break;
     case OPT_CHUNK_SIZE:
         if (parse_size(arg, UINT32_MAX, &v) != 0) usage_error("invalid chunk size '%s'", arg);
-        g_opts.params.chunk_size = (uint32_t)v;
+        f->params.chunk_size = (uint32_t)v;
         break;
     case OPT_MEMORY:
         if (parse_size(arg, UINT64_MAX, &v) != 0) usage_error("invalid memory size '%s'", arg);
-        g_opts.params.memory_limit = v;
+        f->params.memory_limit = v;
         break;
-    case OPT_NO_MIX: g_opts.params.mix = 0; break;
-    case OPT_NO_FALLBACK: g_opts.params.fallback = 0; break;
-    case OPT_FAST: g_opts.params.fast = 1; break;
-    case OPT_VERBOSE: g_opts.verbosity++; break;
-    case OPT_QUIET: if (g_opts.verbosity > V_SILENT) g_opts.verbosity--; break;
-    case OPT_NO_PROGRESS: g_opts.progress = 0; break;
+    case OPT_NO_MIX: f->params.mix = 0; break;
+    case OPT_NO_FALLBACK: f->params.fallback = 0; break;
+    case OPT_FAST: f->params.fast = 1; break;
+    case OPT_VERBOSE: o->verbosity++; break;
+    case OPT_QUIET: if (o->verbosity > V_SILENT) o->verbosity--; break;
+    case OPT_NO_PROGRESS: f->progress = 0; break;
     case OPT_LOSSY:
         if (!(arg[0] >= '0' && arg[0] <= '5') || arg[1]) usage_error("invalid lossy level '%s' (0 to 5)", arg);
-        g_opts.lossy_level = arg[0] - '0';
+        f->lossy_level = arg[0] - '0';
         break;
     case OPT_MIN_FIDELITY: {
         char *end = NULL;
         errno = 0;
         double x = strtod(arg, &end);
         if (errno || end == arg || *end || !(x >= 0 && x <= 1)) usage_error("invalid fidelity '%s' (0 to 1)", arg);
-        g_opts.min_fidelity = x;
+        f->min_fidelity = x;
         break;
     }
     case OPT_REWRITER:
         if (!*arg) usage_error("--rewriter needs a command");
-        g_opts.rewriter = arg;
+        f->rewriter = arg;
         break;
     case OPT_LOSSY_VERIFY:
-        if (strcmp(arg, "auto") == 0) g_opts.lossy_verify = -1;
-        else if (strcmp(arg, "yes") == 0) g_opts.lossy_verify = 1;
-        else if (strcmp(arg, "no") == 0) g_opts.lossy_verify = 0;
+        if (strcmp(arg, "auto") == 0) f->lossy_verify = -1;
+        else if (strcmp(arg, "yes") == 0) f->lossy_verify = 1;
+        else if (strcmp(arg, "no") == 0) f->lossy_verify = 0;
         else usage_error("invalid --lossy-verify '%s' (auto, yes or no)", arg);
         break;
-    case OPT_LOSSY_ALWAYS: g_opts.lossy_always = 1; break;
+    case OPT_LOSSY_ALWAYS: f->lossy_always = 1; break;
     case OPT_HELP: print_help(); exit(0);
-    case OPT_VERSION: print_version(); exit(0);
+    case OPT_VERSION: print_version(o); exit(0);
     }
 }
 
 /* "--name", "--name=value" or "--name value". Returns the next argv index. */
-static int parse_long(int argc, char **argv, int i) {
+static int parse_long(cli_opts *opts, int argc, char **argv, int i) {
     const char *a = argv[i] + 2;
     const char *eq = strchr(a, '=');
     size_t len = eq ? (size_t)(eq - a) : strlen(a);
@@ -335,7 +282,7 @@ static int parse_long(int argc, char **argv, int i) {
         } else if (eq) {
             usage_error("option '--%s' takes no argument", o->name);
         }
-        apply_option(o->id, val);
+        apply_option(opts, o->id, val);
         return i + 1;
     }
     usage_error("unrecognized option '%s'", argv[i]);
@@ -343,23 +290,23 @@ static int parse_long(int argc, char **argv, int i) {
 }
 
 /* A cluster of short options: "-dcf", "-T2", "-oFILE", "-o FILE". */
-static int parse_short(int argc, char **argv, int i) {
+static int parse_short(cli_opts *o, int argc, char **argv, int i) {
     const char *p = argv[i] + 1;
     while (*p) {
         char c = *p++;
         switch (c) {
-        case 'z': apply_option(OPT_COMPRESS, NULL); break;
-        case 'd': apply_option(OPT_DECOMPRESS, NULL); break;
-        case 't': apply_option(OPT_TEST, NULL); break;
-        case 'l': apply_option(OPT_LIST, NULL); break;
-        case 'c': apply_option(OPT_STDOUT, NULL); break;
-        case 'f': apply_option(OPT_FORCE, NULL); break;
-        case 'k': apply_option(OPT_KEEP, NULL); break;
-        case 'v': apply_option(OPT_VERBOSE, NULL); break;
-        case 'q': apply_option(OPT_QUIET, NULL); break;
-        case 'h': apply_option(OPT_HELP, NULL); break;
-        case 'H': apply_option(OPT_HELP, NULL); break;
-        case 'V': apply_option(OPT_VERSION, NULL); break;
+        case 'z': apply_option(o, OPT_COMPRESS, NULL); break;
+        case 'd': apply_option(o, OPT_DECOMPRESS, NULL); break;
+        case 't': apply_option(o, OPT_TEST, NULL); break;
+        case 'l': apply_option(o, OPT_LIST, NULL); break;
+        case 'c': apply_option(o, OPT_STDOUT, NULL); break;
+        case 'f': apply_option(o, OPT_FORCE, NULL); break;
+        case 'k': apply_option(o, OPT_KEEP, NULL); break;
+        case 'v': apply_option(o, OPT_VERBOSE, NULL); break;
+        case 'q': apply_option(o, OPT_QUIET, NULL); break;
+        case 'h': apply_option(o, OPT_HELP, NULL); break;
+        case 'H': apply_option(o, OPT_HELP, NULL); break;
+        case 'V': apply_option(o, OPT_VERSION, NULL); break;
         case 'T': {
             /* -T# : digits attached; may be followed by more options (-T2v).
              * -T # : the number as the next argument. */
@@ -369,11 +316,11 @@ static int parse_short(int argc, char **argv, int i) {
                 while (*p >= '0' && *p <= '9' && n < sizeof num - 1) num[n++] = *p++;
                 num[n] = '\0';
                 if (*p >= '0' && *p <= '9') usage_error("invalid thread count in '%s'", argv[i]);
-                apply_option(OPT_THREADS, num);
+                apply_option(o, OPT_THREADS, num);
             } else if (*p) {
                 usage_error("invalid thread count '%s'", p);
             } else if (i + 1 < argc) {
-                apply_option(OPT_THREADS, argv[++i]);
+                apply_option(o, OPT_THREADS, argv[++i]);
             } else {
                 usage_error("option -T requires a number");
             }
@@ -381,11 +328,11 @@ static int parse_short(int argc, char **argv, int i) {
         }
         case 'o':
             if (*p) {
-                apply_option(OPT_OUTPUT, p);
+                apply_option(o, OPT_OUTPUT, p);
                 return i + 1;
             }
             if (i + 1 >= argc) usage_error("option -o requires a file name");
-            apply_option(OPT_OUTPUT, argv[++i]);
+            apply_option(o, OPT_OUTPUT, argv[++i]);
             return i + 1;
         default: usage_error("unknown option -- '%c'", c);
         }
@@ -398,14 +345,14 @@ static int parse_short(int argc, char **argv, int i) {
 /* ------------------------------------------------------------------------ */
 
 int main(int argc, char **argv) {
-    lmz_params_default(&g_opts.params);
-    g_opts.mode = MODE_COMPRESS;
-    g_opts.verbosity = V_NORMAL;
-    g_opts.progress = 1;
-    g_opts.lossy_verify = -1;
+    cli_opts o;
+    memset(&o, 0, sizeof o);
+    fio_prefs_default(&o.fio);
+    o.verbosity = V_NORMAL;
     mode_t um = umask(0);
     umask(um);
-    g_opts.umask_bits = (unsigned)um;
+    o.fio.umask_bits = (unsigned)um;
+    const fio_prefs *f = &o.fio;
 
     /* Parse everything first: a usage error must stop before any work. */
     const char **files = calloc((size_t)argc + 1, sizeof *files);
@@ -421,9 +368,9 @@ int main(int argc, char **argv) {
                 end_of_options = 1;
                 i++;
             } else if (a[1] == '-') {
-                i = parse_long(argc, argv, i);
+                i = parse_long(&o, argc, argv, i);
             } else {
-                i = parse_short(argc, argv, i);
+                i = parse_short(&o, argc, argv, i);
             }
         } else {
             files[n_files++] = a;
@@ -432,41 +379,42 @@ int main(int argc, char **argv) {
     }
     if (n_files == 0) files[n_files++] = "-";
 
-    model_path_from_env();
-    if (g_opts.to_stdout && g_opts.out_path) usage_error("-c and -o cannot be used together");
-    if (g_opts.out_path && n_files > 1 && (g_opts.mode == MODE_COMPRESS || g_opts.mode == MODE_DECOMPRESS))
+    model_path_from_env(&o);
+    msg_set_verbosity(o.verbosity);
+    if (f->to_stdout && f->out_path) usage_error("-c and -o cannot be used together");
+    if (f->out_path && n_files > 1 && (f->mode == MODE_COMPRESS || f->mode == MODE_DECOMPRESS))
         usage_error("-o needs a single input file (use -c to concatenate several)");
-    if ((g_opts.min_fidelity > 0 || g_opts.rewriter || g_opts.lossy_always) && g_opts.lossy_level == 0)
+    if ((f->min_fidelity > 0 || f->rewriter || f->lossy_always) && f->lossy_level == 0)
         usage_error("--min-fidelity, --rewriter and --lossy-always need --lossy=N (N >= 1)");
-    if (g_opts.lossy_level > 0 && g_opts.mode != MODE_COMPRESS)
+    if (f->lossy_level > 0 && f->mode != MODE_COMPRESS)
         usage_error("--lossy applies to compression only (decoding a lossy file needs no option)");
-    if (g_opts.lossy_level > 0 && g_opts.params.fast) usage_error("--lossy and --fast cannot be used together");
+    if (f->lossy_level > 0 && f->params.fast) usage_error("--lossy and --fast cannot be used together");
 
     int failed = 0;
-    if (g_opts.mode == MODE_LIST) {
+    if (f->mode == MODE_LIST) {
         list_totals tot;
         memset(&tot, 0, sizeof tot);
         int n_listed = 0;
         for (int k = 0; k < n_files; k++) { /* frames are found by seeking */
             if (strcmp(files[k], "-") == 0) {
-                cli_error(STDIN_NAME, "--list needs files, not standard input");
+                msg_error(STDIN_NAME, "--list needs files, not standard input");
                 failed = 1;
             } else {
                 files[n_listed++] = files[k];
             }
         }
         if (n_listed) list_begin();
-        for (int k = 0; k < n_listed; k++) failed |= list_file(files[k], &tot);
+        for (int k = 0; k < n_listed; k++) failed |= list_file(files[k], o.verbosity >= V_VERBOSE, &tot);
         list_end(&tot, n_listed);
     } else {
         fio_install_signals();
-        for (int k = 0; k < n_files; k++) failed |= fio_process(files[k]);
+        for (int k = 0; k < n_files; k++) failed |= fio_process(f, &o.model, files[k]);
     }
 
-    lmz_model_free(g_model);
+    cli_model_free(&o.model);
     free(files);
     if (fflush(stdout) != 0) {
-        cli_error(STDOUT_NAME, "write error: %s", strerror(errno));
+        msg_error(STDOUT_NAME, "write error: %s", strerror(errno));
         failed = 1;
     }
     return failed ? 1 : 0;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 
 #define REDRAW_INTERVAL 0.2 /* seconds between redraws */
 
@@ -51,9 +52,9 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void progress_start(const char *name, uint64_t total) {
+void progress_start(const char *name, uint64_t total, int enabled) {
     memset(&P, 0, sizeof P);
-    P.active = g_opts.progress && g_opts.verbosity >= V_NORMAL && isatty(STDERR_FILENO);
+    P.active = enabled && isatty(STDERR_FILENO);
     P.name = name;
     P.total = total;
     P.t_start = P.t_last_draw = now_seconds();

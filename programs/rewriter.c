@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -22,6 +23,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "messages.h"
+#include "rewriter.h"
 
 #define REWRITE_MAX (1u << 20) /* a rewrite longer than this is refused */
 
@@ -59,7 +62,7 @@ int cli_rewrite(void *opaque, const char *para, size_t n, char **out, size_t *ou
     *out_n = 0;
     int in = input_file(para, n);
     if (in < 0) {
-        cli_error(cmd, "rewriter: cannot create a temporary file: %s", strerror(errno));
+        msg_error(cmd, "rewriter: cannot create a temporary file: %s", strerror(errno));
         return 1;
     }
     int pfd[2];
@@ -102,7 +105,7 @@ int cli_rewrite(void *opaque, const char *para, size_t n, char **out, size_t *ou
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (bad || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        if (!bad) cli_msg(V_VERBOSE, "lmz: rewriter: '%s' failed (status %d); paragraph kept\n", cmd, status);
+        if (!bad) msg_display(V_VERBOSE, "lmz: rewriter: '%s' failed (status %d); paragraph kept\n", cmd, status);
         free(buf);
         return 1;
     }

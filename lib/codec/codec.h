@@ -2,7 +2,7 @@
  * lib/codec/codec.h — what the compressor and the decompressor share:
  * parameter defaults (params.c), the model's sliding-window rule and the
  * classical methods (classic.c). Both sides include it; it includes neither
- * (doc/layers.md), so decompression never depends on compression-only code.
+ * (doc/design.md, Layers), so decompression never depends on compression-only code.
  */
 #ifndef LMZ_CODEC_H
 #define LMZ_CODEC_H

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/common.h"
+
 /* ======================================================================== */
 /* Character classes (ASCII; every byte >= 0x80 is "other")                  */
 /* ======================================================================== */
@@ -1032,10 +1034,10 @@ int lz_is_text(const char *s, size_t n) {
             i++;
             continue;
         }
-        size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-        if (!len || i + len > n) return 0;
-        for (size_t k = 1; k < len; k++)
-            if (((uint8_t)s[i + k] & 0xC0) != 0x80) return 0;
+        /* the lead byte and its continuation bytes (not strict: overlong
+         * forms and surrogates pass, as they always have here) */
+        uint32_t len = lmz_utf8_len((const uint8_t *)s + i, n - i, 0);
+        if (!len) return 0;
         i += len;
     }
     return ctrl * 100 <= n;

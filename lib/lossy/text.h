@@ -179,8 +179,9 @@ double lz_chrf(const char *hyp, size_t hn, const char *ref, size_t rn);
  * number of words of b. Returns -1 when out of memory. */
 long lz_word_edits(const char *a, size_t an, const char *b, size_t bn, long *ref_words);
 
-/* 1 when s[0..n) is valid UTF-8 without NUL and with at most 1/100 other
- * control bytes (tab, CR, LF, FF, VT, ESC allowed). */
+/* 1 when s[0..n) is UTF-8 (lead and continuation bytes: lmz_utf8_len() not
+ * strict) without NUL and with at most 1/100 other control bytes (tab, CR,
+ * LF, FF, VT, ESC allowed). */
 int lz_is_text(const char *s, size_t n);
 
 #endif /* LMZ_LOSSY_TEXT_H */

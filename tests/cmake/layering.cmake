@@ -1,4 +1,4 @@
-# tests/cmake/layering.cmake — the library's layers (doc/layers.md).
+# tests/cmake/layering.cmake — the library's layers (doc/design.md, Layers).
 #
 #   layering_symbols  a decode-only program (tests/layering/decode_only.c)
 #                     links against liblmz_decompress.a alone, and nm shows

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/layering/check_symbols.sh — the decoder-only library holds no
-# compression code (tests/cmake/layering.cmake, doc/layers.md).
+# compression code (tests/cmake/layering.cmake, doc/design.md, Layers).
 #
 # Usage: check_symbols.sh NM DECODE_ONLY_EXE LIBLMZ_DECOMPRESS LIBLMZ COMPRESS_SRCS [LIBLMZ_LOSSY]
 #   COMPRESS_SRCS: the sources of lib/compress, separated by ';' (CMake list)
