@@ -94,8 +94,19 @@ uint32_t lmz_model_context(const lmz_model *m);
 /* Parameters                                                               */
 /* ------------------------------------------------------------------------ */
 
+/* Compression levels, zstd's convention: 1 (fastest) .. 9 (smallest). A
+ * level chooses the attention window and the chunk size (doc/format.md,
+ * "Levels"); both are recorded in every frame, so a frame of any level
+ * decodes with any lmz that reads its format version. The default level
+ * keeps lmz 0.2's settings and output exactly. */
+#define LMZ_LEVEL_MIN 1
+#define LMZ_LEVEL_DEFAULT 6
+#define LMZ_LEVEL_MAX 9
+
 typedef struct {
     int threads;            /* worker threads; 0 = one per CPU this process may use. Never changes output. */
+    int level;              /* compressor: LMZ_LEVEL_MIN..LMZ_LEVEL_MAX; 0 = LMZ_LEVEL_DEFAULT. Sets chunk_size
+                               and window where those are 0; ignored by the decoder (the frame says) */
     uint32_t chunk_size;    /* bytes per independent chunk; 0 = default */
     uint32_t window;        /* attention span in tokens (sliding window); 0 = model context */
     uint64_t memory_limit;  /* decoder: refuse frames needing more; 0 = default */

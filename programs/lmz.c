@@ -85,6 +85,8 @@ static void print_help(void) {
            "      --rm              remove each source after its output is complete\n"
            "\n"
            "Compression and resources:\n"
+           "  -1 .. -9              level: -1 fastest (short attention window and chunks),\n"
+           "                        -9 smallest; default -6 (also --level=#)\n"
            "  -T#, --threads=#      worker threads (0 = all cores); never changes the output\n"
            "      --model=PATH      use this GGUF model instead of the embedded default\n"
            "      --chunk-size=SIZE bytes per independent chunk (K, M suffixes)\n"
@@ -187,7 +189,7 @@ enum {
     OPT_COMPRESS = 256, OPT_DECOMPRESS, OPT_TEST, OPT_LIST, OPT_STDOUT, OPT_OUTPUT, OPT_FORCE, OPT_KEEP, OPT_RM,
     OPT_THREADS, OPT_MODEL, OPT_CHUNK_SIZE, OPT_MEMORY, OPT_NO_MIX, OPT_NO_FALLBACK, OPT_FAST, OPT_VERBOSE, OPT_QUIET,
     OPT_NO_PROGRESS, OPT_HELP, OPT_VERSION, OPT_LOSSY, OPT_MIN_FIDELITY, OPT_REWRITER, OPT_LOSSY_VERIFY,
-    OPT_LOSSY_ALWAYS
+    OPT_LOSSY_ALWAYS, OPT_LEVEL
 };
 
 typedef struct {
@@ -205,7 +207,7 @@ static const long_opt k_long_opts[] = {
     {"no-fallback", 0, OPT_NO_FALLBACK}, {"fast", 0, OPT_FAST}, {"verbose", 0, OPT_VERBOSE},     {"quiet", 0, OPT_QUIET},
     {"no-progress", 0, OPT_NO_PROGRESS}, {"help", 0, OPT_HELP},           {"version", 0, OPT_VERSION},
     {"lossy", 1, OPT_LOSSY},           {"min-fidelity", 1, OPT_MIN_FIDELITY}, {"rewriter", 1, OPT_REWRITER},
-    {"lossy-verify", 1, OPT_LOSSY_VERIFY}, {"lossy-always", 0, OPT_LOSSY_ALWAYS},
+    {"lossy-verify", 1, OPT_LOSSY_VERIFY}, {"lossy-always", 0, OPT_LOSSY_ALWAYS}, {"level", 1, OPT_LEVEL},
 };
 
 /* Applies one option; arg is its value (NULL for flags). */
@@ -223,6 +225,14 @@ static void apply_option(cli_opts *o, int id, const char *arg) {
     case OPT_KEEP: f->rm_source = 0; break;
     case OPT_RM: f->rm_source = 1; break;
     case OPT_THREADS: f->params.threads = parse_threads(arg); break;
+    case OPT_LEVEL: {
+        char *end;
+        long l = strtol(arg, &end, 10);
+        if (!*arg || *end || l < LMZ_LEVEL_MIN || l > LMZ_LEVEL_MAX)
+            usage_error("invalid level '%s' (levels are %d to %d)", arg, LMZ_LEVEL_MIN, LMZ_LEVEL_MAX);
+        f->params.level = (int)l;
+        break;
+    }
     case OPT_MODEL: o->model.path = arg; break;
     case OPT_CHUNK_SIZE:
         if (parse_size(arg, UINT32_MAX, &v) != 0) usage_error("invalid chunk size '%s'", arg);
@@ -307,6 +317,16 @@ static int parse_short(cli_opts *o, int argc, char **argv, int i) {
         case 'h': apply_option(o, OPT_HELP, NULL); break;
         case 'H': apply_option(o, OPT_HELP, NULL); break;
         case 'V': apply_option(o, OPT_VERSION, NULL); break;
+        case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9': {
+            /* -# : the level, digits together (-9, -6v; -10 is refused) */
+            char num[16];
+            size_t n = 0;
+            num[n++] = c;
+            while (*p >= '0' && *p <= '9' && n < sizeof num - 1) num[n++] = *p++;
+            num[n] = '\0';
+            apply_option(o, OPT_LEVEL, num);
+            break;
+        }
         case 'T': {
             /* -T# : digits attached; may be followed by more options (-T2v).
              * -T # : the number as the next argument. */

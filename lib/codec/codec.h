@@ -22,7 +22,12 @@
 #define LMZ_DEFAULT_MEMLIMIT (1ull << 30)    /* decoder refuses frames needing more */
 #define LMZ_MAX_ACTIVE 16u                   /* chunks decoded together as one batch */
 
-/* Resolves zeros in *p to defaults for model m. */
+/* The level a params value stands for: 0 -> LMZ_LEVEL_DEFAULT, others
+ * clamped to [LMZ_LEVEL_MIN, LMZ_LEVEL_MAX]. */
+int lmz_level_clamp(int level);
+
+/* Resolves zeros in *p to defaults for model m (the level's window and
+ * chunk size where those are 0). */
 void lmz_params_resolve(lmz_params *out, const lmz_params *in, const lmz_model *m);
 
 /* ------------------------------------------------------------------------ */

@@ -258,6 +258,22 @@ expect 1 "LMZ_MODEL with a missing file" env LMZ_MODEL=/nonexistent/model.gguf "
 expect 0 "--chunk-size=64K --memory=2G --no-progress accepted" \
     "$LMZ" -q --chunk-size=64K --memory=2G --no-progress -o /dev/null small
 
+# Levels (-1 .. -9, --level=#): the default level is -6 byte for byte; a
+# level's window and chunk size are in the frame; out-of-range levels are
+# usage errors.
+expect 0 "-1 compresses" "$LMZ" -q -1 -c small
+cp out.txt small.l1.lmz
+check "-1 round trip" bash -c '"$0" -dc small.l1.lmz | cmp -s - small' "$LMZ"
+check "-1 frame records window 256 and 16 KiB chunks" \
+    bash -c '"$0" -lv small.l1.lmz | grep -q "window 256, .*chunk size 16384"' "$LMZ"
+check "-6 is the default, byte for byte" bash -c '"$0" -6 -c small | cmp -s - small.lmz' "$LMZ"
+check "--level=6 is the default, byte for byte" bash -c '"$0" --level=6 -c small | cmp -s - small.lmz' "$LMZ"
+check "-9v (level in a cluster) round trip" bash -c '"$0" -9q -c small | "$0" -dc | cmp -s - small' "$LMZ"
+expect 2 "-10 is not a level" "$LMZ" -10 -c small
+check "-10: the message names the levels" grep -q "levels are 1 to 9" err.txt
+expect 2 "--level=0 is not a level" "$LMZ" --level=0 -c small
+expect 2 "--level=x is not a level" "$LMZ" --level=x -c small
+
 # ---------------------------------------------------------------------------
 # -l
 # ---------------------------------------------------------------------------
