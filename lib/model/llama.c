@@ -395,6 +395,8 @@ struct llama_work {
     int8_t *qh;    /* [n_head][B][hd] */
     float *qhd;    /* [n_head][B][hd/32] */
     int seq;       /* 1: the rows of this call are consecutive positions of one sequence */
+    uint32_t *att_order; /* [B * n_head] att_task's order: row * n_head + h, the rows of one
+                            sequence next to each other for each head (their keys stay in cache) */
     /* per-row context for the current call */
     llama_kv **rkv;
     uint64_t *rpos;
@@ -407,7 +409,7 @@ void llama_work_free(llama_work *w) {
     lmz_afree(w->att); lmz_afree(w->pq); lmz_afree(w->pd); lmz_afree(w->qq); lmz_afree(w->qd);
     lmz_afree(w->rc); lmz_afree(w->rs); lmz_afree(w->sc_); lmz_afree(w->ss_);
     lmz_afree(w->su); lmz_afree(w->qh); lmz_afree(w->qhd);
-    free(w->rkv); free(w->rpos);
+    free(w->rkv); free(w->rpos); free(w->att_order);
     free(w);
 }
 
@@ -444,11 +446,12 @@ llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t
     w->su = lmz_amalloc(B * hp->n_head * (ctx32 + LLAMA_KV_SLACK) * 4);
     w->qh = lmz_amalloc(B * qd);
     w->qhd = lmz_amalloc(B * (qd / Q8_BLOCK) * 4);
+    w->att_order = calloc(B * hp->n_head, sizeof *w->att_order);
     w->rkv = calloc(B, sizeof *w->rkv);
     w->rpos = calloc(B, sizeof *w->rpos);
     if (!w->x || !w->xb || !w->q || !w->k || !w->v || !w->hg || !w->hu || !w->o || !w->aq || !w->ad || !w->att ||
         !w->pq || !w->pd || !w->qq || !w->qd || !w->rkv || !w->rpos || !w->rc || !w->rs || !w->sc_ || !w->ss_ ||
-        !w->su || !w->qh || !w->qhd) {
+        !w->su || !w->qh || !w->qhd || !w->att_order) {
         llama_work_free(w);
         return NULL;
     }
@@ -658,7 +661,7 @@ static void att_task(void *arg, int t) {
     const att_job *j = arg;
     const llama_hparams *hp = &j->m->hp;
     llama_work *w = j->w;
-    const uint32_t row = (uint32_t)t / hp->n_head, h = (uint32_t)t % hp->n_head;
+    const uint32_t rh = w->att_order[t], row = rh / hp->n_head, h = rh % hp->n_head;
     const uint32_t hd = hp->head_dim, hkv = h / (hp->n_head / hp->n_head_kv), nb = hd / Q8_BLOCK;
     const llama_kv *kv = w->rkv[row];
     const att_win a = att_window(kv, w->rpos[row]);
@@ -742,6 +745,15 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
         const int8_t *q = m->tok_embd.q + (size_t)tokens[r] * d;
         const float *s = m->tok_embd.d + (size_t)tokens[r] * (d / Q8_BLOCK);
         for (uint32_t i = 0; i < d; i++) w->x[(size_t)r * d + i] = s[i / Q8_BLOCK] * (float)q[i];
+    }
+
+    /* att_task's order: runs of rows of one sequence, head by head */
+    for (uint32_t r0 = 0, t = 0; r0 < n;) {
+        uint32_t r1 = r0 + 1;
+        while (r1 < n && w->rkv[r1] == w->rkv[r0]) r1++;
+        for (uint32_t h = 0; h < hp->n_head; h++)
+            for (uint32_t r = r0; r < r1; r++) w->att_order[t++] = r * hp->n_head + h;
+        r0 = r1;
     }
 
     for (uint32_t l = 0; l < hp->n_layer; l++) {
