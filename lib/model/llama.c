@@ -724,7 +724,97 @@ static void att_tile_task(void *arg, int t) {
 /* ======================================================================== */
 /* Row r is token tokens[r] of the sequence whose cache is w->rkv[r], at
  * position w->rpos[r]. Rows of the same sequence must come in increasing
- * position order and be contiguous in the cache (pos == n_pos at entry).    */
+ * position order and be contiguous in the cache (pos == n_pos at entry).
+ *
+ * Between the matrix products, each row's own work (norms, RoPE, the cache
+ * writes, SiLU, quantisation, residual adds) is one stage of row_stage();
+ * with many rows (compression) the rows of a stage are spread over the pool,
+ * with few (decoding) the calling thread runs them: a row's arithmetic is
+ * the same either way.                                                      */
+
+enum {
+    ST_ATT_IN,   /* x += o (the previous block's FFN, unless first); RMSNorm + quantise for q, k, v */
+    ST_QKV,      /* RoPE on q and k, quantise q, write k and v into the cache */
+    ST_ATT_OUT,  /* quantise the attention output for wo */
+    ST_FFN_IN,   /* x += o (wo); RMSNorm + quantise for gate and up */
+    ST_FFN_MID,  /* silu(gate) * up, quantise for down */
+    ST_OUT       /* x += o (the last block's FFN) */
+};
+#define ROW_PAR_MIN 16 /* rows from which a stage is spread over the pool */
+#define ROW_TASK 4     /* rows per pool task */
+
+typedef struct {
+    const llama_model *m;
+    const lmz_kernels *kn;
+    llama_work *w;
+    const llama_layer *L;
+    uint32_t layer, n, stage;
+    int add; /* ST_ATT_IN: add o to x first */
+} row_job;
+
+static void row_stage(const row_job *j, uint32_t r) {
+    const llama_model *m = j->m;
+    const llama_hparams *hp = &m->hp;
+    const lmz_kernels *kn = j->kn;
+    llama_work *w = j->w;
+    const uint32_t d = hp->n_embd, hd = hp->head_dim, nq = hp->n_head * hd, kvd = hp->n_head_kv * hd, ff = hp->n_ff;
+    float *x = w->x + (size_t)r * d, *o = w->o + (size_t)r * d;
+    switch (j->stage) {
+    case ST_ATT_IN:
+    case ST_FFN_IN:
+        if (j->stage == ST_FFN_IN || j->add)
+            for (uint32_t i = 0; i < d; i++) x[i] = x[i] + o[i];
+        norm_quant(kn, x, j->stage == ST_ATT_IN ? j->L->attn_norm : j->L->ffn_norm, 1, d, hp->norm_eps, o,
+                   w->aq + (size_t)r * d, w->ad + (size_t)r * (d / Q8_BLOCK));
+        break;
+    case ST_QKV: {
+        const size_t half = hp->rope_dim / 2 + 1;
+        llama_kv *kv = w->rkv[r];
+        const uint64_t pos = w->rpos[r];
+        const float *c = w->rc + r * half, *sn = w->rs + r * half;
+        for (uint32_t h = 0; h < hp->n_head; h++) rope_head(m, w->q + (size_t)r * nq + (size_t)h * hd, c, sn);
+        kn->quantize_q8(w->q + (size_t)r * nq, nq, w->qq + (size_t)r * nq, w->qd + (size_t)r * (nq / Q8_BLOCK));
+        if (pos == 0) /* the sink: its key before RoPE, rotated per query later */
+            memcpy(kv->ksink + (size_t)j->layer * kvd, w->k + (size_t)r * kvd, kvd * sizeof(float));
+        const size_t sl = pos == 0 ? 0 : 1 + (size_t)(pos - kv->base);
+        for (uint32_t h = 0; h < hp->n_head_kv; h++) {
+            float *kr = w->k + (size_t)r * kvd + (size_t)h * hd, *vr = w->v + (size_t)r * kvd + (size_t)h * hd;
+            rope_head(m, kr, c, sn);
+            const size_t lh = (size_t)j->layer * hp->n_head_kv + h, at = lh * kv->cap + sl;
+            kn->quantize_q8(kr, hd, kv->k + at * hd, kv->ks + at * (hd / Q8_BLOCK));
+            int8_t vq[1024];
+            kn->quantize_q8(vr, hd, vq, kv->vs + at * (hd / Q8_BLOCK));
+            int8_t *vt = kv->vt + lh * kv->cap * hd + sl; /* [hd][cap] of this layer/head */
+            for (uint32_t i = 0; i < hd; i++) vt[(size_t)i * kv->cap] = vq[i];
+        }
+        break;
+    }
+    case ST_ATT_OUT:
+        kn->quantize_q8(w->xb + (size_t)r * nq, nq, w->aq + (size_t)r * nq, w->ad + (size_t)r * (nq / Q8_BLOCK));
+        break;
+    case ST_FFN_MID:
+        kn->silu_mul(w->hg + (size_t)r * ff, w->hu + (size_t)r * ff, ff); /* hg = silu(hg) * hu */
+        kn->quantize_q8(w->hg + (size_t)r * ff, ff, w->aq + (size_t)r * ff, w->ad + (size_t)r * (ff / Q8_BLOCK));
+        break;
+    case ST_OUT:
+        for (uint32_t i = 0; i < d; i++) x[i] = x[i] + o[i];
+        break;
+    }
+}
+
+static void row_task(void *arg, int t) {
+    const row_job *j = arg;
+    for (uint32_t r = (uint32_t)t * ROW_TASK; r < j->n && r < ((uint32_t)t + 1) * ROW_TASK; r++) row_stage(j, r);
+}
+
+static void rows(lmz_pool *pool, row_job *j, uint32_t stage) {
+    j->stage = stage;
+    if (j->n >= ROW_PAR_MIN) {
+        lmz_pool_for(pool, (int)((j->n + ROW_TASK - 1) / ROW_TASK), row_task, j);
+    } else {
+        for (uint32_t r = 0; r < j->n; r++) row_stage(j, r);
+    }
+}
 
 static int forward_rows(const llama_model *m, llama_work *w, const int32_t *tokens, uint32_t n, uint32_t logits_from,
                         float *logits, lmz_pool *pool) {
@@ -756,55 +846,35 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
         r0 = r1;
     }
 
+    row_job rj = {m, kn, w, NULL, 0, n, 0, 0};
     for (uint32_t l = 0; l < hp->n_layer; l++) {
         const llama_layer *L = &m->layers[l];
+        rj.L = L;
+        rj.layer = l;
+        rj.add = l > 0;
 
         /* --- attention ------------------------------------------------- */
-        norm_quant(kn, w->x, L->attn_norm, n, d, hp->norm_eps, w->o, w->aq, w->ad);
+        rows(pool, &rj, ST_ATT_IN);                           /* aq: [n][d] */
         matmul3(pool, kn, w->aq, w->ad, n, &L->wq, w->q, nq, /* q: [n][nq]  */
                 &L->wk, w->k, kvd,                            /* k: [n][kvd] */
                 &L->wv, w->v, kvd);                           /* v: [n][kvd] */
-        const size_t half = hp->rope_dim / 2 + 1;
-        for (uint32_t r = 0; r < n; r++) {
-            llama_kv *kv = w->rkv[r];
-            const uint64_t pos = w->rpos[r];
-            const float *c = w->rc + r * half, *sn = w->rs + r * half;
-            for (uint32_t h = 0; h < hp->n_head; h++) rope_head(m, w->q + (size_t)r * nq + (size_t)h * hd, c, sn);
-            kn->quantize_q8(w->q + (size_t)r * nq, nq, w->qq + (size_t)r * nq, w->qd + (size_t)r * (nq / Q8_BLOCK));
-            if (pos == 0) /* the sink: its key before RoPE, rotated per query later */
-                memcpy(kv->ksink + (size_t)l * kvd, w->k + (size_t)r * kvd, kvd * sizeof(float));
-            const size_t sl = pos == 0 ? 0 : 1 + (size_t)(pos - kv->base);
-            for (uint32_t h = 0; h < hp->n_head_kv; h++) {
-                float *kr = w->k + (size_t)r * kvd + (size_t)h * hd, *vr = w->v + (size_t)r * kvd + (size_t)h * hd;
-                rope_head(m, kr, c, sn);
-                const size_t lh = (size_t)l * hp->n_head_kv + h, at = lh * kv->cap + sl;
-                kn->quantize_q8(kr, hd, kv->k + at * hd, kv->ks + at * (hd / Q8_BLOCK));
-                int8_t vq[1024];
-                kn->quantize_q8(vr, hd, vq, kv->vs + at * (hd / Q8_BLOCK));
-                int8_t *vt = kv->vt + lh * kv->cap * hd + sl; /* [hd][cap] of this layer/head */
-                for (uint32_t i = 0; i < hd; i++) vt[(size_t)i * kv->cap] = vq[i];
-            }
-        }
+        rows(pool, &rj, ST_QKV);
         att_job aj = {m, kn, w, l, n};
         if (w->seq && n > 1)
             lmz_pool_for(pool, (int)hp->n_head, att_tile_task, &aj); /* xb: [n][nq] */
         else
             lmz_pool_for(pool, (int)(n * hp->n_head), att_task, &aj);
-        for (uint32_t r = 0; r < n; r++)
-            kn->quantize_q8(w->xb + (size_t)r * nq, nq, w->aq + (size_t)r * nq, w->ad + (size_t)r * (nq / Q8_BLOCK));
+        rows(pool, &rj, ST_ATT_OUT);
         matmul(pool, kn, &L->wo, w->aq, w->ad, n, w->o, d); /* o: [n][d] */
-        for (size_t i = 0; i < (size_t)n * d; i++) w->x[i] = w->x[i] + w->o[i];
 
         /* --- feed-forward (SwiGLU) ------------------------------------- */
-        norm_quant(kn, w->x, L->ffn_norm, n, d, hp->norm_eps, w->o, w->aq, w->ad);
+        rows(pool, &rj, ST_FFN_IN);
         matmul3(pool, kn, w->aq, w->ad, n, &L->w_gate, w->hg, ff, /* hg: [n][ff] */
                 &L->w_up, w->hu, ff, NULL, NULL, 0);              /* hu: [n][ff] */
-        kn->silu_mul(w->hg, w->hu, (size_t)n * ff); /* hg = silu(hg) * hu */
-        for (uint32_t r = 0; r < n; r++)
-            kn->quantize_q8(w->hg + (size_t)r * ff, ff, w->aq + (size_t)r * ff, w->ad + (size_t)r * (ff / Q8_BLOCK));
+        rows(pool, &rj, ST_FFN_MID);
         matmul(pool, kn, &L->w_down, w->aq, w->ad, n, w->o, d); /* o: [n][d] */
-        for (size_t i = 0; i < (size_t)n * d; i++) w->x[i] = w->x[i] + w->o[i];
     }
+    rows(pool, &rj, ST_OUT);
 
     /* --- final norm and output projection for rows [logits_from, n) ------- */
     if (logits && logits_from < n) {
