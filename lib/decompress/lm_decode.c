@@ -36,9 +36,12 @@
 #define DRAFT_HASH_BITS 15   /* contexts of two tokens remembered per chunk */
 
 /* last[h] = index i of the token that followed the most recent occurrence
- * of the two-token context hashing to h (0: none). */
+ * of the two-token context hashing to h (0: none); last1[t] likewise for
+ * the one-token context t (a weaker guess: at most DRAFT1_MAX tokens). */
+#define DRAFT1_MAX 1
 typedef struct {
     uint32_t *last;
+    uint32_t *last1;         /* [n_vocab] */
     uint32_t k;              /* draft length for the next step (adaptive) */
 } drafter;
 
@@ -50,13 +53,18 @@ static uint32_t ctx_hash(int32_t a, int32_t b) {
 /* After ids[n-1] was appended: remember that it followed (ids[n-3], ids[n-2]). */
 static void draft_learn(drafter *d, const int32_t *ids, size_t n) {
     if (d->last && n >= 3) d->last[ctx_hash(ids[n - 3], ids[n - 2])] = (uint32_t)(n - 1);
+    if (d->last1 && n >= 2) d->last1[ids[n - 2]] = (uint32_t)(n - 1);
 }
 
 /* Up to max tokens continuing ids[0..n) as its last context did before. */
 static uint32_t draft_propose(const drafter *d, const int32_t *ids, size_t n, int32_t *out, uint32_t max) {
     if (!d->last || n < 2 || max == 0) return 0;
     uint32_t j = d->last[ctx_hash(ids[n - 2], ids[n - 1])];
-    if (j < 2 || j >= n || ids[j - 2] != ids[n - 2] || ids[j - 1] != ids[n - 1]) return 0;
+    if (j < 2 || j >= n || ids[j - 2] != ids[n - 2] || ids[j - 1] != ids[n - 1]) {
+        j = d->last1 ? d->last1[ids[n - 1]] : 0; /* the last token alone */
+        if (j < 1 || j >= n || ids[j - 1] != ids[n - 1]) return 0;
+        max = max < DRAFT1_MAX ? max : DRAFT1_MAX;
+    }
     uint32_t k = 0;
     while (k < max && j + k < n) {
         out[k] = ids[j + k];
@@ -142,6 +150,7 @@ static void slot_free(lm_slot *s) {
     mix_free(&s->mx);
     free(s->ids);
     free(s->dr.last);
+    free(s->dr.last1);
 }
 
 int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_t n, uint32_t max_active,
@@ -172,7 +181,10 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
     }
     for (uint32_t i = 0; i < max_active; i++) {
         slots[i].done = 1; /* free */
-        if (drafts) slots[i].dr.last = calloc((size_t)1 << DRAFT_HASH_BITS, sizeof(uint32_t)); /* NULL: none */
+        if (drafts) { /* NULL tables: no drafts */
+            slots[i].dr.last = calloc((size_t)1 << DRAFT_HASH_BITS, sizeof(uint32_t));
+            slots[i].dr.last1 = calloc(V, sizeof(uint32_t));
+        }
         if (llama_kv_init(&slots[i].kv, &m->llm, W) || freqs_init(&slots[i].fq, V)) {
             rc = lmz_fail(msg, LMZ_error_memory, "out of memory for the KV caches");
             goto out;
@@ -211,6 +223,7 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
             s->done = 0;
             llama_kv_reset(&s->kv);
             if (s->dr.last) memset(s->dr.last, 0, sizeof(uint32_t) << DRAFT_HASH_BITS);
+            if (s->dr.last1) memset(s->dr.last1, 0, sizeof(uint32_t) * V);
             s->dr.k = 2;
             /* lm+mix: the profile byte (checked by the caller), then the stream */
             rdec_init(&s->dec, j->payload + j->mix, j->coded_size - (uint32_t)j->mix);
