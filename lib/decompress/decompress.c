@@ -33,7 +33,7 @@ static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint
         uint64_t act = lm < LMZ_MAX_ACTIVE ? lm : LMZ_MAX_ACTIVE;
         per = llama_kv_bytes(&m->llm, h->window) + (uint64_t)m->llm.hp.n_vocab * 16 + ((uint64_t)h->chunk_size + 1) * 4 +
               mix_state_bytes(m->llm.hp.n_vocab, h->chunk_size);
-        mem += act * per;
+        mem += act * per + lm_decode_scratch_bytes(m, h->window, (uint32_t)act);
     }
     return mem;
 }

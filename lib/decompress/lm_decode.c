@@ -153,6 +153,12 @@ static void slot_free(lm_slot *s) {
     free(s->dr.last1);
 }
 
+uint64_t lm_decode_scratch_bytes(const lmz_model *m, uint32_t W, uint32_t active) {
+    const uint64_t V = m->llm.hp.n_vocab, rows = (uint64_t)active * (1 + DRAFT_MAX);
+    return llama_work_bytes(&m->llm, (uint32_t)rows, W) + rows * (V * sizeof(float) + sizeof(int32_t)) +
+           (uint64_t)active * ((sizeof(uint32_t) << DRAFT_HASH_BITS) + V * sizeof(uint32_t));
+}
+
 int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_t n, uint32_t max_active,
                      lmz_pool *pool, lm_tick_fn tick, void *tick_ctx, lmz_msg *msg) {
     const uint32_t V = m->llm.hp.n_vocab;

@@ -26,4 +26,10 @@ typedef void (*lm_tick_fn)(void *ctx, uint64_t bytes_done); /* progress, may be 
 int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_t n, uint32_t max_active,
                      lmz_pool *pool, lm_tick_fn tick, void *tick_ctx, lmz_msg *msg);
 
+/* Memory lm_decode_chunks takes besides each chunk's KV cache, mixer and
+ * token ids, for `active` chunks decoded together with window W: the model's
+ * scratch rows (one per chunk plus its draft rows), their logits and the
+ * drafts' tables. */
+uint64_t lm_decode_scratch_bytes(const lmz_model *m, uint32_t W, uint32_t active);
+
 #endif /* LMZ_LM_DECODE_H */

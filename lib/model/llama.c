@@ -402,15 +402,62 @@ struct llama_work {
     uint64_t *rpos;
 };
 
+
+/* The scratch buffers for B rows: each one's address in w and its bytes.
+ * One table serves llama_work_create and llama_work_bytes. */
+enum { WORK_BUFS = 23 };
+static void work_layout(const llama_hparams *hp, llama_work *w, size_t B, size_t max_ctx, void **ptr[WORK_BUFS],
+                        size_t bytes[WORK_BUFS]) {
+    const size_t d = hp->n_embd, qd = (size_t)hp->n_head * hp->head_dim, kvd = (size_t)hp->n_head_kv * hp->head_dim,
+                 ff = hp->n_ff, amax = ff > d ? ff : d, ctx32 = round32((uint32_t)max_ctx), H = hp->n_head,
+                 nb = hp->head_dim / Q8_BLOCK, half = hp->rope_dim / 2 + 1;
+    int i = 0;
+#define BUF(field, n) (ptr[i] = (void **)&w->field, bytes[i] = (n), i++)
+    BUF(x, B * d * 4);
+    BUF(xb, B * (qd > d ? qd : d) * 4);
+    BUF(q, B * qd * 4);
+    BUF(k, B * kvd * 4);
+    BUF(v, B * kvd * 4);
+    BUF(hg, B * ff * 4);
+    BUF(hu, B * ff * 4);
+    BUF(o, B * (d > qd ? d : qd) * 4);
+    BUF(aq, B * amax);
+    BUF(ad, B * (amax / Q8_BLOCK) * 4);
+    BUF(att, B * H * ctx32 * 4);
+    BUF(pq, B * H * nb * ctx32);
+    BUF(pd, B * H * nb * (ctx32 / Q8_BLOCK) * 4);
+    BUF(qq, B * qd);
+    BUF(qd, B * (qd / Q8_BLOCK) * 4);
+    BUF(rc, B * half * 4);
+    BUF(rs, B * half * 4);
+    BUF(sc_, B * half * 4);
+    BUF(ss_, B * half * 4);
+    BUF(su, B * H * (ctx32 + LLAMA_KV_SLACK) * 4);
+    BUF(qh, B * qd);
+    BUF(qhd, B * (qd / Q8_BLOCK) * 4);
+    BUF(att_order, B * H * sizeof(uint32_t));
+#undef BUF
+}
+
 void llama_work_free(llama_work *w) {
     if (!w) return;
-    lmz_afree(w->x); lmz_afree(w->xb); lmz_afree(w->q); lmz_afree(w->k); lmz_afree(w->v);
-    lmz_afree(w->hg); lmz_afree(w->hu); lmz_afree(w->o); lmz_afree(w->aq); lmz_afree(w->ad);
-    lmz_afree(w->att); lmz_afree(w->pq); lmz_afree(w->pd); lmz_afree(w->qq); lmz_afree(w->qd);
-    lmz_afree(w->rc); lmz_afree(w->rs); lmz_afree(w->sc_); lmz_afree(w->ss_);
-    lmz_afree(w->su); lmz_afree(w->qh); lmz_afree(w->qhd);
-    free(w->rkv); free(w->rpos); free(w->att_order);
+    const llama_hparams none = {0}; /* only the addresses of the table are used */
+    void **ptr[WORK_BUFS];
+    size_t bytes[WORK_BUFS];
+    work_layout(&none, w, 0, 0, ptr, bytes);
+    for (int i = 0; i < WORK_BUFS; i++) lmz_afree(*ptr[i]);
+    free(w->rkv);
+    free(w->rpos);
     free(w);
+}
+
+size_t llama_work_bytes(const llama_model *m, uint32_t max_batch, uint32_t max_ctx) {
+    llama_work w;
+    void **ptr[WORK_BUFS];
+    size_t bytes[WORK_BUFS], total = sizeof w + (size_t)max_batch * (sizeof(llama_kv *) + sizeof(uint64_t));
+    work_layout(&m->hp, &w, max_batch, max_ctx, ptr, bytes);
+    for (int i = 0; i < WORK_BUFS; i++) total += bytes[i];
+    return total;
 }
 
 llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t max_ctx) {
@@ -418,40 +465,16 @@ llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t
     if (max_batch == 0 || max_ctx < 2 || max_ctx > hp->n_ctx) return NULL;
     llama_work *w = calloc(1, sizeof *w);
     if (!w) return NULL;
-    const size_t B = max_batch, d = hp->n_embd, qd = (size_t)hp->n_head * hp->head_dim,
-                 kvd = (size_t)hp->n_head_kv * hp->head_dim, ff = hp->n_ff, amax = ff > d ? ff : d;
     w->max_batch = max_batch;
     w->max_ctx = max_ctx;
-    const size_t ctx32 = round32(max_ctx);
-    w->x = lmz_amalloc(B * d * 4);
-    w->xb = lmz_amalloc(B * (qd > d ? qd : d) * 4);
-    w->q = lmz_amalloc(B * qd * 4);
-    w->k = lmz_amalloc(B * kvd * 4);
-    w->v = lmz_amalloc(B * kvd * 4);
-    w->hg = lmz_amalloc(B * ff * 4);
-    w->hu = lmz_amalloc(B * ff * 4);
-    w->o = lmz_amalloc(B * (d > qd ? d : qd) * 4);
-    w->aq = lmz_amalloc(B * amax);
-    w->ad = lmz_amalloc(B * (amax / Q8_BLOCK) * 4);
-    w->att = lmz_amalloc(B * hp->n_head * ctx32 * 4);
-    w->pq = lmz_amalloc(B * hp->n_head * (hp->head_dim / Q8_BLOCK) * ctx32);
-    w->pd = lmz_amalloc(B * hp->n_head * (hp->head_dim / Q8_BLOCK) * (ctx32 / Q8_BLOCK) * 4);
-    w->qq = lmz_amalloc(B * qd);
-    w->qd = lmz_amalloc(B * (qd / Q8_BLOCK) * 4);
-    const size_t half = hp->rope_dim / 2 + 1;
-    w->rc = lmz_amalloc(B * half * 4);
-    w->rs = lmz_amalloc(B * half * 4);
-    w->sc_ = lmz_amalloc(B * half * 4);
-    w->ss_ = lmz_amalloc(B * half * 4);
-    w->su = lmz_amalloc(B * hp->n_head * (ctx32 + LLAMA_KV_SLACK) * 4);
-    w->qh = lmz_amalloc(B * qd);
-    w->qhd = lmz_amalloc(B * (qd / Q8_BLOCK) * 4);
-    w->att_order = calloc(B * hp->n_head, sizeof *w->att_order);
-    w->rkv = calloc(B, sizeof *w->rkv);
-    w->rpos = calloc(B, sizeof *w->rpos);
-    if (!w->x || !w->xb || !w->q || !w->k || !w->v || !w->hg || !w->hu || !w->o || !w->aq || !w->ad || !w->att ||
-        !w->pq || !w->pd || !w->qq || !w->qd || !w->rkv || !w->rpos || !w->rc || !w->rs || !w->sc_ || !w->ss_ ||
-        !w->su || !w->qh || !w->qhd || !w->att_order) {
+    void **ptr[WORK_BUFS];
+    size_t bytes[WORK_BUFS];
+    work_layout(hp, w, max_batch, max_ctx, ptr, bytes);
+    int ok = 1;
+    for (int i = 0; i < WORK_BUFS; i++) ok &= (*ptr[i] = lmz_amalloc(bytes[i])) != NULL;
+    w->rkv = calloc(max_batch, sizeof *w->rkv);
+    w->rpos = calloc(max_batch, sizeof *w->rpos);
+    if (!ok || !w->rkv || !w->rpos) {
         llama_work_free(w);
         return NULL;
     }

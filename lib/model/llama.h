@@ -95,6 +95,8 @@ size_t llama_kv_bytes(const llama_model *m, uint32_t span);
  * thread; the pool parallelises inside. */
 typedef struct llama_work llama_work;
 llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t max_span);
+/* The bytes llama_work_create allocates for these sizes. */
+size_t llama_work_bytes(const llama_model *m, uint32_t max_batch, uint32_t max_span);
 void llama_work_free(llama_work *w);
 
 /* Batch of positions of ONE sequence (compression): appends tokens [0, n) at
