@@ -299,7 +299,16 @@ static int parse_long(cli_opts *opts, int argc, char **argv, int i) {
     return argc; /* not reached */
 }
 
-/* A cluster of short options: "-dcf", "-T2", "-oFILE", "-o FILE". */
+/* Copies the digits at p (at most 15) into num; returns what follows them
+ * (more digits there: the number was too long). */
+static const char *take_digits(const char *p, char num[16]) {
+    size_t n = 0;
+    while (*p >= '0' && *p <= '9' && n < 15) num[n++] = *p++;
+    num[n] = '\0';
+    return p;
+}
+
+/* A cluster of short options: "-dcf", "-T2", "-6", "-oFILE", "-o FILE". */
 static int parse_short(cli_opts *o, int argc, char **argv, int i) {
     const char *p = argv[i] + 1;
     while (*p) {
@@ -320,10 +329,8 @@ static int parse_short(cli_opts *o, int argc, char **argv, int i) {
         case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9': {
             /* -# : the level, digits together (-9, -6v; -10 is refused) */
             char num[16];
-            size_t n = 0;
-            num[n++] = c;
-            while (*p >= '0' && *p <= '9' && n < sizeof num - 1) num[n++] = *p++;
-            num[n] = '\0';
+            p = take_digits(p - 1, num);
+            if (*p >= '0' && *p <= '9') usage_error("invalid level in '%s'", argv[i]);
             apply_option(o, OPT_LEVEL, num);
             break;
         }
@@ -332,9 +339,7 @@ static int parse_short(cli_opts *o, int argc, char **argv, int i) {
              * -T # : the number as the next argument. */
             if (*p >= '0' && *p <= '9') {
                 char num[16];
-                size_t n = 0;
-                while (*p >= '0' && *p <= '9' && n < sizeof num - 1) num[n++] = *p++;
-                num[n] = '\0';
+                p = take_digits(p, num);
                 if (*p >= '0' && *p <= '9') usage_error("invalid thread count in '%s'", argv[i]);
                 apply_option(o, OPT_THREADS, num);
             } else if (*p) {
