@@ -39,10 +39,21 @@
  * of the two-token context hashing to h (0: none); last1[t] likewise for
  * the one-token context t (a weaker guess: at most DRAFT1_MAX tokens). */
 #define DRAFT1_MAX 1
+/* A draft row costs about a third of a step's time (compute, while the step
+ * itself is bound by reading the weights), so drafts are proposed only from
+ * a source (two-token or one-token context) whose first draft token was
+ * right often enough lately: an exponential average of its hits (1/8 per
+ * draft) at least DRAFT_MIN_HIT. A source below it is still tried every
+ * DRAFT_PROBE steps, so that the average follows the text. */
+#define DRAFT_MIN_HIT 0.5f
+#define DRAFT_PROBE 8
 typedef struct {
     uint32_t *last;
     uint32_t *last1;         /* [n_vocab] */
     uint32_t k;              /* draft length for the next step (adaptive) */
+    float hit[2];            /* recent hit rate of the first draft token: [0] two-token, [1] one-token source */
+    uint32_t src;            /* the source of this step's drafts */
+    uint32_t probe;          /* steps since a source below DRAFT_MIN_HIT was tried */
 } drafter;
 
 static uint32_t ctx_hash(int32_t a, int32_t b) {
@@ -57,14 +68,18 @@ static void draft_learn(drafter *d, const int32_t *ids, size_t n) {
 }
 
 /* Up to max tokens continuing ids[0..n) as its last context did before. */
-static uint32_t draft_propose(const drafter *d, const int32_t *ids, size_t n, int32_t *out, uint32_t max) {
+static uint32_t draft_propose(drafter *d, const int32_t *ids, size_t n, int32_t *out, uint32_t max) {
     if (!d->last || n < 2 || max == 0) return 0;
     uint32_t j = d->last[ctx_hash(ids[n - 2], ids[n - 1])];
+    d->src = 0;
     if (j < 2 || j >= n || ids[j - 2] != ids[n - 2] || ids[j - 1] != ids[n - 1]) {
         j = d->last1 ? d->last1[ids[n - 1]] : 0; /* the last token alone */
         if (j < 1 || j >= n || ids[j - 1] != ids[n - 1]) return 0;
         max = max < DRAFT1_MAX ? max : DRAFT1_MAX;
+        d->src = 1;
     }
+    if (d->hit[d->src] < DRAFT_MIN_HIT && ++d->probe < DRAFT_PROBE) return 0;
+    d->probe = 0;
     uint32_t k = 0;
     while (k < max && j + k < n) {
         out[k] = ids[j + k];
@@ -73,7 +88,7 @@ static uint32_t draft_propose(const drafter *d, const int32_t *ids, size_t n, in
     return k;
 }
 
-/* One active chunk. *//* One active chunk. */
+/* One active chunk. */
 typedef struct {
     lm_chunk_job *job;
     llama_kv kv;
@@ -142,6 +157,8 @@ static void decode_rows(void *arg, int b) {
     /* adapt: a draft taken whole earns a longer one, an early miss a shorter */
     if (s->nd && r > s->nd && s->dr.k < DRAFT_MAX) s->dr.k++;
     else if (s->nd && r == 1 && s->dr.k > 1) s->dr.k--;
+    if (s->nd && r > 1) s->dr.hit[s->dr.src] += (1.0f - s->dr.hit[s->dr.src]) * 0.125f;
+    else if (s->nd && !s->done) s->dr.hit[s->dr.src] -= s->dr.hit[s->dr.src] * 0.125f;
 }
 
 static void slot_free(lm_slot *s) {
@@ -231,6 +248,8 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
             if (s->dr.last) memset(s->dr.last, 0, sizeof(uint32_t) << DRAFT_HASH_BITS);
             if (s->dr.last1) memset(s->dr.last1, 0, sizeof(uint32_t) * V);
             s->dr.k = 2;
+            s->dr.hit[0] = s->dr.hit[1] = 0.5f;
+            s->dr.probe = 0;
             /* lm+mix: the profile byte (checked by the caller), then the stream */
             rdec_init(&s->dec, j->payload + j->mix, j->coded_size - (uint32_t)j->mix);
         }

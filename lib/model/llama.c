@@ -394,9 +394,7 @@ struct llama_work {
     float *su;     /* [n_head][B][max_ctx32 + LLAMA_KV_SLACK] */
     int8_t *qh;    /* [n_head][B][hd] */
     float *qhd;    /* [n_head][B][hd/32] */
-    int seq;       /* 1: the rows of this call are consecutive positions of one sequence */
-    uint32_t *att_order; /* [B * n_head] att_task's order: row * n_head + h, the rows of one
-                            sequence next to each other for each head (their keys stay in cache) */
+    uint32_t *grp;     /* [B + 1] attention's groups: rows grp[g] .. grp[g+1]-1 are one sequence's */
     /* per-row context for the current call */
     llama_kv **rkv;
     uint64_t *rpos;
@@ -435,7 +433,7 @@ static void work_layout(const llama_hparams *hp, llama_work *w, size_t B, size_t
     BUF(su, B * H * (ctx32 + LLAMA_KV_SLACK) * 4);
     BUF(qh, B * qd);
     BUF(qhd, B * (qd / Q8_BLOCK) * 4);
-    BUF(att_order, B * H * sizeof(uint32_t));
+    BUF(grp, (B + 1) * sizeof(uint32_t));
 #undef BUF
 }
 
@@ -679,65 +677,45 @@ static void att_softmax_pv(const att_job *j, uint32_t row, uint32_t h, const att
     }
 }
 
-/* One (row, head): scores by matvec. Task t = row * n_head + h. */
+/* The rows of one sequence (a group: consecutive positions), one head: task
+ * t = group * n_head + h. The scores of every row of the group against the
+ * keys lo(first row) .. m(last row) are one int8 product (keys as the
+ * matrix, the head's queries as the vectors: the keys are read once for all
+ * the rows); each row then takes its own window out of it. */
 static void att_task(void *arg, int t) {
     const att_job *j = arg;
     const llama_hparams *hp = &j->m->hp;
     llama_work *w = j->w;
-    const uint32_t rh = w->att_order[t], row = rh / hp->n_head, h = rh % hp->n_head;
+    const uint32_t g = (uint32_t)t / hp->n_head, h = (uint32_t)t % hp->n_head;
+    const uint32_t r0 = w->grp[g], n = w->grp[g + 1] - r0;
     const uint32_t hd = hp->head_dim, hkv = h / (hp->n_head / hp->n_head_kv), nb = hd / Q8_BLOCK;
-    const llama_kv *kv = w->rkv[row];
-    const att_win a = att_window(kv, w->rpos[row]);
-    const size_t base = ((size_t)j->layer * hp->n_head_kv + hkv) * kv->cap;
-    const size_t qoff = (size_t)row * hp->n_head * hd + (size_t)h * hd;
-    const int8_t *qq = w->qq + qoff;
-    const float *qd = w->qd + qoff / Q8_BLOCK;
-    float *sc = w->att + ((size_t)row * hp->n_head + h) * round32(w->max_ctx);
-
-    sc[0] = att_sink_score(j, row, hkv, qq, qd);
-    if (a.nw) {
-        q8_matrix K = {kv->k + (base + a.slot_lo) * hd, kv->ks + (base + a.slot_lo) * nb, a.nw, hd, NULL};
-        j->kn->matvec_q8(&K, 0, a.nw, qq, qd, sc + 1);
-    }
-    att_softmax_pv(j, row, h, &a, sc);
-}
-
-/* All rows of one sequence (consecutive positions), one head: task t = h.
- * The scores of every row against the keys lo(first row) .. m(last row) are
- * one int8 matmul (keys as the matrix, the head's queries as the vectors);
- * each row then takes its own window out of it. */
-static void att_tile_task(void *arg, int t) {
-    const att_job *j = arg;
-    const llama_hparams *hp = &j->m->hp;
-    llama_work *w = j->w;
-    const uint32_t h = (uint32_t)t, n = j->n;
-    const uint32_t hd = hp->head_dim, hkv = h / (hp->n_head / hp->n_head_kv), nb = hd / Q8_BLOCK;
-    const llama_kv *kv = w->rkv[0];
+    const llama_kv *kv = w->rkv[r0];
     const size_t base = ((size_t)j->layer * hp->n_head_kv + hkv) * kv->cap, ctx32 = round32(w->max_ctx);
-    const att_win first = att_window(kv, w->rpos[0]);
-    const uint64_t last = w->rpos[n - 1];
+    const att_win first = att_window(kv, w->rpos[r0]);
+    const uint64_t last = w->rpos[r0 + n - 1];
     const uint32_t U = last >= first.lo ? (uint32_t)(last - first.lo + 1) : 0; /* union of the windows */
     const size_t ldu = ctx32 + LLAMA_KV_SLACK;
 
     /* the head's queries as contiguous vectors  qh: [n][hd], qhd: [n][nb] */
-    int8_t *qh = w->qh + (size_t)h * w->max_batch * hd;
-    float *qhd = w->qhd + (size_t)h * w->max_batch * nb;
-    for (uint32_t r = 0; r < n; r++) {
-        const size_t qoff = (size_t)r * hp->n_head * hd + (size_t)h * hd;
-        memcpy(qh + (size_t)r * hd, w->qq + qoff, hd);
-        memcpy(qhd + (size_t)r * nb, w->qd + qoff / Q8_BLOCK, nb * sizeof(float));
+    int8_t *qh = w->qh + ((size_t)h * w->max_batch + r0) * hd;
+    float *qhd = w->qhd + ((size_t)h * w->max_batch + r0) * nb;
+    for (uint32_t i = 0; i < n; i++) {
+        const size_t qoff = (size_t)(r0 + i) * hp->n_head * hd + (size_t)h * hd;
+        memcpy(qh + (size_t)i * hd, w->qq + qoff, hd);
+        memcpy(qhd + (size_t)i * nb, w->qd + qoff / Q8_BLOCK, nb * sizeof(float));
     }
-    /* su: [n][U] scores of row r against union key u */
-    float *su = w->su + (size_t)h * w->max_batch * ldu;
+    /* su: [n][U] scores of the group's row i against union key u */
+    float *su = w->su + ((size_t)h * w->max_batch + r0) * ldu;
     if (U) {
         q8_matrix K = {kv->k + (base + first.slot_lo) * hd, kv->ks + (base + first.slot_lo) * nb, U, hd, NULL};
         j->kn->matmul_q8(&K, 0, U, qh, qhd, n, su, (uint32_t)ldu);
     }
-    for (uint32_t r = 0; r < n; r++) {
+    for (uint32_t i = 0; i < n; i++) {
+        const uint32_t r = r0 + i;
         const att_win a = att_window(kv, w->rpos[r]);
         float *sc = w->att + ((size_t)r * hp->n_head + h) * ctx32;
-        sc[0] = att_sink_score(j, r, hkv, qh + (size_t)r * hd, qhd + (size_t)r * nb);
-        if (a.nw) memcpy(sc + 1, su + (size_t)r * ldu + (a.lo - first.lo), a.nw * sizeof(float));
+        sc[0] = att_sink_score(j, r, hkv, qh + (size_t)i * hd, qhd + (size_t)i * nb);
+        if (a.nw) memcpy(sc + 1, su + (size_t)i * ldu + (a.lo - first.lo), a.nw * sizeof(float));
         att_softmax_pv(j, r, h, &a, sc);
     }
 }
@@ -860,14 +838,11 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
         for (uint32_t i = 0; i < d; i++) w->x[(size_t)r * d + i] = s[i / Q8_BLOCK] * (float)q[i];
     }
 
-    /* att_task's order: runs of rows of one sequence, head by head */
-    for (uint32_t r0 = 0, t = 0; r0 < n;) {
-        uint32_t r1 = r0 + 1;
-        while (r1 < n && w->rkv[r1] == w->rkv[r0]) r1++;
-        for (uint32_t h = 0; h < hp->n_head; h++)
-            for (uint32_t r = r0; r < r1; r++) w->att_order[t++] = r * hp->n_head + h;
-        r0 = r1;
-    }
+    /* the groups of attention: runs of rows of one sequence */
+    uint32_t ng = 0;
+    for (uint32_t r = 0; r < n; r++)
+        if (r == 0 || w->rkv[r] != w->rkv[r - 1]) w->grp[ng++] = r;
+    w->grp[ng] = n;
 
     row_job rj = {m, kn, w, NULL, 0, n, 0, 0};
     for (uint32_t l = 0; l < hp->n_layer; l++) {
@@ -883,10 +858,7 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
                 &L->wv, w->v, kvd);                           /* v: [n][kvd] */
         rows(pool, &rj, ST_QKV);
         att_job aj = {m, kn, w, l, n};
-        if (w->seq && n > 1)
-            lmz_pool_for(pool, (int)hp->n_head, att_tile_task, &aj); /* xb: [n][nq] */
-        else
-            lmz_pool_for(pool, (int)(n * hp->n_head), att_task, &aj);
+        lmz_pool_for(pool, (int)(ng * hp->n_head), att_task, &aj); /* xb: [n][nq] */
         rows(pool, &rj, ST_ATT_OUT);
         matmul(pool, kn, &L->wo, w->aq, w->ad, n, w->o, d); /* o: [n][d] */
 
@@ -921,7 +893,6 @@ int llama_forward_seq(const llama_model *m, llama_work *w, llama_kv *kv, const i
         w->rkv[r] = kv;
         w->rpos[r] = kv->n_pos + r;
     }
-    w->seq = 1;
     int rc = forward_rows(m, w, tokens, n, logits_from, logits, pool);
     if (rc == 0) kv->n_pos += n;
     return rc;
@@ -961,7 +932,6 @@ int llama_forward_multi(const llama_model *m, llama_work *w, llama_kv *const *kv
             w->rpos[r] = kv[b]->n_pos + i;
         }
     }
-    w->seq = 0;
     int rc = forward_rows(m, w, tokens, n, 0, logits, pool);
     if (rc == 0)
         for (uint32_t b = 0; b < nseq; b++) kv[b]->n_pos += nrows[b];
