@@ -264,8 +264,8 @@ expect 0 "--chunk-size=64K --memory=2G --no-progress accepted" \
 expect 0 "-1 compresses" "$LMZ" -q -1 -c small
 cp out.txt small.l1.lmz
 check "-1 round trip" bash -c '"$0" -dc small.l1.lmz | cmp -s - small' "$LMZ"
-check "-1 frame records window 256 and 16 KiB chunks" \
-    bash -c '"$0" -lv small.l1.lmz | grep -q "window 256, .*chunk size 16384"' "$LMZ"
+check "-1 frame records window 256 and 8 KiB chunks" \
+    bash -c '"$0" -lv small.l1.lmz | grep -q "window 256, .*chunk size 8192"' "$LMZ"
 check "-6 is the default, byte for byte" bash -c '"$0" -6 -c small | cmp -s - small.lmz' "$LMZ"
 check "--level=6 is the default, byte for byte" bash -c '"$0" --level=6 -c small | cmp -s - small.lmz' "$LMZ"
 check "-9v (level in a cluster) round trip" bash -c '"$0" -9q -c small | "$0" -dc | cmp -s - small' "$LMZ"
