@@ -597,11 +597,11 @@ static inline uint64_t window_lo(const llama_kv *kv, uint64_t m) { return m > kv
  *           per block of 32 dimensions c: c_t = p_t * vscale_t[c], quantised
  *           over t (blocks of 32 positions from lo) and multiplied with the
  *           transposed int8 values.
- * The window's scores come either from one matvec per (row, head) (rows of
- * different sequences: decoding) or, for the rows of one sequence, from one
- * matmul per head over the union of the rows' windows (att_tile_task); a
- * matmul element equals the matvec element bit for bit (kernels.h), so both
- * give the same scores.                                                     */
+ * The rows of one sequence in a call (compression's batch; a decoding
+ * chunk's row and its draft rows) get their window scores from one matmul
+ * per head over the union of their windows (att_task); a matmul element
+ * equals the matvec element bit for bit (kernels.h), so a row's scores are
+ * the same whatever rows come with it.                                      */
 typedef struct {
     const llama_model *m;
     const lmz_kernels *kn;
