@@ -67,6 +67,15 @@ static void draft_learn(drafter *d, const int32_t *ids, size_t n) {
     if (d->last1 && n >= 2) d->last1[ids[n - 2]] = (uint32_t)(n - 1);
 }
 
+/* A new chunk: nothing seen yet, both sources trusted until shown wrong. */
+static void draft_reset(drafter *d, uint32_t n_vocab) {
+    if (d->last) memset(d->last, 0, sizeof(uint32_t) << DRAFT_HASH_BITS);
+    if (d->last1) memset(d->last1, 0, sizeof(uint32_t) * n_vocab);
+    d->k = 2;
+    d->hit[0] = d->hit[1] = 0.5f;
+    d->probe = 0;
+}
+
 /* Up to max tokens continuing ids[0..n) as its last context did before. */
 static uint32_t draft_propose(drafter *d, const int32_t *ids, size_t n, int32_t *out, uint32_t max) {
     if (!d->last || n < 2 || max == 0) return 0;
@@ -245,11 +254,7 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
             s->out_pos = 0;
             s->done = 0;
             llama_kv_reset(&s->kv);
-            if (s->dr.last) memset(s->dr.last, 0, sizeof(uint32_t) << DRAFT_HASH_BITS);
-            if (s->dr.last1) memset(s->dr.last1, 0, sizeof(uint32_t) * V);
-            s->dr.k = 2;
-            s->dr.hit[0] = s->dr.hit[1] = 0.5f;
-            s->dr.probe = 0;
+            draft_reset(&s->dr, V);
             /* lm+mix: the profile byte (checked by the caller), then the stream */
             rdec_init(&s->dec, j->payload + j->mix, j->coded_size - (uint32_t)j->mix);
         }

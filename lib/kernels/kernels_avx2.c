@@ -276,7 +276,7 @@ static void pv_quant_avx2(const float *p, const float *vs, uint32_t nb, uint32_t
                           size_t ldq, float *d, size_t ldd) {
     const __m256i perm = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
     for (uint32_t t0 = 0; t0 < n32; t0 += Q8_BLOCK) {
-        float c[4][Q8_BLOCK];
+        float c[2][Q8_BLOCK]; /* nb == 2: both blocks filled by the vector loop; else one at a time */
         uint32_t i = 0;
         const uint32_t end = n > t0 ? (n - t0 < Q8_BLOCK ? n - t0 : Q8_BLOCK) : 0;
         if (nb == 2)
@@ -289,15 +289,12 @@ static void pv_quant_avx2(const float *p, const float *vs, uint32_t nb, uint32_t
                 _mm256_storeu_ps(c[1] + i, _mm256_mul_ps(pv, _mm256_permute2f128_ps(a, b, 0x31)));
             }
         for (uint32_t b = 0; b < nb; b++) {
-            float *cb = nb <= 4 ? c[b] : c[0];
+            float *cb = c[b % 2];
             uint32_t j = nb == 2 ? i : 0;
             for (; j < end; j++) cb[j] = p[t0 + j] * vs[(size_t)(t0 + j) * nb + b];
             for (; j < Q8_BLOCK; j++) cb[j] = 0.0f;
-            if (nb > 4) quantize_q8_avx2(cb, Q8_BLOCK, q + (size_t)b * ldq + t0, d + (size_t)b * ldd + t0 / Q8_BLOCK);
+            quantize_q8_avx2(cb, Q8_BLOCK, q + (size_t)b * ldq + t0, d + (size_t)b * ldd + t0 / Q8_BLOCK);
         }
-        if (nb <= 4)
-            for (uint32_t b = 0; b < nb; b++)
-                quantize_q8_avx2(c[b], Q8_BLOCK, q + (size_t)b * ldq + t0, d + (size_t)b * ldd + t0 / Q8_BLOCK);
     }
 }
 

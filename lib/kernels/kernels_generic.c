@@ -109,12 +109,7 @@ void softmax_generic(float *s, uint32_t T, float scale) {
         s[t] = s[t] * scale;
         mx = s[t] > mx ? s[t] : mx;
     }
-    float lanes[16] = {0};
-    for (uint32_t t = 0; t < T; t++) {
-        s[t] = lmz_expf(s[t] - mx);
-        lanes[t % 16] = lanes[t % 16] + s[t];
-    }
-    const float rsum = 1.0f / lmz_sum16_tree(lanes);
+    const float rsum = 1.0f / expsum_generic(s, mx, s, T);
     for (uint32_t t = 0; t < T; t++) s[t] = s[t] * rsum;
 }
 

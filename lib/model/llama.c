@@ -388,9 +388,9 @@ struct llama_work {
     float *qd;     /* [B][n_head*hd/32] */
     float *rc, *rs;   /* [B][rope_dim/2] cos/sin of each row's position */
     float *sc_, *ss_; /* [B][rope_dim/2] cos/sin of each row's sink position */
-    /* one sequence's rows at once (llama_forward_seq): per head, the scores
-     * of all rows against the union of their windows, and the head's queries
-     * gathered into contiguous vectors */
+    /* attention by groups (the rows of one sequence): per head, the scores
+     * of a group's rows against the union of their windows, and the head's
+     * queries gathered into contiguous vectors */
     float *su;     /* [n_head][B][max_ctx32 + LLAMA_KV_SLACK] */
     int8_t *qh;    /* [n_head][B][hd] */
     float *qhd;    /* [n_head][B][hd/32] */
@@ -607,19 +607,17 @@ typedef struct {
     const lmz_kernels *kn;
     llama_work *w;
     uint32_t layer;
-    uint32_t n; /* rows */
 } att_job;
 
 /* Where row `row`'s window starts in the cache, and its length. */
 typedef struct {
-    uint64_t m, lo;
+    uint64_t lo;
     uint32_t nw;     /* window positions lo..m (0 when m == 0) */
     size_t slot_lo;  /* cache slot of position lo */
 } att_win;
 
 static att_win att_window(const llama_kv *kv, uint64_t m) {
     att_win a;
-    a.m = m;
     a.lo = window_lo(kv, m);
     a.nw = m >= a.lo ? (uint32_t)(m - a.lo + 1) : 0;
     a.slot_lo = 1 + (size_t)(a.lo - kv->base);
@@ -857,7 +855,7 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
                 &L->wk, w->k, kvd,                            /* k: [n][kvd] */
                 &L->wv, w->v, kvd);                           /* v: [n][kvd] */
         rows(pool, &rj, ST_QKV);
-        att_job aj = {m, kn, w, l, n};
+        att_job aj = {m, kn, w, l};
         lmz_pool_for(pool, (int)(ng * hp->n_head), att_task, &aj); /* xb: [n][nq] */
         rows(pool, &rj, ST_ATT_OUT);
         matmul(pool, kn, &L->wo, w->aq, w->ad, n, w->o, d); /* o: [n][d] */
@@ -884,58 +882,48 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
  * norm reads it without changing it. */
 const float *llama_work_hidden(const llama_work *w) { return w->x; }
 
-int llama_forward_seq(const llama_model *m, llama_work *w, llama_kv *kv, const int32_t *tokens, uint32_t n,
-                      uint32_t logits_from, float *logits, lmz_pool *pool) {
-    if (n == 0) return 0;
-    if (n > w->max_batch || n > LLAMA_KV_SLACK || kv->span > w->max_ctx) return LMZ_IERR(LMZ_error_parameter);
-    kv_make_room(m, kv, n);
-    for (uint32_t r = 0; r < n; r++) {
-        w->rkv[r] = kv;
-        w->rpos[r] = kv->n_pos + r;
-    }
-    int rc = forward_rows(m, w, tokens, n, logits_from, logits, pool);
-    if (rc == 0) kv->n_pos += n;
-    return rc;
-}
-
-int llama_forward_step(const llama_model *m, llama_work *w, llama_kv *const *kv, const int32_t *tokens, uint32_t B,
-                       float *logits, lmz_pool *pool) {
-    if (B > w->max_batch) return LMZ_IERR(LMZ_error_parameter);
-    uint32_t ones[256];
-    if (B <= 256) {
-        for (uint32_t b = 0; b < B; b++) ones[b] = 1;
-        return llama_forward_multi(m, w, kv, ones, B, tokens, logits, pool);
-    }
-    uint32_t *nr = malloc(B * sizeof *nr);
-    if (!nr) return LMZ_IERR(LMZ_error_memory);
-    for (uint32_t b = 0; b < B; b++) nr[b] = 1;
-    int rc = llama_forward_multi(m, w, kv, nr, B, tokens, logits, pool);
-    free(nr);
-    return rc;
-}
-
-int llama_forward_multi(const llama_model *m, llama_work *w, llama_kv *const *kv, const uint32_t *nrows,
-                        uint32_t nseq, const int32_t *tokens, float *logits, lmz_pool *pool) {
+/* The entry points below: sequence b appends nrows[b] tokens (1 each when
+ * nrows is NULL), rows grouped by sequence; logits of rows [logits_from, n). */
+static int forward_groups(const llama_model *m, llama_work *w, llama_kv *const *kv, const uint32_t *nrows,
+                          uint32_t nseq, const int32_t *tokens, uint32_t logits_from, float *logits, lmz_pool *pool) {
     uint32_t n = 0;
     for (uint32_t b = 0; b < nseq; b++) {
-        if (nrows[b] == 0 || nrows[b] > LLAMA_KV_SLACK || nrows[b] > w->max_batch - n) return LMZ_IERR(LMZ_error_parameter);
-        if (kv[b]->span > w->max_ctx) return LMZ_IERR(LMZ_error_parameter);
+        const uint32_t nb = nrows ? nrows[b] : 1;
+        if (nb == 0 || nb > LLAMA_KV_SLACK || nb > w->max_batch - n || kv[b]->span > w->max_ctx)
+            return LMZ_IERR(LMZ_error_parameter);
         for (uint32_t c = 0; c < b; c++)
             if (kv[c] == kv[b]) return LMZ_IERR(LMZ_error_parameter); /* one group of rows per sequence */
-        n += nrows[b];
+        n += nb;
     }
     if (n == 0) return 0;
     for (uint32_t b = 0, r = 0; b < nseq; b++) {
-        kv_make_room(m, kv[b], nrows[b]);
-        for (uint32_t i = 0; i < nrows[b]; i++, r++) {
+        const uint32_t nb = nrows ? nrows[b] : 1;
+        kv_make_room(m, kv[b], nb);
+        for (uint32_t i = 0; i < nb; i++, r++) {
             w->rkv[r] = kv[b];
             w->rpos[r] = kv[b]->n_pos + i;
         }
     }
-    int rc = forward_rows(m, w, tokens, n, 0, logits, pool);
+    int rc = forward_rows(m, w, tokens, n, logits_from, logits, pool);
     if (rc == 0)
-        for (uint32_t b = 0; b < nseq; b++) kv[b]->n_pos += nrows[b];
+        for (uint32_t b = 0; b < nseq; b++) kv[b]->n_pos += nrows ? nrows[b] : 1;
     return rc;
+}
+
+int llama_forward_seq(const llama_model *m, llama_work *w, llama_kv *kv, const int32_t *tokens, uint32_t n,
+                      uint32_t logits_from, float *logits, lmz_pool *pool) {
+    if (n == 0) return 0;
+    return forward_groups(m, w, &kv, &n, 1, tokens, logits_from, logits, pool);
+}
+
+int llama_forward_step(const llama_model *m, llama_work *w, llama_kv *const *kv, const int32_t *tokens, uint32_t B,
+                       float *logits, lmz_pool *pool) {
+    return forward_groups(m, w, kv, NULL, B, tokens, 0, logits, pool);
+}
+
+int llama_forward_multi(const llama_model *m, llama_work *w, llama_kv *const *kv, const uint32_t *nrows,
+                        uint32_t nseq, const int32_t *tokens, float *logits, lmz_pool *pool) {
+    return forward_groups(m, w, kv, nrows, nseq, tokens, 0, logits, pool);
 }
 
 void llama_kv_rewind(llama_kv *kv, uint64_t n_pos) {
