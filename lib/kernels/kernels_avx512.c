@@ -137,7 +137,7 @@ LMZ_INLINE void rows16(const int8_t *w, size_t lda, uint32_t n, const int8_t *x,
     uint32_t b = 0;
     for (; b + 2 <= nblk; b += 2) {
         __m512i s0, s1;
-        if (pf) { /* the same two blocks of the next 16 rows (see prefetch_next) */
+        if (pf) { /* the same two blocks of the next 16 rows (see rows16_q8) */
 #pragma GCC unroll 16
             for (int k = 0; k < 16; k++) _mm_prefetch((const char *)(pf + (size_t)k * lda + (size_t)b * Q8_BLOCK), _MM_HINT_T0);
             if (pf8) {
