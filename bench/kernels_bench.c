@@ -38,7 +38,7 @@ static double gmacs(const lmz_kernels *k, const q8_matrix *W, const int8_t *x, c
         if (nb)
             k->matmul_q8(W, 0, W->rows, x, xd, nb, out, W->rows);
         else
-            k->matvec_q8(W, 0, W->rows, x, xd, out);
+            k->matmul_q8(W, 0, W->rows, x, xd, 1, out, W->rows);
         reps++;
     } while ((t = now() - t0) < min_t);
     return (double)W->rows * C * (nb ? nb : 1) * (double)reps / t / 1e9;
@@ -59,7 +59,16 @@ static int make_matrix(q8_matrix *W, uint32_t rows) {
     for (uint32_t r = 0; r < rows; r++) /* the model's regrouped layout: [rows/8][blocks][8] */
         for (uint32_t b = 0; b < C / 32; b++)
             wd8[((size_t)(r / 8) * (C / 32) + b) * 8 + r % 8] = wd[(size_t)r * (C / 32) + b];
-    *W = (q8_matrix){w, wd, rows, C, wd8};
+    /* and the pre-transposed tiles the model builds for paths that use them */
+    uint8_t *qt = aligned_alloc(64, (q8_tiles_bytes(rows, C) + 63) / 64 * 64);
+    if (!qt) {
+        free(w);
+        free(wd);
+        free(wd8);
+        return 0;
+    }
+    q8_tiles_fill(w, rows, C, qt);
+    *W = (q8_matrix){w, wd, rows, C, wd8, qt};
     return 1;
 }
 
@@ -67,6 +76,7 @@ static void free_matrix(q8_matrix *W) {
     free((void *)W->q);
     free((void *)W->d);
     free((void *)W->d8);
+    free((void *)W->qt);
 }
 
 int main(int argc, char **argv) {

@@ -13,6 +13,8 @@
  * paths or how the caller slices its buffers.
  */
 #include <lzma.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,18 +226,33 @@ static int lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst
 /* Streaming compression                                                     */
 /* ======================================================================== */
 
+/* One chunk coder: the model's encoder (made on first need) and the
+ * candidate outputs of one chunk, per method: lm, zstd, xz, lm+mix. */
+typedef struct {
+    lm_enc enc;
+    int enc_ready;
+    uint8_t *scratch[4];
+    size_t scratch_cap[4];
+    lmz_msg msg;
+} chunk_coder;
+
+/* The chunks of a frame are coded side by side, each by one coder on one
+ * thread, when the stream has several threads and the frame several chunks
+ * (at most this many coders: each holds a model encoder, about 30 MB). A
+ * chunk's output depends only on its bytes, so the frame is the same
+ * whichever thread coded which chunk. */
+#define CODERS_MAX 8
+
 struct lmz_cstream {
     const lmz_model *m;
     lmz_params p;
     lmz_pool *pool;
     lmz_status st;            /* sticky error + message */
-    lm_enc enc;
-    int enc_ready;
+    chunk_coder cc[CODERS_MAX]; /* cc[0] always; the others for chunks coded side by side */
     uint8_t *in;               /* input of the frame being gathered */
     size_t in_len, in_cap;
     uint8_t *out;              /* the last frame, waiting to be flushed */
     size_t out_len, out_pos, out_cap;
-    uint8_t *scratch[4];       /* per-method candidate outputs: lm, zstd, xz, lm+mix */
     uint8_t *payload;          /* the frame's payloads */
     size_t max_chunk;          /* longest chunk this stream may code with the model */
     int auto_chunk;            /* chunk size left to lmz: long chunks for repetitive frames */
@@ -248,6 +265,26 @@ size_t lmz_compress_bound(size_t n) {
     /* per frame: the largest header with no extra section, and some slack */
     return n + frames * (LMZ_FRAME_FIXED + LMZ_FRAME_MODEL_NAME_MAX + LMZ_FRAME_CHUNK_ENTRY * LMZ_CHUNKS_PER_FRAME
                          + 64u);
+}
+
+/* Buffers of coder c: cc[0]'s zstd and xz candidates hold a whole frame
+ * (a binary frame is coded as one chunk, emit_frame), the rest one chunk. */
+static int coder_alloc(lmz_cstream *s, chunk_coder *c, int whole_frame) {
+    for (int i = 0; i < 4; i++) {
+        size_t need = whole_frame && (i == 1 || i == 2) ? s->in_cap : s->max_chunk;
+        if (c->scratch_cap[i] >= need) continue;
+        free(c->scratch[i]);
+        c->scratch[i] = malloc(need);
+        c->scratch_cap[i] = c->scratch[i] ? need : 0;
+        if (!c->scratch[i]) return LMZ_IERR(LMZ_error_memory);
+    }
+    return 0;
+}
+
+static void coder_free(chunk_coder *c) {
+    if (c->enc_ready) lm_enc_free(&c->enc);
+    for (int i = 0; i < 4; i++) free(c->scratch[i]);
+    memset(c, 0, sizeof *c);
 }
 
 lmz_cstream *lmz_cstream_create(const lmz_model *m, const lmz_params *p) {
@@ -264,12 +301,7 @@ lmz_cstream *lmz_cstream_create(const lmz_model *m, const lmz_params *p) {
     s->in_cap = (size_t)s->p.chunk_size * LMZ_CHUNKS_PER_FRAME;
     s->in = malloc(s->in_cap);
     s->payload = malloc(s->in_cap);
-    /* scratch[0] and [3] hold model output (one chunk); the classical
-     * methods may code a whole binary frame as one chunk (emit_frame) */
-    s->scratch[0] = malloc(s->max_chunk);
-    s->scratch[3] = malloc(s->max_chunk);
-    for (int i = 1; i < 3; i++) s->scratch[i] = malloc(s->in_cap);
-    if (!s->pool || !s->in || !s->payload || !s->scratch[0] || !s->scratch[1] || !s->scratch[2] || !s->scratch[3]) {
+    if (!s->pool || !s->in || !s->payload || coder_alloc(s, &s->cc[0], 1)) {
         lmz_cstream_free(s);
         return NULL;
     }
@@ -278,12 +310,11 @@ lmz_cstream *lmz_cstream_create(const lmz_model *m, const lmz_params *p) {
 
 void lmz_cstream_free(lmz_cstream *s) {
     if (!s) return;
-    if (s->enc_ready) lm_enc_free(&s->enc);
+    for (int i = 0; i < CODERS_MAX; i++) coder_free(&s->cc[i]);
     lmz_pool_free(s->pool);
     free(s->in);
     free(s->out);
     free(s->payload);
-    for (int i = 0; i < 4; i++) free(s->scratch[i]);
     free(s);
 }
 
@@ -291,59 +322,64 @@ const char *lmz_cstream_message(const lmz_cstream *s) {
     return s ? lmz_status_text(&s->st) : "";
 }
 
-/* Codes one chunk into s->payload + at; fills ci. Returns 0 or -error. */
-static int code_chunk(lmz_cstream *s, const uint8_t *src, size_t n, size_t at, lmz_chunk_info *ci) {
+/* Codes the chunk src[0..n) with coder c into dst (room for n bytes); fills
+ * ci. pool: the threads the model may use for this chunk (NULL: this one).
+ * progress/opaque/in_base/out_base: passed to the model's encoder. Returns 0
+ * or -error (the message in c->msg). */
+static int code_chunk(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, size_t n, uint8_t *dst,
+                      lmz_chunk_info *ci, lmz_pool *pool, void (*progress)(void *, uint64_t, uint64_t),
+                      void *opaque, uint64_t in_base, uint64_t out_base) {
     uint8_t *best = NULL;
     size_t best_size = n;
     uint8_t best_method = LMZ_M_STORED;
     if (s->p.fast) {
-        size_t z = zstd_encode(src, n, s->scratch[1], n > 1 ? n - 1 : 0, 3);
+        size_t z = zstd_encode(src, n, c->scratch[1], n > 1 ? n - 1 : 0, 3);
         if (z > 0) {
-            best = s->scratch[1];
+            best = c->scratch[1];
             best_size = z;
             best_method = LMZ_M_ZSTD;
         }
     } else if (!looks_binary(src, n)) {
-        if (!s->enc_ready) {
-            RETURN_ERROR_IF(lm_enc_init(&s->enc, s->m, s->p.window, (uint32_t)s->max_chunk), LMZ_error_memory,
-                            &s->st.msg, "out of memory for the model");
-            s->enc_ready = 1;
+        if (!c->enc_ready) {
+            RETURN_ERROR_IF(lm_enc_init(&c->enc, s->m, s->p.window, (uint32_t)s->max_chunk), LMZ_error_memory,
+                            &c->msg, "out of memory for the model");
+            c->enc_ready = 1;
         }
-        s->enc.progress = s->p.progress;
-        s->enc.progress_opaque = s->p.progress_opaque;
-        s->enc.in_base = s->in_total - s->in_len + (uint64_t)(src - s->in);
-        s->enc.out_base = s->out_total + at;
-        s->enc.mix = s->p.mix != 0;
+        c->enc.progress = progress;
+        c->enc.progress_opaque = opaque;
+        c->enc.in_base = in_base;
+        c->enc.out_base = out_base;
+        c->enc.mix = s->p.mix != 0;
         size_t lm_size, mix_size;
-        int r = lm_encode_chunk(&s->enc, src, n, s->scratch[0], s->scratch[3], n > 1 ? n - 1 : 0, &lm_size, &mix_size,
-                                s->pool);
-        RETURN_ERROR_IF(r < 0, LMZ_ICODE(r), &s->st.msg, "model coding failed");
+        int r = lm_encode_chunk(&c->enc, src, n, c->scratch[0], c->scratch[3], n > 1 ? n - 1 : 0, &lm_size, &mix_size,
+                                pool);
+        RETURN_ERROR_IF(r < 0, LMZ_ICODE(r), &c->msg, "model coding failed");
         if (lm_size > 0 && lm_size < best_size) {
-            best = s->scratch[0];
+            best = c->scratch[0];
             best_size = lm_size;
             best_method = LMZ_M_LM;
         }
         if (mix_size > 0 && mix_size < best_size) {
-            best = s->scratch[3];
+            best = c->scratch[3];
             best_size = mix_size;
             best_method = LMZ_M_LM_MIX;
         }
     }
     if (s->p.fallback && !s->p.fast) {
-        size_t z = zstd_encode(src, n, s->scratch[1], best_size > 1 ? best_size - 1 : 0, 19);
+        size_t z = zstd_encode(src, n, c->scratch[1], best_size > 1 ? best_size - 1 : 0, 19);
         if (z > 0 && z < best_size) {
-            best = s->scratch[1];
+            best = c->scratch[1];
             best_size = z;
             best_method = LMZ_M_ZSTD;
         }
-        size_t x = xz_encode(src, n, s->scratch[2], best_size > 1 ? best_size - 1 : 0);
+        size_t x = xz_encode(src, n, c->scratch[2], best_size > 1 ? best_size - 1 : 0);
         if (x > 0 && x < best_size) {
-            best = s->scratch[2];
+            best = c->scratch[2];
             best_size = x;
             best_method = LMZ_M_XZ;
         }
     }
-    memcpy(s->payload + at, best ? best : src, best_size);
+    memmove(dst, best ? best : src, best_size); /* src may be dst's own bytes (never for model output) */
     ci->raw_size = (uint32_t)n;
     ci->coded_size = (uint32_t)best_size;
     ci->method = best_method;
@@ -351,10 +387,127 @@ static int code_chunk(lmz_cstream *s, const uint8_t *src, size_t n, size_t at, l
     return 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The chunks of one frame, side by side                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Chunk i is src + off[i], len[i] bytes; its coded bytes go to payload +
+ * off[i] (a chunk never codes larger than its input), gathered afterwards. */
+typedef struct {
+    lmz_cstream *s;
+    const uint8_t *src;
+    const size_t *off, *len;
+    lmz_chunk_info *ci;
+    uint32_t nc;
+    atomic_uint next;        /* the next chunk to take */
+    atomic_int failed;       /* a coder failed: the others stop taking chunks */
+    int rc[CODERS_MAX];
+    /* progress: bytes done so far, reported from the calling thread only */
+    pthread_t caller;
+    _Atomic uint64_t in_done, out_done;     /* finished chunks */
+    _Atomic uint64_t part_in[CODERS_MAX], part_out[CODERS_MAX]; /* each coder's current chunk */
+    uint64_t in_base, out_base;
+} frame_job;
+
+typedef struct {
+    frame_job *j;
+    int c;
+} coder_ref;
+
+static void frame_progress(frame_job *j) {
+    if (!j->s->p.progress || !pthread_equal(pthread_self(), j->caller)) return;
+    uint64_t in = atomic_load(&j->in_done), out = atomic_load(&j->out_done);
+    for (int c = 0; c < CODERS_MAX; c++) {
+        in += atomic_load(&j->part_in[c]);
+        out += atomic_load(&j->part_out[c]);
+    }
+    j->s->p.progress(j->s->p.progress_opaque, j->in_base + in, j->out_base + out);
+}
+
+static void coder_progress(void *opaque, uint64_t in_done, uint64_t out_done) {
+    coder_ref *r = opaque;
+    atomic_store(&r->j->part_in[r->c], in_done);
+    atomic_store(&r->j->part_out[r->c], out_done);
+    frame_progress(r->j);
+}
+
+/* Pool task c: coder c takes chunks until none is left. */
+static void frame_coder_task(void *arg, int c) {
+    frame_job *j = arg;
+    coder_ref ref = {j, c};
+    for (;;) {
+        if (atomic_load(&j->failed)) return;
+        uint32_t i = atomic_fetch_add(&j->next, 1);
+        if (i >= j->nc) return;
+        int rc = code_chunk(j->s, &j->s->cc[c], j->src + j->off[i], j->len[i], j->s->payload + j->off[i], &j->ci[i],
+                            NULL, coder_progress, &ref, 0, 0);
+        atomic_store(&j->part_in[c], 0);
+        atomic_store(&j->part_out[c], 0);
+        if (rc) {
+            j->rc[c] = rc;
+            atomic_store(&j->failed, 1);
+            return;
+        }
+        atomic_fetch_add(&j->in_done, j->len[i]);
+        atomic_fetch_add(&j->out_done, j->ci[i].coded_size);
+        frame_progress(j);
+    }
+}
+
+/* Codes chunks 0..nc-1 (src + off[i], len[i] bytes) into s->payload +
+ * off[i]. One chunk, or one thread: the chunks one after the other, the
+ * model's products spread over the pool. Else up to min(threads, nc,
+ * CODERS_MAX) coders side by side, one thread each: no synchronisation inside
+ * a chunk, where the pool's threads would meet several times per layer. */
+static int code_chunks(lmz_cstream *s, const uint8_t *src, const size_t *off, const size_t *len, uint32_t nc,
+                       lmz_chunk_info *ci) {
+    int nw = lmz_pool_size(s->pool);
+    if (nw > (int)nc) nw = (int)nc;
+    if (nw > CODERS_MAX) nw = CODERS_MAX;
+    const uint64_t in_base = s->in_total - s->in_len + (uint64_t)(src - s->in), out_base = s->out_total;
+    if (nw <= 1) {
+        uint64_t coded = 0;
+        for (uint32_t i = 0; i < nc; i++) {
+            int rc = code_chunk(s, &s->cc[0], src + off[i], len[i], s->payload + off[i], &ci[i], s->pool,
+                                s->p.progress, s->p.progress_opaque, in_base + off[i], out_base + coded);
+            if (rc) {
+                memcpy(&s->st.msg, &s->cc[0].msg, sizeof s->st.msg);
+                return rc;
+            }
+            coded += ci[i].coded_size;
+            if (s->p.progress) s->p.progress(s->p.progress_opaque, in_base + off[i] + len[i], out_base + coded);
+        }
+        return 0;
+    }
+    for (int c = 1; c < nw; c++)
+        RETURN_ERROR_IF(coder_alloc(s, &s->cc[c], 0), LMZ_error_memory, &s->st.msg, "out of memory");
+    frame_job *j = calloc(1, sizeof *j);
+    RETURN_ERROR_IF(!j, LMZ_error_memory, &s->st.msg, "out of memory");
+    j->s = s;
+    j->src = src;
+    j->off = off;
+    j->len = len;
+    j->ci = ci;
+    j->nc = nc;
+    j->caller = pthread_self();
+    j->in_base = in_base;
+    j->out_base = out_base;
+    lmz_pool_for(s->pool, nw, frame_coder_task, j);
+    int rc = 0;
+    for (int c = 0; c < nw && !rc; c++)
+        if (j->rc[c]) {
+            rc = j->rc[c];
+            memcpy(&s->st.msg, &s->cc[c].msg, sizeof s->st.msg);
+        }
+    free(j);
+    return rc;
+}
+
 /* Compresses up to LMZ_CHUNKS_PER_FRAME chunks from the front of s->in into
  * one frame in s->out. At the end of input, everything left is taken. */
 static int emit_frame(lmz_cstream *s) {
     lmz_chunk_info chunks[LMZ_CHUNKS_PER_FRAME];
+    size_t off[LMZ_CHUNKS_PER_FRAME], len[LMZ_CHUNKS_PER_FRAME];
     size_t cs = s->p.chunk_size;
     size_t used = 0, coded = 0;
     uint32_t nc = 0;
@@ -363,27 +516,31 @@ static int emit_frame(lmz_cstream *s) {
      * zstd and xz then see the whole frame (up to 1 MiB) as one window, as
      * they would see the file, instead of 64 KiB pieces. */
     if (s->p.fallback && !s->p.fast && whole && s->in_len > cs && looks_binary(s->in, s->in_len)) {
-        int rc = code_chunk(s, s->in, s->in_len, 0, &chunks[0]);
-        if (rc) return rc;
-        coded = chunks[0].coded_size;
-        used = cs = s->in_len;
+        off[0] = 0;
+        len[0] = used = cs = s->in_len;
         nc = 1;
-    } else if (s->auto_chunk && !s->p.fast && whole && s->in_len > cs) {
-        /* repetitive text: longer chunks (LONG_CHUNK_MULT); scratch[1] holds
-         * a whole frame and is free until code_chunk */
-        size_t z = zstd_encode(s->in, s->in_len, s->scratch[1], s->in_len / 5, REPETITIVE_ZSTD_LEVEL);
-        if (z > 0 && z * 5 < s->in_len) cs = s->max_chunk;
+    } else {
+        if (s->auto_chunk && !s->p.fast && whole && s->in_len > cs) {
+            /* repetitive text: longer chunks (LONG_CHUNK_MULT); payload holds
+             * a whole frame and is free until the chunks are coded */
+            size_t z = zstd_encode(s->in, s->in_len, s->payload, s->in_len / 5, REPETITIVE_ZSTD_LEVEL);
+            if (z > 0 && z * 5 < s->in_len) cs = s->max_chunk;
+        }
+        /* the cuts first: they depend on the input alone */
+        while (nc < LMZ_CHUNKS_PER_FRAME && used < s->in_len) {
+            size_t left = s->in_len - used;
+            size_t n = chunk_cut(s->in + used, left, cs);
+            if (n == left && n < cs && !s->ended) break; /* wait for more input */
+            off[nc] = used;
+            len[nc] = n;
+            used += n;
+            nc++;
+        }
     }
-    while (nc < LMZ_CHUNKS_PER_FRAME && used < s->in_len) {
-        size_t left = s->in_len - used;
-        size_t len = chunk_cut(s->in + used, left, cs);
-        if (len == left && len < cs && !s->ended) break; /* wait for more input */
-        int rc = code_chunk(s, s->in + used, len, coded, &chunks[nc]);
-        if (rc) return rc;
-        coded += chunks[nc].coded_size;
-        used += len;
-        nc++;
-        if (s->p.progress) s->p.progress(s->p.progress_opaque, s->in_total - s->in_len + used, s->out_total + coded);
+    FORWARD_IF_ERROR(code_chunks(s, s->in, off, len, nc, chunks));
+    for (uint32_t i = 0; i < nc; i++) { /* gather the payloads (coded <= raw: each moves down or stays) */
+        memmove(s->payload + coded, s->payload + off[i], chunks[i].coded_size);
+        coded += chunks[i].coded_size;
     }
     lmz_frame_header h;
     memset(&h, 0, sizeof h);

@@ -14,8 +14,8 @@
 #include "kernels/kernels.h"
 #include "lmz.h"
 
-static const lmz_kernels k_generic = {"scalar", quantize_q8_generic, matvec_q8_generic, matmul_q8_generic,
-                                      matvec_i8s_generic, sumsq_generic,     expf_generic,
+static const lmz_kernels k_generic = {"scalar", 0, quantize_q8_generic, matvec_q8_generic, matmul_q8_generic,
+                                      pv_dot_generic,     sumsq_generic,     expf_generic,
                                       expsum_generic,     softmax_generic,   silu_mul_generic,
                                       pv_quant_generic};
 
@@ -77,6 +77,20 @@ static const lmz_kernels *pick(void) {
     if ((k = lmz_kernels_by_name("avx2"))) return k;
 #endif
     return &k_generic;
+}
+
+size_t q8_tiles_bytes(uint32_t rows, uint32_t cols) { return (size_t)(rows / 16 * 16) * cols; }
+
+void q8_tiles_fill(const int8_t *q, uint32_t rows, uint32_t cols, uint8_t *qt) {
+    const uint32_t nblk = cols / Q8_BLOCK;
+    for (uint32_t t = 0; t < rows / 16; t++)
+        for (uint32_t b = 0; b < nblk; b++)
+            for (uint32_t g = 0; g < 8; g++) {
+                uint8_t *o = qt + (((size_t)t * nblk + b) * 8 + g) * 64;
+                for (uint32_t k = 0; k < 16; k++)
+                    for (uint32_t i = 0; i < 4; i++)
+                        o[4 * k + i] = (uint8_t)(q[((size_t)t * 16 + k) * cols + (size_t)b * Q8_BLOCK + 4 * g + i] + 128);
+            }
 }
 
 const char *lmz_simd_path(void) { return lmz_kernels_get()->name; }

@@ -33,7 +33,18 @@ typedef struct {
     /* Optional copy of d regrouped for SIMD: [rows/8][cols/32][8], so the
      * scales of 8 consecutive rows at one block are contiguous. NULL if absent. */
     const float *d8;
+    /* Optional copy of q for the AVX-512 batch kernel (used when the path's
+     * use_tiles is set; NULL if absent): rows 0 .. rows/16*16 - 1 as tiles
+     * of 16 rows, each value + 128 as an unsigned byte. Tile t, block b,
+     * group g (bytes 4g..4g+3 of the block) are the 64 bytes at
+     * qt + ((t * (cols/32) + b) * 8 + g) * 64, whose bytes 4k..4k+3 come
+     * from row 16t + k. Filled by q8_tiles_fill; 64-byte aligned. */
+    const uint8_t *qt;
 } q8_matrix;
+
+/* Bytes of the tile copy of a [rows][cols] matrix, and filling it. */
+size_t q8_tiles_bytes(uint32_t rows, uint32_t cols);
+void q8_tiles_fill(const int8_t *q, uint32_t rows, uint32_t cols, uint8_t *qt);
 
 /* Quantise n floats (n % 32 == 0) to int8 blocks: per block amax, d = amax /
  * 127, q = round-to-nearest-even(x / d) clamped to [-127, 127] (q = 0 where
@@ -49,12 +60,19 @@ typedef void (*matvec_q8_fn)(const q8_matrix *W, uint32_t r0, uint32_t r1, const
 typedef void (*matmul_q8_fn)(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd,
                              uint32_t nb, float *out, uint32_t ldo);
 
-/* Rows sharing per-block scales (attention's P.V): for r in [0, nrows),
- * out[r] = sum over blocks b ascending of xd[b] * (float)isum(a[r][b], x[b]),
- * accumulated as acc = acc + xd[b] * (float)isum. Row r starts at a + r*lda;
- * values of a and x in [-127, 127]. */
-typedef void (*matvec_i8s_fn)(const int8_t *a, size_t lda, uint32_t nrows, const int8_t *x, const float *xd,
-                              uint32_t nblk, float *out);
+/* Attention's P.V, values in groups of 4 positions (llama.h's cache layout):
+ *   vg: [group][hd][4] int8 in [-127, 127]; group g holds positions 4g..4g+3
+ *       of every dimension (dimension i at bytes 4i..4i+3 of the group);
+ *   q:  per block of 32 dimensions c < hd/32, at q + c*ldq: the window's
+ *       quantised weights, its position j at q[c*ldq + r + j], in [0, 127]
+ *       (r < 4: where the window starts in group 0);
+ *   d:  d[c*ldd + b]: the scale of window positions 32b .. 32b+31.
+ *   out[32c + i] = over b < nblk ascending: acc = acc + d[c*ldd + b] * (float)isum,
+ *   isum = sum over j in [32b, 32b+32) of q[c*ldq + r + j] * vg[(r+j)/4][32c + i][(r+j)%4].
+ * Reads q[c*ldq .. c*ldq + 32*nblk + 4) (the bytes outside the window's
+ * positions are read and ignored) and groups 0 .. (r + 32*nblk - 1)/4 of vg. */
+typedef void (*pv_dot_fn)(const int8_t *vg, uint32_t hd, const int8_t *q, size_t ldq, uint32_t r, const float *d,
+                          size_t ldd, uint32_t nblk, float *out);
 
 /* Sum of squares with the 16-lane order (n any). */
 typedef float (*sumsq_fn)(const float *x, uint32_t n);
@@ -84,10 +102,11 @@ typedef void (*pv_quant_fn)(const float *p, const float *vs, uint32_t nb, uint32
 
 typedef struct {
     const char *name;
+    int use_tiles; /* matmul_q8 is faster with q8_matrix.qt */
     quantize_q8_fn quantize_q8;
     matvec_q8_fn matvec_q8;
     matmul_q8_fn matmul_q8;
-    matvec_i8s_fn matvec_i8s;
+    pv_dot_fn pv_dot;
     sumsq_fn sumsq;
     expf_fn expf;
     expsum_fn expsum;
@@ -107,8 +126,8 @@ void quantize_q8_generic(const float *x, uint32_t n, int8_t *q, float *d);
 void matvec_q8_generic(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd, float *out);
 void matmul_q8_generic(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd,
                        uint32_t nb, float *out, uint32_t ldo);
-void matvec_i8s_generic(const int8_t *a, size_t lda, uint32_t nrows, const int8_t *x, const float *xd, uint32_t nblk,
-                        float *out);
+void pv_dot_generic(const int8_t *vg, uint32_t hd, const int8_t *q, size_t ldq, uint32_t r, const float *d, size_t ldd,
+                    uint32_t nblk, float *out);
 float sumsq_generic(const float *x, uint32_t n);
 void expf_generic(const float *x, float *y, size_t n);
 float expsum_generic(const float *x, float m, float *p, uint32_t n);

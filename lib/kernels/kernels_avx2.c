@@ -11,6 +11,7 @@
  * with 8 rows in the 8 lanes of a register.
  */
 #include <immintrin.h>
+#include <string.h>
 
 #include "kernels/kernels.h"
 #include "kernels/lmz_math.h"
@@ -107,19 +108,43 @@ static void matmul_q8_avx2(const q8_matrix *W, uint32_t r0, uint32_t r1, const i
 }
 
 /* Shared per-block scales: acc = acc + xd[b] * isum. */
-static void matvec_i8s_avx2(const int8_t *a, size_t lda, uint32_t nrows, const int8_t *x, const float *xd,
-                            uint32_t nblk, float *out) {
-    uint32_t r = 0;
-    for (; r + 8 <= nrows; r += 8) {
-        const int8_t *a0 = a + (size_t)r * lda;
-        __m256 acc = _mm256_setzero_ps();
+/* Attention's P.V (kernels.h): per group of 4 positions, its 4 bytes of
+ * weights broadcast (unsigned side, >= 0) times 8 dimensions' 4 values
+ * (signed side) with vpmaddubsw (pairs: |2 * 127 * 127| < 2^15, no
+ * saturation) and vpmaddwd (sums of 4 in int32). */
+static void pv_dot_avx2(const int8_t *vg, uint32_t hd, const int8_t *q, size_t ldq, uint32_t r, const float *d,
+                        size_t ldd, uint32_t nblk, float *out) {
+    const size_t gs = (size_t)hd * 4, bs = 8 * gs;
+    const uint32_t ng = r ? 9 : 8;
+    const uint32_t keep = 0xFFFFFFFFu << (8 * r); /* bytes r..3 of a group */
+    const __m256i mfirst = _mm256_set1_epi32((int32_t)keep), mlast = _mm256_set1_epi32((int32_t)~keep);
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (uint32_t c = 0; c < hd / Q8_BLOCK; c++) {
+        const int8_t *v = vg + (size_t)c * Q8_BLOCK * 4, *qc = q + c * ldq;
+        const float *dc = d + c * ldd;
+        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
         for (uint32_t b = 0; b < nblk; b++) {
-            __m256 isum = _mm256_cvtepi32_ps(block8(a0 + (size_t)b * Q8_BLOCK, lda, x + (size_t)b * Q8_BLOCK));
-            acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(xd[b]), isum));
+            const int8_t *vb = v + b * bs, *qb = qc + b * Q8_BLOCK;
+            __m256i s[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                            _mm256_setzero_si256()};
+            for (uint32_t g = 0; g < ng; g++) {
+                int32_t w4;
+                memcpy(&w4, qb + 4 * g, 4);
+                __m256i p = _mm256_set1_epi32(w4);
+                if (g == 0) p = _mm256_and_si256(p, mfirst);
+                if (g == 8) p = _mm256_and_si256(p, mlast);
+#pragma GCC unroll 4
+                for (int k = 0; k < 4; k++) {
+                    const __m256i vv = _mm256_loadu_si256((const __m256i *)(vb + g * gs + 32 * k));
+                    s[k] = _mm256_add_epi32(s[k], _mm256_madd_epi16(_mm256_maddubs_epi16(p, vv), ones));
+                }
+            }
+            const __m256 db = _mm256_set1_ps(dc[b]);
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++) acc[k] = _mm256_add_ps(acc[k], _mm256_mul_ps(db, _mm256_cvtepi32_ps(s[k])));
         }
-        _mm256_storeu_ps(out + r, acc);
+        for (int k = 0; k < 4; k++) _mm256_storeu_ps(out + (size_t)c * Q8_BLOCK + 8 * k, acc[k]);
     }
-    if (r < nrows) matvec_i8s_generic(a + (size_t)r * lda, lda, nrows - r, x, xd, nblk, out + r);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -298,6 +323,6 @@ static void pv_quant_avx2(const float *p, const float *vs, uint32_t nb, uint32_t
     }
 }
 
-const lmz_kernels lmz_kernels_avx2 = {"avx2",          quantize_q8_avx2, matvec_q8_avx2, matmul_q8_avx2,
-                                     matvec_i8s_avx2, sumsq_avx2,     expf_avx2,
+const lmz_kernels lmz_kernels_avx2 = {"avx2", 0,          quantize_q8_avx2, matvec_q8_avx2, matmul_q8_avx2,
+                                     pv_dot_avx2,     sumsq_avx2,     expf_avx2,
                                      expsum_avx2,     softmax_avx2,    silu_mul_avx2,  pv_quant_avx2};

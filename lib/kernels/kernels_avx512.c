@@ -82,6 +82,13 @@ LMZ_INLINE void hsum16x16(const __m512i p[16], __m512i *lo, __m512i *hi) {
     *hi = _mm512_shuffle_i32x4(v0, v1, 0xDD);
 }
 
+/* 4 bytes in every int32 lane. */
+LMZ_INLINE __m512i bcast4(const int8_t *p) {
+    int32_t g;
+    memcpy(&g, p, 4);
+    return _mm512_set1_epi32(g);
+}
+
 /* Byte mask of the first n bytes of 64 (n may exceed 64). */
 LMZ_INLINE __mmask64 bytes_mask(size_t n) { return n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1); }
 
@@ -193,12 +200,63 @@ static void matvec_q8_avx512(const q8_matrix *W, uint32_t r0, uint32_t r1, const
     for (uint32_t r = r0; r < r1; r += 16) rows16_q8(W, r, r1 - r < 16 ? r1 - r : 16, xq, xd, out + (r - r0), 1);
 }
 
-/* Shared per-block scales (attention's P.V): acc = acc + xd[b] * isum. */
-static void matvec_i8s_avx512(const int8_t *a, size_t lda, uint32_t nrows, const int8_t *x, const float *xd,
-                              uint32_t nblk, float *out) {
-    for (uint32_t r = 0; r < nrows; r += 16)
-        rows16(a + (size_t)r * lda, lda, nrows - r < 16 ? nrows - r : 16, x, xd, nblk, 1, NULL, 0, xd, 0,
-               out + r, NULL, NULL);
+/* ------------------------------------------------------------------------ */
+/* Attention's P.V: values in groups of 4 positions                          */
+/* ------------------------------------------------------------------------ */
+
+/* One block of 32 window positions (8 groups; 9 when the window starts at
+ * byte r > 0 of a group: the first and last are masked) for 32 dimensions:
+ * the 4 bytes of weights of a group broadcast as the unsigned side (they
+ * are >= 0), the group's 4 positions of 16 dimensions as the signed side:
+ * lane i of *s0 = isum of dimension i, of *s1 of dimension 16 + i. */
+LMZ_INLINE void pv_block(const int8_t *vb, size_t gs, const int8_t *qb, uint32_t ng, __m512i mfirst, __m512i mlast,
+                         __m512i *s0, __m512i *s1) {
+    __m512i a = _mm512_setzero_si512(), b = _mm512_setzero_si512();
+#pragma GCC unroll 9
+    for (uint32_t g = 0; g < ng; g++) {
+        __m512i p = bcast4(qb + 4 * g);
+        if (g == 0) p = _mm512_and_si512(p, mfirst);
+        if (g == 8) p = _mm512_and_si512(p, mlast);
+        a = _mm512_dpbusd_epi32(a, p, _mm512_loadu_si512(vb + g * gs));
+        b = _mm512_dpbusd_epi32(b, p, _mm512_loadu_si512(vb + g * gs + 64));
+    }
+    *s0 = a;
+    *s1 = b;
+}
+
+static void pv_dot_avx512(const int8_t *vg, uint32_t hd, const int8_t *q, size_t ldq, uint32_t r, const float *d,
+                          size_t ldd, uint32_t nblk, float *out) {
+    const size_t gs = (size_t)hd * 4, bs = 8 * gs; /* bytes per group, per block of 32 positions */
+    const uint32_t ng = r ? 9 : 8;
+    const uint32_t keep = 0xFFFFFFFFu << (8 * r); /* bytes r..3 of a group */
+    const __m512i mfirst = _mm512_set1_epi32((int32_t)keep), mlast = _mm512_set1_epi32((int32_t)~keep);
+    for (uint32_t c = 0; c < hd / Q8_BLOCK; c++) {
+        const int8_t *v = vg + (size_t)c * Q8_BLOCK * 4, *qc = q + c * ldq;
+        const float *dc = d + c * ldd;
+        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+        uint32_t b = 0;
+        for (; b + 4 <= nblk; b += 4) { /* 8 independent chains */
+            __m512i s[8];
+#pragma GCC unroll 4
+            for (uint32_t k = 0; k < 4; k++)
+                pv_block(v + (b + k) * bs, gs, qc + (b + k) * Q8_BLOCK, ng, mfirst, mlast, &s[2 * k], &s[2 * k + 1]);
+#pragma GCC unroll 4
+            for (uint32_t k = 0; k < 4; k++) {
+                const __m512 db = _mm512_set1_ps(dc[b + k]);
+                acc0 = _mm512_add_ps(acc0, _mm512_mul_ps(db, _mm512_cvtepi32_ps(s[2 * k])));
+                acc1 = _mm512_add_ps(acc1, _mm512_mul_ps(db, _mm512_cvtepi32_ps(s[2 * k + 1])));
+            }
+        }
+        for (; b < nblk; b++) {
+            __m512i s0, s1;
+            pv_block(v + b * bs, gs, qc + b * Q8_BLOCK, ng, mfirst, mlast, &s0, &s1);
+            const __m512 db = _mm512_set1_ps(dc[b]);
+            acc0 = _mm512_add_ps(acc0, _mm512_mul_ps(db, _mm512_cvtepi32_ps(s0)));
+            acc1 = _mm512_add_ps(acc1, _mm512_mul_ps(db, _mm512_cvtepi32_ps(s1)));
+        }
+        _mm512_storeu_ps(out + (size_t)c * Q8_BLOCK, acc0);
+        _mm512_storeu_ps(out + (size_t)c * Q8_BLOCK + 16, acc1);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -289,12 +347,6 @@ static void neg_block_sums(const int8_t *x, uint32_t kn, int32_t *ncx) {
     }
 }
 
-/* 4 bytes of an activation vector in every int32 lane (the signed side). */
-LMZ_INLINE __m512i bcast4(const int8_t *p) {
-    int32_t g;
-    memcpy(&g, p, 4);
-    return _mm512_set1_epi32(g);
-}
 
 /* Per-chunk tile state: kn blocks of 16 rows, transposed, with their scales. */
 typedef struct {
@@ -307,15 +359,18 @@ typedef struct {
  * tile: vector v at x + v*K (its chunk's first block), scales xd + v*nblk,
  * corrections ncx + v*kn, output out + v*ldo (16 rows). first: acc starts
  * at 0, else from the stored partial sums of earlier chunks (exact floats). */
-LMZ_INLINE void tile_vectors(const tile_buf *t, uint32_t kn, const int8_t *x, size_t K, const float *xd,
-                             size_t nblk, const int32_t *ncx, float *out, size_t ldo, int first, const int nv) {
+LMZ_INLINE void tile_vectors(const __m512i *wts, const __m512 *wds, uint32_t kn, const int8_t *x, size_t K,
+                             const float *xd, size_t nblk, const int32_t *ncx, float *out, size_t ldo, int first,
+                             const uint8_t *pf, const int nv) {
     __m512 acc[8];
 #pragma GCC unroll 8
     for (int v = 0; v < nv; v++) acc[v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(out + (size_t)v * ldo);
     for (uint32_t b = 0; b < kn; b++) {
-        const __m512i *wt = t->wt + (size_t)b * 8;
+        if (pf) /* the next tile's block b (pre-transposed weights: 512 contiguous bytes) */
+            for (int l = 0; l < 8; l++) _mm_prefetch((const char *)(pf + (size_t)b * 512 + (size_t)l * 64), _MM_HINT_T0);
+        const __m512i *wt = wts + (size_t)b * 8;
         const __m512i w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3], w4 = wt[4], w5 = wt[5], w6 = wt[6], w7 = wt[7];
-        const __m512 wd = t->wd[b];
+        const __m512 wd = wds[b];
 #pragma GCC unroll 8
         for (int v = 0; v < nv; v++) {
             const int8_t *xb = x + (size_t)v * K + (size_t)b * Q8_BLOCK;
@@ -353,10 +408,27 @@ static void matmul_tiles(const q8_matrix *W, uint32_t r0, uint32_t rt, const int
             const float *xdc = xd + (size_t)j0 * nblk + kb0;
             for (uint32_t v = 0; v < vn; v++) neg_block_sums(xc + (size_t)v * K, kn, t.ncx + (size_t)v * kn);
             for (uint32_t r = r0; r < rt; r += 16) {
-                tile_transpose(W->q + (size_t)r * K + (size_t)kb0 * Q8_BLOCK, K, kn, t.wt,
-                               r + 32 <= rt ? W->q + (size_t)(r + 16) * K + (size_t)kb0 * Q8_BLOCK : NULL);
+                /* the tile: pre-transposed in W->qt, else transposed here;
+                 * prefetch the next 16 rows, past rt too (the caller's next
+                 * task is usually the next rows of the same matrix) */
+                const int pfn = r + 32 <= W->rows;
+                const int pre = W->qt && r % 16 == 0 && r + 16 <= W->rows / 16 * 16;
+                const __m512i *wt = t.wt;
+                const uint8_t *pft = NULL;
+                if (pre) {
+                    wt = (const __m512i *)(W->qt + ((size_t)(r / 16) * nblk + kb0) * 512);
+                    if (r + 32 <= W->rows / 16 * 16) pft = W->qt + ((size_t)(r / 16 + 1) * nblk + kb0) * 512;
+                } else {
+                    tile_transpose(W->q + (size_t)r * K + (size_t)kb0 * Q8_BLOCK, K, kn, t.wt,
+                                   pfn ? W->q + (size_t)(r + 16) * K + (size_t)kb0 * Q8_BLOCK : NULL);
+                }
                 const float *d8g =
                     W->d8 && r % 8 == 0 && r + 16 <= W->rows / 8 * 8 ? W->d8 + (size_t)(r / 8) * nblk * 8 : NULL;
+                if (pfn && d8g && r + 32 <= W->rows / 8 * 8) /* and their scales: 2 groups of kn * 32 bytes */
+                    for (uint32_t o = 0; o < kn * 8u; o += 16) {
+                        _mm_prefetch((const char *)(d8g + (size_t)2 * nblk * 8 + (size_t)kb0 * 8 + o), _MM_HINT_T0);
+                        _mm_prefetch((const char *)(d8g + (size_t)3 * nblk * 8 + (size_t)kb0 * 8 + o), _MM_HINT_T0);
+                    }
                 int32_t di[16];
                 for (int k = 0; k < 16; k++) di[k] = (int32_t)((uint32_t)k * nblk);
                 const __m512i didx = _mm512_loadu_si512(di);
@@ -365,22 +437,20 @@ static void matmul_tiles(const q8_matrix *W, uint32_t r0, uint32_t rt, const int
                 float *o = out + (size_t)j0 * ldo + (r - r0);
                 const int first = kb0 == 0;
                 uint32_t v = 0;
-                for (; v + 8 <= vn; v += 8)
-                    tile_vectors(&t, kn, xc + (size_t)v * K, K, xdc + (size_t)v * nblk, nblk, t.ncx + (size_t)v * kn,
-                                 o + (size_t)v * ldo, ldo, first, 8);
+#define TV(nv)                                                                                                    \
+    tile_vectors(wt, t.wd, kn, xc + (size_t)v * K, K, xdc + (size_t)v * nblk, nblk, t.ncx + (size_t)v * kn,        \
+                 o + (size_t)v * ldo, ldo, first, v == 0 ? pft : NULL, nv)
+                for (; v + 8 <= vn; v += 8) TV(8);
                 if (v + 4 <= vn) {
-                    tile_vectors(&t, kn, xc + (size_t)v * K, K, xdc + (size_t)v * nblk, nblk, t.ncx + (size_t)v * kn,
-                                 o + (size_t)v * ldo, ldo, first, 4);
+                    TV(4);
                     v += 4;
                 }
                 if (v + 2 <= vn) {
-                    tile_vectors(&t, kn, xc + (size_t)v * K, K, xdc + (size_t)v * nblk, nblk, t.ncx + (size_t)v * kn,
-                                 o + (size_t)v * ldo, ldo, first, 2);
+                    TV(2);
                     v += 2;
                 }
-                if (v < vn)
-                    tile_vectors(&t, kn, xc + (size_t)v * K, K, xdc + (size_t)v * nblk, nblk, t.ncx + (size_t)v * kn,
-                                 o + (size_t)v * ldo, ldo, first, 1);
+                if (v < vn) TV(1);
+#undef TV
             }
         }
     }
@@ -390,7 +460,7 @@ static void matmul_q8_avx512(const q8_matrix *W, uint32_t r0, uint32_t r1, const
                              uint32_t nb, float *out, uint32_t ldo) {
     const uint32_t K = W->cols, nblk = K / Q8_BLOCK;
     uint32_t r = r0;
-    if (nb >= TILE_MIN_NB && r1 - r0 >= 16) {
+    if ((nb >= TILE_MIN_NB || W->qt) && r1 - r0 >= 16) {
         r = r0 + (r1 - r0) / 16 * 16;
         matmul_tiles(W, r0, r, xq, xd, nb, out, ldo);
     }
@@ -582,6 +652,6 @@ static void pv_quant_avx512(const float *p, const float *vs, uint32_t nb, uint32
         }
 }
 
-const lmz_kernels lmz_kernels_avx512 = {"avx512",          quantize_q8_avx512, matvec_q8_avx512, matmul_q8_avx512,
-                                       matvec_i8s_avx512, sumsq_avx512,       expf_avx512,
+const lmz_kernels lmz_kernels_avx512 = {"avx512", 1,          quantize_q8_avx512, matvec_q8_avx512, matmul_q8_avx512,
+                                       pv_dot_avx512,     sumsq_avx512,       expf_avx512,
                                        expsum_avx512,     softmax_avx512,    silu_mul_avx512,    pv_quant_avx512};

@@ -62,18 +62,22 @@ void matmul_q8_generic(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_
         matvec_q8_generic(W, r0, r1, xq + (size_t)j * W->cols, xd + (size_t)j * nblk, out + (size_t)j * ldo);
 }
 
-void matvec_i8s_generic(const int8_t *a, size_t lda, uint32_t nrows, const int8_t *x, const float *xd, uint32_t nblk,
-                        float *out) {
-    for (uint32_t r = 0; r < nrows; r++) {
-        const int8_t *ar = a + (size_t)r * lda;
-        float acc = 0.0f;
-        for (uint32_t b = 0; b < nblk; b++) {
-            int32_t isum = 0;
-            for (int i = 0; i < Q8_BLOCK; i++) isum += (int32_t)ar[b * Q8_BLOCK + i] * (int32_t)x[b * Q8_BLOCK + i];
-            acc = acc + xd[b] * (float)isum;
+void pv_dot_generic(const int8_t *vg, uint32_t hd, const int8_t *q, size_t ldq, uint32_t r, const float *d, size_t ldd,
+                    uint32_t nblk, float *out) {
+    for (uint32_t c = 0; c < hd / Q8_BLOCK; c++)
+        for (uint32_t i = 0; i < Q8_BLOCK; i++) {
+            const uint32_t dim = c * Q8_BLOCK + i;
+            float acc = 0.0f;
+            for (uint32_t b = 0; b < nblk; b++) {
+                int32_t isum = 0;
+                for (uint32_t j = b * Q8_BLOCK; j < (b + 1) * Q8_BLOCK; j++) {
+                    const uint32_t s = r + j; /* place in vg: group s / 4, byte s % 4 */
+                    isum += (int32_t)q[c * ldq + s] * (int32_t)vg[((size_t)(s / 4) * hd + dim) * 4 + s % 4];
+                }
+                acc = acc + d[c * ldd + b] * (float)isum;
+            }
+            out[dim] = acc;
         }
-        out[r] = acc;
-    }
 }
 
 /* ------------------------------------------------------------------------ */

@@ -101,8 +101,12 @@ static int find_tensor(const gguf_file *g, const char *name, uint64_t ne0, uint6
     return 0;
 }
 
+/* The kernel path wants the pre-transposed copy of the weights (kernels.h). */
+static int want_tiles(void) { return lmz_kernels_get()->use_tiles; }
+
 static size_t matrix_bytes(uint64_t rows, uint64_t cols) {
-    return (size_t)(rows * cols) + 64 + 2 * ((size_t)(rows * (cols / Q8_BLOCK)) * sizeof(float) + 64);
+    return (size_t)(rows * cols) + 64 + 2 * ((size_t)(rows * (cols / Q8_BLOCK)) * sizeof(float) + 64) +
+           (want_tiles() ? q8_tiles_bytes((uint32_t)rows, (uint32_t)cols) + 64 : 0);
 }
 
 /* Converts a 2-D tensor [rows][cols] to our layout. Q8_0 is split into its
@@ -145,6 +149,12 @@ static int load_matrix(q8_matrix *m, const gguf_file *g, const char *name, uint3
     RETURN_ERROR_IF(!d8, LMZ_error_memory, msg, "out of weight memory at %s", name);
     for (uint32_t r = 0; r < rows / 8 * 8; r++)
         for (uint32_t b = 0; b < nblk; b++) d8[((size_t)(r / 8) * nblk + b) * 8 + r % 8] = d[(size_t)r * nblk + b];
+    if (want_tiles()) {
+        uint8_t *qt = arena_take(a, q8_tiles_bytes(rows, cols));
+        RETURN_ERROR_IF(!qt, LMZ_error_memory, msg, "out of weight memory at %s", name);
+        q8_tiles_fill(q, rows, cols, qt);
+        m->qt = qt;
+    }
     m->q = q;
     m->d = d;
     m->d8 = d8;
@@ -302,10 +312,15 @@ static uint32_t round32(uint32_t x) { return (x + 31) & ~31u; }
  * after each, a quarter of the copying for 18 % more cache. */
 static uint32_t kv_cap(uint32_t span) { return round32(span + 4 * LLAMA_KV_SLACK); }
 
+/* Groups of 4 value slots per layer and head: the cache's, plus 16 of
+ * padding that P.V reads past the last slot (multiplied by exact zeros). */
+static size_t kv_groups(uint32_t cap) { return cap / 4 + 16; }
+
 size_t llama_kv_bytes(const llama_model *m, uint32_t span) {
     const llama_hparams *hp = &m->hp;
-    size_t per = (size_t)hp->n_layer * hp->n_head_kv * kv_cap(span) * hp->head_dim;
-    return 2 * (per + per / Q8_BLOCK * sizeof(float)) + (size_t)hp->n_layer * hp->n_head_kv * hp->head_dim * 4;
+    const size_t lh = (size_t)hp->n_layer * hp->n_head_kv, per = lh * kv_cap(span) * hp->head_dim;
+    return per + lh * kv_groups(kv_cap(span)) * hp->head_dim * 4 + 2 * per / Q8_BLOCK * sizeof(float) +
+           lh * hp->head_dim * 4;
 }
 
 int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span) {
@@ -314,20 +329,19 @@ int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span) {
     if (span < 2 || span > hp->n_ctx) return LMZ_IERR(LMZ_error_parameter);
     const uint32_t cap = kv_cap(span);
     size_t per = (size_t)hp->n_layer * hp->n_head_kv * cap * hp->head_dim;
+    const size_t vbytes = (size_t)hp->n_layer * hp->n_head_kv * kv_groups(cap) * hp->head_dim * 4;
     kv->k = lmz_amalloc(per);
-    /* P.V reads whole blocks of 32 positions from the window's first slot: up
-     * to 31 columns past the last one, multiplied by exact zeros (padding) */
-    kv->vt = lmz_amalloc(per + Q8_BLOCK);
+    kv->vg = lmz_amalloc(vbytes);
     kv->ks = lmz_amalloc(per / Q8_BLOCK * sizeof(float));
     kv->vs = lmz_amalloc(per / Q8_BLOCK * sizeof(float));
     kv->ksink = lmz_amalloc((size_t)hp->n_layer * hp->n_head_kv * hp->head_dim * sizeof(float));
-    if (!kv->k || !kv->vt || !kv->ks || !kv->vs || !kv->ksink) {
+    if (!kv->k || !kv->vg || !kv->ks || !kv->vs || !kv->ksink) {
         llama_kv_free(kv);
         return LMZ_IERR(LMZ_error_memory);
     }
     /* Padding positions are multiplied by exact zeros in P.V, but must still
      * hold defined values (sanitizers, reproducibility). */
-    memset(kv->vt, 0, per + Q8_BLOCK);
+    memset(kv->vg, 0, vbytes);
     kv->span = span;
     kv->cap = cap;
     llama_kv_reset(kv);
@@ -337,7 +351,7 @@ int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span) {
 void llama_kv_free(llama_kv *kv) {
     if (!kv) return;
     lmz_afree(kv->k);
-    lmz_afree(kv->vt);
+    lmz_afree(kv->vg);
     lmz_afree(kv->ks);
     lmz_afree(kv->vs);
     lmz_afree(kv->ksink);
@@ -345,24 +359,31 @@ void llama_kv_free(llama_kv *kv) {
 }
 
 /* Makes room for n more positions: if the last would fall past the end, the
- * slots still needed by the first new query are moved to slot 1 onwards. */
+ * slots still needed by the first new query are moved to slot 1 onwards,
+ * from a slot that is the second of its group of 4 (up to 3 slots more than
+ * needed are kept), so that the value groups move whole. */
 static void kv_make_room(const llama_model *m, llama_kv *kv, uint32_t n) {
     const llama_hparams *hp = &m->hp;
     const uint64_t last = kv->n_pos + n - 1;
     if (last == 0 || 1 + (last - kv->base) < kv->cap) return;
     uint64_t nb = kv->n_pos > kv->span - 2 ? kv->n_pos - (kv->span - 2) : 1; /* lo of the first new query */
     if (nb < kv->base) nb = kv->base;
+    nb -= (nb - kv->base) % 4;
     const size_t from = 1 + (size_t)(nb - kv->base), count = (size_t)(kv->n_pos - nb);
+    if (from == 1) return;
     const uint32_t hd = hp->head_dim, nb32 = hd / Q8_BLOCK;
+    const size_t G = kv_groups(kv->cap), gs = (size_t)hd * 4;
     for (uint32_t lh = 0; lh < hp->n_layer * hp->n_head_kv; lh++) {
         const size_t base = (size_t)lh * kv->cap;
         memmove(kv->k + (base + 1) * hd, kv->k + (base + from) * hd, count * hd);
         memmove(kv->ks + (base + 1) * nb32, kv->ks + (base + from) * nb32, count * nb32 * sizeof(float));
         memmove(kv->vs + (base + 1) * nb32, kv->vs + (base + from) * nb32, count * nb32 * sizeof(float));
-        for (uint32_t i = 0; i < hd; i++) {
-            int8_t *row = kv->vt + (base * hd) + (size_t)i * kv->cap;
-            memmove(row + 1, row + from, count);
-        }
+        /* slots from.. are bytes 1.. of group (from - 1) / 4 on: whole groups
+         * move to group 0; byte 0 of group 0 (the sink, slot 0) is kept */
+        int8_t *vg = kv->vg + (size_t)lh * G * gs, sink[1024];
+        for (uint32_t i = 0; i < hd; i++) sink[i] = vg[(size_t)i * 4];
+        memmove(vg, vg + (from - 1) / 4 * gs, (count + 4) / 4 * gs);
+        for (uint32_t i = 0; i < hd; i++) vg[(size_t)i * 4] = sink[i];
     }
     kv->base = nb;
 }
@@ -382,7 +403,7 @@ struct llama_work {
     int8_t *aq;    /* [B][max(n_embd, n_ff)] quantised activations */
     float *ad;     /* [B][max/32]    their scales */
     float *att;    /* [B][n_head][max_ctx32] attention scores, then P */
-    int8_t *pq;    /* [B][n_head][hd/32][max_ctx32] quantised P * value scale, per block of dimensions */
+    int8_t *pq;    /* [B][n_head][hd/32][PQ_LD] quantised P * value scale, per block of dimensions */
     float *pd;     /* [B][n_head][hd/32][max_ctx32/32] their scales */
     int8_t *qq;    /* [B][n_head*hd] quantised queries */
     float *qd;     /* [B][n_head*hd/32] */
@@ -400,6 +421,10 @@ struct llama_work {
     uint64_t *rpos;
 };
 
+
+/* Row length of pq: a window's weights start at byte r < 4 (pv_dot) and
+ * the kernel reads 4 bytes past them. */
+static size_t pq_ld(size_t ctx32) { return ctx32 + 32; }
 
 /* The scratch buffers for B rows: each one's address in w and its bytes.
  * One table serves llama_work_create and llama_work_bytes. */
@@ -422,7 +447,7 @@ static void work_layout(const llama_hparams *hp, llama_work *w, size_t B, size_t
     BUF(aq, B * amax);
     BUF(ad, B * (amax / Q8_BLOCK) * 4);
     BUF(att, B * H * ctx32 * 4);
-    BUF(pq, B * H * nb * ctx32);
+    BUF(pq, B * H * nb * pq_ld(ctx32));
     BUF(pd, B * H * nb * (ctx32 / Q8_BLOCK) * 4);
     BUF(qq, B * qd);
     BUF(qd, B * (qd / Q8_BLOCK) * 4);
@@ -470,6 +495,10 @@ llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t
     work_layout(hp, w, max_batch, max_ctx, ptr, bytes);
     int ok = 1;
     for (int i = 0; i < WORK_BUFS; i++) ok &= (*ptr[i] = lmz_amalloc(bytes[i])) != NULL;
+    /* pv_dot reads (and ignores) up to 4 bytes of pq around a window's
+     * weights: never uninitialised memory */
+    for (int i = 0; ok && i < WORK_BUFS; i++)
+        if (ptr[i] == (void **)&w->pq) memset(w->pq, 0, bytes[i]);
     w->rkv = calloc(max_batch, sizeof *w->rkv);
     w->rpos = calloc(max_batch, sizeof *w->rpos);
     if (!ok || !w->rkv || !w->rpos) {
@@ -636,7 +665,7 @@ static float att_sink_score(const att_job *j, uint32_t row, uint32_t hkv, const 
     memcpy(ks, kv->ksink + ((size_t)j->layer * hp->n_head_kv + hkv) * hd, hd * sizeof(float));
     rope_head(j->m, ks, j->w->sc_ + row * half, j->w->ss_ + row * half);
     j->kn->quantize_q8(ks, hd, kq, kd);
-    q8_matrix S = {kq, kd, 1, hd, NULL};
+    q8_matrix S = {kq, kd, 1, hd, NULL, NULL};
     j->kn->matvec_q8(&S, 0, 1, qq, qd, &s);
     return s;
 }
@@ -653,25 +682,23 @@ static void att_softmax_pv(const att_job *j, uint32_t row, uint32_t h, const att
 
     j->kn->softmax(sc, 1 + nw, 1.0f / sqrtf((float)hd));
 
-    /* weighted sum of values, one block of 32 dimensions at a time */
+    /* weighted sum of the window's values (kernels.h's pv_dot), then the sink's */
     float *out = w->xb + (size_t)row * hp->n_head * hd + (size_t)h * hd;
-    int8_t *pq = w->pq + slot * nb * ctx32;                      /* [nb][ctx32] */
-    float *pd = w->pd + slot * nb * (ctx32 / Q8_BLOCK);          /* [nb][ctx32/32] */
+    const size_t ldq = pq_ld(ctx32), ldd = ctx32 / Q8_BLOCK, gs = (size_t)hd * 4;
+    int8_t *pq = w->pq + slot * nb * ldq;                   /* [nb][ldq] */
+    float *pd = w->pd + slot * nb * ldd;                    /* [nb][ctx32/32] */
     const float *vs = kv->vs + base * nb;
-    if (nw) j->kn->pv_quant(sc + 1, vs + a->slot_lo * nb, nb, nw, NW32, pq, ctx32, pd, ctx32 / Q8_BLOCK);
-    for (uint32_t b = 0; b < nb; b++) {
-        float *ob = out + (size_t)b * Q8_BLOCK;
-        if (nw) {
-            const int8_t *vt = kv->vt + base * hd + (size_t)b * Q8_BLOCK * kv->cap + a->slot_lo; /* rows: dimensions */
-            j->kn->matvec_i8s(vt, kv->cap, Q8_BLOCK, pq + (size_t)b * ctx32, pd + (size_t)b * (ctx32 / Q8_BLOCK),
-                              NW32 / Q8_BLOCK, ob);
-        } else {
-            for (uint32_t i = 0; i < Q8_BLOCK; i++) ob[i] = 0.0f;
-        }
-        /* the sink's value (slot 0) */
+    const int8_t *vg = kv->vg + ((size_t)j->layer * hp->n_head_kv + hkv) * kv_groups(kv->cap) * gs;
+    if (nw) {
+        const uint32_t r = (uint32_t)(a->slot_lo % 4);
+        j->kn->pv_quant(sc + 1, vs + a->slot_lo * nb, nb, nw, NW32, pq + r, ldq, pd, ldd);
+        j->kn->pv_dot(vg + a->slot_lo / 4 * gs, hd, pq, ldq, r, pd, ldd, NW32 / Q8_BLOCK, out);
+    } else {
+        for (uint32_t i = 0; i < hd; i++) out[i] = 0.0f;
+    }
+    for (uint32_t b = 0; b < nb; b++) { /* slot 0: byte 0 of group 0 */
         const float c0 = sc[0] * vs[b];
-        const int8_t *v0 = kv->vt + base * hd + (size_t)b * Q8_BLOCK * kv->cap;
-        for (uint32_t i = 0; i < Q8_BLOCK; i++) ob[i] = ob[i] + c0 * (float)v0[(size_t)i * kv->cap];
+        for (uint32_t i = b * Q8_BLOCK; i < (b + 1) * Q8_BLOCK; i++) out[i] = out[i] + c0 * (float)vg[(size_t)i * 4];
     }
 }
 
@@ -705,7 +732,7 @@ static void att_task(void *arg, int t) {
     /* su: [n][U] scores of the group's row i against union key u */
     float *su = w->su + ((size_t)h * w->max_batch + r0) * ldu;
     if (U) {
-        q8_matrix K = {kv->k + (base + first.slot_lo) * hd, kv->ks + (base + first.slot_lo) * nb, U, hd, NULL};
+        q8_matrix K = {kv->k + (base + first.slot_lo) * hd, kv->ks + (base + first.slot_lo) * nb, U, hd, NULL, NULL};
         j->kn->matmul_q8(&K, 0, U, qh, qhd, n, su, (uint32_t)ldu);
     }
     for (uint32_t i = 0; i < n; i++) {
@@ -783,8 +810,8 @@ static void row_stage(const row_job *j, uint32_t r) {
             kn->quantize_q8(kr, hd, kv->k + at * hd, kv->ks + at * (hd / Q8_BLOCK));
             int8_t vq[1024];
             kn->quantize_q8(vr, hd, vq, kv->vs + at * (hd / Q8_BLOCK));
-            int8_t *vt = kv->vt + lh * kv->cap * hd + sl; /* [hd][cap] of this layer/head */
-            for (uint32_t i = 0; i < hd; i++) vt[(size_t)i * kv->cap] = vq[i];
+            int8_t *vg = kv->vg + (lh * kv_groups(kv->cap) + sl / 4) * hd * 4 + sl % 4; /* group sl/4, byte sl%4 */
+            for (uint32_t i = 0; i < hd; i++) vg[(size_t)i * 4] = vq[i];
         }
         break;
     }

@@ -67,8 +67,9 @@ void llama_free(llama_model *m); /* accepts a zeroed struct */
  * Storage: slot 0 holds position 0; slot 1 + (p - base) holds p >= base.
  * When a batch would run past the end, the slots still needed are moved to
  * the front (base advances). Keys/values are int8 per block of 32 dimensions
- * with a float scale; values are stored transposed (dimension-major) so that
- * attention's weighted sum is an int8 product over positions.               */
+ * with a float scale; values are stored in groups of 4 positions (every
+ * dimension's 4 values together, kernels.h's pv_dot) so that attention's
+ * weighted sum is an int8 product over positions with no reduction.        */
 #define LLAMA_KV_SLACK 64 /* rows one forward call may add to one sequence */
 typedef struct {
     uint64_t n_pos;    /* tokens appended: the absolute position of the next */
@@ -77,7 +78,7 @@ typedef struct {
     uint64_t base;     /* absolute position held by slot 1 */
     int8_t *k;         /* [n_layer][n_head_kv][cap][head_dim] */
     float *ks;         /* [n_layer][n_head_kv][cap][head_dim/32] */
-    int8_t *vt;        /* [n_layer][n_head_kv][head_dim][cap]  (transposed) */
+    int8_t *vg;        /* [n_layer][n_head_kv][cap/4 + 16][head_dim][4]: slot s at group s/4, byte s%4 */
     float *vs;         /* [n_layer][n_head_kv][cap][head_dim/32] */
     float *ksink;      /* [n_layer][n_head_kv*head_dim] key of position 0 before RoPE */
 } llama_kv;

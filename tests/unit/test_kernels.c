@@ -67,11 +67,13 @@ static void fill_sentinel(float *o, size_t n) {
     for (size_t i = 0; i < n; i++) o[i] = -1234.5f - (float)i;
 }
 
-/* A weight matrix with exact-size buffers; d8 as the model builds it. */
+/* A weight matrix with exact-size buffers; d8 and the tiles (qt) as the
+ * model builds them. */
 typedef struct {
     q8_matrix W;
     int8_t *q;
     float *d, *d8;
+    uint8_t *qt;
 } tmat;
 static void tmat_make(tmat *m, uint32_t rows, uint32_t cols) {
     uint32_t nblk = cols / Q8_BLOCK;
@@ -82,18 +84,27 @@ static void tmat_make(tmat *m, uint32_t rows, uint32_t cols) {
     fill_d(m->d, (size_t)rows * nblk, 0.01f);
     for (uint32_t r = 0; r < rows / 8 * 8; r++)
         for (uint32_t b = 0; b < nblk; b++) m->d8[((size_t)(r / 8) * nblk + b) * 8 + r % 8] = m->d[(size_t)r * nblk + b];
-    m->W = (q8_matrix){m->q, m->d, rows, cols, NULL};
+    const size_t tb = q8_tiles_bytes(rows, cols);
+    m->qt = tb ? aligned_alloc(64, tb) : NULL; /* tb is a multiple of 512 */
+    if (tb && !m->qt) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    if (m->qt) q8_tiles_fill(m->q, rows, cols, m->qt);
+    m->W = (q8_matrix){m->q, m->d, rows, cols, NULL, NULL};
 }
 static void tmat_free(tmat *m) {
     free(m->q);
     free(m->d);
     free(m->d8);
+    free(m->qt);
 }
 
 static int g_cases; /* comparisons made for the current path */
 
 /* matmul and matvec of rows [r0, r1) of a rows x cols matrix, nb vectors,
- * with and without d8; outputs compared whole (sentinels included). */
+ * without d8, with d8, with d8 and the tiles; outputs compared whole
+ * (sentinels included). */
 static void check_matmul(const lmz_kernels *k, uint32_t rows, uint32_t cols, uint32_t nb, uint32_t r0, uint32_t r1,
                          uint32_t extra_ld) {
     const lmz_kernels *g = lmz_kernels_by_name("scalar");
@@ -106,8 +117,9 @@ static void check_matmul(const lmz_kernels *k, uint32_t rows, uint32_t cols, uin
     fill_d(xd, (size_t)nb * nblk, 0.1f);
     const size_t nout = (size_t)(nb - 1) * ldo + (r1 - r0);
     float *o0 = xmalloc(nout * sizeof(float)), *o1 = xmalloc(nout * sizeof(float));
-    for (int use_d8 = 0; use_d8 < 2; use_d8++) {
+    for (int use_d8 = 0; use_d8 < 3; use_d8++) {
         m.W.d8 = use_d8 ? m.d8 : NULL;
+        m.W.qt = use_d8 == 2 ? m.qt : NULL;
         fill_sentinel(o0, nout);
         fill_sentinel(o1, nout);
         g->matmul_q8(&m.W, r0, r1, xq, xd, nb, o0, ldo);
@@ -133,29 +145,34 @@ static void check_matmul(const lmz_kernels *k, uint32_t rows, uint32_t cols, uin
     tmat_free(&m);
 }
 
-/* Attention's P.V: nrows rows at a stride lda > the row, shared scales. The
- * matrix starts at an odd address and ends exactly at the buffer's end. */
-static void check_i8s(const lmz_kernels *k, uint32_t nrows, uint32_t nblk, size_t pad) {
+/* Attention's P.V over 4-position groups (pv_dot): hd dimensions, nblk
+ * blocks of positions starting at byte r of group 0. vg and q are allocated
+ * to exactly what the kernel may read; the bytes of q outside the window
+ * (before r, after the last position, between the rows) are random and
+ * must be ignored. */
+static void check_pv_dot(const lmz_kernels *k, uint32_t hd, uint32_t nblk, uint32_t r, size_t ldq_pad) {
     const lmz_kernels *g = lmz_kernels_by_name("scalar");
-    const size_t lda = (size_t)nblk * Q8_BLOCK + pad, na = (size_t)(nrows - 1) * lda + (size_t)nblk * Q8_BLOCK;
-    int8_t *abuf = xmalloc(na + 1), *a = abuf + 1;
-    int8_t *x = xmalloc((size_t)nblk * Q8_BLOCK);
-    float *xd = xmalloc(nblk * sizeof(float));
-    for (size_t i = 0; i < na; i++) a[i] = qrnd();
-    for (uint32_t r = 0; r < nrows; r += 5) memset(a + r * lda, 127, Q8_BLOCK); /* extremes */
-    fill_q(x, nblk);
-    fill_d(xd, nblk, 0.1f);
-    float *o0 = xmalloc((nrows + 1) * sizeof(float)), *o1 = xmalloc((nrows + 1) * sizeof(float));
-    fill_sentinel(o0, nrows + 1);
-    fill_sentinel(o1, nrows + 1);
-    g->matvec_i8s(a, lda, nrows, x, xd, nblk, o0);
-    k->matvec_i8s(a, lda, nrows, x, xd, nblk, o1);
-    CHECK(!memcmp(o0, o1, (nrows + 1) * sizeof(float)), "%s matvec_i8s differs: nrows %u nblk %u lda %zu", k->name,
-          nrows, nblk, lda);
+    const uint32_t nc = hd / Q8_BLOCK;
+    const size_t ngroups = (r + 32 * (size_t)nblk - 1) / 4 + 1, nv = ngroups * hd * 4;
+    const size_t ldq = r + 32 * (size_t)nblk + 4 + ldq_pad, nq = (nc - 1) * ldq + 32 * (size_t)nblk + (r ? 4 : 0);
+    int8_t *vg = xmalloc(nv), *q = xmalloc(nq);
+    float *d = xmalloc((size_t)nc * nblk * sizeof(float));
+    for (size_t i = 0; i < nv; i++) vg[i] = qrnd();
+    for (size_t i = 0; i < nv; i += 61) vg[i] = (int8_t)(i % 2 ? 127 : -127); /* extremes */
+    for (size_t i = 0; i < nq; i++) q[i] = (int8_t)(rnd() & 0xFF); /* outside the window: anything */
+    for (uint32_t c = 0; c < nc; c++)
+        for (uint32_t j = 0; j < 32 * nblk; j++) q[c * ldq + r + j] = (int8_t)(j % 7 == 0 ? 127 : rnd() % 128);
+    fill_d(d, nc * nblk, 0.1f);
+    float *o0 = xmalloc((hd + 1) * sizeof(float)), *o1 = xmalloc((hd + 1) * sizeof(float));
+    fill_sentinel(o0, hd + 1);
+    fill_sentinel(o1, hd + 1);
+    g->pv_dot(vg, hd, q, ldq, r, d, nblk, nblk, o0);
+    k->pv_dot(vg, hd, q, ldq, r, d, nblk, nblk, o1);
+    CHECK(!memcmp(o0, o1, (hd + 1) * sizeof(float)), "%s pv_dot differs: hd %u nblk %u r %u", k->name, hd, nblk, r);
     g_cases++;
-    free(abuf);
-    free(x);
-    free(xd);
+    free(vg);
+    free(q);
+    free(d);
     free(o0);
     free(o1);
 }
@@ -430,8 +447,9 @@ static void test_path(const lmz_kernels *k) {
     check_matmul(k, 35, 1600, 66, 2, 35, 0);
     check_matmul(k, 64, 512, 64, 0, 64, 0);
     /* attention's shared-scale product */
-    static const uint32_t i8s[][2] = {{1, 1}, {2, 2}, {15, 3}, {16, 1}, {17, 2}, {31, 17}, {32, 32}, {33, 33}, {40, 5}};
-    for (size_t i = 0; i < sizeof i8s / sizeof i8s[0]; i++) check_i8s(k, i8s[i][0], i8s[i][1], (size_t)(i * 37 % 97));
+    static const uint32_t pv[][2] = {{32, 1}, {64, 1}, {64, 2}, {64, 3}, {64, 4}, {64, 5}, {64, 32}, {96, 9}, {128, 33}};
+    for (size_t i = 0; i < sizeof pv / sizeof pv[0]; i++)
+        for (uint32_t r = 0; r < 4; r++) check_pv_dot(k, pv[i][0], pv[i][1], r, (size_t)(i * 37 % 97));
 }
 
 /* Is `name` listed in LMZ_TEST_REQUIRE? */
