@@ -117,11 +117,11 @@ LMZ_INLINE void block16x2(const int8_t *w, const size_t off[16], const int8_t *x
 
 /* Rows k = 0..n-1 (n <= 16) at w + k*lda, times the vector x (nblk blocks):
  * out[k] = acc over blocks b ascending of acc + scale_b * (float)isum_b, with
- * scale_b = wd_k[b] * xd[b] (shared == 0: scales from d8g or d0/didx, see
- * scales16) or xd[b] (shared == 1, matvec_i8s). Rows beyond n repeat row
+ * scale_b = wd_k[b] * xd[b] (scales from d8g or d0/didx, see scales16).
+ * Rows beyond n repeat row
  * n-1 and are not stored. */
 LMZ_INLINE void rows16(const int8_t *w, size_t lda, uint32_t n, const int8_t *x, const float *xd, uint32_t nblk,
-                       int shared, const float *d8g, size_t gstride, const float *d0, size_t dstride, float *out,
+                       const float *d8g, size_t gstride, const float *d0, size_t dstride, float *out,
                        const int8_t *pf, const float *pf8) {
     size_t off[16];
     int32_t di[16];
@@ -133,7 +133,7 @@ LMZ_INLINE void rows16(const int8_t *w, size_t lda, uint32_t n, const int8_t *x,
     const __m512i didx = _mm512_loadu_si512(di);
     /* attention's keys (2 blocks, no d8): the 32 scales of 16 whole rows are
      * contiguous, 2 loads and 2 permutes instead of 2 gathers */
-    const int keys = !shared && !d8g && nblk == 2 && n == 16 && dstride == 2;
+    const int keys = !d8g && nblk == 2 && n == 16 && dstride == 2;
     __m512 k0 = _mm512_setzero_ps(), k1 = k0;
     if (keys) {
         const __m512 a = _mm512_loadu_ps(d0), c = _mm512_loadu_ps(d0 + 16);
@@ -157,7 +157,7 @@ LMZ_INLINE void rows16(const int8_t *w, size_t lda, uint32_t n, const int8_t *x,
         if (keys) {
             c0 = _mm512_mul_ps(k0, c0);
             c1 = _mm512_mul_ps(k1, c1);
-        } else if (!shared) {
+        } else {
             c0 = _mm512_mul_ps(scales16(d8g, gstride, d0, didx, b), c0);
             c1 = _mm512_mul_ps(scales16(d8g, gstride, d0, didx, b + 1), c1);
         }
@@ -168,7 +168,7 @@ LMZ_INLINE void rows16(const int8_t *w, size_t lda, uint32_t n, const int8_t *x,
         __m512i s0, s1;
         block16x2(w + (size_t)b * Q8_BLOCK, off, x + (size_t)b * Q8_BLOCK, bytes_mask(Q8_BLOCK), &s0, &s1);
         __m512 c0 = _mm512_set1_ps(xd[b]);
-        if (!shared) c0 = _mm512_mul_ps(scales16(d8g, gstride, d0, didx, b), c0);
+        c0 = _mm512_mul_ps(scales16(d8g, gstride, d0, didx, b), c0);
         acc = _mm512_add_ps(acc, _mm512_mul_ps(c0, _mm512_cvtepi32_ps(s0)));
     }
     if (n == 16)
@@ -191,7 +191,7 @@ static void rows16_q8(const q8_matrix *W, uint32_t r, uint32_t n, const int8_t *
     const float *d8g = W->d8 && r % 8 == 0 && r + 16 <= W->rows / 8 * 8 ? W->d8 + (size_t)(r / 8) * nblk * 8 : NULL;
     const int8_t *pf = prefetch && r + 32 <= W->rows ? W->q + (size_t)(r + 16) * K : NULL;
     const float *pf8 = pf && d8g && r + 32 <= W->rows / 8 * 8 ? d8g + (size_t)2 * nblk * 8 : NULL;
-    rows16(W->q + (size_t)r * K, K, n, xq, xd, nblk, 0, d8g, (size_t)nblk * 8, W->d + (size_t)r * nblk, nblk, out, pf,
+    rows16(W->q + (size_t)r * K, K, n, xq, xd, nblk, d8g, (size_t)nblk * 8, W->d + (size_t)r * nblk, nblk, out, pf,
            pf8);
 }
 
