@@ -433,7 +433,15 @@ static void matmul_tiles(const q8_matrix *W, uint32_t r0, uint32_t rt, const int
                 for (int k = 0; k < 16; k++) di[k] = (int32_t)((uint32_t)k * nblk);
                 const __m512i didx = _mm512_loadu_si512(di);
                 const float *d0 = W->d + (size_t)r * nblk;
-                for (uint32_t b = 0; b < kn; b++) t.wd[b] = scales16(d8g, (size_t)nblk * 8, d0, didx, kb0 + b);
+                if (!d8g && nblk == 2 && r + 16 <= rt) { /* attention's keys: 32 contiguous scales */
+                    const __m512 a = _mm512_loadu_ps(d0), c = _mm512_loadu_ps(d0 + 16);
+                    t.wd[0] = _mm512_permutex2var_ps(
+                        a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), c);
+                    t.wd[1] = _mm512_permutex2var_ps(
+                        a, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), c);
+                } else {
+                    for (uint32_t b = 0; b < kn; b++) t.wd[b] = scales16(d8g, (size_t)nblk * 8, d0, didx, kb0 + b);
+                }
                 float *o = out + (size_t)j0 * ldo + (r - r0);
                 const int first = kb0 == 0;
                 uint32_t v = 0;
