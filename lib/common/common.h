@@ -191,6 +191,16 @@ lmz_pool *lmz_pool_create(int nthreads);
 void lmz_pool_free(lmz_pool *p); /* accepts NULL */
 int lmz_pool_size(const lmz_pool *p);  /* NULL -> 1 */
 void lmz_pool_for(lmz_pool *p, int n, lmz_task_fn fn, void *arg); /* p may be NULL */
+/* A team: fn(arg, t) runs once on each of the pool's threads at the same
+ * time, t = 0 .. lmz_pool_size(p) - 1 (the caller is one of them), and the
+ * threads meet inside with lmz_pool_sync. Many short parallel loops in a
+ * row (a forward pass of the model) cost one dispatch instead of one each.
+ * p may be NULL: fn(arg, 0) on the caller. */
+void lmz_pool_team(lmz_pool *p, lmz_task_fn fn, void *arg);
+/* Inside a team's fn: returns once every thread of the team has called it
+ * as many times; what each wrote before it is then visible to all. Returns
+ * at once for a NULL pool or a pool of one thread. */
+void lmz_pool_sync(lmz_pool *p);
 int lmz_cpu_count(void);
 
 /* Allocation aligned to 64 bytes; free with lmz_afree (accepts NULL). */

@@ -4,11 +4,15 @@
  * thread takes part. Each item writes only its own memory, so results never
  * depend on which thread ran it or on the number of threads.
  *
- * Waiting (a worker for the next job, the caller for the workers) first
- * spins for up to POOL_SPIN_NS, then sleeps on a condition variable.
- * Decoding dispatches ~60 small jobs per token (tens to hundreds of
- * microseconds each) and a sleeping thread takes tens of microseconds to
- * wake: without the spin -T2 was barely faster than -T1 there (a 6 KB file
+ * A team (lmz_pool_team) runs one function on every thread at once, the
+ * threads meeting at barriers (lmz_pool_sync): the model's forward pass is
+ * one team whose phases are the loops that were separate jobs.
+ *
+ * Waiting (a worker for the next job, the caller for the workers, a team
+ * member at a barrier) first spins for up to POOL_SPIN_NS, then sleeps on a
+ * condition variable. Decoding runs ~80 short loops per token (tens to
+ * hundreds of microseconds each) and a sleeping thread takes tens of
+ * microseconds to wake: without the spin -T2 was barely faster than -T1 there (a 6 KB file
  * decoded in 12.6 s at -T2, 12.9 s at -T1; 7.8 s with the spin). The pool
  * spins only when every thread has a CPU of its own: with more threads than
  * CPUs a spinning thread takes the CPU from one that has work (-T4 on 2 CPUs
@@ -49,10 +53,14 @@ struct lmz_pool {
     lmz_task_fn fn;
     void *arg;
     int items;
+    int once;            /* a team: each thread runs at most one item */
     atomic_int next;
     atomic_int busy;     /* workers still inside the current job */
     atomic_uint gen;     /* incremented (release) for every job */
     atomic_int quit;
+    /* lmz_pool_sync: arrivals, and a generation the last arrival bumps */
+    atomic_uint bar_count, bar_gen;
+    pthread_cond_t bar;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -129,6 +137,7 @@ static void run_items(lmz_pool *p) {
         int i = atomic_fetch_add(&p->next, 1);
         if (i >= p->items) break;
         p->fn(p->arg, i);
+        if (p->once) break;
     }
 }
 
@@ -172,6 +181,7 @@ lmz_pool *lmz_pool_create(int nthreads) {
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->go, NULL);
     pthread_cond_init(&p->done, NULL);
+    pthread_cond_init(&p->bar, NULL);
     if (nthreads > 1) {
         p->th = calloc((size_t)nthreads - 1, sizeof *p->th);
         if (!p->th) { lmz_pool_free(p); return NULL; }
@@ -197,22 +207,20 @@ void lmz_pool_free(lmz_pool *p) {
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->go);
     pthread_cond_destroy(&p->done);
+    pthread_cond_destroy(&p->bar);
     free(p);
 }
 
 int lmz_pool_size(const lmz_pool *p) { return p ? p->n : 1; }
 
-void lmz_pool_for(lmz_pool *p, int n, lmz_task_fn fn, void *arg) {
-    if (n <= 0) return;
-    if (!p || p->n == 1 || n == 1) {
-        for (int i = 0; i < n; i++) fn(arg, i);
-        return;
-    }
+/* Hands n items to the workers and takes part; returns when all are done. */
+static void dispatch(lmz_pool *p, int n, lmz_task_fn fn, void *arg, int once) {
     update_spin(p);
     /* the previous job is over (busy == 0): no worker reads these now */
     p->fn = fn;
     p->arg = arg;
     p->items = n;
+    p->once = once;
     atomic_store(&p->next, 0);
     atomic_store(&p->busy, p->n - 1);
     atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
@@ -225,6 +233,52 @@ void lmz_pool_for(lmz_pool *p, int n, lmz_task_fn fn, void *arg) {
     if (atomic_load(&p->busy) > 0) {
         pthread_mutex_lock(&p->mu);
         while (atomic_load(&p->busy) > 0) pthread_cond_wait(&p->done, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+void lmz_pool_for(lmz_pool *p, int n, lmz_task_fn fn, void *arg) {
+    if (n <= 0) return;
+    if (!p || p->n == 1 || n == 1) {
+        for (int i = 0; i < n; i++) fn(arg, i);
+        return;
+    }
+    dispatch(p, n, fn, arg, 0);
+}
+
+/* n items, each thread taking at most one: every thread takes exactly one
+ * (the caller first, each worker when it sees the job), so they all run at
+ * once and may wait for each other. */
+void lmz_pool_team(lmz_pool *p, lmz_task_fn fn, void *arg) {
+    if (!p || p->n == 1) {
+        fn(arg, 0);
+        return;
+    }
+    dispatch(p, p->n, fn, arg, 1);
+}
+
+/* A counting barrier: the last to arrive resets the count and bumps the
+ * generation (under mu, so that a sleeper cannot miss it); the others spin
+ * as the pool's waits do, then sleep. The counter's read-modify-writes
+ * chain every thread's earlier writes to the last arrival, whose release of
+ * the generation hands them to all. */
+void lmz_pool_sync(lmz_pool *p) {
+    if (!p || p->n == 1) return;
+    const unsigned g = atomic_load_explicit(&p->bar_gen, memory_order_acquire);
+    if (atomic_fetch_add(&p->bar_count, 1) == (unsigned)p->n - 1) {
+        atomic_store(&p->bar_count, 0);
+        pthread_mutex_lock(&p->mu);
+        atomic_fetch_add_explicit(&p->bar_gen, 1, memory_order_release);
+        pthread_cond_broadcast(&p->bar);
+        pthread_mutex_unlock(&p->mu);
+        return;
+    }
+    uint64_t t0 = 0;
+    for (unsigned s = 0; atomic_load_explicit(&p->bar_gen, memory_order_acquire) == g && spin_turn(p, s, &t0); s++) {
+    }
+    if (atomic_load_explicit(&p->bar_gen, memory_order_acquire) == g) {
+        pthread_mutex_lock(&p->mu);
+        while (atomic_load_explicit(&p->bar_gen, memory_order_acquire) == g) pthread_cond_wait(&p->bar, &p->mu);
         pthread_mutex_unlock(&p->mu);
     }
 }

@@ -15,6 +15,7 @@
 #include <math.h> /* sqrtf only: an IEEE basic operation, correctly rounded */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "kernels/lmz_math.h"
@@ -515,8 +516,8 @@ llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t
 /* y = W x for n rows of activations: tasks are tiles of (64 output rows) x
  * (up to 64 activation rows). Every output element is computed by exactly one
  * kernel call, whatever the tiling: the result is tiling-independent. Up to
- * three matrices that read the same activations (q, k, v; gate, up) share one
- * pool dispatch: their tiles are numbered one after the other. */
+ * three matrices that read the same activations (q, k, v; gate, up) make one
+ * phase of the pass (below): their tiles are numbered one after the other. */
 #define MM_ROWS 64
 #define MM_COLS 64
 #define MM_MAX 3
@@ -554,26 +555,15 @@ static void mm_add(mm_job *j, const q8_matrix *W, float *out, uint32_t ldo) {
     j->nm++;
 }
 
-/* out_i = W_i x for the matrices given (W2, W3 may be NULL). */
-static void matmul3(lmz_pool *pool, const lmz_kernels *kn, const int8_t *xq, const float *xd, uint32_t n,
-                    const q8_matrix *W1, float *o1, uint32_t l1, const q8_matrix *W2, float *o2, uint32_t l2,
-                    const q8_matrix *W3, float *o3, uint32_t l3) {
-    mm_job j;
-    memset(&j, 0, sizeof j);
-    j.kn = kn;
-    j.xq = xq;
-    j.xd = xd;
-    j.n = n;
-    j.ntc = (n + MM_COLS - 1) / MM_COLS;
-    mm_add(&j, W1, o1, l1);
-    if (W2) mm_add(&j, W2, o2, l2);
-    if (W3) mm_add(&j, W3, o3, l3);
-    lmz_pool_for(pool, (int)j.first[j.nm], mm_task, &j);
-}
-
-static void matmul(lmz_pool *pool, const lmz_kernels *kn, const q8_matrix *W, const int8_t *xq, const float *xd,
-                   uint32_t n, float *out, uint32_t ldo) {
-    matmul3(pool, kn, xq, xd, n, W, out, ldo, NULL, NULL, 0, NULL, NULL, 0);
+/* A job of out_i = W_i x (x: n quantised rows) for the matrices added
+ * with mm_add; its tasks are numbered 0 .. j->first[j->nm] - 1. */
+static void mm_init(mm_job *j, const lmz_kernels *kn, const int8_t *xq, const float *xd, uint32_t n) {
+    memset(j, 0, sizeof *j);
+    j->kn = kn;
+    j->xq = xq;
+    j->xd = xd;
+    j->n = n;
+    j->ntc = (n + MM_COLS - 1) / MM_COLS;
 }
 
 /* RMSNorm then int8 quantisation of each row: y = (x * 1/sqrt(mean(x^2) + eps)) * w */
@@ -753,10 +743,9 @@ static void att_task(void *arg, int t) {
  * position order and be contiguous in the cache (pos == n_pos at entry).
  *
  * Between the matrix products, each row's own work (norms, RoPE, the cache
- * writes, SiLU, quantisation, residual adds) is one stage of row_stage();
- * with many rows (compression) the rows of a stage are spread over the pool,
- * with few (decoding) the calling thread runs them: a row's arithmetic is
- * the same either way.                                                      */
+ * writes, SiLU, quantisation, residual adds) is one stage of row_stage(),
+ * its tasks one row each (ROW_TASK rows with many rows: compression); a
+ * row's arithmetic is the same whichever thread runs it.                   */
 
 enum {
     ST_ATT_IN,   /* x += o (the previous block's FFN, unless first); RMSNorm + quantise for q, k, v */
@@ -766,16 +755,18 @@ enum {
     ST_FFN_MID,  /* silu(gate) * up, quantise for down */
     ST_OUT       /* x += o (the last block's FFN) */
 };
-#define ROW_PAR_MIN 16 /* rows from which a stage is spread over the pool */
-#define ROW_TASK 4     /* rows per pool task */
+#define ROW_PAR_MIN 16 /* rows from which a stage's items hold ROW_TASK rows (else one) */
+#define ROW_TASK 4
 
 typedef struct {
     const llama_model *m;
     const lmz_kernels *kn;
     llama_work *w;
     const llama_layer *L;
-    uint32_t layer, n, stage;
-    int add; /* ST_ATT_IN: add o to x first */
+    uint32_t layer, n, stage, per; /* per: rows per task */
+    int add;              /* ST_ATT_IN: add o to x first */
+    uint32_t logits_from; /* ST_OUT: rows from here get the output norm (when logits) */
+    int logits;
 } row_job;
 
 static void row_stage(const row_job *j, uint32_t r) {
@@ -822,25 +813,58 @@ static void row_stage(const row_job *j, uint32_t r) {
         kn->silu_mul(w->hg + (size_t)r * ff, w->hu + (size_t)r * ff, ff); /* hg = silu(hg) * hu */
         kn->quantize_q8(w->hg + (size_t)r * ff, ff, w->aq + (size_t)r * ff, w->ad + (size_t)r * (ff / Q8_BLOCK));
         break;
-    case ST_OUT:
+    case ST_OUT: /* then the output norm of a row that gets logits (o: scratch) */
         for (uint32_t i = 0; i < d; i++) x[i] = x[i] + o[i];
+        if (j->logits && r >= j->logits_from) {
+            const size_t k = r - j->logits_from;
+            norm_quant(kn, x, m->out_norm, 1, d, hp->norm_eps, o, w->aq + k * d, w->ad + k * (d / Q8_BLOCK));
+        }
         break;
     }
 }
 
 static void row_task(void *arg, int t) {
     const row_job *j = arg;
-    for (uint32_t r = (uint32_t)t * ROW_TASK; r < j->n && r < ((uint32_t)t + 1) * ROW_TASK; r++) row_stage(j, r);
+    for (uint32_t r = (uint32_t)t * j->per; r < j->n && r < ((uint32_t)t + 1) * j->per; r++) row_stage(j, r);
 }
 
-static void rows(lmz_pool *pool, row_job *j, uint32_t stage) {
-    j->stage = stage;
-    if (j->n >= ROW_PAR_MIN) {
-        lmz_pool_for(pool, (int)((j->n + ROW_TASK - 1) / ROW_TASK), row_task, j);
-    } else {
-        for (uint32_t r = 0; r < j->n; r++) row_stage(j, r);
+/* ------------------------------------------------------------------------ */
+/* One team runs the whole pass: a list of phases                            */
+/* ------------------------------------------------------------------------ */
+/* Each phase is a parallel loop (tasks of a matrix product, of attention,
+ * or of a row stage); the pool's threads take its tasks, then meet
+ * (lmz_pool_sync) before the next phase. One dispatch per forward call:
+ * decoding makes ~80 phases per token, each a few microseconds of work per
+ * thread, which as separate dispatches spent more time waking threads than
+ * working. Every task writes only its own outputs, so the result does not
+ * depend on which thread ran it. */
+typedef struct {
+    lmz_task_fn fn;
+    void *arg;
+    uint32_t tasks;
+} fwd_phase;
+
+typedef struct {
+    const fwd_phase *ph;
+    uint32_t nph;
+    atomic_uint *next; /* [nph]: the next task of each phase */
+    lmz_pool *pool;
+} fwd_team;
+
+static void team_task(void *arg, int t) {
+    (void)t;
+    const fwd_team *tm = arg;
+    for (uint32_t k = 0; k < tm->nph; k++) {
+        const fwd_phase *ph = &tm->ph[k];
+        for (uint32_t i; (i = atomic_fetch_add_explicit(&tm->next[k], 1, memory_order_relaxed)) < ph->tasks;)
+            ph->fn(ph->arg, (int)i);
+        if (k + 1 < tm->nph) lmz_pool_sync(tm->pool);
     }
 }
+
+/* The phases of one layer (PH_LAYER), plus the last row stage and the
+ * logits. */
+enum { PH_LAYER = 10, MM_LAYER = 4, RJ_LAYER = 5 };
 
 static int forward_rows(const llama_model *m, llama_work *w, const int32_t *tokens, uint32_t n, uint32_t logits_from,
                         float *logits, lmz_pool *pool) {
@@ -869,39 +893,79 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
         if (r == 0 || w->rkv[r] != w->rkv[r - 1]) w->grp[ng++] = r;
     w->grp[ng] = n;
 
-    row_job rj = {m, kn, w, NULL, 0, n, 0, 0};
-    for (uint32_t l = 0; l < hp->n_layer; l++) {
+    /* the phases, in one allocation: phases, their counters, and the jobs */
+    const uint32_t NL = hp->n_layer, nph = NL * PH_LAYER + 2;
+    const size_t bytes = nph * sizeof(fwd_phase) + (NL * RJ_LAYER + 1) * sizeof(row_job) +
+                         (NL * MM_LAYER + 1) * sizeof(mm_job) + NL * sizeof(att_job) + nph * sizeof(atomic_uint);
+    uint8_t *mem = malloc(bytes);
+    if (!mem) return LMZ_IERR(LMZ_error_memory);
+    fwd_phase *ph = (fwd_phase *)(void *)mem;
+    row_job *rj = (row_job *)(void *)(ph + nph);
+    mm_job *mm = (mm_job *)(void *)(rj + NL * RJ_LAYER + 1);
+    att_job *aj = (att_job *)(void *)(mm + NL * MM_LAYER + 1);
+    atomic_uint *next = (atomic_uint *)(void *)(aj + NL);
+    uint32_t k = 0;
+    const uint32_t per = n >= ROW_PAR_MIN ? ROW_TASK : 1, row_tasks = (n + per - 1) / per;
+    const int want_logits = logits && logits_from < n;
+#define PHASE(f, a, t) (ph[k].fn = (f), ph[k].arg = (a), ph[k].tasks = (t), k++)
+#define ROWS(jb, st)                                                                                              \
+    ((jb)->m = m, (jb)->kn = kn, (jb)->w = w, (jb)->n = n, (jb)->per = per, (jb)->stage = (st),                  \
+     (jb)->logits_from = logits_from, (jb)->logits = want_logits, PHASE(row_task, (jb), row_tasks))
+    for (uint32_t l = 0; l < NL; l++) {
         const llama_layer *L = &m->layers[l];
-        rj.L = L;
-        rj.layer = l;
-        rj.add = l > 0;
+        row_job *r5 = rj + l * RJ_LAYER;
+        mm_job *m4 = mm + l * MM_LAYER;
+        for (int i = 0; i < RJ_LAYER; i++) {
+            r5[i].L = L;
+            r5[i].layer = l;
+            r5[i].add = l > 0;
+        }
 
         /* --- attention ------------------------------------------------- */
-        rows(pool, &rj, ST_ATT_IN);                           /* aq: [n][d] */
-        matmul3(pool, kn, w->aq, w->ad, n, &L->wq, w->q, nq, /* q: [n][nq]  */
-                &L->wk, w->k, kvd,                            /* k: [n][kvd] */
-                &L->wv, w->v, kvd);                           /* v: [n][kvd] */
-        rows(pool, &rj, ST_QKV);
-        att_job aj = {m, kn, w, l};
-        lmz_pool_for(pool, (int)(ng * hp->n_head), att_task, &aj); /* xb: [n][nq] */
-        rows(pool, &rj, ST_ATT_OUT);
-        matmul(pool, kn, &L->wo, w->aq, w->ad, n, w->o, d); /* o: [n][d] */
+        ROWS(&r5[0], ST_ATT_IN);                              /* aq: [n][d] */
+        mm_init(&m4[0], kn, w->aq, w->ad, n);
+        mm_add(&m4[0], &L->wq, w->q, nq);                     /* q: [n][nq]  */
+        mm_add(&m4[0], &L->wk, w->k, kvd);                    /* k: [n][kvd] */
+        mm_add(&m4[0], &L->wv, w->v, kvd);                    /* v: [n][kvd] */
+        PHASE(mm_task, &m4[0], m4[0].first[m4[0].nm]);
+        ROWS(&r5[1], ST_QKV);
+        aj[l] = (att_job){m, kn, w, l};
+        PHASE(att_task, &aj[l], ng * hp->n_head);             /* xb: [n][nq] */
+        ROWS(&r5[2], ST_ATT_OUT);
+        mm_init(&m4[1], kn, w->aq, w->ad, n);
+        mm_add(&m4[1], &L->wo, w->o, d);                      /* o: [n][d] */
+        PHASE(mm_task, &m4[1], m4[1].first[m4[1].nm]);
 
         /* --- feed-forward (SwiGLU) ------------------------------------- */
-        rows(pool, &rj, ST_FFN_IN);
-        matmul3(pool, kn, w->aq, w->ad, n, &L->w_gate, w->hg, ff, /* hg: [n][ff] */
-                &L->w_up, w->hu, ff, NULL, NULL, 0);              /* hu: [n][ff] */
-        rows(pool, &rj, ST_FFN_MID);
-        matmul(pool, kn, &L->w_down, w->aq, w->ad, n, w->o, d); /* o: [n][d] */
+        ROWS(&r5[3], ST_FFN_IN);
+        mm_init(&m4[2], kn, w->aq, w->ad, n);
+        mm_add(&m4[2], &L->w_gate, w->hg, ff);                /* hg: [n][ff] */
+        mm_add(&m4[2], &L->w_up, w->hu, ff);                  /* hu: [n][ff] */
+        PHASE(mm_task, &m4[2], m4[2].first[m4[2].nm]);
+        ROWS(&r5[4], ST_FFN_MID);
+        mm_init(&m4[3], kn, w->aq, w->ad, n);
+        mm_add(&m4[3], &L->w_down, w->o, d);                  /* o: [n][d] */
+        PHASE(mm_task, &m4[3], m4[3].first[m4[3].nm]);
     }
-    rows(pool, &rj, ST_OUT);
-
-    /* --- final norm and output projection for rows [logits_from, n) ------- */
-    if (logits && logits_from < n) {
-        const uint32_t nl = n - logits_from;
-        norm_quant(kn, w->x + (size_t)logits_from * d, m->out_norm, nl, d, hp->norm_eps, w->o, w->aq, w->ad);
-        matmul(pool, kn, &m->output, w->aq, w->ad, nl, logits, hp->n_vocab); /* logits: [nl][n_vocab] */
+    /* --- the last residual add, the output norm and the logits of rows
+     *     [logits_from, n) ------------------------------------------------ */
+    row_job *last = rj + NL * RJ_LAYER;
+    last->L = NULL;
+    last->layer = NL;
+    last->add = 0;
+    ROWS(last, ST_OUT);
+    if (want_logits) {
+        mm_job *mo = mm + NL * MM_LAYER;
+        mm_init(mo, kn, w->aq, w->ad, n - logits_from);
+        mm_add(mo, &m->output, logits, hp->n_vocab);          /* logits: [nl][n_vocab] */
+        PHASE(mm_task, mo, mo->first[mo->nm]);
     }
+#undef ROWS
+#undef PHASE
+    for (uint32_t i = 0; i < k; i++) atomic_init(&next[i], 0);
+    fwd_team team = {ph, k, next, pool};
+    lmz_pool_team(pool, team_task, &team);
+    free(mem);
     return 0;
 }
 

@@ -5,7 +5,10 @@
  * return only after all of them ran, whatever the thread count, whether the
  * workers spin (threads <= CPUs) or sleep (more threads than CPUs), and
  * whether a job follows the last at once or after a pause longer than the
- * spin (the sleep / wake-up path). Runs under ASan/UBSan too.
+ * spin (the sleep / wake-up path). lmz_pool_team must run its function
+ * once on every thread at the same time, and lmz_pool_sync must hold each
+ * thread until all arrived, with the others' writes visible after it. Runs
+ * under ASan/UBSan too.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -64,6 +67,48 @@ static int run_jobs(int threads, int jobs, int pause_every, long pause) {
     return bad;
 }
 
+/* A team of T threads through many phases: in phase k every member writes
+ * its slot of row k % 4 (after a random busy loop), meets the others, then
+ * checks that every slot of that row holds phase k's value: a member that
+ * left the barrier early, or a write not yet visible, breaks it. */
+enum { TEAM_MAX = 64, PHASES = 500 };
+typedef struct {
+    lmz_pool *p;
+    int n;
+    _Atomic uint32_t slot[4][TEAM_MAX];
+    atomic_int members, seen[TEAM_MAX], bad;
+} team_job;
+
+static void team_fn(void *arg, int t) {
+    team_job *j = arg;
+    atomic_fetch_add(&j->members, 1);
+    atomic_fetch_add(&j->seen[t], 1);
+    uint64_t x = (uint64_t)t;
+    for (uint32_t k = 0; k < PHASES; k++) {
+        for (uint32_t i = 0; i < (uint32_t)(x % 300); i++) x = x * 6364136223846793005ull + 1442695040888963407ull;
+        atomic_store_explicit(&j->slot[k % 4][t], k + 1, memory_order_relaxed);
+        lmz_pool_sync(j->p);
+        for (int u = 0; u < j->n; u++)
+            if (atomic_load_explicit(&j->slot[k % 4][u], memory_order_relaxed) != k + 1) atomic_fetch_add(&j->bad, 1);
+        lmz_pool_sync(j->p); /* nobody writes row k % 4 again before all read it */
+    }
+}
+
+static int run_team(int threads, int pause) {
+    lmz_pool *p = lmz_pool_create(threads);
+    if (!p) return 1;
+    static team_job j;
+    memset(&j, 0, sizeof j);
+    j.p = p;
+    j.n = lmz_pool_size(p);
+    if (pause) pause_us(400); /* the workers asleep when the team starts */
+    lmz_pool_team(p, team_fn, &j);
+    int bad = atomic_load(&j.bad) + (atomic_load(&j.members) != j.n);
+    for (int t = 0; t < j.n; t++) bad += atomic_load(&j.seen[t]) != 1;
+    lmz_pool_free(p);
+    return bad;
+}
+
 int main(void) {
     const int cpus = lmz_cpu_count();
     CHECK(cpus >= 1, "lmz_cpu_count %d", cpus);
@@ -98,5 +143,15 @@ int main(void) {
         bad = run_jobs(th, 1500, 7, 150);
         CHECK(bad == 0, "%d threads, mixed pauses: %d bad", th, bad);
     }
+    /* teams: NULL (the caller alone), spinning and sleeping thread counts */
+    static team_job j1;
+    j1.n = 1;
+    lmz_pool_team(NULL, team_fn, &j1);
+    CHECK(atomic_load(&j1.bad) == 0 && atomic_load(&j1.members) == 1, "NULL pool: a team of one");
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
+        for (int pause = 0; pause < 2; pause++) {
+            int bad = run_team(counts[c], pause);
+            CHECK(bad == 0, "team of %d threads (%s): %d errors", counts[c], pause ? "after a pause" : "at once", bad);
+        }
     return check_done("test_pool");
 }
