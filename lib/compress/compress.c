@@ -21,6 +21,7 @@
 #include <zstd.h>
 
 #include "compress/chunk_cut.h"
+#include "compress/triage.h"
 #include "codec/codec.h"
 #include "mix/mix.h"
 
@@ -322,6 +323,41 @@ const char *lmz_cstream_message(const lmz_cstream *s) {
     return s ? lmz_status_text(&s->st) : "";
 }
 
+/* ------------------------------------------------------------------------ */
+/* Triage (compress/triage.h): is the model worth its minutes on a chunk?   */
+/* ------------------------------------------------------------------------ */
+/* The model on the chunk's first TRIAGE_SAMPLE bytes decides the near-random
+ * case: it must code them in under 0.95 of zstd's bits per byte. */
+#define TRIAGE_SAMPLE 512u
+
+/* The model's encoder of coder c, made on first need. */
+static int coder_enc(const lmz_cstream *s, chunk_coder *c) {
+    if (c->enc_ready) return 0;
+    RETURN_ERROR_IF(lm_enc_init(&c->enc, s->m, s->p.window, (uint32_t)s->max_chunk), LMZ_error_memory, &c->msg,
+                    "out of memory for the model");
+    c->enc_ready = 1;
+    return 0;
+}
+
+/* 1: code the chunk src[0..n) with the model too; 0: classical methods only
+ * (zs: zstd -19's size, 0 when unknown or no smaller than the input);
+ * -error. May run the model on a sample (coder c, threads of pool). */
+static int model_worth(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, size_t n, size_t zs,
+                       lmz_pool *pool) {
+    const int t = triage_classical(src, n, zs);
+    if (t != TRIAGE_SAMPLE_FIRST) return t == TRIAGE_MODEL;
+    /* near-random to zstd: how does the model do on a sample? */
+    FORWARD_IF_ERROR(coder_enc(s, c));
+    const size_t k = n < TRIAGE_SAMPLE ? n : TRIAGE_SAMPLE;
+    c->enc.progress = NULL;
+    c->enc.mix = 0;
+    size_t lm_size, mix_size;
+    int r = lm_encode_chunk(&c->enc, src, k, c->scratch[0], c->scratch[3], k, &lm_size, &mix_size, pool);
+    RETURN_ERROR_IF(r < 0, LMZ_ICODE(r), &c->msg, "model coding failed");
+    if (lm_size == 0) return 0; /* the sample did not even fit in its own size */
+    return (uint64_t)lm_size * n * 100 < (uint64_t)95 * zs * k;
+}
+
 /* Codes the chunk src[0..n) with coder c into dst (room for n bytes); fills
  * ci. pool: the threads the model may use for this chunk (NULL: this one).
  * progress/opaque/in_base/out_base: passed to the model's encoder. Returns 0
@@ -332,6 +368,9 @@ static int code_chunk(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, 
     uint8_t *best = NULL;
     size_t best_size = n;
     uint8_t best_method = LMZ_M_STORED;
+    const int classical = s->p.fallback && !s->p.fast;
+    size_t zs = 0; /* zstd -19's size when computed before the model (zs_known) */
+    int zs_known = 0;
     if (s->p.fast) {
         size_t z = zstd_encode(src, n, c->scratch[1], n > 1 ? n - 1 : 0, 3);
         if (z > 0) {
@@ -340,33 +379,38 @@ static int code_chunk(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, 
             best_method = LMZ_M_ZSTD;
         }
     } else if (!looks_binary(src, n)) {
-        if (!c->enc_ready) {
-            RETURN_ERROR_IF(lm_enc_init(&c->enc, s->m, s->p.window, (uint32_t)s->max_chunk), LMZ_error_memory,
-                            &c->msg, "out of memory for the model");
-            c->enc_ready = 1;
+        /* zstd first: the triage's measurement, and a candidate below */
+        if (classical) {
+            zs = zstd_encode(src, n, c->scratch[1], n > 1 ? n - 1 : 0, 19);
+            zs_known = 1;
         }
-        c->enc.progress = progress;
-        c->enc.progress_opaque = opaque;
-        c->enc.in_base = in_base;
-        c->enc.out_base = out_base;
-        c->enc.mix = s->p.mix != 0;
-        size_t lm_size, mix_size;
-        int r = lm_encode_chunk(&c->enc, src, n, c->scratch[0], c->scratch[3], n > 1 ? n - 1 : 0, &lm_size, &mix_size,
-                                pool);
-        RETURN_ERROR_IF(r < 0, LMZ_ICODE(r), &c->msg, "model coding failed");
-        if (lm_size > 0 && lm_size < best_size) {
-            best = c->scratch[0];
-            best_size = lm_size;
-            best_method = LMZ_M_LM;
-        }
-        if (mix_size > 0 && mix_size < best_size) {
-            best = c->scratch[3];
-            best_size = mix_size;
-            best_method = LMZ_M_LM_MIX;
+        const int worth = model_worth(s, c, src, n, zs, pool);
+        if (worth < 0) return worth;
+        if (worth) {
+            FORWARD_IF_ERROR(coder_enc(s, c));
+            c->enc.progress = progress;
+            c->enc.progress_opaque = opaque;
+            c->enc.in_base = in_base;
+            c->enc.out_base = out_base;
+            c->enc.mix = s->p.mix != 0;
+            size_t lm_size, mix_size;
+            int r = lm_encode_chunk(&c->enc, src, n, c->scratch[0], c->scratch[3], n > 1 ? n - 1 : 0, &lm_size,
+                                    &mix_size, pool);
+            RETURN_ERROR_IF(r < 0, LMZ_ICODE(r), &c->msg, "model coding failed");
+            if (lm_size > 0 && lm_size < best_size) {
+                best = c->scratch[0];
+                best_size = lm_size;
+                best_method = LMZ_M_LM;
+            }
+            if (mix_size > 0 && mix_size < best_size) {
+                best = c->scratch[3];
+                best_size = mix_size;
+                best_method = LMZ_M_LM_MIX;
+            }
         }
     }
-    if (s->p.fallback && !s->p.fast) {
-        size_t z = zstd_encode(src, n, c->scratch[1], best_size > 1 ? best_size - 1 : 0, 19);
+    if (classical) {
+        size_t z = zs_known ? zs : zstd_encode(src, n, c->scratch[1], best_size > 1 ? best_size - 1 : 0, 19);
         if (z > 0 && z < best_size) {
             best = c->scratch[1];
             best_size = z;

@@ -373,6 +373,30 @@ check "SIGTERM: no temporary left" no_temp sig
 check "SIGTERM: source intact" test -f sig/big
 
 # ---------------------------------------------------------------------------
+# Triage: where the model cannot pay, the classical coders alone
+# (lib/compress/triage.h; the speed is in bench/TRIAGE.md)
+# ---------------------------------------------------------------------------
+
+# chunks coded by the model, from -lv's chunk table (column 5: the method)
+model_chunks() { "$LMZ" -lv "$1" | awk '$1 ~ /^[0-9]+$/ && ($5 == "lm" || $5 == "lm+mix")' | wc -l; }
+mkdir tri
+head -c 100000 /dev/zero | tr '\0' a >tri/aaaa
+head -c 60000 /dev/urandom | base64 | head -c 80000 >tri/b64
+for f in aaaa b64; do
+    expect 0 "triage: compress $f" "$LMZ" -qk "tri/$f"
+    check "triage: round trip $f" bash -c '"$0" -dc "$1.lmz" | cmp -s - "$1"' "$LMZ" "tri/$f"
+    check "triage: $f has no model chunk" test "$(model_chunks "tri/$f.lmz")" = 0
+done
+z=$(zstd -19 -c -q tri/aaaa | wc -c)
+check "triage: 100000 x a within 128 bytes of zstd -19 ($z B)" \
+    test "$(wc -c <tri/aaaa.lmz)" -le $((z + 128))
+z=$(zstd -19 -c -q tri/b64 | wc -c)
+check "triage: random base64 within 1 % of zstd -19 ($z B)" \
+    test "$(wc -c <tri/b64.lmz)" -le $((z + z / 100))
+expect 0 "triage: short English text" "$LMZ" -qk text -o tri/text.lmz
+check "triage: short English text still goes to the model" test "$(model_chunks tri/text.lmz)" = 1
+
+# ---------------------------------------------------------------------------
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
