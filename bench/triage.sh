@@ -33,12 +33,14 @@ trap 'rm -rf "$tmp"' EXIT
 xs() { perl -e 'my ($n, $x) = ($ARGV[0], $ARGV[1] // 88172645463325252); my $o = "";
     for (1 .. $n) { $x ^= ($x << 13) & 0xFFFFFFFFFFFFFFFF; $x ^= $x >> 7; $x ^= ($x << 17) & 0xFFFFFFFFFFFFFFFF;
     $o .= chr($x >> 56) } print $o' "$@"; }
+set +o pipefail # head ends the generators early (SIGPIPE)
 head -c 100000 /dev/zero | tr '\0' a >"$tmp/aaaa"
 yes "2026-12-06 12:00:00 INFO server: request handled, status 200" | head -c 100000 >"$tmp/log"
 xs 60000 | base64 -w 76 | head -c 80000 >"$tmp/base64"
 xs 40000 7 | od -A x -t x1z -v >"$tmp/hexdump"
 for i in $(seq 1 2000); do printf '%s\n' "$i" | sha256sum; done >"$tmp/hashes"
 head -c 20000 "$root/testdata/corpus/canterbury/alice29.txt" >"$tmp/text"
+set -o pipefail
 
 now() { date +%s.%N; }
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
@@ -56,7 +58,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
         t0=$(now); "$lmz" -T"$threads" -c "$p" >"$p.lmz"; t1=$(now)
         "$lmz" -T"$threads" -dc "$p.lmz" >"$p.out"; t2=$(now)
         cmp -s "$p" "$p.out" || { echo "bench/triage.sh: $f does not round-trip" >&2; exit 1; }
-        methods=$("$lmz" -lv "$p.lmz" | awk '$1 ~ /^[0-9]+$/ && NF >= 6 {print $5}' | sort | uniq -c |
+        methods=$("$lmz" -lv "$p.lmz" | awk '$1 ~ /^[0-9]+$/ && NF == 6 {print $5}' | sort | uniq -c |
             awk '{printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1}')
         printf '| %s | %d | %d | %s | %.2f | %.2f | %d | %d |\n' "$f" "$(wc -c <"$p")" "$(wc -c <"$p.lmz")" "$methods" \
             "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')" \
