@@ -239,7 +239,7 @@ typedef struct {
 
 /* The chunks of a frame are coded side by side, each by one coder on one
  * thread, when the stream has several threads and the frame several chunks
- * (at most this many coders: each holds a model encoder, about 30 MB). A
+ * (at most this many coders: each holds a model encoder, about 34 MiB). A
  * chunk's output depends only on its bytes, so the frame is the same
  * whichever thread coded which chunk. */
 #define CODERS_MAX 8
@@ -423,7 +423,7 @@ static int code_chunk(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, 
             best_method = LMZ_M_XZ;
         }
     }
-    memmove(dst, best ? best : src, best_size); /* src may be dst's own bytes (never for model output) */
+    memcpy(dst, best ? best : src, best_size);
     ci->raw_size = (uint32_t)n;
     ci->coded_size = (uint32_t)best_size;
     ci->method = best_method;
@@ -436,13 +436,15 @@ static int code_chunk(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, 
 /* ------------------------------------------------------------------------ */
 
 /* Chunk i is src + off[i], len[i] bytes; its coded bytes go to payload +
- * off[i] (a chunk never codes larger than its input), gathered afterwards. */
+ * off[i] (a chunk never codes larger than its input), gathered afterwards.
+ * Progress sums the finished chunks and each coder's current one. */
 typedef struct {
     lmz_cstream *s;
     const uint8_t *src;
     const size_t *off, *len;
     lmz_chunk_info *ci;
     uint32_t nc;
+    lmz_pool *pool;          /* threads inside a chunk: the stream's with one coder, else none */
     atomic_uint next;        /* the next chunk to take */
     atomic_int failed;       /* a coder failed: the others stop taking chunks */
     int rc[CODERS_MAX];
@@ -484,7 +486,7 @@ static void frame_coder_task(void *arg, int c) {
         uint32_t i = atomic_fetch_add(&j->next, 1);
         if (i >= j->nc) return;
         int rc = code_chunk(j->s, &j->s->cc[c], j->src + j->off[i], j->len[i], j->s->payload + j->off[i], &j->ci[i],
-                            NULL, coder_progress, &ref, 0, 0);
+                            j->pool, coder_progress, &ref, 0, 0);
         atomic_store(&j->part_in[c], 0);
         atomic_store(&j->part_out[c], 0);
         if (rc) {
@@ -498,45 +500,35 @@ static void frame_coder_task(void *arg, int c) {
     }
 }
 
-/* Codes chunks 0..nc-1 (src + off[i], len[i] bytes) into s->payload +
- * off[i]. One chunk, or one thread: the chunks one after the other, the
- * model's products spread over the pool. Else up to min(threads, nc,
- * CODERS_MAX) coders side by side, one thread each: no synchronisation inside
- * a chunk, where the pool's threads would meet several times per layer. */
-static int code_chunks(lmz_cstream *s, const uint8_t *src, const size_t *off, const size_t *len, uint32_t nc,
-                       lmz_chunk_info *ci) {
+/* Codes chunks 0..nc-1 (s->in + off[i], len[i] bytes) into s->payload +
+ * off[i]. One chunk, or one thread: coder 0 on this thread takes them one
+ * after the other, the model's products spread over the pool. Else up to
+ * min(threads, nc, CODERS_MAX) coders side by side, one thread each: no
+ * synchronisation inside a chunk, where the pool's threads would meet
+ * several times per layer. */
+static int code_chunks(lmz_cstream *s, const size_t *off, const size_t *len, uint32_t nc, lmz_chunk_info *ci) {
     int nw = lmz_pool_size(s->pool);
     if (nw > (int)nc) nw = (int)nc;
     if (nw > CODERS_MAX) nw = CODERS_MAX;
-    const uint64_t in_base = s->in_total - s->in_len + (uint64_t)(src - s->in), out_base = s->out_total;
-    if (nw <= 1) {
-        uint64_t coded = 0;
-        for (uint32_t i = 0; i < nc; i++) {
-            int rc = code_chunk(s, &s->cc[0], src + off[i], len[i], s->payload + off[i], &ci[i], s->pool,
-                                s->p.progress, s->p.progress_opaque, in_base + off[i], out_base + coded);
-            if (rc) {
-                memcpy(&s->st.msg, &s->cc[0].msg, sizeof s->st.msg);
-                return rc;
-            }
-            coded += ci[i].coded_size;
-            if (s->p.progress) s->p.progress(s->p.progress_opaque, in_base + off[i] + len[i], out_base + coded);
-        }
-        return 0;
-    }
+    if (nw < 1) nw = 1;
     for (int c = 1; c < nw; c++)
         RETURN_ERROR_IF(coder_alloc(s, &s->cc[c], 0), LMZ_error_memory, &s->st.msg, "out of memory");
     frame_job *j = calloc(1, sizeof *j);
     RETURN_ERROR_IF(!j, LMZ_error_memory, &s->st.msg, "out of memory");
     j->s = s;
-    j->src = src;
+    j->src = s->in;
     j->off = off;
     j->len = len;
     j->ci = ci;
     j->nc = nc;
+    j->pool = nw == 1 ? s->pool : NULL;
     j->caller = pthread_self();
-    j->in_base = in_base;
-    j->out_base = out_base;
-    lmz_pool_for(s->pool, nw, frame_coder_task, j);
+    j->in_base = s->in_total - s->in_len;
+    j->out_base = s->out_total;
+    if (nw == 1)
+        frame_coder_task(j, 0);
+    else
+        lmz_pool_for(s->pool, nw, frame_coder_task, j);
     int rc = 0;
     for (int c = 0; c < nw && !rc; c++)
         if (j->rc[c]) {
@@ -581,7 +573,7 @@ static int emit_frame(lmz_cstream *s) {
             nc++;
         }
     }
-    FORWARD_IF_ERROR(code_chunks(s, s->in, off, len, nc, chunks));
+    FORWARD_IF_ERROR(code_chunks(s, off, len, nc, chunks));
     for (uint32_t i = 0; i < nc; i++) { /* gather the payloads (coded <= raw: each moves down or stays) */
         memmove(s->payload + coded, s->payload + off[i], chunks[i].coded_size);
         coded += chunks[i].coded_size;

@@ -513,8 +513,8 @@ llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t
 /* Parallel pieces of the forward pass                                       */
 /* ======================================================================== */
 
-/* y = W x for n rows of activations: tasks are tiles of (64 output rows) x
- * (up to 64 activation rows). Every output element is computed by exactly one
+/* y = W x for n rows of activations: tasks are tiles of (MM_ROWS output
+ * rows, more when decoding: mm_rows_for) x (up to MM_COLS activation rows). Every output element is computed by exactly one
  * kernel call, whatever the tiling: the result is tiling-independent. Up to
  * three matrices that read the same activations (q, k, v; gate, up) make one
  * phase of the pass (below): their tiles are numbered one after the other. */

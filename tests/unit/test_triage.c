@@ -32,22 +32,6 @@ static size_t zstd19(const uint8_t *p, size_t n) {
     return z;
 }
 
-static uint8_t *read_file(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc(len > 0 ? (size_t)len : 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
-
 static uint64_t rng = 0x243F6A8885A308D3ull;
 static uint32_t rnd(void) {
     rng ^= rng << 13;
@@ -86,7 +70,7 @@ int main(void) {
         if (sscanf(line, "%1023s %llu %127s %63s", rel, &bytes, sha, kind) != 4 || strcmp(kind, "text")) continue;
         snprintf(path, sizeof path, "%s/corpus/%s", LMZ_TESTDATA, rel);
         size_t n;
-        uint8_t *d = read_file(path, &n);
+        uint8_t *d = check_read_file(path, &n);
         CHECK(d != NULL, "read %s", path);
         if (!d) continue;
         files++;
@@ -133,7 +117,7 @@ int main(void) {
 
     /* short English: never classical without the sample */
     snprintf(path, sizeof path, "%s/corpus/canterbury/alice29.txt", LMZ_TESTDATA);
-    uint8_t *alice = read_file(path, &n);
+    uint8_t *alice = check_read_file(path, &n);
     CHECK(alice != NULL, "read alice29.txt");
     if (alice) {
         for (size_t k = 200; k <= 4000; k += 200) {
