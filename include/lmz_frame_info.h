@@ -36,6 +36,7 @@ extern "C" {
 
 /* Frame flags (lmz_frame_info_t.flags). Unknown bits are rejected. */
 #define LMZ_FRAME_FLAG_LOSSY 0x01u /* content is a lossy reconstruction */
+#define LMZ_FRAME_FLAG_EXT 0x02u   /* some chunk uses a method >= 5 (lmz 0.3.1+) */
 
 /* Chunk coding methods (lmz_chunk_info_t.method). */
 typedef enum {
@@ -43,7 +44,9 @@ typedef enum {
     LMZ_METHOD_LM = 1,     /* range-coded tokens under the model */
     LMZ_METHOD_ZSTD = 2,   /* classical fallback: zstd */
     LMZ_METHOD_XZ = 3,     /* classical fallback: xz */
-    LMZ_METHOD_LM_MIX = 4  /* model + adaptive mixing */
+    LMZ_METHOD_LM_MIX = 4, /* model + adaptive mixing */
+    LMZ_METHOD_SEG = 5,    /* text and binary segments, each part coded by one of 0-4 */
+    LMZ_METHOD_UTF16 = 6   /* UTF-16 text coded as its UTF-8 form by one of 0-4 */
 } lmz_method;
 
 #define LMZ_FRAME_MODEL_NAME_MAX 255
@@ -110,6 +113,23 @@ size_t lmz_frame_report(const void *src, size_t size, char *dst, size_t cap);
  * at the start of src (same bytes as for lmz_frame_info()). Returns n_chunks
  * (which may exceed cap: then only cap entries are written), or an error. */
 size_t lmz_frame_chunks(const void *src, size_t size, lmz_chunk_info_t *chunks, size_t cap);
+
+/* What a chunk of method LMZ_METHOD_SEG or LMZ_METHOD_UTF16 holds. */
+typedef struct {
+    unsigned n_parts;             /* seg: 2 (text, binary); utf16: 1 (the UTF-8 form) */
+    unsigned part_method[2];      /* a plain method (0-4) per part */
+    uint32_t part_raw[2];         /* bytes each part decodes to */
+    uint32_t part_coded[2];       /* bytes of each part's payload */
+    uint32_t n_runs;              /* seg: text and binary runs, alternating */
+    unsigned first_kind;          /* seg: 0 run 0 is text, 1 binary */
+    unsigned utf16_order;         /* utf16: 0 little-endian, 1 big-endian */
+} lmz_chunk_layout_t;
+
+/* Reads the layout of a `seg` or `utf16` chunk from its whole payload
+ * (payload[0 .. chunk->coded_size), size >= coded_size). Returns 0 and fills
+ * *out, LMZ_error_parameter for another method, LMZ_error_corrupt for a
+ * payload that fails doc/format.md's checks. payload is untrusted. */
+size_t lmz_chunk_layout(const void *payload, size_t size, const lmz_chunk_info_t *chunk, lmz_chunk_layout_t *out);
 
 #ifdef __cplusplus
 }

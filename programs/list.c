@@ -48,6 +48,8 @@ static const char *method_name(unsigned m) {
     case LMZ_METHOD_ZSTD: return "zstd";
     case LMZ_METHOD_XZ: return "xz";
     case LMZ_METHOD_LM_MIX: return "lm+mix";
+    case LMZ_METHOD_SEG: return "seg";
+    case LMZ_METHOD_UTF16: return "utf16";
     default: return NULL;
     }
 }
@@ -118,8 +120,36 @@ void list_end(const list_totals *t, int n_files) {
 /* One frame                                                                */
 /* ------------------------------------------------------------------------ */
 
+static int pread_full(int fd, void *buf, size_t n, uint64_t off);
+
+/* The parts of a `seg` / `utf16` chunk (its payload read from fd at pos). */
+static void print_layout(int fd, uint64_t pos, const lmz_chunk_info_t *c) {
+    uint8_t *p = malloc(c->coded_size);
+    lmz_chunk_layout_t L;
+    if (!p || pread_full(fd, p, c->coded_size, pos + c->offset) != 0) {
+        free(p);
+        printf("        %6s (parts unreadable)\n", "");
+        return;
+    }
+    size_t r = lmz_chunk_layout(p, c->coded_size, c, &L);
+    free(p);
+    if (lmz_is_error(r)) {
+        printf("        %6s (parts unreadable: %s)\n", "", lmz_error_name(r));
+        return;
+    }
+    const char *m0 = method_name(L.part_method[0]), *m1 = method_name(L.part_method[1]);
+    if (c->method == LMZ_METHOD_UTF16)
+        printf("        %6s utf16 (%s-endian) as %" PRIu32 " bytes of UTF-8, coded %s to %" PRIu32 "\n", "",
+               L.utf16_order ? "big" : "little", L.part_raw[0], m0 ? m0 : "?", L.part_coded[0]);
+    else
+        printf("        %6s %" PRIu32 " runs: text %" PRIu32 " -> %" PRIu32 " (%s), binary %" PRIu32 " -> %" PRIu32
+               " (%s)\n",
+               "", L.n_runs, L.part_raw[0], L.part_coded[0], m0 ? m0 : "?", L.part_raw[1], L.part_coded[1],
+               m1 ? m1 : "?");
+}
+
 static void print_frame(const char *path, unsigned index, const lmz_frame_info_t *fi, const uint8_t *hdr,
-                        const lmz_chunk_info_t *chunks, int verbose) {
+                        const lmz_chunk_info_t *chunks, int verbose, int fd, uint64_t pos) {
     char methods[64], model[64], ratio[32], bits[32];
     methods_used(chunks, fi->n_chunks, methods, sizeof methods);
     if (fi->flags & LMZ_FRAME_FLAG_LOSSY) strncat(methods, ",lossy", sizeof methods - strlen(methods) - 1);
@@ -160,6 +190,7 @@ static void print_frame(const char *path, unsigned index, const lmz_frame_info_t
         ratio_bits(c->raw_size, c->coded_size, ratio, bits, sizeof ratio);
         printf("        %6" PRIu32 " %11" PRIu32 " %11" PRIu32 " %7s  %-8s %08" PRIx32 "\n", i, c->raw_size,
                c->coded_size, bits, name, c->checksum);
+        if (c->method == LMZ_METHOD_SEG || c->method == LMZ_METHOD_UTF16) print_layout(fd, pos, c);
     }
 }
 
@@ -284,7 +315,7 @@ int list_file(const char *path, int verbose, list_totals *tot) {
             goto out;
         }
 
-        print_frame(path, index, &fi, buf, chunks, verbose);
+        print_frame(path, index, &fi, buf, chunks, verbose, fd, pos);
         t.frames++;
         t.chunks += fi.n_chunks;
         t.compressed += fi.frame_size;

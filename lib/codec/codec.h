@@ -55,4 +55,47 @@ static inline uint32_t lzma2_dict_size(uint64_t raw) {
 /* Classical methods: zstd and xz. Return 0 when dst got exactly raw bytes. */
 int classic_decode(uint8_t method, const uint8_t *src, size_t n, uint8_t *dst, size_t raw, lmz_msg *msg);
 
+/* ------------------------------------------------------------------------ */
+/* Methods that hold other methods' payloads (layout.c, doc/format.md 3.1-3.2) */
+/* ------------------------------------------------------------------------ */
+
+/* One part of a `seg` or `utf16` chunk: a plain method (0-4) payload. */
+typedef struct {
+    uint8_t method;
+    const uint8_t *payload;
+    uint32_t coded_size, raw_size;
+} lmz_part;
+
+#define SEG_TEXT 0 /* a run's kind: part[0] holds the text runs */
+#define SEG_BINARY 1 /* part[1] the binary runs */
+
+typedef struct {
+    uint8_t method;     /* LMZ_M_SEG or LMZ_M_UTF16 */
+    uint32_t n_parts;   /* seg: 2 (text, binary); utf16: 1 (the UTF-8 form) */
+    lmz_part part[2];
+    /* seg */
+    uint8_t first_kind; /* SEG_TEXT or SEG_BINARY: the kind of run 0; kinds alternate */
+    uint32_t n_runs;    /* >= 2 */
+    const uint8_t *runs; /* the run lengths, n_runs varints (read with chunk_layout_run) */
+    /* utf16 */
+    uint8_t order;      /* 0 little-endian, 1 big-endian */
+} chunk_layout;
+
+/* Parses the payload p[0..coded) of a chunk of method LMZ_M_SEG or
+ * LMZ_M_UTF16 holding raw bytes. Checks every size: runs non-empty and
+ * summing to raw, parts non-empty, inside the payload and of plain methods,
+ * stored parts as long as their raw size, UTF-8 sizes possible for raw.
+ * Returns 0 or -LMZ_error_corrupt (msg says what). */
+int chunk_layout_parse(uint8_t method, const uint8_t *p, uint32_t coded, uint32_t raw, chunk_layout *L, lmz_msg *msg);
+/* The next run length of a parsed table (start with cursor = L->runs). */
+uint32_t chunk_layout_run(const uint8_t **cursor);
+
+/* Writers: the head of a payload (the parts follow it); return its size.
+ * seg: dst needs 3 + 5 * (n_runs + 1) + 4 bytes at most. */
+size_t chunk_layout_seg_head(uint8_t *dst, uint8_t text_method, uint8_t bin_method, uint8_t first_kind,
+                             const uint32_t *runs, uint32_t n_runs, uint32_t text_coded);
+#define SEG_HEAD_MAX(n_runs) (3u + 5u * ((size_t)(n_runs) + 1u) + 4u)
+size_t chunk_layout_utf16_head(uint8_t *dst, uint8_t order, uint8_t method, uint32_t utf8_size);
+#define UTF16_HEAD 6u
+
 #endif /* LMZ_CODEC_H */

@@ -155,6 +155,30 @@ int lmz_utf8_valid(const uint8_t *p, size_t n);
 void lmz_hex(const uint8_t *d, size_t n, char *out);
 
 /* ------------------------------------------------------------------------ */
+/* UTF-16 <-> UTF-8, exact both ways                                        */
+/* ------------------------------------------------------------------------ */
+
+#define LMZ_UTF16_BAD ((size_t)-1)
+
+/* UTF-16 (be: 0 little-endian, 1 big-endian) src[0..n) -> UTF-8 in dst (cap bytes).
+ * Returns the UTF-8 length, or LMZ_UTF16_BAD when n is odd, src holds an unpaired
+ * surrogate, or dst is too small. A BOM is an ordinary character (U+FEFF -> EF BB BF).
+ * Whatever it accepts, lmz_utf8_to_utf16 turns back into exactly src. */
+size_t lmz_utf16_to_utf8(const uint8_t *src, size_t n, int be, uint8_t *dst, size_t cap);
+/* Strict UTF-8 (lmz_utf8_len(...,1): no overlong forms, no surrogates, <= U+10FFFF) src[0..n)
+ * -> UTF-16 in dst (cap bytes). Returns the UTF-16 byte length or LMZ_UTF16_BAD. */
+size_t lmz_utf8_to_utf16(const uint8_t *src, size_t n, int be, uint8_t *dst, size_t cap);
+/* UTF-16 bytes that strict UTF-8 src[0..n) becomes (2 per 1-3 byte sequence, 4 per 4-byte one),
+ * LMZ_UTF16_BAD if invalid. */
+size_t lmz_utf8_utf16_size(const uint8_t *src, size_t n);
+/* Does p[0..n) look like UTF-16 text? 0: no, 1: little-endian, 2: big-endian.
+ * A BOM (FF FE / FE FF) at p[0] decides the byte order; without one, the order whose
+ * high bytes are zero in at least 3/4 of the code units (and whose low bytes are not:
+ * zero in under 3/4 of them) among the first min(n/2, 32768) units. n must be even and
+ * >= 4; decides only the byte order and plausibility, the caller still converts and checks. */
+int lmz_utf16_detect(const uint8_t *p, size_t n);
+
+/* ------------------------------------------------------------------------ */
 /* Checksums                                                                */
 /* ------------------------------------------------------------------------ */
 

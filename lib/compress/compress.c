@@ -21,6 +21,7 @@
 #include <zstd.h>
 
 #include "compress/chunk_cut.h"
+#include "compress/segment.h"
 #include "compress/triage.h"
 #include "codec/codec.h"
 #include "mix/mix.h"
@@ -37,6 +38,15 @@
  * frame's chunk_size: decoders need nothing new. */
 #define LONG_CHUNK_MULT 4u
 #define REPETITIVE_ZSTD_LEVEL 3
+/* Text and binary side by side (compress/segment.h, the `seg` method): a
+ * binary-looking chunk is coded as `seg` when its text runs hold at least
+ * half of it and SEG_MIN_CHUNK_TEXT bytes; a binary-looking frame is cut
+ * along its runs when they hold SEG_MIN_FRAME_TEXT bytes or a quarter of it,
+ * binary runs of SEG_BIG_BINARY bytes and more becoming chunks of their own
+ * (the classical coders then see them whole). */
+#define SEG_MIN_CHUNK_TEXT 256u
+#define SEG_MIN_FRAME_TEXT (16u << 10)
+#define SEG_BIG_BINARY 4096u
 
 /* ======================================================================== */
 /* Chunking                                                                  */
@@ -227,13 +237,18 @@ static int lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst
 /* Streaming compression                                                     */
 /* ======================================================================== */
 
-/* One chunk coder: the model's encoder (made on first need) and the
- * candidate outputs of one chunk, per method: lm, zstd, xz, lm+mix. */
+/* One chunk coder: the model's encoder (made on first need), the candidate
+ * outputs of one chunk, per method: lm, zstd, xz, lm+mix, and for `seg`:
+ * the text runs joined, the binary runs joined, the whole chunk's classical
+ * best, the binary runs' coded bytes; the run table. */
+#define SCRATCH 8
 typedef struct {
     lm_enc enc;
     int enc_ready;
-    uint8_t *scratch[4];
-    size_t scratch_cap[4];
+    uint8_t *scratch[SCRATCH];
+    size_t scratch_cap[SCRATCH];
+    uint32_t *runs;
+    size_t runs_cap;
     lmz_msg msg;
 } chunk_coder;
 
@@ -255,6 +270,7 @@ struct lmz_cstream {
     uint8_t *out;              /* the last frame, waiting to be flushed */
     size_t out_len, out_pos, out_cap;
     uint8_t *payload;          /* the frame's payloads */
+    uint8_t *u8;               /* a UTF-16 frame's UTF-8 form (3/2 of in_cap), made on first need */
     size_t max_chunk;          /* longest chunk this stream may code with the model */
     int auto_chunk;            /* chunk size left to lmz: long chunks for repetitive frames */
     int ended, wrote_frame;
@@ -268,11 +284,19 @@ size_t lmz_compress_bound(size_t n) {
                          + 64u);
 }
 
-/* Buffers of coder c: cc[0]'s zstd and xz candidates hold a whole frame
- * (a binary frame is coded as one chunk, emit_frame), the rest one chunk. */
+/* Buffers of coder c: with whole_frame, the zstd and xz candidates and the
+ * whole chunk's best hold a whole frame (a binary frame, or a long binary
+ * run, is coded as one chunk: emit_frame), the rest one chunk. */
 static int coder_alloc(lmz_cstream *s, chunk_coder *c, int whole_frame) {
-    for (int i = 0; i < 4; i++) {
-        size_t need = whole_frame && (i == 1 || i == 2) ? s->in_cap : s->max_chunk;
+    const size_t nruns = seg_runs_max(s->in_cap);
+    if (c->runs_cap < nruns) {
+        free(c->runs);
+        c->runs = malloc(nruns * sizeof *c->runs);
+        c->runs_cap = c->runs ? nruns : 0;
+        if (!c->runs) return LMZ_IERR(LMZ_error_memory);
+    }
+    for (int i = 0; i < SCRATCH; i++) {
+        size_t need = whole_frame && (i == 1 || i == 2 || i == 6) ? s->in_cap : s->max_chunk;
         if (c->scratch_cap[i] >= need) continue;
         free(c->scratch[i]);
         c->scratch[i] = malloc(need);
@@ -284,7 +308,8 @@ static int coder_alloc(lmz_cstream *s, chunk_coder *c, int whole_frame) {
 
 static void coder_free(chunk_coder *c) {
     if (c->enc_ready) lm_enc_free(&c->enc);
-    for (int i = 0; i < 4; i++) free(c->scratch[i]);
+    for (int i = 0; i < SCRATCH; i++) free(c->scratch[i]);
+    free(c->runs);
     memset(c, 0, sizeof *c);
 }
 
@@ -316,6 +341,7 @@ void lmz_cstream_free(lmz_cstream *s) {
     free(s->in);
     free(s->out);
     free(s->payload);
+    free(s->u8);
     free(s);
 }
 
@@ -358,14 +384,23 @@ static int model_worth(const lmz_cstream *s, chunk_coder *c, const uint8_t *src,
     return (uint64_t)lm_size * n * 100 < (uint64_t)95 * zs * k;
 }
 
-/* Codes the chunk src[0..n) with coder c into dst (room for n bytes); fills
- * ci. pool: the threads the model may use for this chunk (NULL: this one).
- * progress/opaque/in_base/out_base: passed to the model's encoder. Returns 0
- * or -error (the message in c->msg). */
-static int code_chunk(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, size_t n, uint8_t *dst,
-                      lmz_chunk_info *ci, lmz_pool *pool, void (*progress)(void *, uint64_t, uint64_t),
-                      void *opaque, uint64_t in_base, uint64_t out_base) {
-    uint8_t *best = NULL;
+/* What a chunk is, for the coder (emit_frame decides): */
+enum {
+    CK_PLAIN,  /* text: the model and the classical methods; binary-looking: seg or classical */
+    CK_MIXED,  /* a piece of a frame of text and binary runs: seg where it has both */
+    CK_BINARY, /* a long binary run: classical methods only */
+    CK_UTF16   /* UTF-16 text: its UTF-8 form coded as a `utf16` chunk */
+};
+
+/* The best plain method (0-4) for src[0..n): the model (when model) and the
+ * classical methods (when the stream allows them), else stored. *best points
+ * to the winner (a scratch buffer of coder c, or src for stored); it stays
+ * valid until coder c codes again. pool/progress/opaque/in_base/out_base:
+ * for the model's encoder. Returns 0 or -error (the message in c->msg). */
+static int code_plain(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, size_t n, int model,
+                      lmz_pool *pool, void (*progress)(void *, uint64_t, uint64_t), void *opaque, uint64_t in_base,
+                      uint64_t out_base, const uint8_t **best_out, size_t *size_out, uint8_t *method_out) {
+    const uint8_t *best = src;
     size_t best_size = n;
     uint8_t best_method = LMZ_M_STORED;
     const int classical = s->p.fallback && !s->p.fast;
@@ -378,7 +413,7 @@ static int code_chunk(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, 
             best_size = z;
             best_method = LMZ_M_ZSTD;
         }
-    } else if (!looks_binary(src, n)) {
+    } else if (model) {
         /* zstd first: the triage's measurement, and a candidate below */
         if (classical) {
             zs = zstd_encode(src, n, c->scratch[1], n > 1 ? n - 1 : 0, 19);
@@ -423,10 +458,101 @@ static int code_chunk(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, 
             best_method = LMZ_M_XZ;
         }
     }
-    memcpy(dst, best ? best : src, best_size);
+    *best_out = best;
+    *size_out = best_size;
+    *method_out = best_method;
+    return 0;
+}
+
+/* A chunk with text and binary runs as `seg` (doc/format.md 3.1): the text
+ * runs, joined, by the best plain method (the model among them), the binary
+ * runs, joined, by the best classical one. Sets *size to the payload written
+ * to dst (room for n - 1 bytes), 0 when it would not be smaller than
+ * n - 1. */
+static int code_seg(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, size_t n, const uint32_t *runs,
+                    uint32_t nr, uint8_t first, uint8_t *dst, size_t *size, lmz_pool *pool,
+                    void (*progress)(void *, uint64_t, uint64_t), void *opaque) {
+    *size = 0;
+    uint8_t *part[2] = {c->scratch[4], c->scratch[5]}; /* text, binary */
+    size_t len[2] = {0, 0}, at = 0;
+    for (uint32_t r = 0; r < nr; r++) {
+        const int kind = (int)((r + first) & 1);
+        memcpy(part[kind] + len[kind], src + at, runs[r]);
+        len[kind] += runs[r];
+        at += runs[r];
+    }
+    const uint8_t *tb, *bb;
+    size_t ts, bs;
+    uint8_t tm, bm;
+    FORWARD_IF_ERROR(code_plain(s, c, part[1], len[1], 0, NULL, NULL, NULL, 0, 0, &bb, &bs, &bm));
+    memcpy(c->scratch[7], bb, bs); /* the text's coding reuses the classical buffers */
+    FORWARD_IF_ERROR(code_plain(s, c, part[0], len[0], 1, pool, progress, opaque, 0, 0, &tb, &ts, &tm));
+    const size_t head = SEG_HEAD_MAX(nr);
+    if (head + ts + bs >= n || head + ts + bs > SIZE_MAX / 2) return 0;
+    size_t w = chunk_layout_seg_head(dst, tm, bm, first, runs, nr, (uint32_t)ts);
+    memcpy(dst + w, tb, ts);
+    memcpy(dst + w + ts, c->scratch[7], bs);
+    *size = w + ts + bs;
+    return 0;
+}
+
+/* Codes the chunk src[0..n) of kind (CK_*) with coder c into dst (room for
+ * n bytes); fills ci. u8/u8n/order: a CK_UTF16 chunk's UTF-8 form and byte
+ * order. pool: the threads the model may use for this chunk (NULL: this
+ * one). progress/opaque/in_base/out_base: passed to the model's encoder.
+ * Returns 0 or -error (the message in c->msg). */
+static int code_chunk(const lmz_cstream *s, chunk_coder *c, int kind, const uint8_t *src, size_t n,
+                      const uint8_t *u8, size_t u8n, int order, uint8_t *dst, lmz_chunk_info *ci, lmz_pool *pool,
+                      void (*progress)(void *, uint64_t, uint64_t), void *opaque, uint64_t in_base,
+                      uint64_t out_base) {
+    const uint8_t *best;
+    size_t size;
+    uint8_t method;
+    const int classical = s->p.fallback && !s->p.fast;
+    int seg = 0;
+    uint32_t nr = 0;
+    uint8_t first = 0;
+    if (kind == CK_UTF16) {
+        FORWARD_IF_ERROR(code_plain(s, c, u8, u8n, 1, pool, progress, opaque, in_base, out_base, &best, &size, &method));
+        if (UTF16_HEAD + size < n) {
+            size_t w = chunk_layout_utf16_head(dst, (uint8_t)order, method, (uint32_t)u8n);
+            memcpy(dst + w, best, size);
+            best = dst;
+            size += w;
+            method = LMZ_M_UTF16;
+        } else {
+            best = src;
+            size = n;
+            method = LMZ_M_STORED;
+        }
+    } else {
+        if (kind != CK_BINARY && classical && !s->p.fast && (kind == CK_MIXED || looks_binary(src, n))) {
+            /* text runs worth the model, with binary ones beside them? */
+            size_t text;
+            nr = segment_runs(src, n, c->runs, &first, &text);
+            if (text == n)
+                seg = 0, kind = CK_PLAIN; /* all text after all: the model on the whole chunk */
+            else
+                seg = text >= SEG_MIN_CHUNK_TEXT && text * 2 >= n;
+        }
+        const int model = kind != CK_BINARY && !seg && !looks_binary(src, n);
+        FORWARD_IF_ERROR(code_plain(s, c, src, n, model, pool, progress, opaque, in_base, out_base, &best, &size,
+                                    &method));
+        if (seg) { /* the whole chunk's classical best (in c's buffers) against seg (written to dst) */
+            size_t ss;
+            if (best != src) memcpy(c->scratch[6], best, size), best = c->scratch[6];
+            FORWARD_IF_ERROR(code_seg(s, c, src, n, c->runs, nr, first, dst, &ss, pool, progress, opaque));
+            if (ss > 0 && ss < size) {
+                best = dst;
+                size = ss;
+                method = LMZ_M_SEG;
+            }
+        }
+    }
+    if (best != dst) memcpy(dst, best, size);
     ci->raw_size = (uint32_t)n;
-    ci->coded_size = (uint32_t)best_size;
-    ci->method = best_method;
+    ci->coded_size = (uint32_t)size;
+    ci->method = method;
     ci->checksum = (uint32_t)lmz_xxh64(src, n);
     return 0;
 }
@@ -435,13 +561,24 @@ static int code_chunk(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, 
 /* The chunks of one frame, side by side                                    */
 /* ------------------------------------------------------------------------ */
 
-/* Chunk i is src + off[i], len[i] bytes; its coded bytes go to payload +
- * off[i] (a chunk never codes larger than its input), gathered afterwards.
- * Progress sums the finished chunks and each coder's current one. */
+/* A frame's chunks, as emit_frame cut them: chunk i is s->in + off[i],
+ * len[i] bytes, of kind[i] (CK_*). */
+typedef struct {
+    size_t off[LMZ_CHUNKS_PER_FRAME], len[LMZ_CHUNKS_PER_FRAME];
+    uint8_t kind[LMZ_CHUNKS_PER_FRAME];
+    size_t u8off[LMZ_CHUNKS_PER_FRAME], u8len[LMZ_CHUNKS_PER_FRAME]; /* CK_UTF16: its UTF-8 form in s->u8 */
+    int order;  /* CK_UTF16: 0 little-endian, 1 big-endian */
+    uint32_t nc;
+    int big;    /* some chunk is longer than the chunk size (a binary run) */
+} frame_plan;
+
+/* Chunk i's coded bytes go to payload + off[i] (a chunk never codes larger
+ * than its input), gathered afterwards. Progress sums the finished chunks
+ * and each coder's current one. */
 typedef struct {
     lmz_cstream *s;
     const uint8_t *src;
-    const size_t *off, *len;
+    const frame_plan *pl;
     lmz_chunk_info *ci;
     uint32_t nc;
     lmz_pool *pool;          /* threads inside a chunk: the stream's with one coder, else none */
@@ -485,8 +622,11 @@ static void frame_coder_task(void *arg, int c) {
         if (atomic_load(&j->failed)) return;
         uint32_t i = atomic_fetch_add(&j->next, 1);
         if (i >= j->nc) return;
-        int rc = code_chunk(j->s, &j->s->cc[c], j->src + j->off[i], j->len[i], j->s->payload + j->off[i], &j->ci[i],
-                            j->pool, coder_progress, &ref, 0, 0);
+        const frame_plan *pl = j->pl;
+        const int utf = pl->kind[i] == CK_UTF16;
+        int rc = code_chunk(j->s, &j->s->cc[c], pl->kind[i], j->src + pl->off[i], pl->len[i],
+                            utf ? j->s->u8 + pl->u8off[i] : NULL, utf ? pl->u8len[i] : 0, pl->order,
+                            j->s->payload + pl->off[i], &j->ci[i], j->pool, coder_progress, &ref, 0, 0);
         atomic_store(&j->part_in[c], 0);
         atomic_store(&j->part_out[c], 0);
         if (rc) {
@@ -494,31 +634,30 @@ static void frame_coder_task(void *arg, int c) {
             atomic_store(&j->failed, 1);
             return;
         }
-        atomic_fetch_add(&j->in_done, j->len[i]);
+        atomic_fetch_add(&j->in_done, pl->len[i]);
         atomic_fetch_add(&j->out_done, j->ci[i].coded_size);
         frame_progress(j);
     }
 }
 
-/* Codes chunks 0..nc-1 (s->in + off[i], len[i] bytes) into s->payload +
- * off[i]. One chunk, or one thread: coder 0 on this thread takes them one
+/* Codes the chunks of plan pl into s->payload + off[i]. One chunk, or one thread: coder 0 on this thread takes them one
  * after the other, the model's products spread over the pool. Else up to
  * min(threads, nc, CODERS_MAX) coders side by side, one thread each: no
  * synchronisation inside a chunk, where the pool's threads would meet
  * several times per layer. */
-static int code_chunks(lmz_cstream *s, const size_t *off, const size_t *len, uint32_t nc, lmz_chunk_info *ci) {
+static int code_chunks(lmz_cstream *s, const frame_plan *pl, lmz_chunk_info *ci) {
+    const uint32_t nc = pl->nc;
     int nw = lmz_pool_size(s->pool);
     if (nw > (int)nc) nw = (int)nc;
     if (nw > CODERS_MAX) nw = CODERS_MAX;
     if (nw < 1) nw = 1;
     for (int c = 1; c < nw; c++)
-        RETURN_ERROR_IF(coder_alloc(s, &s->cc[c], 0), LMZ_error_memory, &s->st.msg, "out of memory");
+        RETURN_ERROR_IF(coder_alloc(s, &s->cc[c], pl->big), LMZ_error_memory, &s->st.msg, "out of memory");
     frame_job *j = calloc(1, sizeof *j);
     RETURN_ERROR_IF(!j, LMZ_error_memory, &s->st.msg, "out of memory");
     j->s = s;
     j->src = s->in;
-    j->off = off;
-    j->len = len;
+    j->pl = pl;
     j->ci = ci;
     j->nc = nc;
     j->pool = nw == 1 ? s->pool : NULL;
@@ -539,22 +678,101 @@ static int code_chunks(lmz_cstream *s, const size_t *off, const size_t *len, uin
     return rc;
 }
 
+/* Adds chunk [off, off + len) of kind to plan pl; 0 when the plan is full. */
+static int plan_add(frame_plan *pl, size_t off, size_t len, int kind) {
+    if (pl->nc == LMZ_CHUNKS_PER_FRAME) return 0;
+    pl->off[pl->nc] = off;
+    pl->len[pl->nc] = len;
+    pl->kind[pl->nc] = (uint8_t)kind;
+    pl->nc++;
+    return 1;
+}
+
+/* A binary-looking frame with text in it: chunks along its runs. Long
+ * binary runs become chunks of their own (CK_BINARY: the classical coders
+ * see them whole); the rest, text runs with the short binary runs between
+ * them, is cut into chunks of at most cs bytes (CK_MIXED: `seg` where a
+ * chunk holds both). Sets *used; 0 when the frame holds too little text. */
+static int plan_mixed(lmz_cstream *s, frame_plan *pl, size_t cs, size_t *used) {
+    uint32_t *runs = s->cc[0].runs; /* room for seg_runs_max(in_cap) */
+    uint8_t first;
+    size_t text;
+    const uint32_t nr = segment_runs(s->in, s->in_len, runs, &first, &text);
+    if (text < SEG_MIN_FRAME_TEXT && text * 4 < s->in_len) return 0;
+    size_t start = 0, pos = 0; /* the chunk being gathered: [start, pos) */
+    int full = 0;
+    for (uint32_t r = 0; r < nr && !full; r++) {
+        const int binary = (int)((r + first) & 1);
+        if (binary && runs[r] >= SEG_BIG_BINARY) {
+            if (pos > start && !plan_add(pl, start, pos - start, CK_MIXED)) break;
+            if (!plan_add(pl, pos, runs[r], CK_BINARY)) break;
+            start = pos = pos + runs[r];
+            continue;
+        }
+        pos += runs[r];
+        while (pos - start > cs && !full) {
+            size_t n = chunk_cut(s->in + start, pos - start, cs);
+            if (!plan_add(pl, start, n, CK_MIXED)) full = 1;
+            else start += n;
+        }
+    }
+    if (!full && pos > start) plan_add(pl, start, pos - start, CK_MIXED);
+    *used = pl->nc ? pl->off[pl->nc - 1] + pl->len[pl->nc - 1] : 0;
+    for (uint32_t i = 0; i < pl->nc; i++) pl->big |= pl->len[i] > s->max_chunk;
+    return pl->nc > 0;
+}
+
+/* A frame of UTF-16 text (lmz_utf16_detect, converting exactly, its UTF-8
+ * form not binary-looking): chunks cut in its UTF-8 form as text is, so the
+ * file makes as many chunks as its UTF-8 form; a cut never splits a
+ * character. Sets *used; 0 when the frame is not such text. */
+static int plan_utf16(lmz_cstream *s, frame_plan *pl, size_t cs, size_t *used) {
+    const int d = s->in_len % 2 == 0 ? lmz_utf16_detect(s->in, s->in_len) : 0;
+    if (!d) return 0;
+    const size_t cap = s->in_cap / 2 * 3;
+    if (!s->u8 && !(s->u8 = malloc(cap))) return 0; /* then coded as binary: no harm */
+    const size_t u = lmz_utf16_to_utf8(s->in, s->in_len, d == 2, s->u8, cap);
+    if (u == LMZ_UTF16_BAD || u == 0 || looks_binary(s->u8, u)) return 0;
+    size_t p8 = 0, p16 = 0;
+    while (p8 < u && pl->nc < LMZ_CHUNKS_PER_FRAME) {
+        size_t n8 = chunk_cut(s->u8 + p8, u - p8, cs);
+        while (n8 < u - p8 && n8 > 1 && (s->u8[p8 + n8] & 0xC0) == 0x80) n8--; /* not inside a character */
+        const size_t n16 = lmz_utf8_utf16_size(s->u8 + p8, n8);
+        if (n16 == LMZ_UTF16_BAD) return pl->nc = 0, 0; /* cannot happen: the form is strict UTF-8 */
+        pl->u8off[pl->nc] = p8;
+        pl->u8len[pl->nc] = n8;
+        plan_add(pl, p16, n16, CK_UTF16);
+        p8 += n8;
+        p16 += n16;
+    }
+    pl->order = d == 2;
+    *used = p16;
+    for (uint32_t i = 0; i < pl->nc; i++) pl->big |= pl->len[i] > s->max_chunk;
+    return 1;
+}
+
 /* Compresses up to LMZ_CHUNKS_PER_FRAME chunks from the front of s->in into
  * one frame in s->out. At the end of input, everything left is taken. */
 static int emit_frame(lmz_cstream *s) {
     lmz_chunk_info chunks[LMZ_CHUNKS_PER_FRAME];
-    size_t off[LMZ_CHUNKS_PER_FRAME], len[LMZ_CHUNKS_PER_FRAME];
+    frame_plan pl;
+    memset(&pl, 0, sizeof pl);
     size_t cs = s->p.chunk_size;
     size_t used = 0, coded = 0;
-    uint32_t nc = 0;
     const int whole = s->ended || s->in_len == s->in_cap; /* the frame's input is all here */
-    /* A frame of binary data (the model cannot help) is coded as ONE chunk:
-     * zstd and xz then see the whole frame (up to 1 MiB) as one window, as
-     * they would see the file, instead of 64 KiB pieces. */
-    if (s->p.fallback && !s->p.fast && whole && s->in_len > cs && looks_binary(s->in, s->in_len)) {
-        off[0] = 0;
-        len[0] = used = cs = s->in_len;
-        nc = 1;
+    const int classical = s->p.fallback && !s->p.fast;
+    if (classical && whole && plan_utf16(s, &pl, cs, &used)) {
+        /* UTF-16 text */
+    } else if (classical && whole && s->in_len > cs && looks_binary(s->in, s->in_len)) {
+        /* Binary data with text runs, cut along them; pure binary data (the
+         * model cannot help) as ONE chunk: zstd and xz then see the whole
+         * frame (up to 1 MiB) as one window, as they would see the file,
+         * instead of 64 KiB pieces. */
+        if (!plan_mixed(s, &pl, cs, &used)) {
+            plan_add(&pl, 0, s->in_len, CK_BINARY);
+            used = cs = s->in_len;
+            pl.big = 1;
+        }
     } else {
         if (s->auto_chunk && !s->p.fast && whole && s->in_len > cs) {
             /* repetitive text: longer chunks (LONG_CHUNK_MULT); payload holds
@@ -563,24 +781,27 @@ static int emit_frame(lmz_cstream *s) {
             if (z > 0 && z * 5 < s->in_len) cs = s->max_chunk;
         }
         /* the cuts first: they depend on the input alone */
-        while (nc < LMZ_CHUNKS_PER_FRAME && used < s->in_len) {
+        while (pl.nc < LMZ_CHUNKS_PER_FRAME && used < s->in_len) {
             size_t left = s->in_len - used;
             size_t n = chunk_cut(s->in + used, left, cs);
             if (n == left && n < cs && !s->ended) break; /* wait for more input */
-            off[nc] = used;
-            len[nc] = n;
+            plan_add(&pl, used, n, CK_PLAIN);
             used += n;
-            nc++;
         }
     }
-    FORWARD_IF_ERROR(code_chunks(s, off, len, nc, chunks));
+    const uint32_t nc = pl.nc;
+    for (uint32_t i = 0; i < nc; i++) cs = pl.len[i] > cs ? pl.len[i] : cs; /* the frame's chunk_size */
+    FORWARD_IF_ERROR(code_chunks(s, &pl, chunks));
+    uint8_t flags = 0;
     for (uint32_t i = 0; i < nc; i++) { /* gather the payloads (coded <= raw: each moves down or stays) */
-        memmove(s->payload + coded, s->payload + off[i], chunks[i].coded_size);
+        memmove(s->payload + coded, s->payload + pl.off[i], chunks[i].coded_size);
         coded += chunks[i].coded_size;
+        if (chunks[i].method >= LMZ_M_FIRST_EXT) flags |= LMZ_F_EXT;
     }
     lmz_frame_header h;
     memset(&h, 0, sizeof h);
     h.version = LMZ_FORMAT_VERSION;
+    h.flags = flags;
     memcpy(h.model_sha256, s->m->sha256, 32);
     snprintf(h.model_name, sizeof h.model_name, "%s", s->m->name);
     h.window = (uint16_t)s->p.window;

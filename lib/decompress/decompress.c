@@ -19,26 +19,54 @@
 /* One frame                                                                 */
 /* ======================================================================== */
 
-/* Memory a frame needs to decode: its bytes, its output, and the model state
- * of the chunks decoded together. */
+/* Memory a frame needs to decode: its bytes, its output, the parts of its
+ * `seg`/`utf16` chunks, and the model state of the chunks decoded together.
+ * Known from the header alone, so a `seg`/`utf16` chunk counts as one model
+ * stream (its parts' methods are in its payload) of up to 3/2 of its raw
+ * size (UTF-16 -> UTF-8). */
 static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint64_t frame_size) {
-    uint64_t mem = frame_size + h->original_size, lm = 0, per, xz = 0;
+    uint64_t mem = frame_size + h->original_size, lm = 0, per, xz = 0, max_raw = 0;
     for (uint32_t c = 0; c < h->n_chunks; c++) {
-        if (h->chunks[c].method == LMZ_M_LM || h->chunks[c].method == LMZ_M_LM_MIX) lm++;
-        if (h->chunks[c].method == LMZ_M_XZ && lzma2_dict_size(h->chunks[c].raw_size) > xz)
-            xz = lzma2_dict_size(h->chunks[c].raw_size); /* liblzma's dictionary */
+        const uint8_t mt = h->chunks[c].method;
+        const uint64_t raw = h->chunks[c].raw_size, lm_raw = mt == LMZ_M_UTF16 ? raw / 2 * 3 : raw;
+        if (mt == LMZ_M_LM || mt == LMZ_M_LM_MIX || mt >= LMZ_M_FIRST_EXT) {
+            lm++;
+            max_raw = lm_raw > max_raw ? lm_raw : max_raw;
+        }
+        if (mt >= LMZ_M_FIRST_EXT) mem += lm_raw; /* the parts, decoded before they are put together */
+        if ((mt == LMZ_M_XZ || mt >= LMZ_M_FIRST_EXT) && lzma2_dict_size(lm_raw) > xz)
+            xz = lzma2_dict_size(lm_raw); /* liblzma's dictionary */
     }
     mem += xz;
     if (lm && m) {
         uint64_t act = lm < LMZ_MAX_ACTIVE ? lm : LMZ_MAX_ACTIVE;
-        per = llama_kv_bytes(&m->llm, h->window) + (uint64_t)m->llm.hp.n_vocab * 16 + ((uint64_t)h->chunk_size + 1) * 4 +
-              mix_state_bytes(m->llm.hp.n_vocab, h->chunk_size);
+        per = llama_kv_bytes(&m->llm, h->window) + (uint64_t)m->llm.hp.n_vocab * 16 + (max_raw + 1) * 4 +
+              mix_state_bytes(m->llm.hp.n_vocab, (uint32_t)max_raw);
         mem += act * per + lm_decode_scratch_bytes(m, h->window, (uint32_t)act);
     }
     return mem;
 }
 
-/* Checks that the frame can be decoded with model m within the limit. */
+/* The model m must be the one the frame was coded with. */
+static int model_check(const lmz_model *m, const lmz_frame_header *h, lmz_msg *msg) {
+    RETURN_ERROR_IF(!m, LMZ_error_parameter, msg, "frame needs a model, none given");
+    if (memcmp(m->sha256, h->model_sha256, 32) != 0) {
+        char want[17], have[17];
+        lmz_hex(h->model_sha256, 8, want); /* the first 8 bytes */
+        lmz_hex(m->sha256, 8, have);
+        RETURN_ERROR(LMZ_error_model_mismatch, msg,
+                     "compressed with model '%s' (sha256 %s...), but the model in use is '%s' (sha256 %s...)",
+                     h->model_name, want, m->name, have);
+    }
+    RETURN_ERROR_IF(h->window > m->llm.hp.n_ctx, LMZ_error_corrupt, msg, "frame window %u exceeds the model context %u",
+                    h->window, m->llm.hp.n_ctx);
+    RETURN_ERROR_IF(h->overlap != LMZ_SINK_TOKENS, LMZ_error_unsupported, msg,
+                    "frame uses %u sink tokens; this version supports %u", h->overlap, LMZ_SINK_TOKENS);
+    return 0;
+}
+
+/* Checks that the frame can be decoded with model m within the limit (the
+ * model of `seg`/`utf16` chunks is checked when their payloads are read). */
 static int frame_check(const lmz_model *m, const lmz_params *p, const lmz_frame_header *h, uint64_t frame_size,
                        lmz_msg *msg) {
     int needs_model = 0;
@@ -46,21 +74,7 @@ static int frame_check(const lmz_model *m, const lmz_params *p, const lmz_frame_
         uint8_t mt = h->chunks[c].method;
         needs_model |= mt == LMZ_M_LM || mt == LMZ_M_LM_MIX;
     }
-    if (needs_model) {
-        RETURN_ERROR_IF(!m, LMZ_error_parameter, msg, "frame needs a model, none given");
-        if (memcmp(m->sha256, h->model_sha256, 32) != 0) {
-            char want[17], have[17];
-            lmz_hex(h->model_sha256, 8, want); /* the first 8 bytes */
-            lmz_hex(m->sha256, 8, have);
-            RETURN_ERROR(LMZ_error_model_mismatch, msg,
-                         "compressed with model '%s' (sha256 %s...), but the model in use is '%s' (sha256 %s...)",
-                         h->model_name, want, m->name, have);
-        }
-        RETURN_ERROR_IF(h->window > m->llm.hp.n_ctx, LMZ_error_corrupt, msg,
-                        "frame window %u exceeds the model context %u", h->window, m->llm.hp.n_ctx);
-        RETURN_ERROR_IF(h->overlap != LMZ_SINK_TOKENS, LMZ_error_unsupported, msg,
-                        "frame uses %u sink tokens; this version supports %u", h->overlap, LMZ_SINK_TOKENS);
-    }
+    if (needs_model) FORWARD_IF_ERROR(model_check(m, h, msg));
     uint64_t need = frame_memory(m, h, frame_size);
     RETURN_ERROR_IF(need > p->memory_limit, LMZ_error_memory_limit, msg,
                     "frame needs %llu MiB to decode, limit is %llu MiB (see --memory)",
@@ -82,48 +96,116 @@ static void frame_tick_fn(void *ctx, uint64_t bytes_done) {
     t->p->progress(t->p->progress_opaque, in, t->out_base + bytes_done);
 }
 
+/* Decodes one plain part (a chunk of methods 0-4, or a part of a `seg` /
+ * `utf16` chunk) into dst, or queues it as model job *j. */
+static int part_decode(const lmz_part *pt, uint8_t *dst, lm_chunk_job *jobs, uint32_t *j, lmz_msg *msg) {
+    switch (pt->method) {
+    case LMZ_M_STORED: memcpy(dst, pt->payload, pt->raw_size); return 0;
+    case LMZ_M_ZSTD:
+    case LMZ_M_XZ: return classic_decode(pt->method, pt->payload, pt->coded_size, dst, pt->raw_size, msg);
+    case LMZ_M_LM_MIX:
+        RETURN_ERROR_IF(pt->payload[0] != MIX_PROFILE, LMZ_error_unsupported, msg,
+                        "lm+mix profile %u (this version knows %u)", pt->payload[0], MIX_PROFILE);
+        /* fall through */
+    case LMZ_M_LM:
+        jobs[*j].mix = pt->method == LMZ_M_LM_MIX;
+        jobs[*j].payload = pt->payload;
+        jobs[*j].coded_size = pt->coded_size;
+        jobs[*j].raw_size = pt->raw_size;
+        jobs[*j].dst = dst;
+        (*j)++;
+        return 0;
+    default: RETURN_ERROR(LMZ_error_unsupported, msg, "unknown method %u", pt->method);
+    }
+}
+
+/* Puts a `seg` / `utf16` chunk together from its decoded parts at buf. */
+static int layout_finish(const chunk_layout *L, const uint8_t *buf, uint8_t *dst, uint32_t raw, lmz_msg *msg) {
+    if (L->method == LMZ_M_UTF16) {
+        size_t n = lmz_utf8_to_utf16(buf, L->part[0].raw_size, L->order, dst, raw);
+        RETURN_ERROR_IF(n != raw, LMZ_error_corrupt, msg, "utf16 chunk: the UTF-8 form does not make %u UTF-16 bytes",
+                        raw);
+        return 0;
+    }
+    const uint8_t *src[2] = {buf, buf + L->part[0].raw_size}; /* text, binary */
+    const uint8_t *cur = L->runs;
+    for (uint32_t r = 0; r < L->n_runs; r++) { /* lengths checked by chunk_layout_parse */
+        const uint32_t len = chunk_layout_run(&cur);
+        const int kind = (int)((r + L->first_kind) & 1);
+        memcpy(dst, src[kind], len);
+        src[kind] += len;
+        dst += len;
+    }
+    return 0;
+}
+
+/* Prefixes msg with the chunk's number. */
+static void chunk_failed(lmz_msg *msg, uint32_t c, int rc) {
+    char tmp[LMZ_MSG_MAX];
+    snprintf(tmp, sizeof tmp, "%s", msg->text);
+    lmz_fail(msg, LMZ_ICODE(rc), "chunk %u: %s", c, tmp);
+}
+
 /* Decodes a whole frame (header already parsed from src) into dst. */
 static int frame_decode(const lmz_model *m, lmz_pool *pool, const lmz_frame_header *h,
                         const uint8_t *src, uint8_t *dst, frame_tick *tick, lmz_msg *msg) {
-    uint64_t out = 0;
-    uint32_t nlm = 0;
+    uint64_t out = 0, parts_size = 0;
+    uint32_t nlm = 0, j = 0;
     lm_chunk_job *jobs = NULL;
-    int rc = 0;
-    for (uint32_t c = 0; c < h->n_chunks; c++) nlm += h->chunks[c].method == LMZ_M_LM || h->chunks[c].method == LMZ_M_LM_MIX;
-    RETURN_ERROR_IF(nlm && !(jobs = calloc(nlm, sizeof *jobs)), LMZ_error_memory, msg, "out of memory");
-    uint32_t j = 0;
+    chunk_layout *lay = NULL;
+    uint8_t *parts = NULL; /* the parts of the seg/utf16 chunks, one after the other */
+    int rc = 0, ext = 0;
+    /* 1. the layouts of seg/utf16 chunks (their payloads are here now) */
+    for (uint32_t c = 0; c < h->n_chunks; c++) ext |= h->chunks[c].method >= LMZ_M_FIRST_EXT;
+    RETURN_ERROR_IF(ext && !(lay = calloc(h->n_chunks, sizeof *lay)), LMZ_error_memory, msg, "out of memory");
     for (uint32_t c = 0; c < h->n_chunks && rc == 0; c++) {
         const lmz_chunk_info *ci = &h->chunks[c];
-        const uint8_t *pl = src + ci->offset;
-        switch (ci->method) {
-        case LMZ_M_STORED: memcpy(dst + out, pl, ci->raw_size); break;
-        case LMZ_M_ZSTD:
-        case LMZ_M_XZ: rc = classic_decode(ci->method, pl, ci->coded_size, dst + out, ci->raw_size, msg); break;
-        case LMZ_M_LM_MIX:
-            if (pl[0] != MIX_PROFILE) {
-                rc = lmz_fail(msg, LMZ_error_unsupported, "lm+mix profile %u (this version knows %u)", pl[0], MIX_PROFILE);
-                break;
+        if (ci->method < LMZ_M_FIRST_EXT) {
+            nlm += ci->method == LMZ_M_LM || ci->method == LMZ_M_LM_MIX;
+            continue;
+        }
+        rc = chunk_layout_parse(ci->method, src + ci->offset, ci->coded_size, ci->raw_size, &lay[c], msg);
+        for (uint32_t k = 0; rc == 0 && k < lay[c].n_parts; k++) {
+            const uint8_t pm = lay[c].part[k].method;
+            nlm += pm == LMZ_M_LM || pm == LMZ_M_LM_MIX;
+            parts_size += lay[c].part[k].raw_size;
+        }
+        if (rc) chunk_failed(msg, c, rc);
+    }
+    if (rc == 0 && nlm && ext) rc = model_check(m, h, msg); /* plain lm chunks were checked with the header */
+    if (rc == 0 && ((nlm && !(jobs = calloc(nlm, sizeof *jobs))) || (parts_size && !(parts = malloc(parts_size)))))
+        rc = lmz_fail(msg, LMZ_error_memory, "out of memory");
+    /* 2. every plain chunk and part: classical ones now, model ones queued */
+    uint64_t at = 0;
+    for (uint32_t c = 0; c < h->n_chunks && rc == 0; c++) {
+        const lmz_chunk_info *ci = &h->chunks[c];
+        if (ci->method < LMZ_M_FIRST_EXT) {
+            const lmz_part whole = {ci->method, src + ci->offset, ci->coded_size, ci->raw_size};
+            rc = part_decode(&whole, dst + out, jobs, &j, msg);
+        } else {
+            for (uint32_t k = 0; rc == 0 && k < lay[c].n_parts; k++) {
+                rc = part_decode(&lay[c].part[k], parts + at, jobs, &j, msg);
+                at += lay[c].part[k].raw_size;
             }
-            /* fall through */
-        case LMZ_M_LM:
-            jobs[j].mix = ci->method == LMZ_M_LM_MIX;
-            jobs[j].payload = pl;
-            jobs[j].coded_size = ci->coded_size;
-            jobs[j].raw_size = ci->raw_size;
-            jobs[j].dst = dst + out;
-            j++;
-            break;
-        default: rc = lmz_fail(msg, LMZ_error_unsupported, "chunk %u: unknown method %u", c, ci->method);
         }
-        if (rc) {
-            char tmp[LMZ_MSG_MAX];
-            snprintf(tmp, sizeof tmp, "%s", msg->text);
-            lmz_fail(msg, LMZ_ICODE(rc), "chunk %u: %s", c, tmp);
-        }
+        if (rc) chunk_failed(msg, c, rc);
         out += ci->raw_size;
     }
     if (rc == 0 && nlm) rc = lm_decode_chunks(m, h->window, jobs, nlm, LMZ_MAX_ACTIVE, pool, frame_tick_fn, tick, msg);
+    /* 3. seg/utf16 chunks put together from their parts */
+    out = at = 0;
+    for (uint32_t c = 0; c < h->n_chunks && rc == 0; c++) {
+        const lmz_chunk_info *ci = &h->chunks[c];
+        if (ci->method >= LMZ_M_FIRST_EXT) {
+            rc = layout_finish(&lay[c], parts + at, dst + out, ci->raw_size, msg);
+            for (uint32_t k = 0; k < lay[c].n_parts; k++) at += lay[c].part[k].raw_size;
+            if (rc) chunk_failed(msg, c, rc);
+        }
+        out += ci->raw_size;
+    }
     free(jobs);
+    free(lay);
+    free(parts);
     if (rc) return rc;
     /* verify: every chunk, then the whole content */
     out = 0;

@@ -6,7 +6,7 @@
  *
  *     0  u32  magic 0x1A5A4D4C ("LMZ\x1A")
  *     4  u8   version = 1
- *     5  u8   flags (bit 0: lossy; other bits must be 0)
+ *     5  u8   flags (bit 0: lossy; bit 1: methods >= 5 in use; others must be 0)
  *     6  u32  header_size: bytes from the frame start to the first payload
  *    10  u8[32] model_sha256
  *    42  u8   model_name_len L, then L bytes of name (UTF-8, no NUL)
@@ -61,7 +61,12 @@ static int check_fields(const lmz_frame_header *h, lmz_msg *msg) {
         const lmz_chunk_info *c = &h->chunks[i];
         RETURN_ERROR_IF(c->raw_size < 1 || c->raw_size > h->chunk_size, LMZ_error_corrupt, msg,
                         "chunk %u: raw_size %u out of range [1, chunk_size %u]", i, c->raw_size, h->chunk_size);
-        RETURN_ERROR_IF(c->method >= LMZ_M_COUNT, LMZ_error_corrupt, msg, "chunk %u: unknown method %u", i, c->method);
+        /* a method this version does not know passed the header checksum:
+         * a newer writer's frame, not damage */
+        RETURN_ERROR_IF(c->method >= LMZ_M_COUNT, LMZ_error_unsupported, msg,
+                        "chunk %u: method %u is not known to this version", i, c->method);
+        RETURN_ERROR_IF(c->method >= LMZ_M_FIRST_EXT && !(h->flags & LMZ_F_EXT), LMZ_error_corrupt, msg,
+                        "chunk %u: method %u in a frame without the extended-methods flag", i, c->method);
         RETURN_ERROR_IF(c->coded_size < 1, LMZ_error_corrupt, msg, "chunk %u: coded_size 0", i);
         RETURN_ERROR_IF(c->method == LMZ_M_STORED && c->coded_size != c->raw_size, LMZ_error_corrupt, msg,
                         "chunk %u: stored, but coded_size %u != raw_size %u", i, c->coded_size, c->raw_size);

@@ -27,12 +27,16 @@ enum {
     LMZ_M_ZSTD = LMZ_METHOD_ZSTD,     /* libzstd frame */
     LMZ_M_XZ = LMZ_METHOD_XZ,         /* raw LZMA2 */
     LMZ_M_LM_MIX = LMZ_METHOD_LM_MIX, /* model + adaptive mixing */
+    LMZ_M_SEG = LMZ_METHOD_SEG,       /* text + binary segments (codec/layout.c) */
+    LMZ_M_UTF16 = LMZ_METHOD_UTF16,   /* UTF-16 as UTF-8 (codec/layout.c) */
     LMZ_M_COUNT                       /* methods known to this version */
 };
 
 /* Frame flags: the public LMZ_FRAME_FLAG_* (lmz_frame_info.h). */
 #define LMZ_F_LOSSY LMZ_FRAME_FLAG_LOSSY
-#define LMZ_F_KNOWN LMZ_FRAME_FLAG_LOSSY /* every flag bit this version knows */
+#define LMZ_F_EXT LMZ_FRAME_FLAG_EXT /* methods >= LMZ_M_FIRST_EXT in use: older readers say "unsupported" */
+#define LMZ_F_KNOWN (LMZ_FRAME_FLAG_LOSSY | LMZ_FRAME_FLAG_EXT) /* every flag bit this version knows */
+#define LMZ_M_FIRST_EXT LMZ_M_SEG /* the first method that needs LMZ_F_EXT */
 
 #define LMZ_MAX_CHUNKS_PER_FRAME 65536u
 #define LMZ_MAX_CHUNK_SIZE (1u << 26)  /* 64 MiB: no chunk may claim more */

@@ -512,10 +512,12 @@ static void frame_fields(const frame *f) {
         ed_end(&e, f, 1, &p, X_ERR, LMZ_error_version, "version", "version %u", versions[i]);
     }
     /* flags */
-    for (int bit = 1; bit < 8; bit++) {
+    for (int bit = 2; bit < 8; bit++) {
         e = ed_begin(f), e.b[5] |= (uint8_t)(1u << bit);
         ed_end(&e, f, 1, &p, X_ERR, LMZ_error_unsupported, "unknown flags", "unknown flag bit %d", bit);
     }
+    e = ed_begin(f), e.b[5] |= LMZ_F_EXT; /* allows methods 5 and 6; none is used */
+    ed_end(&e, f, 1, &p, X_EXACT, 0, NULL, "extended-methods flag set (content unchanged)");
     e = ed_begin(f), e.b[5] |= 1;
     ed_end(&e, f, 1, &p, X_EXACT, 0, NULL, "lossy flag set (content unchanged)");
     /* header checksum itself */
@@ -652,18 +654,20 @@ static void frame_fields(const frame *f) {
             }
         }
         /* methods */
-        for (unsigned nm = 0; nm < 6; nm++) {
+        for (unsigned nm = 0; nm < 8; nm++) {
             if (nm == m) continue;
             e = ed_begin(f), e.b[en + E_METHOD] = (uint8_t)nm;
-            if (nm == 5)
-                ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, "unknown method", "chunk %u method 5", i);
+            if (nm == LMZ_M_SEG || nm == LMZ_M_UTF16)
+                ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, "extended-methods flag", "chunk %u method %u", i, nm);
+            else if (nm >= LMZ_M_COUNT)
+                ed_end(&e, f, 1, &p, X_ERR, LMZ_error_unsupported, "not known", "chunk %u method %u", i, nm);
             else if (nm == LMZ_M_STORED && raw != coded)
                 ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, "stored", "chunk %u method %u -> stored", i, m);
             else
                 ed_end(&e, f, 1, &p, X_SAFE, 0, NULL, "chunk %u method %u -> %u", i, m, nm);
         }
         e = ed_begin(f), e.b[en + E_METHOD] = 255;
-        ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, "unknown method", "chunk %u method 255", i);
+        ed_end(&e, f, 1, &p, X_ERR, LMZ_error_unsupported, "not known", "chunk %u method 255", i);
         e = ed_begin(f), e.b[en + E_CHECK] ^= 1;
         ed_end(&e, f, 1, &p, X_ERR, LMZ_error_chunk_checksum, "checksum mismatch", "chunk %u checksum one bit off", i);
     }

@@ -306,8 +306,10 @@ static void test_fields(void) {
         {"raw_size 0", t, 4, 0, LMZ_error_corrupt},
         {"raw_size > chunk_size", t, 4, 65537, LMZ_error_corrupt},
         {"coded_size 0", t + 4, 4, 0, LMZ_error_corrupt},
-        {"method unknown", t + 8, 1, LMZ_M_COUNT, LMZ_error_corrupt},
-        {"method 255", t + 8, 1, 255, LMZ_error_corrupt},
+        {"method unknown", t + 8, 1, LMZ_M_COUNT, LMZ_error_unsupported}, /* a newer writer's, not damage */
+        {"method 255", t + 8, 1, 255, LMZ_error_unsupported},
+        {"seg without the EXT flag", t + 8, 1, LMZ_M_SEG, LMZ_error_corrupt},
+        {"utf16 without the EXT flag", t + 8, 1, LMZ_M_UTF16, LMZ_error_corrupt},
         {"stored coded != raw", t + 13 + 4, 4, 99, LMZ_error_corrupt},
         {"extra_size too big", x, 4, 18, LMZ_error_corrupt},
         {"extra_size too small", x, 4, 16, LMZ_error_corrupt},

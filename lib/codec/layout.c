@@ -1,0 +1,183 @@
+/*
+ * lib/codec/layout.c — the payloads of the chunk methods that hold other
+ * methods' payloads (doc/format.md §3.1, §3.2): `seg` (5), a chunk cut into
+ * text and binary runs, and `utf16` (6), UTF-16 text coded as its UTF-8
+ * form. The compressor writes them (chunk_layout_write_*), the decompressor
+ * reads them (chunk_layout_parse); the payloads are untrusted, so the parser
+ * checks every size before anything is used.
+ */
+#include <string.h>
+
+#include "codec/codec.h"
+
+/* ======================================================================== */
+/* Varints (LEB128: 7 bits per byte, low first, high bit = more)            */
+/* ======================================================================== */
+
+/* Reads a varint of at most 5 bytes from p[0..n) into *v. Returns the bytes
+ * read, 0 when it runs past n, is longer than 5 bytes or exceeds 2^32-1. */
+static size_t varint_get(const uint8_t *p, size_t n, uint32_t *v) {
+    uint64_t x = 0;
+    for (size_t i = 0; i < 5 && i < n; i++) {
+        x |= (uint64_t)(p[i] & 0x7F) << (7 * i);
+        if (!(p[i] & 0x80)) {
+            if (x > 0xFFFFFFFFu) return 0;
+            *v = (uint32_t)x;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+static size_t varint_put(uint8_t *p, uint32_t v) {
+    size_t i = 0;
+    while (v >= 0x80) {
+        p[i++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[i++] = (uint8_t)v;
+    return i;
+}
+
+static inline uint32_t get_u32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void put_u32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+/* A part's method: any of the plain methods, and stored parts are their
+ * raw bytes. */
+static int part_check(const lmz_part *pt, const char *what, lmz_msg *msg) {
+    RETURN_ERROR_IF(pt->method >= LMZ_M_FIRST_EXT, LMZ_error_corrupt, msg, "%s part: method %u is not a plain method",
+                    what, pt->method);
+    RETURN_ERROR_IF(pt->raw_size < 1 || pt->coded_size < 1, LMZ_error_corrupt, msg, "%s part: empty", what);
+    RETURN_ERROR_IF(pt->method == LMZ_M_STORED && pt->coded_size != pt->raw_size, LMZ_error_corrupt, msg,
+                    "%s part: stored, but %u coded bytes for %u", what, pt->coded_size, pt->raw_size);
+    return 0;
+}
+
+/* ======================================================================== */
+/* Reading                                                                   */
+/* ======================================================================== */
+
+int chunk_layout_parse(uint8_t method, const uint8_t *p, uint32_t coded, uint32_t raw, chunk_layout *L,
+                       lmz_msg *msg) {
+    memset(L, 0, sizeof *L);
+    L->method = method;
+    if (method == LMZ_M_UTF16) {
+        /* u8 order, u8 method, u32 utf8_size, payload */
+        RETURN_ERROR_IF(coded < 7, LMZ_error_corrupt, msg, "utf16 chunk: payload of %u bytes", coded);
+        RETURN_ERROR_IF(p[0] > 1, LMZ_error_corrupt, msg, "utf16 chunk: byte order %u", p[0]);
+        RETURN_ERROR_IF(raw % 2, LMZ_error_corrupt, msg, "utf16 chunk: odd raw size %u", raw);
+        L->order = p[0];
+        L->n_parts = 1;
+        L->part[0].method = p[1];
+        L->part[0].raw_size = get_u32(p + 2);
+        L->part[0].payload = p + 6;
+        L->part[0].coded_size = coded - 6;
+        /* UTF-16 -> UTF-8: 2 bytes become 1..3, 4 bytes become 4 */
+        RETURN_ERROR_IF(L->part[0].raw_size < raw / 2 || L->part[0].raw_size > raw / 2 * 3, LMZ_error_corrupt, msg,
+                        "utf16 chunk: %u UTF-8 bytes cannot make %u UTF-16 bytes", L->part[0].raw_size, raw);
+        return part_check(&L->part[0], "utf16", msg);
+    }
+    RETURN_ERROR_IF(method != LMZ_M_SEG, LMZ_error_parameter, msg, "method %u has no layout", method);
+    /* u8 text method, u8 binary method, u8 first kind, varint n_runs,
+     * n_runs varint lengths, u32 text coded size, text payload, binary payload */
+    RETURN_ERROR_IF(coded < 4, LMZ_error_corrupt, msg, "seg chunk: payload of %u bytes", coded);
+    RETURN_ERROR_IF(p[2] > 1, LMZ_error_corrupt, msg, "seg chunk: first run kind %u", p[2]);
+    L->part[0].method = p[0];
+    L->part[1].method = p[1];
+    L->first_kind = p[2];
+    size_t at = 3, k = varint_get(p + at, coded - at, &L->n_runs);
+    RETURN_ERROR_IF(!k, LMZ_error_corrupt, msg, "seg chunk: bad run count");
+    RETURN_ERROR_IF(L->n_runs < 2 || L->n_runs > raw, LMZ_error_corrupt, msg, "seg chunk: %u runs for %u bytes",
+                    L->n_runs, raw);
+    at += k;
+    L->runs = p + at;
+    uint64_t sum[2] = {0, 0};
+    for (uint32_t r = 0; r < L->n_runs; r++) {
+        uint32_t len;
+        k = varint_get(p + at, coded - at, &len);
+        RETURN_ERROR_IF(!k, LMZ_error_corrupt, msg, "seg chunk: run %u: bad length", r);
+        RETURN_ERROR_IF(len == 0, LMZ_error_corrupt, msg, "seg chunk: run %u has length 0", r);
+        sum[(r + L->first_kind) & 1] += len;
+        RETURN_ERROR_IF(sum[0] + sum[1] > raw, LMZ_error_corrupt, msg, "seg chunk: run %u ends past the chunk (%u bytes)",
+                        r, raw);
+        at += k;
+    }
+    RETURN_ERROR_IF(sum[0] + sum[1] != raw, LMZ_error_corrupt, msg, "seg chunk: runs cover %llu of %u bytes",
+                    (unsigned long long)(sum[0] + sum[1]), raw);
+    RETURN_ERROR_IF(coded - at < 4, LMZ_error_corrupt, msg, "seg chunk: truncated after the run table");
+    const uint32_t tc = get_u32(p + at);
+    at += 4;
+    RETURN_ERROR_IF(tc >= coded - at, LMZ_error_corrupt, msg, "seg chunk: text part of %u bytes leaves no binary part",
+                    tc);
+    L->part[0].raw_size = (uint32_t)sum[0];
+    L->part[0].payload = p + at;
+    L->part[0].coded_size = tc;
+    L->part[1].raw_size = (uint32_t)sum[1];
+    L->part[1].payload = p + at + tc;
+    L->part[1].coded_size = (uint32_t)(coded - at - tc);
+    L->n_parts = 2;
+    FORWARD_IF_ERROR(part_check(&L->part[0], "text", msg));
+    return part_check(&L->part[1], "binary", msg);
+}
+
+uint32_t chunk_layout_run(const uint8_t **cursor) {
+    uint32_t v = 0;
+    *cursor += varint_get(*cursor, 5, &v); /* checked by chunk_layout_parse */
+    return v;
+}
+
+/* ======================================================================== */
+/* Writing                                                                   */
+/* ======================================================================== */
+
+size_t chunk_layout_seg_head(uint8_t *dst, uint8_t text_method, uint8_t bin_method, uint8_t first_kind,
+                             const uint32_t *runs, uint32_t n_runs, uint32_t text_coded) {
+    size_t at = 0;
+    dst[at++] = text_method;
+    dst[at++] = bin_method;
+    dst[at++] = first_kind;
+    at += varint_put(dst + at, n_runs);
+    for (uint32_t r = 0; r < n_runs; r++) at += varint_put(dst + at, runs[r]);
+    put_u32(dst + at, text_coded);
+    return at + 4;
+}
+
+size_t chunk_layout_utf16_head(uint8_t *dst, uint8_t order, uint8_t method, uint32_t utf8_size) {
+    dst[0] = order;
+    dst[1] = method;
+    put_u32(dst + 2, utf8_size);
+    return 6;
+}
+
+/* ======================================================================== */
+/* Public: the layout of a chunk (lmz_frame_info.h)                          */
+/* ======================================================================== */
+
+size_t lmz_chunk_layout(const void *payload, size_t size, const lmz_chunk_info_t *chunk, lmz_chunk_layout_t *out) {
+    if (!payload || !chunk || !out) return LMZ_ERR(LMZ_error_parameter);
+    if (chunk->method != LMZ_M_SEG && chunk->method != LMZ_M_UTF16) return LMZ_ERR(LMZ_error_parameter);
+    if (size < chunk->coded_size || chunk->raw_size == 0) return LMZ_ERR(LMZ_error_src_size);
+    chunk_layout L;
+    lmz_msg msg;
+    int rc = chunk_layout_parse((uint8_t)chunk->method, payload, chunk->coded_size, chunk->raw_size, &L, &msg);
+    if (rc) return LMZ_ERR(LMZ_ICODE(rc));
+    memset(out, 0, sizeof *out);
+    out->n_parts = L.n_parts;
+    for (uint32_t k = 0; k < L.n_parts; k++) {
+        out->part_method[k] = L.part[k].method;
+        out->part_raw[k] = L.part[k].raw_size;
+        out->part_coded[k] = L.part[k].coded_size;
+    }
+    out->n_runs = L.n_runs;
+    out->first_kind = L.first_kind;
+    out->utf16_order = L.order;
+    return 0;
+}
