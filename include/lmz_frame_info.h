@@ -120,8 +120,8 @@ typedef struct {
     unsigned part_method[2];      /* a plain method (0-4) per part */
     uint32_t part_raw[2];         /* bytes each part decodes to */
     uint32_t part_coded[2];       /* bytes of each part's payload */
-    uint32_t n_runs;              /* seg: text and binary runs, alternating */
-    unsigned first_kind;          /* seg: 0 run 0 is text, 1 binary */
+    uint32_t n_runs;              /* seg: runs (text, binary, base64) */
+    uint32_t base64_runs;         /* seg: base64 runs among them */
     unsigned utf16_order;         /* utf16: 0 little-endian, 1 big-endian */
 } lmz_chunk_layout_t;
 

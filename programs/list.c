@@ -142,10 +142,10 @@ static void print_layout(int fd, uint64_t pos, const lmz_chunk_info_t *c) {
         printf("        %6s utf16 (%s-endian) as %" PRIu32 " bytes of UTF-8, coded %s to %" PRIu32 "\n", "",
                L.utf16_order ? "big" : "little", L.part_raw[0], m0 ? m0 : "?", L.part_coded[0]);
     else
-        printf("        %6s %" PRIu32 " runs: text %" PRIu32 " -> %" PRIu32 " (%s), binary %" PRIu32 " -> %" PRIu32
-               " (%s)\n",
-               "", L.n_runs, L.part_raw[0], L.part_coded[0], m0 ? m0 : "?", L.part_raw[1], L.part_coded[1],
-               m1 ? m1 : "?");
+        printf("        %6s %" PRIu32 " runs (%" PRIu32 " base64): text %" PRIu32 " -> %" PRIu32
+               " (%s), binary %" PRIu32 " -> %" PRIu32 " (%s)\n",
+               "", L.n_runs, L.base64_runs, L.part_raw[0], L.part_coded[0], m0 ? m0 : "?", L.part_raw[1],
+               L.part_coded[1], m1 ? m1 : "?");
 }
 
 static void print_frame(const char *path, unsigned index, const lmz_frame_info_t *fi, const uint8_t *hdr,

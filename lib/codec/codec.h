@@ -66,35 +66,55 @@ typedef struct {
     uint32_t coded_size, raw_size;
 } lmz_part;
 
-#define SEG_TEXT 0 /* a run's kind: part[0] holds the text runs */
-#define SEG_BINARY 1 /* part[1] the binary runs */
+/* A `seg` run's kind (doc/format.md 3.1): its bytes are the next bytes of
+ * the text part (SEG_TEXT) or of the binary part (SEG_BINARY), or the base64
+ * encoding, in lines, of the next bytes of the binary or of the text part. */
+enum { SEG_TEXT = 0, SEG_BINARY = 1, SEG_B64_BINARY = 2, SEG_B64_TEXT = 3 };
+#define SEG_B64_MAX_W 4096u /* longest base64 line */
+
+typedef struct {
+    uint8_t kind;  /* SEG_* */
+    uint8_t crlf;  /* base64: lines end with \r\n (else \n) */
+    uint32_t w;    /* base64: characters per line (a multiple of 4; the last line may be shorter) */
+    uint32_t v;    /* bytes taken from the run's part (>= 1) */
+    uint64_t len;  /* bytes of the chunk: v, or the base64 text of v bytes with its line ends */
+} seg_run;
+
+/* The part (0 text, 1 binary) a run's bytes come from. */
+static inline int seg_run_part(int kind) { return kind == SEG_TEXT || kind == SEG_B64_TEXT ? 0 : 1; }
 
 typedef struct {
     uint8_t method;     /* LMZ_M_SEG or LMZ_M_UTF16 */
-    uint32_t n_parts;   /* seg: 2 (text, binary); utf16: 1 (the UTF-8 form) */
+    uint32_t n_parts;   /* seg: 2 (text, binary; either may be empty); utf16: 1 (the UTF-8 form) */
     lmz_part part[2];
     /* seg */
-    uint8_t first_kind; /* SEG_TEXT or SEG_BINARY: the kind of run 0; kinds alternate */
-    uint32_t n_runs;    /* >= 2 */
-    const uint8_t *runs; /* the run lengths, n_runs varints (read with chunk_layout_run) */
+    uint32_t n_runs;    /* >= 1 */
+    uint32_t n_b64;     /* base64 runs among them */
+    const uint8_t *runs; /* the run table (read with chunk_layout_next) */
     /* utf16 */
     uint8_t order;      /* 0 little-endian, 1 big-endian */
 } chunk_layout;
 
 /* Parses the payload p[0..coded) of a chunk of method LMZ_M_SEG or
  * LMZ_M_UTF16 holding raw bytes. Checks every size: runs non-empty and
- * summing to raw, parts non-empty, inside the payload and of plain methods,
- * stored parts as long as their raw size, UTF-8 sizes possible for raw.
- * Returns 0 or -LMZ_error_corrupt (msg says what). */
+ * covering exactly raw, parts of plain methods inside the payload, stored
+ * parts as long as their raw size, empty parts stored and empty, UTF-8
+ * sizes possible for raw. Returns 0 or -LMZ_error_corrupt (msg says what). */
 int chunk_layout_parse(uint8_t method, const uint8_t *p, uint32_t coded, uint32_t raw, chunk_layout *L, lmz_msg *msg);
-/* The next run length of a parsed table (start with cursor = L->runs). */
-uint32_t chunk_layout_run(const uint8_t **cursor);
+/* The next run of a parsed table (start with cursor = L->runs). */
+void chunk_layout_next(const uint8_t **cursor, seg_run *r);
+
+/* Base64 in lines of w characters (the last may be shorter), each ended by
+ * \n or \r\n: the length of d bytes' text, and the text itself (dst needs
+ * b64_run_len bytes). */
+uint64_t b64_run_len(uint64_t d, uint32_t w, int crlf);
+size_t b64_encode_lines(const uint8_t *src, size_t d, uint32_t w, int crlf, uint8_t *dst);
 
 /* Writers: the head of a payload (the parts follow it); return its size.
- * seg: dst needs 3 + 5 * (n_runs + 1) + 4 bytes at most. */
-size_t chunk_layout_seg_head(uint8_t *dst, uint8_t text_method, uint8_t bin_method, uint8_t first_kind,
-                             const uint32_t *runs, uint32_t n_runs, uint32_t text_coded);
-#define SEG_HEAD_MAX(n_runs) (3u + 5u * ((size_t)(n_runs) + 1u) + 4u)
+ * seg: dst needs SEG_HEAD_MAX(n_runs) bytes at most. */
+size_t chunk_layout_seg_head(uint8_t *dst, uint8_t text_method, uint8_t bin_method, const seg_run *runs,
+                             uint32_t n_runs, uint32_t text_coded);
+#define SEG_HEAD_MAX(n_runs) (2u + 5u + 11u * (size_t)(n_runs) + 4u)
 size_t chunk_layout_utf16_head(uint8_t *dst, uint8_t order, uint8_t method, uint32_t utf8_size);
 #define UTF16_HEAD 6u
 

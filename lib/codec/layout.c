@@ -1,7 +1,7 @@
 /*
  * lib/codec/layout.c — the payloads of the chunk methods that hold other
  * methods' payloads (doc/format.md §3.1, §3.2): `seg` (5), a chunk cut into
- * text and binary runs, and `utf16` (6), UTF-16 text coded as its UTF-8
+ * text, binary and base64 runs, and `utf16` (6), UTF-16 text coded as its UTF-8
  * form. The compressor writes them (chunk_layout_write_*), the decompressor
  * reads them (chunk_layout_parse); the payloads are untrusted, so the parser
  * checks every size before anything is used.
@@ -50,20 +50,79 @@ static inline void put_u32(uint8_t *p, uint32_t v) {
     p[3] = (uint8_t)(v >> 24);
 }
 
-/* A part's method: any of the plain methods, and stored parts are their
- * raw bytes. */
+/* A part's method: any of the plain methods; stored parts are their raw
+ * bytes; an empty part (a `seg` chunk all text or all binary) has no bytes
+ * and is stored. */
 static int part_check(const lmz_part *pt, const char *what, lmz_msg *msg) {
     RETURN_ERROR_IF(pt->method >= LMZ_M_FIRST_EXT, LMZ_error_corrupt, msg, "%s part: method %u is not a plain method",
                     what, pt->method);
-    RETURN_ERROR_IF(pt->raw_size < 1 || pt->coded_size < 1, LMZ_error_corrupt, msg, "%s part: empty", what);
+    RETURN_ERROR_IF(pt->raw_size == 0 && (pt->coded_size != 0 || pt->method != LMZ_M_STORED), LMZ_error_corrupt, msg,
+                    "%s part: empty, but %u coded bytes of method %u", what, pt->coded_size, pt->method);
+    RETURN_ERROR_IF(pt->raw_size > 0 && pt->coded_size < 1, LMZ_error_corrupt, msg, "%s part: no coded bytes", what);
     RETURN_ERROR_IF(pt->method == LMZ_M_STORED && pt->coded_size != pt->raw_size, LMZ_error_corrupt, msg,
                     "%s part: stored, but %u coded bytes for %u", what, pt->coded_size, pt->raw_size);
     return 0;
 }
 
 /* ======================================================================== */
+/* Base64 runs                                                               */
+/* ======================================================================== */
+
+static const char b64_alphabet[64] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+uint64_t b64_run_len(uint64_t d, uint32_t w, int crlf) {
+    const uint64_t c = (d + 2) / 3 * 4, lines = (c + w - 1) / w;
+    return c + lines * (crlf ? 2u : 1u);
+}
+
+size_t b64_encode_lines(const uint8_t *src, size_t d, uint32_t w, int crlf, uint8_t *dst) {
+    size_t o = 0, col = 0;
+    for (size_t i = 0; i < d; i += 3) {
+        const uint32_t k = d - i < 3 ? (uint32_t)(d - i) : 3u;
+        const uint32_t v = (uint32_t)src[i] << 16 | (k > 1 ? (uint32_t)src[i + 1] << 8 : 0u) | (k > 2 ? src[i + 2] : 0u);
+        const char q[4] = {b64_alphabet[v >> 18], b64_alphabet[(v >> 12) & 63],
+                           k > 1 ? b64_alphabet[(v >> 6) & 63] : '=', k > 2 ? b64_alphabet[v & 63] : '='};
+        for (int j = 0; j < 4; j++) {
+            dst[o++] = (uint8_t)q[j];
+            if (++col == w) {
+                if (crlf) dst[o++] = '\r';
+                dst[o++] = '\n';
+                col = 0;
+            }
+        }
+    }
+    if (col) {
+        if (crlf) dst[o++] = '\r';
+        dst[o++] = '\n';
+    }
+    return o;
+}
+
+/* ======================================================================== */
 /* Reading                                                                   */
 /* ======================================================================== */
+
+/* One run table entry at p[0..n): returns the bytes read, 0 when malformed. */
+static size_t run_get(const uint8_t *p, size_t n, seg_run *r) {
+    uint32_t h;
+    size_t k = varint_get(p, n, &h);
+    if (!k) return 0;
+    memset(r, 0, sizeof *r);
+    r->kind = (uint8_t)(h & 3);
+    r->v = h >> 2;
+    if (r->kind < SEG_B64_BINARY) {
+        r->len = r->v;
+        return k;
+    }
+    uint32_t w;
+    size_t k2 = varint_get(p + k, n - k, &w);
+    if (!k2 || k + k2 >= n) return 0;
+    r->w = w;
+    r->crlf = p[k + k2];
+    if (r->crlf > 1 || w < 4 || w % 4 || w > SEG_B64_MAX_W) return 0;
+    r->len = b64_run_len(r->v, w, r->crlf);
+    return k + k2 + 1;
+}
 
 int chunk_layout_parse(uint8_t method, const uint8_t *p, uint32_t coded, uint32_t raw, chunk_layout *L,
                        lmz_msg *msg) {
@@ -83,44 +142,47 @@ int chunk_layout_parse(uint8_t method, const uint8_t *p, uint32_t coded, uint32_
         /* UTF-16 -> UTF-8: 2 bytes become 1..3, 4 bytes become 4 */
         RETURN_ERROR_IF(L->part[0].raw_size < raw / 2 || L->part[0].raw_size > raw / 2 * 3, LMZ_error_corrupt, msg,
                         "utf16 chunk: %u UTF-8 bytes cannot make %u UTF-16 bytes", L->part[0].raw_size, raw);
+        RETURN_ERROR_IF(L->part[0].method == LMZ_M_STORED && L->part[0].coded_size != L->part[0].raw_size,
+                        LMZ_error_corrupt, msg, "utf16 chunk: stored, but %u coded bytes for %u",
+                        L->part[0].coded_size, L->part[0].raw_size);
         return part_check(&L->part[0], "utf16", msg);
     }
     RETURN_ERROR_IF(method != LMZ_M_SEG, LMZ_error_parameter, msg, "method %u has no layout", method);
-    /* u8 text method, u8 binary method, u8 first kind, varint n_runs,
-     * n_runs varint lengths, u32 text coded size, text payload, binary payload */
-    RETURN_ERROR_IF(coded < 4, LMZ_error_corrupt, msg, "seg chunk: payload of %u bytes", coded);
-    RETURN_ERROR_IF(p[2] > 1, LMZ_error_corrupt, msg, "seg chunk: first run kind %u", p[2]);
+    /* u8 text method, u8 binary method, varint n_runs, the runs, u32 text
+     * coded size, text payload, binary payload */
+    RETURN_ERROR_IF(coded < 3, LMZ_error_corrupt, msg, "seg chunk: payload of %u bytes", coded);
     L->part[0].method = p[0];
     L->part[1].method = p[1];
-    L->first_kind = p[2];
-    size_t at = 3, k = varint_get(p + at, coded - at, &L->n_runs);
+    size_t at = 2, k = varint_get(p + at, coded - at, &L->n_runs);
     RETURN_ERROR_IF(!k, LMZ_error_corrupt, msg, "seg chunk: bad run count");
-    RETURN_ERROR_IF(L->n_runs < 2 || L->n_runs > raw, LMZ_error_corrupt, msg, "seg chunk: %u runs for %u bytes",
+    RETURN_ERROR_IF(L->n_runs < 1 || L->n_runs > raw, LMZ_error_corrupt, msg, "seg chunk: %u runs for %u bytes",
                     L->n_runs, raw);
     at += k;
     L->runs = p + at;
-    uint64_t sum[2] = {0, 0};
+    uint64_t part[2] = {0, 0}, covered = 0;
     for (uint32_t r = 0; r < L->n_runs; r++) {
-        uint32_t len;
-        k = varint_get(p + at, coded - at, &len);
-        RETURN_ERROR_IF(!k, LMZ_error_corrupt, msg, "seg chunk: run %u: bad length", r);
-        RETURN_ERROR_IF(len == 0, LMZ_error_corrupt, msg, "seg chunk: run %u has length 0", r);
-        sum[(r + L->first_kind) & 1] += len;
-        RETURN_ERROR_IF(sum[0] + sum[1] > raw, LMZ_error_corrupt, msg, "seg chunk: run %u ends past the chunk (%u bytes)",
-                        r, raw);
+        seg_run run;
+        k = run_get(p + at, coded - at, &run);
+        RETURN_ERROR_IF(!k, LMZ_error_corrupt, msg, "seg chunk: run %u: bad table entry", r);
+        RETURN_ERROR_IF(run.v == 0, LMZ_error_corrupt, msg, "seg chunk: run %u has length 0", r);
+        covered += run.len;
+        RETURN_ERROR_IF(covered > raw, LMZ_error_corrupt, msg, "seg chunk: run %u ends past the chunk (%u bytes)", r,
+                        raw);
+        part[seg_run_part(run.kind)] += run.v;
+        if (run.kind >= SEG_B64_BINARY) L->n_b64++;
         at += k;
     }
-    RETURN_ERROR_IF(sum[0] + sum[1] != raw, LMZ_error_corrupt, msg, "seg chunk: runs cover %llu of %u bytes",
-                    (unsigned long long)(sum[0] + sum[1]), raw);
+    RETURN_ERROR_IF(covered != raw, LMZ_error_corrupt, msg, "seg chunk: runs cover %llu of %u bytes",
+                    (unsigned long long)covered, raw);
     RETURN_ERROR_IF(coded - at < 4, LMZ_error_corrupt, msg, "seg chunk: truncated after the run table");
     const uint32_t tc = get_u32(p + at);
     at += 4;
-    RETURN_ERROR_IF(tc >= coded - at, LMZ_error_corrupt, msg, "seg chunk: text part of %u bytes leaves no binary part",
+    RETURN_ERROR_IF(tc > coded - at, LMZ_error_corrupt, msg, "seg chunk: text part of %u bytes runs past the payload",
                     tc);
-    L->part[0].raw_size = (uint32_t)sum[0];
+    L->part[0].raw_size = (uint32_t)part[0];
     L->part[0].payload = p + at;
     L->part[0].coded_size = tc;
-    L->part[1].raw_size = (uint32_t)sum[1];
+    L->part[1].raw_size = (uint32_t)part[1];
     L->part[1].payload = p + at + tc;
     L->part[1].coded_size = (uint32_t)(coded - at - tc);
     L->n_parts = 2;
@@ -128,24 +190,27 @@ int chunk_layout_parse(uint8_t method, const uint8_t *p, uint32_t coded, uint32_
     return part_check(&L->part[1], "binary", msg);
 }
 
-uint32_t chunk_layout_run(const uint8_t **cursor) {
-    uint32_t v = 0;
-    *cursor += varint_get(*cursor, 5, &v); /* checked by chunk_layout_parse */
-    return v;
+void chunk_layout_next(const uint8_t **cursor, seg_run *r) {
+    *cursor += run_get(*cursor, 16, r); /* checked by chunk_layout_parse: complete and in the payload */
 }
 
 /* ======================================================================== */
 /* Writing                                                                   */
 /* ======================================================================== */
 
-size_t chunk_layout_seg_head(uint8_t *dst, uint8_t text_method, uint8_t bin_method, uint8_t first_kind,
-                             const uint32_t *runs, uint32_t n_runs, uint32_t text_coded) {
+size_t chunk_layout_seg_head(uint8_t *dst, uint8_t text_method, uint8_t bin_method, const seg_run *runs,
+                             uint32_t n_runs, uint32_t text_coded) {
     size_t at = 0;
     dst[at++] = text_method;
     dst[at++] = bin_method;
-    dst[at++] = first_kind;
     at += varint_put(dst + at, n_runs);
-    for (uint32_t r = 0; r < n_runs; r++) at += varint_put(dst + at, runs[r]);
+    for (uint32_t r = 0; r < n_runs; r++) {
+        at += varint_put(dst + at, runs[r].v << 2 | runs[r].kind);
+        if (runs[r].kind >= SEG_B64_BINARY) {
+            at += varint_put(dst + at, runs[r].w);
+            dst[at++] = runs[r].crlf;
+        }
+    }
     put_u32(dst + at, text_coded);
     return at + 4;
 }
@@ -177,7 +242,7 @@ size_t lmz_chunk_layout(const void *payload, size_t size, const lmz_chunk_info_t
         out->part_coded[k] = L.part[k].coded_size;
     }
     out->n_runs = L.n_runs;
-    out->first_kind = L.first_kind;
+    out->base64_runs = L.n_b64;
     out->utf16_order = L.order;
     return 0;
 }

@@ -40,11 +40,13 @@
 #define REPETITIVE_ZSTD_LEVEL 3
 /* Text and binary side by side (compress/segment.h, the `seg` method): a
  * binary-looking chunk is coded as `seg` when its text runs hold at least
- * half of it and SEG_MIN_CHUNK_TEXT bytes; a binary-looking frame is cut
+ * half of it and SEG_MIN_CHUNK_TEXT bytes, any chunk when base64 blocks
+ * hold SEG_MIN_CHUNK_B64 bytes or an eighth of it; a binary-looking frame is cut
  * along its runs when they hold SEG_MIN_FRAME_TEXT bytes or a quarter of it,
  * binary runs of SEG_BIG_BINARY bytes and more becoming chunks of their own
  * (the classical coders then see them whole). */
 #define SEG_MIN_CHUNK_TEXT 256u
+#define SEG_MIN_CHUNK_B64 4096u
 #define SEG_MIN_FRAME_TEXT (16u << 10)
 #define SEG_BIG_BINARY 4096u
 
@@ -247,7 +249,7 @@ typedef struct {
     int enc_ready;
     uint8_t *scratch[SCRATCH];
     size_t scratch_cap[SCRATCH];
-    uint32_t *runs;
+    seg_run *runs;
     size_t runs_cap;
     lmz_msg msg;
 } chunk_coder;
@@ -284,9 +286,10 @@ size_t lmz_compress_bound(size_t n) {
                          + 64u);
 }
 
-/* Buffers of coder c: with whole_frame, the zstd and xz candidates and the
- * whole chunk's best hold a whole frame (a binary frame, or a long binary
- * run, is coded as one chunk: emit_frame), the rest one chunk. */
+/* Buffers of coder c: with whole_frame, all but the model's outputs hold a
+ * whole frame (a binary frame, a long binary run, or a chunk of mostly
+ * binary and base64 runs is coded as one chunk: emit_frame), else one
+ * chunk. */
 static int coder_alloc(lmz_cstream *s, chunk_coder *c, int whole_frame) {
     const size_t nruns = seg_runs_max(s->in_cap);
     if (c->runs_cap < nruns) {
@@ -296,7 +299,7 @@ static int coder_alloc(lmz_cstream *s, chunk_coder *c, int whole_frame) {
         if (!c->runs) return LMZ_IERR(LMZ_error_memory);
     }
     for (int i = 0; i < SCRATCH; i++) {
-        size_t need = whole_frame && (i == 1 || i == 2 || i == 6) ? s->in_cap : s->max_chunk;
+        size_t need = whole_frame && i != 0 && i != 3 ? s->in_cap : s->max_chunk;
         if (c->scratch_cap[i] >= need) continue;
         free(c->scratch[i]);
         c->scratch[i] = malloc(need);
@@ -464,32 +467,48 @@ static int code_plain(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, 
     return 0;
 }
 
-/* A chunk with text and binary runs as `seg` (doc/format.md 3.1): the text
- * runs, joined, by the best plain method (the model among them), the binary
- * runs, joined, by the best classical one. Sets *size to the payload written
- * to dst (room for n - 1 bytes), 0 when it would not be smaller than
- * n - 1. */
-static int code_seg(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, size_t n, const uint32_t *runs,
-                    uint32_t nr, uint8_t first, uint8_t *dst, size_t *size, lmz_pool *pool,
-                    void (*progress)(void *, uint64_t, uint64_t), void *opaque) {
+/* A chunk with text, binary and base64 runs as `seg` (doc/format.md 3.1):
+ * the text part (text runs, and base64 runs that decode to text) by the
+ * best plain method, the model among them; the binary part by the best
+ * classical one. Decides each base64 run's part. Sets *size to the payload
+ * written to dst (room for n - 1 bytes), 0 when it would not be smaller
+ * than n - 1. */
+static int code_seg(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, size_t n, seg_run *runs, uint32_t nr,
+                    uint8_t *dst, size_t *size, lmz_pool *pool, void (*progress)(void *, uint64_t, uint64_t),
+                    void *opaque) {
     *size = 0;
     uint8_t *part[2] = {c->scratch[4], c->scratch[5]}; /* text, binary */
     size_t len[2] = {0, 0}, at = 0;
     for (uint32_t r = 0; r < nr; r++) {
-        const int kind = (int)((r + first) & 1);
-        memcpy(part[kind] + len[kind], src + at, runs[r]);
-        len[kind] += runs[r];
-        at += runs[r];
+        seg_run *u = &runs[r];
+        if (u->kind >= SEG_B64_BINARY) { /* decoded into the binary part, moved if it is text */
+            uint8_t *d = part[1] + len[1];
+            seg_b64_decode(src + at, u, d);
+            size_t k = 0;
+            while (k < u->v) {
+                const uint32_t t = seg_text_unit(d + k, u->v - k);
+                if (!t) break;
+                k += t;
+            }
+            u->kind = k == u->v ? SEG_B64_TEXT : SEG_B64_BINARY;
+            if (u->kind == SEG_B64_TEXT) memcpy(part[0] + len[0], d, u->v);
+        } else {
+            memcpy(part[seg_run_part(u->kind)] + len[seg_run_part(u->kind)], src + at, u->v);
+        }
+        len[seg_run_part(u->kind)] += u->v;
+        at += u->len;
     }
-    const uint8_t *tb, *bb;
-    size_t ts, bs;
-    uint8_t tm, bm;
-    FORWARD_IF_ERROR(code_plain(s, c, part[1], len[1], 0, NULL, NULL, NULL, 0, 0, &bb, &bs, &bm));
+    const uint8_t *tb = part[0], *bb = part[1];
+    size_t ts = 0, bs = 0;
+    uint8_t tm = LMZ_M_STORED, bm = LMZ_M_STORED;
+    if (len[1]) FORWARD_IF_ERROR(code_plain(s, c, part[1], len[1], 0, NULL, NULL, NULL, 0, 0, &bb, &bs, &bm));
     memcpy(c->scratch[7], bb, bs); /* the text's coding reuses the classical buffers */
-    FORWARD_IF_ERROR(code_plain(s, c, part[0], len[0], 1, pool, progress, opaque, 0, 0, &tb, &ts, &tm));
+    if (len[0]) /* the model codes at most a chunk (base64 text attachments could make more) */
+        FORWARD_IF_ERROR(code_plain(s, c, part[0], len[0], len[0] <= s->max_chunk, pool, progress, opaque, 0, 0, &tb,
+                                    &ts, &tm));
     const size_t head = SEG_HEAD_MAX(nr);
-    if (head + ts + bs >= n || head + ts + bs > SIZE_MAX / 2) return 0;
-    size_t w = chunk_layout_seg_head(dst, tm, bm, first, runs, nr, (uint32_t)ts);
+    if (head + ts + bs >= n) return 0;
+    size_t w = chunk_layout_seg_head(dst, tm, bm, runs, nr, (uint32_t)ts);
     memcpy(dst + w, tb, ts);
     memcpy(dst + w + ts, c->scratch[7], bs);
     *size = w + ts + bs;
@@ -511,7 +530,6 @@ static int code_chunk(const lmz_cstream *s, chunk_coder *c, int kind, const uint
     const int classical = s->p.fallback && !s->p.fast;
     int seg = 0;
     uint32_t nr = 0;
-    uint8_t first = 0;
     if (kind == CK_UTF16) {
         FORWARD_IF_ERROR(code_plain(s, c, u8, u8n, 1, pool, progress, opaque, in_base, out_base, &best, &size, &method));
         if (UTF16_HEAD + size < n) {
@@ -526,22 +544,25 @@ static int code_chunk(const lmz_cstream *s, chunk_coder *c, int kind, const uint
             method = LMZ_M_STORED;
         }
     } else {
-        if (kind != CK_BINARY && classical && !s->p.fast && (kind == CK_MIXED || looks_binary(src, n))) {
-            /* text runs worth the model, with binary ones beside them? */
-            size_t text;
-            nr = segment_runs(src, n, c->runs, &first, &text);
-            if (text == n)
-                seg = 0, kind = CK_PLAIN; /* all text after all: the model on the whole chunk */
-            else
+        if (kind != CK_BINARY && classical) {
+            /* text runs worth the model, with binary ones beside them?
+             * base64 blocks? (a text chunk without them is coded whole) */
+            size_t text, b64;
+            nr = segment_runs(src, n, c->runs, &text, &b64);
+            if (b64 >= SEG_MIN_CHUNK_B64 || (b64 && b64 * 8 >= n))
+                seg = 1;
+            else if (text == n)
+                kind = CK_PLAIN; /* all text after all: the model on the whole chunk */
+            else if (kind == CK_MIXED || looks_binary(src, n))
                 seg = text >= SEG_MIN_CHUNK_TEXT && text * 2 >= n;
         }
-        const int model = kind != CK_BINARY && !seg && !looks_binary(src, n);
+        const int model = kind != CK_BINARY && !seg && n <= s->max_chunk && !looks_binary(src, n);
         FORWARD_IF_ERROR(code_plain(s, c, src, n, model, pool, progress, opaque, in_base, out_base, &best, &size,
                                     &method));
         if (seg) { /* the whole chunk's classical best (in c's buffers) against seg (written to dst) */
             size_t ss;
             if (best != src) memcpy(c->scratch[6], best, size), best = c->scratch[6];
-            FORWARD_IF_ERROR(code_seg(s, c, src, n, c->runs, nr, first, dst, &ss, pool, progress, opaque));
+            FORWARD_IF_ERROR(code_seg(s, c, src, n, c->runs, nr, dst, &ss, pool, progress, opaque));
             if (ss > 0 && ss < size) {
                 best = dst;
                 size = ss;
@@ -688,33 +709,42 @@ static int plan_add(frame_plan *pl, size_t off, size_t len, int kind) {
     return 1;
 }
 
-/* A binary-looking frame with text in it: chunks along its runs. Long
- * binary runs become chunks of their own (CK_BINARY: the classical coders
- * see them whole); the rest, text runs with the short binary runs between
- * them, is cut into chunks of at most cs bytes (CK_MIXED: `seg` where a
- * chunk holds both). Sets *used; 0 when the frame holds too little text. */
-static int plan_mixed(lmz_cstream *s, frame_plan *pl, size_t cs, size_t *used) {
-    uint32_t *runs = s->cc[0].runs; /* room for seg_runs_max(in_cap) */
-    uint8_t first;
-    size_t text;
-    const uint32_t nr = segment_runs(s->in, s->in_len, runs, &first, &text);
-    if (text < SEG_MIN_FRAME_TEXT && text * 4 < s->in_len) return 0;
-    size_t start = 0, pos = 0; /* the chunk being gathered: [start, pos) */
+/* A frame of text and binary (binary-looking, with text runs: mode 0) or
+ * of text with base64 blocks (mode 1): chunks along its runs. Long binary
+ * runs become chunks of their own (CK_BINARY: the classical coders see them
+ * whole); the rest is cut by its text, at most cs bytes of text runs per
+ * chunk (the model's share stays that of a text chunk, the binary and
+ * base64 runs between them are coded together: CK_MIXED, `seg` where a
+ * chunk holds both). Sets *used; 0 when the frame holds too little text
+ * (mode 0) or base64 (mode 1). */
+static int plan_mixed(lmz_cstream *s, frame_plan *pl, size_t cs, size_t *used, int mode) {
+    seg_run *runs = s->cc[0].runs; /* room for seg_runs_max(in_cap) */
+    size_t text, b64;
+    const uint32_t nr = segment_runs(s->in, s->in_len, runs, &text, &b64);
+    if (mode == 0 && text + b64 < SEG_MIN_FRAME_TEXT && (text + b64) * 4 < s->in_len) return 0;
+    if (mode == 1 && (b64 < SEG_MIN_CHUNK_B64 || b64 * 8 < s->in_len)) return 0;
+    size_t start = 0, pos = 0, ctext = 0; /* the chunk being gathered: [start, pos), ctext bytes of text */
     int full = 0;
     for (uint32_t r = 0; r < nr && !full; r++) {
-        const int binary = (int)((r + first) & 1);
-        if (binary && runs[r] >= SEG_BIG_BINARY) {
+        size_t len = runs[r].len;
+        if (runs[r].kind == SEG_BINARY && len >= SEG_BIG_BINARY) {
             if (pos > start && !plan_add(pl, start, pos - start, CK_MIXED)) break;
-            if (!plan_add(pl, pos, runs[r], CK_BINARY)) break;
-            start = pos = pos + runs[r];
+            if (!plan_add(pl, pos, len, CK_BINARY)) break;
+            start = pos = pos + len;
+            ctext = 0;
             continue;
         }
-        pos += runs[r];
-        while (pos - start > cs && !full) {
-            size_t n = chunk_cut(s->in + start, pos - start, cs);
-            if (!plan_add(pl, start, n, CK_MIXED)) full = 1;
-            else start += n;
-        }
+        if (runs[r].kind == SEG_TEXT)
+            while (ctext + len > cs && !full) { /* the chunk ends inside this text run */
+                size_t k = chunk_cut(s->in + pos, len, cs - ctext);
+                if (!plan_add(pl, start, pos + k - start, CK_MIXED)) full = 1;
+                start = pos += k;
+                len -= k;
+                ctext = 0;
+            }
+        if (full) break;
+        pos += len;
+        if (runs[r].kind == SEG_TEXT) ctext += len;
     }
     if (!full && pos > start) plan_add(pl, start, pos - start, CK_MIXED);
     *used = pl->nc ? pl->off[pl->nc - 1] + pl->len[pl->nc - 1] : 0;
@@ -768,11 +798,13 @@ static int emit_frame(lmz_cstream *s) {
          * model cannot help) as ONE chunk: zstd and xz then see the whole
          * frame (up to 1 MiB) as one window, as they would see the file,
          * instead of 64 KiB pieces. */
-        if (!plan_mixed(s, &pl, cs, &used)) {
+        if (!plan_mixed(s, &pl, cs, &used, 0)) {
             plan_add(&pl, 0, s->in_len, CK_BINARY);
             used = cs = s->in_len;
             pl.big = 1;
         }
+    } else if (classical && whole && s->in_len > cs && plan_mixed(s, &pl, cs, &used, 1)) {
+        /* text with base64 blocks (mail): the blocks decoded, coded together */
     } else {
         if (s->auto_chunk && !s->p.fast && whole && s->in_len > cs) {
             /* repetitive text: longer chunks (LONG_CHUNK_MULT); payload holds

@@ -129,12 +129,16 @@ static int layout_finish(const chunk_layout *L, const uint8_t *buf, uint8_t *dst
     }
     const uint8_t *src[2] = {buf, buf + L->part[0].raw_size}; /* text, binary */
     const uint8_t *cur = L->runs;
-    for (uint32_t r = 0; r < L->n_runs; r++) { /* lengths checked by chunk_layout_parse */
-        const uint32_t len = chunk_layout_run(&cur);
-        const int kind = (int)((r + L->first_kind) & 1);
-        memcpy(dst, src[kind], len);
-        src[kind] += len;
-        dst += len;
+    for (uint32_t r = 0; r < L->n_runs; r++) { /* sizes checked by chunk_layout_parse */
+        seg_run run;
+        chunk_layout_next(&cur, &run);
+        const int part = seg_run_part(run.kind);
+        if (run.kind == SEG_TEXT || run.kind == SEG_BINARY)
+            memcpy(dst, src[part], run.v);
+        else
+            b64_encode_lines(src[part], run.v, run.w, run.crlf, dst);
+        src[part] += run.v;
+        dst += run.len;
     }
     return 0;
 }
