@@ -397,6 +397,32 @@ expect 0 "triage: short English text" "$LMZ" -qk text -o tri/text.lmz
 check "triage: short English text still goes to the model" test "$(model_chunks tri/text.lmz)" = 1
 
 # ---------------------------------------------------------------------------
+# Mixed content (doc/format.md 3.1, 3.2): a tar's text coded by the model and
+# its headers apart (seg); UTF-16 text coded as UTF-8 (utf16)
+# ---------------------------------------------------------------------------
+
+if [ -n "$TESTDATA" ] && [ -r "$TESTDATA/corpus/canterbury/fields.c" ]; then
+    mkdir -p mix/t
+    cp "$TESTDATA/corpus/canterbury/grammar.lsp" "$TESTDATA/corpus/canterbury/xargs.1" \
+        "$TESTDATA/corpus/canterbury/fields.c" mix/t/
+    tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=gnu -cf mix/t.tar -C mix t
+    expect 0 "seg: compress a tar of three text files" "$LMZ" -qk mix/t.tar
+    check "seg: round trip" bash -c '"$0" -dc "$1.lmz" | cmp -s - "$1"' "$LMZ" mix/t.tar
+    check "seg: -lv names the method and its parts" bash -c \
+        '"$0" -lv "$1" | grep -q " seg " && "$0" -lv "$1" | grep -q "runs (0 base64): text .*(lm"' "$LMZ" mix/t.tar.lmz
+    xzs=$(xz -9e -c mix/t.tar | wc -c)
+    check "seg: the tar is 20 % below xz -9e ($xzs B)" test "$(wc -c <mix/t.tar.lmz)" -lt $((xzs * 8 / 10))
+    { printf '\xff\xfe'; iconv -f UTF-8 -t UTF-16LE mix/t/grammar.lsp; } >mix/u16
+    expect 0 "utf16: compress UTF-16LE text" "$LMZ" -qk mix/u16
+    check "utf16: round trip" bash -c '"$0" -dc "$1.lmz" | cmp -s - "$1"' "$LMZ" mix/u16
+    check "utf16: -lv names the method and the byte order" bash -c \
+        '"$0" -lv "$1" | grep -q " utf16 " && "$0" -lv "$1" | grep -q "little-endian"' "$LMZ" mix/u16.lmz
+    expect 0 "utf16: the UTF-8 file" "$LMZ" -qk mix/t/grammar.lsp -o mix/u8.lmz
+    check "utf16: within 1 % + 8 B of the UTF-8 file's size" \
+        test "$(wc -c <mix/u16.lmz)" -le $(($(wc -c <mix/u8.lmz) * 101 / 100 + 8))
+fi
+
+# ---------------------------------------------------------------------------
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
