@@ -273,6 +273,7 @@ struct lmz_cstream {
     size_t out_len, out_pos, out_cap;
     uint8_t *payload;          /* the frame's payloads */
     uint8_t *u8;               /* a UTF-16 frame's UTF-8 form (3/2 of in_cap), made on first need */
+    int utf16_order;           /* the last UTF-16 frame's byte order (1 LE, 2 BE), 0: none yet */
     size_t max_chunk;          /* longest chunk this stream may code with the model */
     int auto_chunk;            /* chunk size left to lmz: long chunks for repetitive frames */
     int ended, wrote_frame;
@@ -531,17 +532,27 @@ static int code_chunk(const lmz_cstream *s, chunk_coder *c, int kind, const uint
     int seg = 0;
     uint32_t nr = 0;
     if (kind == CK_UTF16) {
+        /* the UTF-8 form by the best plain method, against the classical
+         * methods on the UTF-16 bytes (a stream of other data after a
+         * UTF-16 file converts too, into nonsense) */
         FORWARD_IF_ERROR(code_plain(s, c, u8, u8n, 1, pool, progress, opaque, in_base, out_base, &best, &size, &method));
-        if (UTF16_HEAD + size < n) {
+        const int fits = UTF16_HEAD + size < n;
+        if (fits) {
             size_t w = chunk_layout_utf16_head(dst, (uint8_t)order, method, (uint32_t)u8n);
             memcpy(dst + w, best, size);
-            best = dst;
             size += w;
-            method = LMZ_M_UTF16;
+        }
+        const uint8_t *cb;
+        size_t csz;
+        uint8_t cm;
+        FORWARD_IF_ERROR(code_plain(s, c, src, n, 0, NULL, NULL, NULL, 0, 0, &cb, &csz, &cm));
+        if (!fits || csz < size) {
+            best = cb;
+            size = csz;
+            method = cm;
         } else {
-            best = src;
-            size = n;
-            method = LMZ_M_STORED;
+            best = dst;
+            method = LMZ_M_UTF16;
         }
     } else {
         if (kind != CK_BINARY && classical) {
@@ -757,11 +768,19 @@ static int plan_mixed(lmz_cstream *s, frame_plan *pl, size_t cs, size_t *used, i
  * file makes as many chunks as its UTF-8 form; a cut never splits a
  * character. Sets *used; 0 when the frame is not such text. */
 static int plan_utf16(lmz_cstream *s, frame_plan *pl, size_t cs, size_t *used) {
-    const int d = s->in_len % 2 == 0 ? lmz_utf16_detect(s->in, s->in_len) : 0;
+    size_t n = s->in_len;
+    if (n % 2) return 0;
+    /* the byte order: detected, or the previous frame's (only the first has a BOM) */
+    int d = lmz_utf16_detect(s->in, n);
+    if (!d) d = s->utf16_order;
     if (!d) return 0;
+    if (!s->ended && n >= 2) { /* a high surrogate at the end waits for its pair in the next frame */
+        const unsigned hi = d == 2 ? s->in[n - 2] : s->in[n - 1];
+        if (hi >= 0xD8 && hi <= 0xDB) n -= 2;
+    }
     const size_t cap = s->in_cap / 2 * 3;
     if (!s->u8 && !(s->u8 = malloc(cap))) return 0; /* then coded as binary: no harm */
-    const size_t u = lmz_utf16_to_utf8(s->in, s->in_len, d == 2, s->u8, cap);
+    const size_t u = lmz_utf16_to_utf8(s->in, n, d == 2, s->u8, cap);
     if (u == LMZ_UTF16_BAD || u == 0 || looks_binary(s->u8, u)) return 0;
     size_t p8 = 0, p16 = 0;
     while (p8 < u && pl->nc < LMZ_CHUNKS_PER_FRAME) {
@@ -776,6 +795,7 @@ static int plan_utf16(lmz_cstream *s, frame_plan *pl, size_t cs, size_t *used) {
         p16 += n16;
     }
     pl->order = d == 2;
+    s->utf16_order = d;
     *used = p16;
     for (uint32_t i = 0; i < pl->nc; i++) pl->big |= pl->len[i] > s->max_chunk;
     return 1;

@@ -82,8 +82,11 @@ static inline size_t seg_eol(const uint8_t *p, size_t n, int crlf) {
 
 /* A base64 block at the start of p[0..n) (a line start): returns its length
  * in bytes (0: none of at least SEG_MIN_B64) and fills r (kind left to the
- * caller). */
-static inline size_t seg_b64_block(const uint8_t *p, size_t n, seg_run *r) {
+ * caller). *scanned: the bytes of base64 lines looked at; a block starting
+ * at a later line among them would end where this one does and fail the
+ * same way, so the caller skips them. */
+static inline size_t seg_b64_block(const uint8_t *p, size_t n, seg_run *r, size_t *scanned) {
+    *scanned = 0;
     size_t w = 0;
     while (w < n && w <= SEG_B64_MAX_W && seg_b64_val(p[w]) >= 0) w++;
     if (w < 16 || w % 4 || w > SEG_B64_MAX_W || w >= n) return 0;
@@ -109,6 +112,7 @@ static inline size_t seg_b64_block(const uint8_t *p, size_t n, seg_run *r) {
         }
         break;
     }
+    *scanned = at;
     if (at < SEG_MIN_B64) return 0;
     /* base64 of data uses upper case, lower case and digits; lines of hex
      * digits (hashes) or of numbers do not */
@@ -151,9 +155,10 @@ static inline void seg_push_text(const uint8_t *buf, size_t n, seg_run *runs, ui
     size_t start = 0;
     for (size_t i = 0; i < n;) {
         seg_run r;
-        const size_t k = (i == 0 || buf[i - 1] == '\n') ? seg_b64_block(buf + i, n - i, &r) : 0;
+        size_t scanned = 0;
+        const size_t k = (i == 0 || buf[i - 1] == '\n') ? seg_b64_block(buf + i, n - i, &r, &scanned) : 0;
         if (!k) {
-            i++;
+            i += scanned > 1 ? scanned : 1; /* linear: no line is scanned twice */
             continue;
         }
         seg_push(runs, nr, SEG_TEXT, i - start);

@@ -1,3 +1,6 @@
 # Compression layer: the triage before the model (lib/compress/triage.h)
 # against every chunk of the corpus text files, with their real zstd sizes.
 lmz_test(test_triage SOURCES unit/test_triage.c LIBS PkgConfig::ZSTD m LABELS asan)
+# Where a chunk's text and binary runs are (lib/compress/segment.h, the `seg`
+# method): the corpus files, built inputs (a tar among them), random inputs.
+lmz_test(test_segment SOURCES unit/test_segment.c LIBS lmz_codec LABELS asan)

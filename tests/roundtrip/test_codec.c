@@ -3,7 +3,11 @@
  * models (fast): round trips, determinism across threads and buffer slicing,
  * concatenated frames, wrong model, memory limit, and every truncation and
  * bit flip of a small frame (each rejected, or — where a flip lands in bits
- * the decoder never needs — decoded to the exact original: never wrong output).
+ * the decoder never needs — decoded to the exact original: never wrong output);
+ * the `seg` and `utf16` chunk methods (5, 6) on a tar made here and on
+ * UTF-16 text (both byte orders, with and without BOM, surrogate pairs at
+ * chunk cuts, CJK; unpaired surrogates and odd lengths falling back), their
+ * layouts (lmz_chunk_layout) and their output across threads and slicing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +15,7 @@
 
 #include "check.h"
 #include "common/common.h"
+#include "compress/segment.h"
 #include "lmz.h"
 #include "lmz_frame_info.h"
 #include "fixtures/tinymodel.h"
@@ -76,6 +81,427 @@ static int roundtrip(const lmz_model *m, const uint8_t *src, size_t n, uint32_t 
     free(c);
     free(d);
     return 1;
+}
+
+/* ======================================================================== */
+/* seg and utf16 chunks (methods 5 and 6)                                    */
+/* ======================================================================== */
+
+/* A chunk of a compressed stream: its table entry, its frame's flags, its
+ * payload, where its bytes are in the input. */
+typedef struct {
+    lmz_chunk_info_t ci;
+    unsigned flags;
+    const uint8_t *payload;
+    size_t at;
+} chunk_at;
+
+/* The chunks of the frames c[0..cs), in order, into out[0..cap); their
+ * number, -1 when a frame does not parse. */
+static int chunks_of(const uint8_t *c, size_t cs, chunk_at *out, int cap) {
+    size_t pos = 0, raw = 0;
+    int k = 0;
+    while (pos < cs) {
+        lmz_frame_info_t fi;
+        lmz_chunk_info_t ch[64];
+        if (lmz_is_error(lmz_frame_info(c + pos, cs - pos, &fi)) || fi.frame_size > cs - pos) return -1;
+        size_t nc = lmz_frame_chunks(c + pos, cs - pos, ch, 64);
+        if (lmz_is_error(nc) || nc > 64) return -1;
+        for (size_t i = 0; i < nc; i++) {
+            if (k < cap) out[k] = (chunk_at){ch[i], fi.flags, c + pos + ch[i].offset, raw};
+            k++;
+            raw += ch[i].raw_size;
+        }
+        pos += fi.frame_size;
+    }
+    return k < cap ? k : cap;
+}
+
+/* src[0..n) compressed with chunk size chunk at -T2 (*size bytes, returned,
+ * caller frees; NULL on failure) and decoded back to src. With all: also at
+ * -T1 and -T4 and streamed in odd pieces into odd output windows, the same
+ * bytes each time, and decoded streamed in pieces of 1..13 bytes. */
+static uint8_t *codec_ways(const lmz_model *m, const uint8_t *src, size_t n, uint32_t chunk, int all,
+                           const char *what, size_t *size) {
+    uint8_t *c2;
+    size_t s2 = compress_with(m, src, n, &c2, 2, chunk);
+    CHECK(!lmz_is_error(s2), "%s: compress failed: %s", what, lmz_error_name(s2));
+    if (lmz_is_error(s2)) {
+        free(c2);
+        return NULL;
+    }
+    uint8_t *d = malloc(n + 1);
+    size_t ds = lmz_decompress(m, d, n + 1, c2, s2, NULL);
+    CHECK(ds == n && !memcmp(d, src, n), "%s: round trip failed (%s)", what,
+          lmz_is_error(ds) ? lmz_error_name(ds) : "wrong bytes");
+    if (all) {
+        int same = 1;
+        for (int t = 1; t <= 4; t *= 4) {
+            uint8_t *ct;
+            size_t st = compress_with(m, src, n, &ct, t, chunk);
+            same &= st == s2 && !memcmp(ct, c2, s2);
+            free(ct);
+        }
+        CHECK(same, "%s: output differs across -T1/-T2/-T4", what);
+        /* streamed in odd pieces */
+        lmz_params p;
+        lmz_params_default(&p);
+        p.threads = 2;
+        p.chunk_size = chunk;
+        lmz_cstream *cs = lmz_cstream_create(m, &p);
+        const size_t cap = lmz_compress_bound(n) + 4096;
+        uint8_t *sc = malloc(cap);
+        size_t ip = 0, op = 0, r = 0;
+        do {
+            size_t ik = rnd() % 4 == 0 ? 1 + rnd() % 7 : 1 + rnd() % 5001, ok = 1 + rnd() % 701;
+            if (ik > n - ip) ik = n - ip;
+            if (ok > cap - op) ok = cap - op;
+            lmz_in_buffer in = {src + ip, ik, 0};
+            lmz_out_buffer out = {sc + op, ok, 0};
+            r = lmz_compress_stream(cs, &out, &in, ip + ik == n ? LMZ_e_end : LMZ_e_continue);
+            ip += in.pos;
+            op += out.pos;
+        } while (!lmz_is_error(r) && (r != 0 || ip < n) && op < cap);
+        CHECK(!lmz_is_error(r) && op == s2 && !memcmp(sc, c2, s2),
+              "%s: streamed output differs from one shot (%zu vs %zu)", what, op, s2);
+        lmz_cstream_free(cs);
+        free(sc);
+        /* decoded in pieces */
+        lmz_dstream *dz = lmz_dstream_create(m, NULL);
+        memset(d, 0, n + 1);
+        ip = op = 0;
+        do {
+            size_t ik = 1 + rnd() % 13;
+            if (ik > s2 - ip) ik = s2 - ip;
+            lmz_in_buffer in = {c2 + ip, ik, 0};
+            lmz_out_buffer out = {d + op, n + 1 - op < 977 ? n + 1 - op : 977, 0};
+            r = lmz_decompress_stream(dz, &out, &in);
+            ip += in.pos;
+            op += out.pos;
+        } while (!lmz_is_error(r) && (ip < s2 || r != 0));
+        CHECK(!lmz_is_error(r) && op == n && !memcmp(d, src, n), "%s: sliced decoding failed (%s)", what,
+              lmz_is_error(r) ? lmz_error_name(r) : "wrong bytes");
+        lmz_dstream_free(dz);
+    }
+    free(d);
+    *size = s2;
+    return c2;
+}
+
+/* Methods of the chunks, "5 2 2 5 ...", for messages. */
+static const char *methods_str(const chunk_at *ch, int nc) {
+    static char out[256];
+    size_t w = 0;
+    out[0] = 0;
+    for (int i = 0; i < nc && w + 8 < sizeof out; i++)
+        w += (size_t)snprintf(out + w, sizeof out - w, "%s%u", i ? " " : "", ch[i].ci.method);
+    return out;
+}
+
+/* Frames flag LMZ_FRAME_FLAG_EXT exactly when a chunk of theirs is of method 5 or 6. */
+static void check_ext_flags(const uint8_t *c, size_t cs, const char *what) {
+    size_t pos = 0;
+    int ok = 1;
+    while (pos < cs && ok) {
+        lmz_frame_info_t fi;
+        lmz_chunk_info_t ch[64];
+        ok = !lmz_is_error(lmz_frame_info(c + pos, cs - pos, &fi));
+        size_t nc = ok ? lmz_frame_chunks(c + pos, cs - pos, ch, 64) : 0;
+        int ext = 0;
+        for (size_t i = 0; ok && i < nc && i < 64; i++) ext |= ch[i].method >= LMZ_METHOD_SEG;
+        ok = ok && !!(fi.flags & LMZ_FRAME_FLAG_EXT) == ext;
+        pos += ok ? fi.frame_size : 0;
+    }
+    CHECK(ok, "%s: a frame's EXT flag does not match its chunks' methods", what);
+}
+
+/* One ustar-like header: fields NUL-padded, octal numbers, checksum. */
+static void tar_header(uint8_t *h, const char *name, size_t size) {
+    memset(h, 0, 512);
+    snprintf((char *)h, 100, "%s", name);
+    memcpy(h + 100, "0000644", 7);
+    memcpy(h + 108, "0001750", 7);
+    memcpy(h + 116, "0001750", 7);
+    snprintf((char *)h + 124, 12, "%011o", (unsigned)size);
+    memcpy(h + 136, "14567012345", 11);
+    memset(h + 148, ' ', 8);
+    h[156] = '0';
+    memcpy(h + 257, "ustar", 6);
+    memcpy(h + 263, "00", 2);
+    memcpy(h + 265, "user", 4);
+    memcpy(h + 297, "users", 5);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++) sum += h[i];
+    snprintf((char *)h + 148, 7, "%06o", sum);
+    h[155] = ' ';
+}
+
+/* A tar of text files (bodies of 300..1500 bytes, NUL-padded) with a
+ * 6000-byte random file among them: `seg` chunks where text and binary
+ * meet, the random file a classical chunk of its own. */
+static void test_seg_tar(const lmz_model *m) {
+    const size_t cap = 120000;
+    uint8_t *tar = calloc(cap, 1);
+    size_t n = 0, blob_at = 0;
+    const size_t blob_len = 6000;
+    for (int f = 0; f < 24; f++) {
+        char name[64];
+        size_t len = f == 12 ? blob_len : 300 + rnd() % 1200;
+        snprintf(name, sizeof name, f == 12 ? "data/blob-%02d.bin" : "docs/chapter-%02d.txt", f);
+        tar_header(tar + n, name, len);
+        n += 512;
+        if (f == 12) {
+            blob_at = n;
+            for (size_t i = 0; i < len; i++) tar[n + i] = (uint8_t)rnd();
+        } else {
+            make_text(tar + n, len);
+            tar[n + len - 1] = '\n';
+        }
+        n += (len + 511) / 512 * 512; /* calloc'd: the padding is NUL */
+    }
+    n += 1024;
+    size_t cs;
+    uint8_t *c = codec_ways(m, tar, n, 4096, 1, "tar", &cs);
+    if (c) {
+        chunk_at ch[64];
+        int nc = chunks_of(c, cs, ch, 64), segs = 0, blob_chunk = 0;
+        CHECK(nc > 1, "tar: %d chunks", nc);
+        check_ext_flags(c, cs, "tar");
+        for (int i = 0; i < nc; i++) {
+            const lmz_chunk_info_t *ci = &ch[i].ci;
+            if (ci->method == LMZ_METHOD_SEG) {
+                segs++;
+                CHECK(ch[i].flags & LMZ_FRAME_FLAG_EXT, "tar: seg chunk %d in a frame without the EXT flag", i);
+                lmz_chunk_layout_t L;
+                memset(&L, 0, sizeof L);
+                size_t r = lmz_chunk_layout(ch[i].payload, ci->coded_size, ci, &L);
+                /* the runs segment_runs finds in the chunk's bytes: text part, binary part */
+                seg_run *runs = malloc(seg_runs_max(ci->raw_size) * sizeof *runs);
+                size_t text = 0, b64 = 0;
+                uint32_t nr = runs ? segment_runs(tar + ch[i].at, ci->raw_size, runs, &text, &b64) : 0;
+                free(runs);
+                int ok = !lmz_is_error(r) && L.n_parts == 2 && L.base64_runs == 0 && L.n_runs == nr && nr >= 2 &&
+                         L.part_raw[0] == text && L.part_raw[0] + L.part_raw[1] == ci->raw_size &&
+                         L.part_method[0] < LMZ_METHOD_SEG && L.part_method[1] < LMZ_METHOD_SEG &&
+                         L.part_method[1] != LMZ_METHOD_LM && L.part_method[1] != LMZ_METHOD_LM_MIX &&
+                         L.part_coded[0] + L.part_coded[1] < ci->coded_size;
+                CHECK(ok, "tar: seg chunk %d (%u bytes at %zu): layout %s, %u runs (want %u), text %u + binary %u "
+                      "(want %zu text), methods %u %u",
+                      i, ci->raw_size, ch[i].at, lmz_is_error(r) ? lmz_error_name(r) : "ok", L.n_runs, nr,
+                      L.part_raw[0], L.part_raw[1], text, L.part_method[0], L.part_method[1]);
+            }
+            if (ch[i].at <= blob_at && ch[i].at + ci->raw_size >= blob_at + blob_len) {
+                /* the random file's chunk (longer than the chunk size: the frame was cut along its runs): its
+                 * own (only the headers and padding around it), classical */
+                blob_chunk = ch[i].at + 1024 >= blob_at && ch[i].at + ci->raw_size <= blob_at + blob_len + 1024 &&
+                             ci->method <= LMZ_METHOD_XZ && ci->method != LMZ_METHOD_LM;
+                CHECK(blob_chunk, "tar: the 6000-byte random file is in chunk %d (%u bytes at %zu, method %u)", i,
+                      ci->raw_size, ch[i].at, ci->method);
+            }
+        }
+        CHECK(segs >= 1, "tar: no seg chunk (methods %s)", methods_str(ch, nc));
+        CHECK(blob_chunk, "tar: the random file has no chunk of its own");
+        printf("  %-28s %8zu -> %8zu bytes, %d chunks (%s), %d seg\n", "tar + 6000 B random file", n, cs, nc,
+               methods_str(ch, nc), segs);
+        free(c);
+    }
+    free(tar);
+}
+
+/* text as UTF-16 (be: big-endian), with a BOM when bom; returns the bytes. */
+static size_t to_utf16(const uint8_t *text, size_t n, int be, int bom, uint8_t *dst) {
+    size_t k = 0;
+    if (bom) {
+        dst[k++] = be ? 0xFE : 0xFF;
+        dst[k++] = be ? 0xFF : 0xFE;
+    }
+    return k + lmz_utf8_to_utf16(text, n, be, dst + k, 4 * n);
+}
+
+/* Every chunk of src's frames c is `utf16` of byte order be: its UTF-8 form
+ * that of the chunk's bytes, a part of a plain method. first_u8: the first
+ * chunk's UTF-8 size, when not 0. The last chunk may be classical instead,
+ * when it is short (a compressor keeps the smaller of `utf16` and the
+ * classical methods on the UTF-16 bytes). Returns the chunks. */
+static int check_utf16(const uint8_t *src, const uint8_t *c, size_t cs, int be, size_t first_u8, const char *what) {
+    chunk_at ch[64];
+    int nc = chunks_of(c, cs, ch, 64), ok = nc > 0;
+    uint8_t *u8 = malloc(3 * 65536);
+    for (int i = 0; i < nc && ok && u8; i++) {
+        const lmz_chunk_info_t *ci = &ch[i].ci;
+        if (i == nc - 1 && i > 0 && ci->raw_size < 1024 && ci->method < LMZ_METHOD_SEG) continue;
+        lmz_chunk_layout_t L;
+        memset(&L, 0, sizeof L);
+        size_t r = ci->method == LMZ_METHOD_UTF16 ? lmz_chunk_layout(ch[i].payload, ci->coded_size, ci, &L) : 1;
+        size_t u = ci->raw_size <= 2 * 65536 ? lmz_utf16_to_utf8(src + ch[i].at, ci->raw_size, be, u8, 3 * 65536)
+                                             : LMZ_UTF16_BAD;
+        ok = r == 0 && (ch[i].flags & LMZ_FRAME_FLAG_EXT) && L.n_parts == 1 && L.utf16_order == (unsigned)be &&
+             L.part_method[0] < LMZ_METHOD_SEG && u != LMZ_UTF16_BAD && L.part_raw[0] == u &&
+             (i > 0 || !first_u8 || u == first_u8);
+        CHECK(ok, "%s: chunk %d (%u bytes at %zu): method %u, order %u, UTF-8 %u bytes (the chunk's: %ld%s)", what, i,
+              ci->raw_size, ch[i].at, ci->method, L.utf16_order, L.part_raw[0], u == LMZ_UTF16_BAD ? -1L : (long)u,
+              i == 0 && first_u8 ? ", first chunk's expected" : "");
+    }
+    free(u8);
+    return nc;
+}
+
+static void test_utf16(const lmz_model *m, const uint8_t *text) {
+    const size_t n8 = 6000; /* ASCII text: 12 KB of UTF-16, two chunks of 4 KiB in UTF-8 */
+    uint8_t *u = malloc(4 * 70000 + 16), *t8 = malloc(4 * 40000);
+    size_t cs;
+    static const struct {
+        int be, bom, all;
+        const char *what;
+    } asc[] = {{0, 1, 1, "UTF-16LE, BOM"},
+               {1, 1, 0, "UTF-16BE, BOM"},
+               {0, 0, 0, "UTF-16LE, no BOM"},
+               {1, 0, 0, "UTF-16BE, no BOM"}};
+    for (size_t k = 0; k < sizeof asc / sizeof *asc; k++) {
+        size_t n = to_utf16(text, n8, asc[k].be, asc[k].bom, u);
+        uint8_t *c = codec_ways(m, u, n, 4096, asc[k].all, asc[k].what, &cs);
+        if (!c) continue;
+        int nc = check_utf16(u, c, cs, asc[k].be, 0, asc[k].what);
+        CHECK(nc >= 2, "%s: %d chunks", asc[k].what, nc);
+        printf("  %-28s %8zu -> %8zu bytes, %d utf16 chunks\n", asc[k].what, n, cs, nc);
+        free(c);
+    }
+
+    /* emoji (surrogate pairs) where the chunks are cut: "ab" and emoji only,
+     * no line break or space, so the cut at 4096 UTF-8 bytes falls inside
+     * one and moves back to its start */
+    {
+        size_t n8e = 0;
+        t8[n8e++] = 'a';
+        t8[n8e++] = 'b';
+        for (int i = 0; i < 3000; i++) {
+            const uint32_t cp = 0x1F600 + rnd() % 64; /* F0 9F 98 80.. */
+            t8[n8e++] = 0xF0;
+            t8[n8e++] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+            t8[n8e++] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+            t8[n8e++] = (uint8_t)(0x80 | (cp & 0x3F));
+        }
+        size_t n = to_utf16(t8, n8e, 0, 1, u);
+        uint8_t *c = codec_ways(m, u, n, 4096, 1, "UTF-16LE emoji at cuts", &cs);
+        if (c) {
+            /* BOM (3 UTF-8 bytes) + "ab" + emoji of 4: the first cut at 4096 - (4096 - 5) % 4 */
+            int nc = check_utf16(u, c, cs, 0, 4096 - (4096 - 5) % 4, "UTF-16LE emoji at cuts");
+            CHECK(nc >= 3, "emoji: %d chunks", nc);
+            printf("  %-28s %8zu -> %8zu bytes, %d utf16 chunks\n", "UTF-16LE emoji at cuts", n, cs, nc);
+            free(c);
+        }
+        /* and mixed with text: emoji every few words */
+        size_t n8m = 0;
+        for (size_t i = 0; i < n8; i++) {
+            t8[n8m++] = text[i];
+            if (i % 23 == 0) {
+                memcpy(t8 + n8m, "\xF0\x9F\x98\x80", 4);
+                n8m += 4;
+            }
+        }
+        n = to_utf16(t8, n8m, 1, 1, u);
+        c = codec_ways(m, u, n, 4096, 0, "UTF-16BE text + emoji", &cs);
+        if (c) {
+            int nc = check_utf16(u, c, cs, 1, 0, "UTF-16BE text + emoji");
+            printf("  %-28s %8zu -> %8zu bytes, %d utf16 chunks\n", "UTF-16BE text + emoji", n, cs, nc);
+            free(c);
+        }
+    }
+
+    /* CJK with a BOM: 3-byte UTF-8 characters, no spaces: cuts inside characters move back */
+    {
+        size_t n8c = 0;
+        for (int i = 0; i < 3000; i++) {
+            const uint32_t cp = i % 17 == 16 ? 0x3002 : 0x4E00 + rnd() % 400;
+            t8[n8c++] = (uint8_t)(0xE0 | (cp >> 12));
+            t8[n8c++] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+            t8[n8c++] = (uint8_t)(0x80 | (cp & 0x3F));
+        }
+        size_t n = to_utf16(t8, n8c, 0, 1, u);
+        uint8_t *c = codec_ways(m, u, n, 4096, 1, "UTF-16LE CJK, BOM", &cs);
+        if (c) {
+            /* BOM + CJK of 3: the first cut at 4096 - (4096 - 3) % 3 */
+            int nc = check_utf16(u, c, cs, 0, 4096 - (4096 - 3) % 3, "UTF-16LE CJK, BOM");
+            CHECK(nc >= 2, "CJK: %d chunks", nc);
+            printf("  %-28s %8zu -> %8zu bytes, %d utf16 chunks\n", "UTF-16LE CJK, BOM", n, cs, nc);
+            free(c);
+        }
+    }
+
+    /* CJK over more than one frame (24 chunks' worth of UTF-8 for 16 a frame): round trips; the frames after
+     * the first hold no BOM */
+    {
+        size_t n = 0;
+        u[n++] = 0xFF;
+        u[n++] = 0xFE;
+        for (int i = 0; i < 30000; i++) {
+            const uint32_t cp = i % 17 == 16 ? 0x3002 : 0x4E00 + rnd() % 400;
+            u[n++] = (uint8_t)cp;
+            u[n++] = (uint8_t)(cp >> 8);
+        }
+        uint8_t *c = codec_ways(m, u, n, 4096, 0, "UTF-16LE CJK, 2 frames", &cs);
+        if (c) {
+            chunk_at ch[64];
+            int nc = chunks_of(c, cs, ch, 64);
+            CHECK(nc > 16 && ch[0].ci.method == LMZ_METHOD_UTF16, "CJK, 2 frames: %d chunks, the first of method %u",
+                  nc, nc > 0 ? ch[0].ci.method : 0);
+            printf("  %-36s %8zu -> %8zu bytes, methods %s\n", "UTF-16LE CJK, BOM, 2 frames", n, cs,
+                   methods_str(ch, nc));
+            free(c);
+        }
+    }
+
+    /* not exactly UTF-16: round trips by the other methods, no utf16 chunk */
+    {
+        struct { size_t at; uint32_t unit; int len_delta; const char *what; } bad[] = {
+            {3001, 0xD800, 0, "UTF-16LE, unpaired high surrogate"},
+            {4000, 0xDC00, 0, "UTF-16LE, unpaired low surrogate"},
+            {0, 0xD83D, 0, "UTF-16LE, high surrogate at the end"},
+            {0, 0, 1, "UTF-16LE, odd length"},
+        };
+        for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+            size_t n = to_utf16(text, n8, 0, 1, u);
+            if (bad[k].unit && bad[k].at) { /* replaces the code unit at that character */
+                u[2 * bad[k].at] = (uint8_t)bad[k].unit;
+                u[2 * bad[k].at + 1] = (uint8_t)(bad[k].unit >> 8);
+            } else if (bad[k].unit) {
+                u[n++] = (uint8_t)bad[k].unit;
+                u[n++] = (uint8_t)(bad[k].unit >> 8);
+            }
+            if (bad[k].len_delta) u[n++] = 'x';
+            uint8_t *c = codec_ways(m, u, n, 4096, 0, bad[k].what, &cs);
+            if (!c) continue;
+            chunk_at ch[64];
+            int nc = chunks_of(c, cs, ch, 64), utf = 0;
+            for (int i = 0; i < nc; i++) utf += ch[i].ci.method == LMZ_METHOD_UTF16;
+            CHECK(nc > 0 && utf == 0, "%s: %d utf16 chunks", bad[k].what, utf);
+            printf("  %-36s %8zu -> %8zu bytes, methods %s\n", bad[k].what, n, cs, methods_str(ch, nc));
+            free(c);
+        }
+    }
+
+    /* a surrogate pair across the frame boundary (16 chunks of 4 KiB = 64 KiB
+     * of input per frame): round trips */
+    {
+        const size_t n8b = 34000;
+        uint8_t *tb = malloc(n8b + 8);
+        make_text(tb, n8b);
+        for (size_t i = 0; i < n8b; i++) tb[i] = tb[i] == '\n' ? ' ' : tb[i];
+        size_t n = to_utf16(tb, n8b, 0, 1, u);
+        /* the unit at byte 65534 (the frame's last) a high surrogate, its low one the next frame's first */
+        u[65534] = 0x3D, u[65535] = 0xD8, u[65536] = 0x00, u[65537] = 0xDE;
+        uint8_t *c = codec_ways(m, u, n, 4096, 0, "UTF-16LE pair across frames", &cs);
+        if (c) {
+            chunk_at ch[64];
+            int nc = chunks_of(c, cs, ch, 64);
+            printf("  %-36s %8zu -> %8zu bytes, methods %s\n", "UTF-16LE, pair across frames", n, cs,
+                   methods_str(ch, nc));
+            free(c);
+        }
+        free(tb);
+    }
+    free(u);
+    free(t8);
 }
 
 /* The embedded default model's SHA-256 is written at build time, not
@@ -176,6 +602,11 @@ int main(void) {
         lmz_dstream_free(ds);
         free(dd); free(sc); free(c1); free(c2); free(c4);
     }
+
+    /* ---- seg and utf16 chunks ------------------------------------------------ */
+    printf("seg and utf16 chunks (tiny model, 4 KiB chunks):\n");
+    test_seg_tar(m);
+    test_utf16(m, text);
 
     /* ---- lm+mix: chosen where it pays, never worse than lm, off with mix=0 - */
     {
