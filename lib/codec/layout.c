@@ -140,7 +140,7 @@ int chunk_layout_parse(uint8_t method, const uint8_t *p, uint32_t coded, uint32_
         L->part[0].payload = p + 6;
         L->part[0].coded_size = coded - 6;
         /* UTF-16 -> UTF-8: 2 bytes become 1..3, 4 bytes become 4 */
-        RETURN_ERROR_IF(L->part[0].raw_size < raw / 2 || L->part[0].raw_size > raw / 2 * 3, LMZ_error_corrupt, msg,
+        RETURN_ERROR_IF(L->part[0].raw_size < raw / 2 || L->part[0].raw_size > (uint64_t)raw / 2 * 3, LMZ_error_corrupt, msg,
                         "utf16 chunk: %u UTF-8 bytes cannot make %u UTF-16 bytes", L->part[0].raw_size, raw);
         RETURN_ERROR_IF(L->part[0].method == LMZ_M_STORED && L->part[0].coded_size != L->part[0].raw_size,
                         LMZ_error_corrupt, msg, "utf16 chunk: stored, but %u coded bytes for %u",
@@ -229,7 +229,8 @@ size_t chunk_layout_utf16_head(uint8_t *dst, uint8_t order, uint8_t method, uint
 size_t lmz_chunk_layout(const void *payload, size_t size, const lmz_chunk_info_t *chunk, lmz_chunk_layout_t *out) {
     if (!payload || !chunk || !out) return LMZ_ERR(LMZ_error_parameter);
     if (chunk->method != LMZ_M_SEG && chunk->method != LMZ_M_UTF16) return LMZ_ERR(LMZ_error_parameter);
-    if (size < chunk->coded_size || chunk->raw_size == 0) return LMZ_ERR(LMZ_error_src_size);
+    if (chunk->raw_size == 0) return LMZ_ERR(LMZ_error_corrupt);
+    if (size < chunk->coded_size) return LMZ_ERR(LMZ_error_src_size);
     chunk_layout L;
     lmz_msg msg;
     int rc = chunk_layout_parse((uint8_t)chunk->method, payload, chunk->coded_size, chunk->raw_size, &L, &msg);

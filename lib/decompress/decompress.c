@@ -98,7 +98,8 @@ static void frame_tick_fn(void *ctx, uint64_t bytes_done) {
 
 /* Decodes one plain part (a chunk of methods 0-4, or a part of a `seg` /
  * `utf16` chunk) into dst, or queues it as model job *j. */
-static int part_decode(const lmz_part *pt, uint8_t *dst, lm_chunk_job *jobs, uint32_t *j, lmz_msg *msg) {
+static int part_decode(const lmz_part *pt, uint32_t chunk, int part, uint8_t *dst, lm_chunk_job *jobs, uint32_t *j,
+                       lmz_msg *msg) {
     switch (pt->method) {
     case LMZ_M_STORED: memcpy(dst, pt->payload, pt->raw_size); return 0;
     case LMZ_M_ZSTD:
@@ -113,6 +114,8 @@ static int part_decode(const lmz_part *pt, uint8_t *dst, lm_chunk_job *jobs, uin
         jobs[*j].coded_size = pt->coded_size;
         jobs[*j].raw_size = pt->raw_size;
         jobs[*j].dst = dst;
+        jobs[*j].chunk = chunk;
+        jobs[*j].part = part;
         (*j)++;
         return 0;
     default: RETURN_ERROR(LMZ_error_unsupported, msg, "unknown method %u", pt->method);
@@ -185,10 +188,11 @@ static int frame_decode(const lmz_model *m, lmz_pool *pool, const lmz_frame_head
         const lmz_chunk_info *ci = &h->chunks[c];
         if (ci->method < LMZ_M_FIRST_EXT) {
             const lmz_part whole = {ci->method, src + ci->offset, ci->coded_size, ci->raw_size};
-            rc = part_decode(&whole, dst + out, jobs, &j, msg);
+            rc = part_decode(&whole, c, -1, dst + out, jobs, &j, msg);
         } else {
             for (uint32_t k = 0; rc == 0 && k < lay[c].n_parts; k++) {
-                rc = part_decode(&lay[c].part[k], parts + at, jobs, &j, msg);
+                rc = part_decode(&lay[c].part[k], c, lay[c].method == LMZ_M_SEG ? (int)k : -1, parts + at, jobs, &j,
+                                 msg);
                 at += lay[c].part[k].raw_size;
             }
         }

@@ -300,7 +300,11 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
     }
     for (uint32_t c = 0; c < n; c++)
         if (jobs[c].status) {
-            rc = lmz_fail(msg, LMZ_ICODE(jobs[c].status), "chunk %u: model-coded data is corrupt", c);
+            if (jobs[c].part < 0)
+                rc = lmz_fail(msg, LMZ_ICODE(jobs[c].status), "chunk %u: model-coded data is corrupt", jobs[c].chunk);
+            else
+                rc = lmz_fail(msg, LMZ_ICODE(jobs[c].status), "chunk %u: %s part: model-coded data is corrupt",
+                              jobs[c].chunk, jobs[c].part == 0 ? "text" : "binary");
             break;
         }
     if (stats) { /* one row per chunk and step always yields a token; the others are drafts */

@@ -19,6 +19,8 @@ typedef struct {
     uint32_t coded_size, raw_size;
     uint8_t *dst;
     int mix;    /* 1: method lm+mix (payload = profile byte + stream) */
+    uint32_t chunk; /* the frame's chunk it belongs to (error messages) */
+    int part;       /* -1: the whole chunk; 0/1: that part of a seg/utf16 chunk */
     int status; /* out: 0 ok, or -LMZ_error_* for this chunk */
 } lm_chunk_job;
 

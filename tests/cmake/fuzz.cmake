@@ -13,13 +13,15 @@
 #                     coverage instrumentation (-fsanitize=fuzzer-no-link).
 #                     Combine with -DLMZ_SANITIZE=ON for ASan + UBSan.
 
-set(LMZ_FUZZ_TARGETS frame decompress gguf tokenizer roundtrip lossy)
+set(LMZ_FUZZ_TARGETS frame decompress gguf tokenizer roundtrip lossy layout segment)
 set(LMZ_FUZZ_LIBS_frame lmz lmz_tinymodel)
 set(LMZ_FUZZ_LIBS_decompress lmz lmz_tinymodel)
 set(LMZ_FUZZ_LIBS_gguf lmz lmz_tinymodel)
 set(LMZ_FUZZ_LIBS_tokenizer lmz_model_io lmz_tinymodel)
 set(LMZ_FUZZ_LIBS_roundtrip lmz lmz_tinymodel)
 set(LMZ_FUZZ_LIBS_lossy lmz_lossy lmz_tinymodel)
+set(LMZ_FUZZ_LIBS_layout lmz lmz_tinymodel)
+set(LMZ_FUZZ_LIBS_segment lmz lmz_tinymodel)
 
 foreach(t ${LMZ_FUZZ_TARGETS})
   lmz_test(fuzz_${t}_replay SOURCES fuzz/fuzz_${t}.c fuzz/replay_main.c LIBS ${LMZ_FUZZ_LIBS_${t}}
@@ -59,6 +61,7 @@ if(LMZ_FUZZ)
       target_link_libraries(fuzz_${t} PRIVATE ${LMZ_FUZZ_LIBS_${t}})
       set_target_properties(fuzz_${t} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
     endforeach()
-    add_custom_target(fuzz_all DEPENDS fuzz_frame fuzz_decompress fuzz_gguf fuzz_tokenizer fuzz_roundtrip fuzz_lossy)
+    list(TRANSFORM LMZ_FUZZ_TARGETS PREPEND fuzz_ OUTPUT_VARIABLE LMZ_FUZZ_BINARIES)
+    add_custom_target(fuzz_all DEPENDS ${LMZ_FUZZ_BINARIES})
   endif()
 endif()

@@ -1,6 +1,7 @@
 /*
  * tests/fuzz/fuzz_frame.c — the frame header parser on arbitrary bytes:
- * lmz_frame_info(), lmz_frame_chunks(), lmz_decompressed_size().
+ * lmz_frame_info(), lmz_frame_chunks(), lmz_decompressed_size(), and
+ * lmz_chunk_layout() on the payloads of `seg` / `utf16` chunks.
  *
  * Input: byte 0 selects the mode, the rest is the frame.
  *   bit 0 clear: the bytes as they are (magic, version and the header
@@ -12,8 +13,11 @@
  * Invariants checked on success: sizes and offsets agree with each other and
  * with doc/format.md (header_size <= input, payload = sum of coded sizes,
  * offsets contiguous from header_size, 1 <= raw <= chunk_size, sum of raw ==
- * original_size, known methods, the report inside the header), and any
- * shorter prefix asks for more bytes.
+ * original_size, known methods, methods 5-6 only with flag bit 1, the
+ * report inside the header), any shorter prefix asks for more bytes, and a
+ * seg/utf16 chunk's layout, when its payload is there, either is refused as
+ * corrupt or has its parts inside the payload with raw sizes that fit the
+ * chunk's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,39 @@
 #include "common/common.h"
 #include "fuzz/fuzz_common.h"
 #include "lmz_frame_info.h"
+
+/* The layout of a seg/utf16 chunk whose payload is in src[0..n). */
+static void check_layout(const uint8_t *src, size_t n, const lmz_chunk_info_t *c, uint32_t i) {
+    lmz_chunk_layout_t lay;
+    size_t r = lmz_chunk_layout(src + c->offset, n - c->offset, c, &lay);
+    if (lmz_is_error(r)) {
+        FUZZ_ASSERT(lmz_get_error_code(r) == LMZ_error_corrupt, "chunk %u: layout: %s", i, lmz_error_name(r));
+        return;
+    }
+    const unsigned want = c->method == LMZ_METHOD_SEG ? 2 : 1;
+    FUZZ_ASSERT(lay.n_parts == want, "chunk %u: %u parts", i, lay.n_parts);
+    uint64_t coded = 0, raw = 0;
+    for (unsigned k = 0; k < lay.n_parts; k++) {
+        FUZZ_ASSERT(lay.part_method[k] <= LMZ_METHOD_LM_MIX &&
+                        (lay.part_raw[k] ? lay.part_coded[k] >= 1
+                                         : lay.part_coded[k] == 0 && lay.part_method[k] == LMZ_METHOD_STORED),
+                    "chunk %u part %u: method %u, %u -> %u", i, k, lay.part_method[k], lay.part_raw[k],
+                    lay.part_coded[k]);
+        coded += lay.part_coded[k];
+        raw += lay.part_raw[k];
+    }
+    FUZZ_ASSERT(coded < c->coded_size, "chunk %u: parts of %llu coded bytes in %u", i, (unsigned long long)coded,
+                c->coded_size);
+    if (c->method == LMZ_METHOD_SEG) /* base64 runs take fewer bytes from their part than they make */
+        FUZZ_ASSERT(raw >= 1 && raw <= c->raw_size && lay.n_runs >= 1 && lay.n_runs <= c->raw_size &&
+                        lay.base64_runs <= lay.n_runs && (raw == c->raw_size || lay.base64_runs > 0),
+                    "chunk %u: seg parts of %llu bytes for %u, %u runs (%u base64)", i, (unsigned long long)raw,
+                    c->raw_size, lay.n_runs, lay.base64_runs);
+    else
+        FUZZ_ASSERT(c->raw_size % 2 == 0 && raw * 2 >= c->raw_size && raw * 2 <= 3ull * c->raw_size &&
+                        lay.utf16_order <= 1 && coded + 6 == c->coded_size,
+                    "chunk %u: utf16 part of %llu bytes for %u", i, (unsigned long long)raw, c->raw_size);
+}
 
 static void check_frame(const uint8_t *src, size_t n) {
     lmz_frame_info_t fi;
@@ -35,7 +72,8 @@ static void check_frame(const uint8_t *src, size_t n) {
     }
     FUZZ_ASSERT(r == fi.header_size && r >= 79 && r <= n, "header size %zu (info %llu, input %zu)", r,
                 (unsigned long long)fi.header_size, n);
-    FUZZ_ASSERT(fi.version == 1 && (fi.flags & ~1u) == 0, "version %u flags %u", fi.version, fi.flags);
+    FUZZ_ASSERT(fi.version == 1 && (fi.flags & ~(unsigned)(LMZ_FRAME_FLAG_LOSSY | LMZ_FRAME_FLAG_EXT)) == 0,
+                "version %u flags %u", fi.version, fi.flags);
     FUZZ_ASSERT(fi.n_chunks <= 65536, "n_chunks %u", fi.n_chunks);
     FUZZ_ASSERT(fi.window >= 2 && fi.sink_tokens < fi.window, "window %u overlap %u", fi.window, fi.sink_tokens);
     FUZZ_ASSERT(fi.chunk_size >= 1 && fi.chunk_size <= (1u << 26), "chunk_size %u", fi.chunk_size);
@@ -72,7 +110,10 @@ static void check_frame(const uint8_t *src, size_t n) {
                     (unsigned long long)off);
         FUZZ_ASSERT(ch[i].raw_size >= 1 && ch[i].raw_size <= fi.chunk_size, "chunk %u raw %u", i, ch[i].raw_size);
         FUZZ_ASSERT(ch[i].coded_size >= 1, "chunk %u coded 0", i);
-        FUZZ_ASSERT(ch[i].method <= LMZ_METHOD_LM_MIX, "chunk %u method %u", i, ch[i].method);
+        FUZZ_ASSERT(ch[i].method <= LMZ_METHOD_UTF16, "chunk %u method %u", i, ch[i].method);
+        FUZZ_ASSERT(ch[i].method < LMZ_METHOD_SEG || (fi.flags & LMZ_FRAME_FLAG_EXT), "chunk %u: method %u without "
+                    "flag bit 1", i, ch[i].method);
+        if (ch[i].method >= LMZ_METHOD_SEG && ch[i].offset + ch[i].coded_size <= n) check_layout(src, n, &ch[i], i);
         FUZZ_ASSERT(ch[i].method != LMZ_METHOD_STORED || ch[i].coded_size == ch[i].raw_size, "stored sizes");
         off += ch[i].coded_size;
         raw += ch[i].raw_size;

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "common/common.h"
+#include "compress/segment.h" /* SEG_GAP */
 #include "format/frame.h"
 #include "fuzz/fuzz_common.h"
 #include "lmz_frame_info.h"
@@ -165,6 +166,222 @@ static size_t frame_with_extras(uint8_t *dst, size_t cap, int zstd) {
         exit(1);
     }
     return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* seg / utf16 contents and frames (doc/format.md §3.1, §3.2)                */
+/* ------------------------------------------------------------------------ */
+
+/* A small tar-like archive: nf text files of generated words behind 128-byte
+ * headers (a name, octal fields, NULs, a field of high bytes), padded with
+ * NULs, and 128 NULs at the end: binary-looking, with text runs worth coding
+ * apart (the compressor makes it one `seg` chunk). dst: room for
+ * nf * (128 + len + 32) + 128 bytes. */
+static size_t tar_like(uint8_t *dst, int nf, const uint32_t *len) {
+    static const uint8_t fields[] = {0x01, 0x7f, 0x80, 0xff, 0x02, 0x1c, 0x00, 0x81};
+    size_t p = 0;
+    for (int i = 0; i < nf; i++) {
+        uint8_t *h = dst + p;
+        memset(h, 0, 128);
+        snprintf((char *)h, 24, "doc/part%d.txt", i);
+        memcpy(h + 40, "0000644", 8);
+        snprintf((char *)h + 48, 12, "%011o", (unsigned)len[i]);
+        memcpy(h + 64, "ustar", 6);
+        memcpy(h + 72 + i % 4, fields, sizeof fields);
+        for (int k = 0; k < 40; k++) h[84 + k] = (uint8_t)(0x80 + (k * 37) % 128);
+        p += 128;
+        uint8_t *t = text(len[i]);
+        memcpy(dst + p, t, len[i]);
+        free(t);
+        p += len[i];
+        while (p % 32) dst[p++] = 0;
+    }
+    memset(dst + p, 0, 128);
+    return p + 128;
+}
+
+/* A smaller one for fuzz_decompress's MUTATE mode (at most 1 KiB): nf files
+ * behind 96-byte headers (a name, 32 high bytes, NULs), padded with NULs to
+ * a multiple of 64. */
+static size_t tar_small(uint8_t *dst, int nf, const uint32_t *len) {
+    size_t p = 0;
+    for (int i = 0; i < nf; i++) {
+        uint8_t *h = dst + p;
+        memset(h, 0, 96);
+        snprintf((char *)h, 24, "doc/part%d.txt", i);
+        for (int k = 0; k < 32; k++) h[24 + k] = (uint8_t)(0x80 + (k * 37) % 128);
+        p += 96;
+        uint8_t *t = text(len[i]);
+        memcpy(dst + p, t, len[i]);
+        free(t);
+        p += len[i];
+        while (p % 64) dst[p++] = 0;
+    }
+    return p;
+}
+
+/* Generated text with a BOM and a few 2-, 3- and 4-byte characters as
+ * UTF-16 (be: big-endian) in dst (room for 2 * (n + 40) bytes); *u8 gets
+ * its UTF-8 form (malloc'd) when u8 is not NULL. */
+static size_t utf16_text(uint8_t *dst, size_t n, int be, uint8_t **u8, size_t *u8n) {
+    static const char extra[] = " caf\xc3\xa9 \xe2\x82\xac" "5 \xf0\x9f\x98\x80 na\xc3\xafve\n";
+    uint8_t *t = text(n), *b = malloc(n + 64);
+    size_t k = 0;
+    memcpy(b, "\xef\xbb\xbf", 3), k = 3;
+    memcpy(b + k, t, n / 2), k += n / 2;
+    memcpy(b + k, extra, sizeof extra - 1), k += sizeof extra - 1;
+    memcpy(b + k, t + n / 2, n - n / 2), k += n - n / 2;
+    free(t);
+    size_t r = lmz_utf8_to_utf16(b, k, be, dst, 2 * (n + 40));
+    if (r == LMZ_UTF16_BAD) {
+        fprintf(stderr, "make_seeds: UTF-16 conversion failed\n");
+        exit(1);
+    }
+    if (u8) *u8 = b, *u8n = k;
+    else free(b);
+    return r;
+}
+
+/* Chunk c of frame f[0..n) must be of method m: the seeds are there to
+ * reach that method's code; when the compressor's choice changes, say so
+ * (then adjust the content). */
+static void expect_method(const char *what, const uint8_t *f, size_t n, unsigned c, unsigned m) {
+    lmz_chunk_info_t ch[16];
+    size_t k = lmz_frame_chunks(f, n, ch, 16);
+    if (lmz_is_error(k) || c >= k || ch[c].method != m) {
+        fprintf(stderr, "make_seeds: %s: chunk %u is not of method %u (%s)\n", what, c, m,
+                lmz_is_error(k) ? lmz_error_name(k) : c < k ? "other method" : "no such chunk");
+        exit(1);
+    }
+}
+
+/* The first chunk of a frame: its table entry (payload at f + ci->offset). */
+static void first_chunk(const uint8_t *f, size_t n, lmz_chunk_info_t *ci) {
+    if (lmz_frame_chunks(f, n, ci, 1) < 1) {
+        fprintf(stderr, "make_seeds: no chunk\n");
+        exit(1);
+    }
+}
+
+static size_t put_var(uint8_t *d, uint32_t v) {
+    size_t n = 0;
+    while (v >= 0x80) d[n++] = (uint8_t)(v | 0x80), v >>= 7;
+    d[n++] = (uint8_t)v;
+    return n;
+}
+
+/* A seg payload (doc/format.md §3.1) for content src cut into text and
+ * binary runs[0..nr) alternating from kind first (0 text, 1 binary): the
+ * text part coded by the model (compress() with fallback 0: lm or lm+mix)
+ * when lm_text, else stored; the binary part stored. Returns its size in
+ * dst (room: 2 * the content + 64). */
+static size_t seg_payload(uint8_t *dst, const uint8_t *src, const uint32_t *runs, uint32_t nr, uint8_t first,
+                          int lm_text) {
+    uint8_t *t = malloc(4096 * 4), *b = malloc(4096 * 4);
+    size_t tn = 0, bn = 0, at = 0;
+    for (uint32_t r = 0; r < nr; r++) {
+        if (((r + first) & 1) == 0) memcpy(t + tn, src + at, runs[r]), tn += runs[r];
+        else memcpy(b + bn, src + at, runs[r]), bn += runs[r];
+        at += runs[r];
+    }
+    uint8_t *z = NULL;
+    lmz_chunk_info_t zc = {(uint32_t)tn, (uint32_t)tn, LMZ_METHOD_STORED, 0, 0};
+    if (lm_text) {
+        size_t zn = compress(t, tn, &z, 0);
+        first_chunk(z, zn, &zc);
+        if (zc.method != LMZ_METHOD_LM && zc.method != LMZ_METHOD_LM_MIX) {
+            fprintf(stderr, "make_seeds: the text part is not model-coded\n");
+            exit(1);
+        }
+    }
+    size_t w = 0;
+    dst[w++] = (uint8_t)zc.method, dst[w++] = LMZ_METHOD_STORED;
+    w += put_var(dst + w, nr);
+    for (uint32_t r = 0; r < nr; r++) w += put_var(dst + w, runs[r] << 2 | ((r + first) & 1));
+    lmz_wr32(dst + w, zc.coded_size), w += 4;
+    memcpy(dst + w, z ? z + zc.offset : t, zc.coded_size), w += zc.coded_size;
+    memcpy(dst + w, b, bn), w += bn;
+    free(z);
+    free(t);
+    free(b);
+    return w;
+}
+
+/* A mail with an attachment in base64 (76-character lines) of n bytes:
+ * generated text when text, else pseudo-random bytes. dst: room for
+ * 600 + 2 * n bytes. */
+static size_t mail_b64(uint8_t *dst, size_t n, int text_att) {
+    static const char head[] = "From: alice@example.org\nTo: bob@example.org\nSubject: the report\n"
+                               "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\n"
+                               "Content-Type: text/plain\n\n";
+    static const char att[] = "\n--b1\nContent-Type: application/octet-stream; name=\"a.bin\"\n"
+                              "Content-Transfer-Encoding: base64\n\n";
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0;
+    memcpy(dst, head, sizeof head - 1), o += sizeof head - 1;
+    uint8_t *t = text(200);
+    memcpy(dst + o, t, 200), o += 200;
+    free(t);
+    memcpy(dst + o, att, sizeof att - 1), o += sizeof att - 1;
+    uint8_t *d = text_att ? text(n) : random_bytes(n);
+    for (size_t i = 0, col = 0; i < n; i += 3) {
+        const unsigned b1 = i + 1 < n ? d[i + 1] : 0, b2 = i + 2 < n ? d[i + 2] : 0;
+        dst[o++] = (uint8_t)a[d[i] >> 2];
+        dst[o++] = (uint8_t)a[(d[i] & 3) << 4 | b1 >> 4];
+        dst[o++] = i + 1 < n ? (uint8_t)a[(b1 & 15) << 2 | b2 >> 6] : '=';
+        dst[o++] = i + 2 < n ? (uint8_t)a[b2 & 63] : '=';
+        if ((col += 4) == 76 || i + 3 >= n) dst[o++] = '\n', col = 0;
+    }
+    free(d);
+    memcpy(dst + o, "--b1--\n", 7);
+    return o + 7;
+}
+
+/* A frame (flag bit 1) of nc chunks with the given payloads and contents,
+ * for the fuzz tiny model, written with the format layer. */
+static size_t ext_frame(uint8_t **out, int nc, uint8_t *const *pay, const uint32_t *coded,
+                        const uint8_t *const *content, const uint32_t *raw, const uint8_t *method) {
+    lmz_chunk_info ch[8];
+    lmz_frame_header h;
+    memset(&h, 0, sizeof h);
+    h.flags = LMZ_F_EXT;
+    lmz_model_sha256(fuzz_tiny_model(), h.model_sha256);
+    strcpy(h.model_name, "seed");
+    h.window = 64;
+    h.overlap = 1;
+    h.chunk_size = 4096;
+    uint8_t *all = malloc(8 * 8192);
+    size_t pn = 0, on = 0;
+    for (int i = 0; i < nc; i++) {
+        ch[i] = (lmz_chunk_info){raw[i], coded[i], method[i], (uint32_t)lmz_xxh64(content[i], raw[i]), 0};
+        memcpy(all + on, content[i], raw[i]);
+        on += raw[i];
+        pn += coded[i];
+        if (raw[i] > h.chunk_size) h.chunk_size = raw[i];
+    }
+    h.original_size = on;
+    h.content_checksum = lmz_xxh64(all, on);
+    h.n_chunks = (uint32_t)nc;
+    h.chunks = ch;
+    size_t hs = frame_header_size(&h);
+    *out = malloc(hs + pn);
+    if (lmz_is_error(hs) || frame_write_header(&h, *out, hs) != hs) {
+        fprintf(stderr, "make_seeds: frame_write_header failed\n");
+        exit(1);
+    }
+    size_t w = hs;
+    for (int i = 0; i < nc; i++) memcpy(*out + w, pay[i], coded[i]), w += coded[i];
+    /* it must decode */
+    lmz_params p;
+    lmz_params_default(&p);
+    size_t ds = lmz_decompress(fuzz_tiny_model(), all, 8 * 8192, *out, w, &p);
+    if (ds != on) {
+        fprintf(stderr, "make_seeds: an assembled frame does not decode: %s\n",
+                lmz_is_error(ds) ? lmz_error_name(ds) : "size");
+        exit(1);
+    }
+    free(all);
+    return w;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -360,6 +577,295 @@ static void seeds_lossy(void) {
     free(t);
 }
 
+/* Frames with `seg` and `utf16` chunks (fuzz_frame, fuzz_decompress), their
+ * payloads (fuzz_layout), the contents (fuzz_roundtrip), and cuts of text
+ * and binary bytes (fuzz_segment). Made last: the generator's earlier
+ * output, hence the older seeds, stay as they were. */
+static void seeds_layouts(void) {
+    static const uint32_t tl[] = {400, 471, 542}, tl_small[] = {300, 330};
+    uint8_t *tar = malloc(8192), *tar_s = malloc(4096), *u16 = malloc(8192), *u16be = malloc(8192), *u8 = NULL;
+    size_t u8n;
+    const size_t tn = tar_like(tar, 3, tl);
+    tar_like(tar_s, 2, tl_small);
+    const size_t un = utf16_text(u16, 540, 0, &u8, &u8n), ubn = utf16_text(u16be, 300, 1, NULL, NULL);
+
+    /* the compressor's frames */
+    blob f[8];
+    int nf = 0;
+    f[nf].name = "tar_seg";
+    f[nf].n = compress(tar, tn, &f[nf].b, -1);
+    expect_method(f[nf].name, f[nf].b, f[nf].n, 0, LMZ_METHOD_SEG), nf++;
+    f[nf].name = "utf16le_bom";
+    f[nf].n = compress(u16, un, &f[nf].b, -1);
+    expect_method(f[nf].name, f[nf].b, f[nf].n, 0, LMZ_METHOD_UTF16), nf++;
+    f[nf].name = "utf16be_bom";
+    f[nf].n = compress(u16be, ubn, &f[nf].b, -1);
+    expect_method(f[nf].name, f[nf].b, f[nf].n, 0, LMZ_METHOD_UTF16), nf++;
+
+    /* assembled: seg (the compressor's), utf16 (the compressor's), seg with
+     * a model-coded text part, utf16 with a model-coded UTF-8 form */
+    lmz_chunk_info_t c0, c1;
+    first_chunk(f[0].b, f[0].n, &c0);
+    first_chunk(f[1].b, f[1].n, &c1);
+    lmz_chunk_info_t cm; /* the mail's (f[4], made below) */
+    uint8_t *segp = malloc(4 * 8192), *u16p = malloc(8192);
+    static const uint32_t sruns[] = {128, 400, 144}; /* tar's first runs: binary, text, binary */
+    const uint32_t sraw = 128 + 400 + 144;
+    const size_t segn = seg_payload(segp, tar, sruns, 3, 1, 1);
+    size_t zn;
+    uint8_t *z;
+    lmz_chunk_info_t zc;
+    g_mix = 0;
+    zn = compress(u8, u8n, &z, 0);
+    g_mix = -1;
+    first_chunk(z, zn, &zc);
+    u16p[0] = 0, u16p[1] = (uint8_t)zc.method;
+    lmz_wr32(u16p + 2, (uint32_t)u8n);
+    memcpy(u16p + 6, z + zc.offset, zc.coded_size);
+    free(z);
+    {
+        uint8_t *pay[4] = {f[0].b + c0.offset, f[1].b + c1.offset, segp, u16p};
+        const uint32_t coded[4] = {c0.coded_size, c1.coded_size, (uint32_t)segn, 6 + zc.coded_size};
+        const uint8_t *content[4] = {tar, u16, tar, u16};
+        const uint32_t raw[4] = {(uint32_t)tn, (uint32_t)un, sraw, (uint32_t)un};
+        const uint8_t method[4] = {LMZ_M_SEG, LMZ_M_UTF16, LMZ_M_SEG, LMZ_M_UTF16};
+        f[nf].name = "ext_seg_utf16_lm_parts";
+        f[nf].n = ext_frame(&f[nf].b, 4, pay, coded, content, raw, method), nf++;
+    }
+    /* a mail with a text attachment in base64: a seg chunk with a base64 run */
+    uint8_t *mail = malloc(4096), *mailb = malloc(4096);
+    const size_t mn = mail_b64(mail, 900, 1), mbn = mail_b64(mailb, 1200, 0);
+    f[nf].name = "mail_b64_seg";
+    f[nf].n = compress(mail, mn, &f[nf].b, -1);
+    expect_method(f[nf].name, f[nf].b, f[nf].n, 0, LMZ_METHOD_SEG), nf++;
+    first_chunk(f[4].b, f[4].n, &cm);
+    char name[128];
+    for (int i = 0; i < nf; i++) {
+        snprintf(name, sizeof name, "raw_%s", f[i].name);
+        seed("frame", name, (const uint8_t[]){0}, 1, f[i].b, f[i].n);
+        seed("decompress", name, (const uint8_t[]){(uint8_t)(i & 1 ? 2 : 0)}, 1, f[i].b, f[i].n);
+    }
+    seed("decompress", "raw_sliced_ext_seg_utf16_lm_parts", (const uint8_t[]){4 | 2}, 1, f[3].b, f[3].n);
+    /* sealed (fuzz_frame mode 1): flag bit 1 cleared; methods swapped */
+    {
+        uint8_t *c = malloc(f[0].n);
+        const size_t en = 43 + f[0].b[42] + 28; /* chunk 0's entry */
+        memcpy(c, f[0].b, f[0].n), c[5] &= (uint8_t)~LMZ_F_EXT;
+        seed("frame", "sealed_seg_without_ext_flag", (const uint8_t[]){1}, 1, c, f[0].n);
+        memcpy(c, f[0].b, f[0].n), c[en + 8] = LMZ_M_UTF16;
+        seed("frame", "sealed_seg_as_utf16", (const uint8_t[]){1}, 1, c, f[0].n);
+        free(c);
+    }
+
+    /* fuzz_layout: mode, u32 raw_size, payload */
+    {
+        struct {
+            const char *name;
+            uint8_t mode;
+            uint32_t raw;
+            const uint8_t *p;
+            size_t n;
+        } ls[] = {
+            {"seg_tar", 0, (uint32_t)tn, f[0].b + c0.offset, c0.coded_size},
+            {"seg_tar_derived_decode", 2 | 8, 0, f[0].b + c0.offset, c0.coded_size},
+            {"seg_lm_text", 0, sraw, segp, segn},
+            {"utf16le", 1, (uint32_t)un, f[1].b + c1.offset, c1.coded_size},
+            {"utf16le_decode", 1 | 8, (uint32_t)un, f[1].b + c1.offset, c1.coded_size},
+            {"utf16_lm", 1, (uint32_t)un, u16p, 6 + zc.coded_size},
+            {"seg_as_method1", 0x20, (uint32_t)tn, f[0].b + c0.offset, c0.coded_size},
+            {"seg_mail_b64_derived_decode", 2 | 8, 0, f[4].b + cm.offset, cm.coded_size},
+            {"utf16_raw_over_2_86e9", 1 | 4, 0xFFFFFFFEu, (const uint8_t *)"\x00\x02\xff\xff\xff\x7f\x28\xb5\x2f\xfd",
+             10},
+        };
+        for (size_t i = 0; i < sizeof ls / sizeof *ls; i++) {
+            uint8_t pre[5] = {ls[i].mode};
+            lmz_wr32(pre + 1, ls[i].raw);
+            seed("layout", ls[i].name, pre, 5, ls[i].p, ls[i].n);
+        }
+        /* a short UTF-16 text whose UTF-8 form the model codes: decoded */
+        {
+            uint8_t s16[1024], *s8, *zz, sp[1024];
+            size_t s8n, s16n = utf16_text(s16, 60, 0, &s8, &s8n);
+            lmz_chunk_info_t sc;
+            g_mix = 0;
+            size_t szn = compress(s8, s8n, &zz, 0);
+            g_mix = -1;
+            first_chunk(zz, szn, &sc);
+            sp[0] = 0, sp[1] = (uint8_t)sc.method;
+            lmz_wr32(sp + 2, (uint32_t)s8n);
+            memcpy(sp + 6, zz + sc.offset, sc.coded_size);
+            uint8_t pre[5] = {1 | 8};
+            lmz_wr32(pre + 1, (uint32_t)s16n);
+            seed("layout", "utf16_lm_decode", pre, 5, sp, 6 + sc.coded_size);
+            free(zz);
+            free(s8);
+            /* and a seg chunk whose text part (100 bytes) the model codes */
+            uint8_t sg[1024];
+            const size_t sgn = seg_payload(sg, tar, (const uint32_t[]){128, 100, 50}, 3, 1, 1);
+            pre[0] = 8;
+            lmz_wr32(pre + 1, 278);
+            seed("layout", "seg_lm_text_decode", pre, 5, sg, sgn);
+        }
+        /* hand-made: stored parts (decoded here exactly), the smallest
+         * layouts, and what a reader must refuse */
+        uint8_t b[8192];
+        size_t w = seg_payload(b, tar_s, (const uint32_t[]){128, 300, 140}, 3, 1, 0);
+        uint8_t pre[5] = {2 | 8};
+        seed("layout", "seg_stored_parts_decode", pre, 5, b, w);
+        b[0] = 0, b[1] = 0;
+        lmz_wr32(b + 2, (uint32_t)u8n);
+        memcpy(b + 6, u8, u8n);
+        pre[0] = 1 | 8;
+        lmz_wr32(pre + 1, (uint32_t)un);
+        seed("layout", "utf16_stored_part_decode", pre, 5, b, 6 + u8n);
+        lmz_wr32(pre + 1, 0);
+        /* text "a" and binary "b": 2 runs, stored parts */
+        static const uint8_t seg_min[] = {0, 0, 2, 1 << 2 | 0, 1 << 2 | 1, 1, 0, 0, 0, 'a', 'b'};
+        pre[0] = 2 | 8;
+        seed("layout", "seg_two_runs_decode", pre, 5, seg_min, sizeof seg_min);
+        /* one text run: the binary part empty (stored, no bytes) */
+        static const uint8_t seg_one[] = {0, 0, 1, 1 << 2 | 0, 1, 0, 0, 0, 'a'};
+        seed("layout", "seg_one_run_empty_part_decode", pre, 5, seg_one, sizeof seg_one);
+        /* base64 runs: of text "abc" in lines of 4 (\n), of binary "abcd" in
+         * lines of 4 (\r\n, padding), beside a text run */
+        static const uint8_t seg_b64[] = {0, 0, 1, 3 << 2 | 3, 4, 0, 3, 0, 0, 0, 'a', 'b', 'c'};
+        seed("layout", "seg_b64_text_decode", pre, 5, seg_b64, sizeof seg_b64);
+        static const uint8_t seg_b64b[] = {0, 0, 2, 2 << 2 | 0, 4 << 2 | 2, 4, 1, 2, 0, 0, 0, 'h', 'i', 'a', 'b', 'c', 'd'};
+        seed("layout", "seg_b64_binary_crlf_decode", pre, 5, seg_b64b, sizeof seg_b64b);
+        static const uint8_t seg_v6[] = {0, 0, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00, 1 << 2, 1, 0, 0, 0, 'a'};
+        pre[0] = 2;
+        seed("layout", "seg_count_in_6_bytes", pre, 5, seg_v6, sizeof seg_v6);
+        static const uint8_t seg_v5[] = {0, 0, 0x81, 0x80, 0x80, 0x80, 0x00, 1 << 2, 1, 0, 0, 0, 'a'};
+        pre[0] = 2 | 8;
+        seed("layout", "seg_count_in_5_bytes_decode", pre, 5, seg_v5, sizeof seg_v5);
+        pre[0] = 2;
+        static const uint8_t seg_unterminated[] = {0, 0, 3, 1 << 2, 0x81};
+        seed("layout", "seg_entry_unterminated", pre, 5, seg_unterminated, sizeof seg_unterminated);
+        static const uint8_t seg_zero[] = {0, 0, 2, 0 << 2 | 0, 1 << 2 | 1, 0, 0, 0, 0, 'b'};
+        seed("layout", "seg_zero_run", pre, 5, seg_zero, sizeof seg_zero);
+        static const uint8_t seg_w6[] = {0, 0, 1, 3 << 2 | 3, 6, 0, 3, 0, 0, 0, 'a', 'b', 'c'};
+        seed("layout", "seg_b64_width6", pre, 5, seg_w6, sizeof seg_w6);
+        static const uint8_t seg_eol2[] = {0, 0, 1, 3 << 2 | 3, 4, 2, 3, 0, 0, 0, 'a', 'b', 'c'};
+        seed("layout", "seg_b64_eol2", pre, 5, seg_eol2, sizeof seg_eol2);
+        static const uint8_t seg_noeol[] = {0, 0, 1, 3 << 2 | 3, 4};
+        seed("layout", "seg_b64_entry_cut", pre, 5, seg_noeol, sizeof seg_noeol);
+        static const uint8_t seg_empty_coded[] = {0, 0, 1, 1 << 2 | 0, 1, 0, 0, 0, 'a', 'x'};
+        seed("layout", "seg_empty_part_with_bytes", pre, 5, seg_empty_coded, sizeof seg_empty_coded);
+        static const uint8_t seg_empty_zstd[] = {0, 2, 1, 1 << 2 | 0, 1, 0, 0, 0, 'a'};
+        seed("layout", "seg_empty_part_zstd", pre, 5, seg_empty_zstd, sizeof seg_empty_zstd);
+        static const uint8_t seg_m6[] = {6, 0, 2, 1 << 2 | 0, 1 << 2 | 1, 1, 0, 0, 0, 'a', 'b'};
+        seed("layout", "seg_text_method6", pre, 5, seg_m6, sizeof seg_m6);
+        static const uint8_t u16_odd[] = {0, 0, 2, 0, 0, 0, 'a', 'b'};
+        pre[0] = 1;
+        lmz_wr32(pre + 1, 3);
+        seed("layout", "utf16_odd_raw", pre, 5, u16_odd, sizeof u16_odd);
+        static const uint8_t u16_bad8[] = {0, 0, 2, 0, 0, 0, 0xC0, 0xAF};
+        pre[0] = 1 | 8;
+        lmz_wr32(pre + 1, 2);
+        seed("layout", "utf16_overlong_utf8_decode", pre, 5, u16_bad8, sizeof u16_bad8);
+    }
+
+    /* fuzz_decompress MUTATE mode on contents the compressor codes as seg
+     * / utf16 (at most 1 KiB): mutations in the layout heads, re-sealed
+     * header; and fuzz_roundtrip on them */
+    {
+        static const uint32_t tl_m[] = {280, 320};
+        uint8_t tm[2048], *fb;
+        const uint64_t keep = g_rng;
+        g_rng = 12345; /* this content alone: the compressor's choice depends on it */
+        size_t tmn = tar_small(tm, 2, tl_m);
+        g_rng = keep;
+        g_mix = -1;
+        size_t fn = compress(tm, tmn, &fb, -1);
+        expect_method("mutate content (tar-like, 1 KiB)", fb, fn, 0, LMZ_METHOD_SEG);
+        const uint16_t hs = (uint16_t)lmz_rd32(fb + 6);
+        free(fb);
+        uint8_t um[1024];
+        size_t umn = utf16_text(um, 400, 0, NULL, NULL);
+        if (umn > 1024) exit(1);
+        fn = compress(um, umn, &fb, -1);
+        expect_method("mutate content (UTF-16, 1 KiB)", fb, fn, 0, LMZ_METHOD_UTF16);
+        const uint16_t hu = (uint16_t)lmz_rd32(fb + 6);
+        free(fb);
+        struct {
+            const char *name;
+            uint8_t mode, k;
+            uint16_t off[3];
+            uint8_t x[3];
+            const uint8_t *content;
+            size_t n;
+        } mm[] = {
+            {"mut_seg_none", 1, 0, {0}, {0}, tm, tmn},
+            {"mut_seg_run_count", 1 | 8, 1, {(uint16_t)(hs + 2)}, {0x02}, tm, tmn},
+            {"mut_seg_run_kind", 1 | 8, 1, {(uint16_t)(hs + 3)}, {0x01}, tm, tmn},
+            {"mut_seg_run_length", 1 | 8 | 2, 1, {(uint16_t)(hs + 4)}, {0x10}, tm, tmn},
+            {"mut_seg_part_method", 1 | 8, 2, {(uint16_t)hs, (uint16_t)(hs + 1)}, {0x07, 0x03}, tm, tmn},
+            {"mut_utf16_none_sliced", 1 | 4, 0, {0}, {0}, um, umn},
+            {"mut_utf16_order", 1 | 8, 1, {hu}, {0x01}, um, umn},
+            {"mut_utf16_size", 1 | 8 | 2, 1, {(uint16_t)(hu + 2)}, {0x04}, um, umn},
+            {"mut_utf16_method", 1 | 8, 1, {(uint16_t)(hu + 1)}, {0x02}, um, umn},
+        };
+        for (size_t i = 0; i < sizeof mm / sizeof *mm; i++) {
+            uint8_t pre[2 + 9];
+            pre[0] = mm[i].mode;
+            pre[1] = mm[i].k;
+            for (unsigned j = 0; j < mm[i].k; j++) {
+                lmz_wr16(pre + 2 + 3 * j, mm[i].off[j]);
+                pre[2 + 3 * j + 2] = mm[i].x[j];
+            }
+            seed("decompress", mm[i].name, pre, 2 + 3 * (size_t)mm[i].k, mm[i].content, mm[i].n);
+        }
+        seed("roundtrip", "tar_seg_t1", (const uint8_t[]){0}, 1, tar, tn);
+        seed("roundtrip", "mail_b64_text_t2", (const uint8_t[]){1}, 1, mail, mn);
+        seed("roundtrip", "mail_b64_binary_t1_sliced", (const uint8_t[]){8}, 1, mailb, mbn);
+        seed("roundtrip", "tar_seg_small_t2_sliced", (const uint8_t[]){1 | 8}, 1, tm, tmn);
+        seed("roundtrip", "utf16le_bom_t1", (const uint8_t[]){0}, 1, u16, un);
+        seed("roundtrip", "utf16be_bom_t2_determinism", (const uint8_t[]){1 | 16}, 1, u16be, ubn);
+    }
+
+    /* fuzz_segment: cuts of text and binary */
+    {
+        seed("segment", "tar", NULL, 0, tar, tn);
+        seed("segment", "mail_b64_text", NULL, 0, mail, mn);
+        seed("segment", "mail_b64_binary", NULL, 0, mailb, mbn);
+        seed("segment", "utf16le", NULL, 0, u16, un);
+        seed("segment", "empty", NULL, 0, NULL, 0);
+        uint8_t *t = text(600), b[2048];
+        seed("segment", "text_only", NULL, 0, t, 600);
+        /* text with short gaps (kept inside) and long ones (cut) */
+        size_t n = 0;
+        for (int i = 0; i < 6; i++) {
+            memcpy(b + n, t + 100 * i, 100), n += 100;
+            const size_t gap = i % 3 == 0 ? 1 : i % 3 == 1 ? SEG_GAP - 1 : SEG_GAP;
+            memset(b + n, 0, gap), n += gap;
+        }
+        seed("segment", "text_with_gaps", NULL, 0, b, n);
+        /* a string table: short strings between NULs (binary) */
+        n = 0;
+        for (int i = 0; i < 60; i++) {
+            n += (size_t)snprintf((char *)b + n, 24, "sym_%d_name", i * 7);
+            b[n++] = 0;
+        }
+        seed("segment", "string_table", NULL, 0, b, n);
+        seed("segment", "utf8_and_invalid", NULL, 0, k_nasty, sizeof k_nasty - 1);
+        uint8_t *rb = random_bytes(700);
+        memcpy(rb + 200, t, 300); /* text inside random bytes */
+        seed("segment", "random_with_text", NULL, 0, rb, 700);
+        free(rb);
+        free(t);
+    }
+    for (int i = 0; i < nf; i++) free(f[i].b);
+    free(segp);
+    free(u16p);
+    free(mail);
+    free(mailb);
+    free(tar);
+    free(tar_s);
+    free(u16);
+    free(u16be);
+    free(u8);
+}
+
 int main(int argc, char **argv) {
     g_dir = argc > 1 ? argv[1] : LMZ_SRC "/tests/fuzz/corpus";
     mkdir_p(g_dir);
@@ -368,6 +874,7 @@ int main(int argc, char **argv) {
     seeds_tokenizer();
     seeds_roundtrip();
     seeds_lossy();
+    seeds_layouts();
     printf("make_seeds: %d files written under %s\n", g_files, g_dir);
     return 0;
 }

@@ -23,8 +23,9 @@ mkdir -p "$log"
 echo "== configure and build ($build)" >&2
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DLMZ_FUZZ=ON -DLMZ_SANITIZE=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$log/configure.log" 2>&1 || { cat "$log/configure.log" >&2; exit 2; }
+fuzz_targets="frame decompress gguf tokenizer roundtrip lossy layout segment"
 targets="test_faults fuzz_all"
-for t in frame decompress gguf tokenizer roundtrip lossy; do targets="$targets fuzz_${t}_replay"; done
+for t in $fuzz_targets; do targets="$targets fuzz_${t}_replay"; done
 # shellcheck disable=SC2086
 cmake --build "$build" -j "$jobs" --target $targets >"$log/build.log" 2>&1 || { tail -30 "$log/build.log" >&2; exit 2; }
 
@@ -39,7 +40,7 @@ faults_time=$(($(date +%s) - start))
 
 echo "== seed corpus replays (ASan + UBSan)" >&2
 replay_rows=""
-for t in frame decompress gguf tokenizer roundtrip lossy; do
+for t in $fuzz_targets; do
     "$build/tests/fuzz_${t}_replay" "tests/fuzz/corpus/$t" >"$log/replay_$t.out" 2>&1
     rc=$?
     n=$(ls "tests/fuzz/corpus/$t" | wc -l)
@@ -49,7 +50,7 @@ for t in frame decompress gguf tokenizer roundtrip lossy; do
 done
 
 echo "== fuzzing, $secs s per target" >&2
-bash tests/fuzz/run_fuzz.sh "$build" "$secs" >"$log/fuzz.out" 2>"$log/fuzz.err"
+bash tests/fuzz/run_fuzz.sh "$build" "$secs" $fuzz_targets >"$log/fuzz.out" 2>"$log/fuzz.err"
 fuzz_rc=$?
 
 commit=${REPORT_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
@@ -77,10 +78,12 @@ Two complementary checks run against both (details: \`tests/fuzz/README.md\`):
   be rejected with an error that names the problem, or (where the damage hits
   bytes that do not matter) decode to exactly the original: never wrong
   output, never a crash.
-- **Fuzzing** (libFuzzer, \`make fuzz\`): six targets, each also replayed
+- **Fuzzing** (libFuzzer, \`make fuzz\`): eight targets, each also replayed
   from its checked-in seed corpus as a regression test (\`ctest -L fuzz\`);
-  the sixth, \`fuzz_lossy\`, feeds any text to the lossy mode's analysis
-  and transform (the text a user hands to \`--lossy\`).
+  \`fuzz_lossy\` feeds any text to the lossy mode's analysis and transform
+  (the text a user hands to \`--lossy\`), \`fuzz_layout\` any payload to the
+  reader of the \`seg\` / \`utf16\` chunk layouts, \`fuzz_segment\` any
+  bytes to the compressor's text / binary cut.
 
 ## Fault tables
 

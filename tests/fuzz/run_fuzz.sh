@@ -4,7 +4,7 @@
 # per target: executions, crashes (any artifact: crash, oom, timeout, leak),
 # and the corpus size.
 #
-#   run_fuzz.sh BUILD_DIR SECONDS [TARGET...]      (default: all five)
+#   run_fuzz.sh BUILD_DIR SECONDS [TARGET...]      (default: all of them)
 #
 # BUILD_DIR is a build configured with -DLMZ_FUZZ=ON (clang), see `make fuzz`.
 # The checked-in seeds (tests/fuzz/corpus/<t>/) are only read; new inputs go
@@ -17,7 +17,7 @@ set -u
 build=${1:?usage: run_fuzz.sh BUILD_DIR SECONDS [TARGET...]}
 secs=${2:?usage: run_fuzz.sh BUILD_DIR SECONDS [TARGET...]}
 shift 2
-targets=${*:-frame decompress gguf tokenizer roundtrip lossy}
+targets=${*:-frame decompress gguf tokenizer roundtrip lossy layout segment}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 
 # the library reports allocation failures itself: let ASan return NULL

@@ -5,15 +5,27 @@
  *
  * Frames (doc/format.md):
  *   - "big": ~10 KB of text, 4 KiB chunks -> 3 `lm` chunks;
- *   - "mixed": one frame assembled here with every method: lm, stored, zstd,
- *     xz, lm (small, so that every bit flip can be decoded).
+ *   - "mixed": one frame assembled here with every plain method: lm, stored,
+ *     zstd, xz, lm (small, so that every bit flip can be decoded);
+ *   - "seg": a tar-like archive -> one `seg` chunk (§3.1), "mail": a mail
+ *     with a base64 text attachment -> one `seg` chunk with a base64 run,
+ *     "utf16": UTF-16LE text with a BOM -> one `utf16` chunk (§3.2): the
+ *     compressor's choices, checked;
+ *   - "ext": assembled here: seg, lm, utf16 and seg / utf16 chunks whose
+ *     parts the model codes (several layouts in one frame, model parts).
  *   For each: truncation at every byte (must be rejected), single-bit flips
- *   (every bit of "mixed"; every header bit and a sample of payload bits of
- *   "big": rejected, or decoded to the exact original — never wrong output),
- *   and every header field set to absurd or inconsistent values with the
- *   header checksum recomputed (so that the field checks themselves run):
- *   each case must fail with the expected error, and the message must name
- *   the problem.
+ *   (every bit of "mixed", "seg", "mail", "utf16"; every header bit and a
+ *   sample of payload bits of "big" and "ext": rejected, or decoded to the
+ *   exact original — never wrong output), and every header field set to
+ *   absurd or inconsistent values with the header checksum recomputed (so
+ *   that the field checks themselves run): each case must fail with the
+ *   expected error, and the message must name the problem.
+ * seg/utf16 layouts: the payloads of those chunks damaged field by field
+ *   (run counts, run table entries, base64 entries, text_coded, the parts'
+ *   methods and sizes, byte order, utf8_size, UTF-8 that is not strict),
+ *   with the frame re-sealed where sizes change; other valid layouts of the
+ *   same bytes (stored parts, other run tables, empty parts) must decode
+ *   exactly.
  * Resource limits: frames whose header claims terabytes (a decompression
  *   bomb) are refused under the default and an explicit memory_limit, before
  *   anything of that size is allocated (peak RSS checked), and quickly.
@@ -60,11 +72,11 @@ typedef struct {
     char examples[3][200]; /* the first failures of bulk cases */
 } tally;
 
-enum { T_TRUNC, T_FLIP, T_FIELDS, T_LIMITS, T_GTRUNC, T_GFLIP, T_GFIELDS, T_COUNT };
+enum { T_TRUNC, T_FLIP, T_FIELDS, T_LAYOUT, T_LIMITS, T_GTRUNC, T_GFLIP, T_GFIELDS, T_COUNT };
 static tally g_t[T_COUNT] = {
     {.name = "frame truncations"}, {.name = "frame bit flips"},  {.name = "frame fields (re-sealed)"},
-    {.name = "resource limits"},   {.name = "gguf truncations"}, {.name = "gguf bit flips"},
-    {.name = "gguf fields"},
+    {.name = "seg/utf16 layouts"}, {.name = "resource limits"},  {.name = "gguf truncations"},
+    {.name = "gguf bit flips"},    {.name = "gguf fields"},
 };
 
 /* Records a failed case: targeted cases are checked one by one, bulk cases
@@ -193,7 +205,7 @@ typedef struct {
     size_t orig_n;
 } frame;
 
-static frame g_big, g_mixed;
+static frame g_big, g_mixed, g_seg, g_mail, g_utf16, g_ext;
 
 /* offsets of the fields after the model name (doc/format.md §2) */
 enum { F_WINDOW = 0, F_OVERLAP = 2, F_CHUNK = 4, F_ORIG = 8, F_CSUM = 16, F_NCH = 24, F_TABLE = 28 };
@@ -265,6 +277,7 @@ typedef struct {
     uint8_t *b;
     size_t n;
 } edit;
+static int g_ed_cat = T_FIELDS; /* the tally of ed_end's cases */
 static edit ed_begin(const frame *f) {
     edit e = {malloc(f->n + 4096), f->n};
     memcpy(e.b, f->b, f->n);
@@ -278,7 +291,7 @@ static void ed_end(edit *e, const frame *f, int do_reseal, const lmz_params *p, 
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     if (do_reseal) reseal(e->b, e->n);
-    judge(T_FIELDS, f, e->b, e->n, p, kind, want, needle, what, 1);
+    judge(g_ed_cat, f, e->b, e->n, p, kind, want, needle, what, 1);
     free(e->b);
 }
 
@@ -287,6 +300,133 @@ static void ed_insert(edit *e, size_t at, const void *bytes, size_t k) {
     memmove(e->b + at + k, e->b + at, e->n - at);
     memcpy(e->b + at, bytes, k);
     e->n += k;
+}
+
+/* Offset of chunk c's payload in frame b (the coded sizes of the table). */
+static size_t fpayload(const uint8_t *b, unsigned c) {
+    size_t off = lmz_rd32(b + 6);
+    for (unsigned k = 0; k < c; k++) off += lmz_rd32(b + fentry(b, k) + E_CODED);
+    return off;
+}
+
+/* Replaces bytes [at, at + del) of chunk c's payload with ins[0..k); the
+ * chunk's coded_size follows (re-seal the header). Room: 4096 bytes. */
+static void ed_payload(edit *e, unsigned c, size_t at, size_t del, const void *ins, size_t k) {
+    const size_t off = fpayload(e->b, c) + at, en = fentry(e->b, c);
+    memmove(e->b + off + k, e->b + off + del, e->n - off - del);
+    if (k) memcpy(e->b + off, ins, k);
+    e->n = e->n - del + k;
+    setv(e->b, en + E_CODED, 4, lmz_rd32(e->b + en + E_CODED) - del + k);
+}
+
+/* ---- the head of a `seg` payload (doc/format.md §3.1) ------------------- */
+/* u8 text_method, u8 binary_method, varint n_runs, n_runs entries (varint
+ * v * 4 + kind; base64 kinds 2-3: varint w, u8 eol), u32 text_coded; then
+ * the text part, the binary part. Read from the compressor's (valid)
+ * payloads and written back with changes. */
+enum { K_TEXT, K_BIN, K_B64_BIN, K_B64_TEXT };
+typedef struct {
+    uint8_t kind, eol;
+    uint32_t v, w;
+} seg_ent;
+typedef struct {
+    uint8_t tm, bm;
+    uint32_t nr;       /* n_runs as written */
+    uint32_t nl;       /* entries written (nr unless a case says otherwise) */
+    seg_ent e[64];
+    uint32_t tc;       /* text_coded */
+} seg_head;
+
+/* LEB128 of v in exactly w bytes (w = 0: the shortest); w > 5 or v >= 2^32:
+ * what a reader must refuse. */
+static size_t var_put(uint8_t *d, uint64_t v, int w) {
+    size_t n = 0;
+    do {
+        d[n] = (uint8_t)(v & 0x7F);
+        v >>= 7;
+        n++;
+        if (w ? (int)n < w : v != 0) d[n - 1] |= 0x80;
+    } while (w ? (int)n < w : v != 0);
+    return n;
+}
+
+static size_t var_get(const uint8_t *p, uint32_t *v) {
+    size_t n = 0;
+    *v = 0;
+    do *v |= (uint32_t)(p[n] & 0x7F) << (7 * n);
+    while (p[n++] & 0x80 && n < 5);
+    return n;
+}
+
+/* Bytes of the chunk run e stands for (base64: C = 4 ceil(v/3) characters
+ * in lines of w, each ended by 1 + eol bytes). */
+static uint64_t ent_len(const seg_ent *e) {
+    if (e->kind < K_B64_BIN) return e->v;
+    const uint64_t c = ((uint64_t)e->v + 2) / 3 * 4;
+    return c + (c + e->w - 1) / e->w * (1u + e->eol);
+}
+static int ent_part(const seg_ent *e) { return e->kind == K_TEXT || e->kind == K_B64_TEXT ? 0 : 1; }
+
+static size_t ent_put(uint8_t *d, const seg_ent *e) {
+    size_t n = var_put(d, (uint64_t)e->v << 2 | e->kind, 0);
+    if (e->kind >= K_B64_BIN) n += var_put(d + n, e->w, 0), d[n++] = e->eol;
+    return n;
+}
+
+/* The head of a valid payload p[0..n): its size, 0 when it does not fit s. */
+static size_t seg_head_read(const uint8_t *p, size_t n, seg_head *s) {
+    memset(s, 0, sizeof *s);
+    if (n < 16) return 0;
+    s->tm = p[0], s->bm = p[1];
+    size_t at = 2 + var_get(p + 2, &s->nr);
+    if (s->nr > 64) return 0;
+    s->nl = s->nr;
+    for (uint32_t r = 0; r < s->nr && at + 11 < n; r++) {
+        uint32_t x;
+        at += var_get(p + at, &x);
+        s->e[r].kind = (uint8_t)(x & 3), s->e[r].v = x >> 2;
+        if (s->e[r].kind >= K_B64_BIN) at += var_get(p + at, &s->e[r].w), s->e[r].eol = p[at++];
+    }
+    if (at + 4 > n) return 0;
+    s->tc = lmz_rd32(p + at);
+    return at + 4;
+}
+
+static size_t seg_head_write(const seg_head *s, uint8_t *d) {
+    size_t at = 0;
+    d[at++] = s->tm, d[at++] = s->bm;
+    at += var_put(d + at, s->nr, 0);
+    for (uint32_t r = 0; r < s->nl; r++) at += ent_put(d + at, &s->e[r]);
+    lmz_wr32(d + at, s->tc);
+    return at + 4;
+}
+
+/* Base64 (lines, padding) at p[0..n) to dst, v bytes. */
+static void b64_get(const uint8_t *p, size_t n, uint8_t *dst, uint32_t v) {
+    uint32_t acc = 0, bits = 0, o = 0;
+    for (size_t i = 0; i < n && o < v; i++) {
+        const uint8_t c = p[i];
+        int x = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
+              : c == '+' ? 62 : c == '/' ? 63 : -1;
+        if (x < 0) continue;
+        acc = acc << 6 | (uint32_t)x, bits += 6;
+        if (bits >= 8) bits -= 8, dst[o++] = (uint8_t)(acc >> bits);
+    }
+}
+
+/* The text and binary parts of content src under head s: text to t (*tn
+ * bytes), binary to bin (*bn bytes). */
+static void seg_split(const seg_head *s, const uint8_t *src, uint8_t *t, size_t *tn, uint8_t *bin, size_t *bn) {
+    size_t at = 0, *len[2] = {tn, bn};
+    uint8_t *dst[2] = {t, bin};
+    *tn = *bn = 0;
+    for (uint32_t r = 0; r < s->nr; r++) {
+        const int k = ent_part(&s->e[r]);
+        if (s->e[r].kind < K_B64_BIN) memcpy(dst[k] + *len[k], src + at, s->e[r].v);
+        else b64_get(src + at, ent_len(&s->e[r]), dst[k] + *len[k], s->e[r].v);
+        *len[k] += s->e[r].v;
+        at += ent_len(&s->e[r]);
+    }
 }
 
 /* ---- building the frames ------------------------------------------------- */
@@ -406,16 +546,253 @@ static int build_frames(void) {
     return 0;
 }
 
+/* ---- the frames with `seg` and `utf16` chunks (doc/format.md §3.1, §3.2) -- */
+
+/* The layout of chunk c of frame b (methods 5 and 6), through the public
+ * reader; -1 when the chunk has another method or the layout is refused. */
+static int frame_layout(const uint8_t *b, size_t n, unsigned c, lmz_chunk_info_t *ci, lmz_chunk_layout_t *lay) {
+    lmz_chunk_info_t ch[8];
+    size_t k = lmz_frame_chunks(b, n, ch, 8);
+    if (lmz_is_error(k) || c >= k || c >= 8 || ch[c].offset + ch[c].coded_size > n) return -1;
+    *ci = ch[c];
+    return lmz_is_error(lmz_chunk_layout(b + ch[c].offset, n - ch[c].offset, &ch[c], lay)) ? -1 : 0;
+}
+
+/* A small tar-like archive: three text files (400-542 bytes of generated
+ * text) behind 128-byte headers (a name, octal fields, NULs, a field of
+ * high bytes), padded with NULs: 72 % text, the rest binary-looking. The
+ * compressor codes it as one `seg` chunk (the text joined, the binary
+ * joined, each by its best method), which beats coding it whole. */
+static size_t make_tar(uint8_t *dst, uint64_t *rng) {
+    static const uint32_t len[] = {400, 471, 542};
+    static const uint8_t fields[] = {0x01, 0x7f, 0x80, 0xff, 0x02, 0x1c, 0x00, 0x81};
+    size_t p = 0;
+    for (int i = 0; i < 3; i++) {
+        uint8_t *h = dst + p;
+        memset(h, 0, 128);
+        snprintf((char *)h, 24, "doc/part%d.txt", i);
+        memcpy(h + 40, "0000644", 8);
+        snprintf((char *)h + 48, 12, "%011o", (unsigned)len[i]);
+        memcpy(h + 64, "ustar", 6);
+        memcpy(h + 72 + i, fields, sizeof fields);
+        for (int k = 0; k < 40; k++) h[84 + k] = (uint8_t)(0x80 + (k * 37) % 128);
+        p += 128;
+        make_text(dst + p, len[i], rng);
+        p += len[i];
+        while (p % 32) dst[p++] = 0;
+    }
+    memset(dst + p, 0, 128); /* end of archive */
+    return p + 128;
+}
+
+/* A mail with a text attachment in base64 (76-character lines): the
+ * compressor codes it as one `seg` chunk whose base64 run's bytes, decoded,
+ * join the text part. */
+static size_t make_mail(uint8_t *dst, uint64_t *rng) {
+    static const char head[] = "From: alice@example.org\nTo: bob@example.org\nSubject: the report\n"
+                               "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\n"
+                               "Content-Type: text/plain\n\n";
+    static const char att[] = "\n--b1\nContent-Type: text/plain; name=\"notes.txt\"\n"
+                              "Content-Transfer-Encoding: base64\n\n";
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = 0;
+    memcpy(dst, head, sizeof head - 1), n += sizeof head - 1;
+    n += make_text(dst + n, 240, rng);
+    memcpy(dst + n, att, sizeof att - 1), n += sizeof att - 1;
+    uint8_t t[900];
+    make_text(t, sizeof t, rng);
+    for (size_t i = 0, col = 0; i < sizeof t; i += 3) {
+        const uint32_t v = (uint32_t)t[i] << 16 | (uint32_t)t[i + 1] << 8 | t[i + 2];
+        for (int j = 3; j >= 0; j--) dst[n++] = (uint8_t)b64[(v >> (6 * j)) & 63];
+        if ((col += 4) == 76 || i + 3 >= sizeof t) dst[n++] = '\n', col = 0;
+    }
+    memcpy(dst + n, "--b1--\n", 7);
+    return n + 7;
+}
+
+/* ASCII-ish text as UTF-8 (generated words, a few 2-, 3- and 4-byte
+ * characters), then as UTF-16 with a BOM in byte order be. */
+static size_t make_utf16(uint8_t *dst, size_t cap, int be, size_t n1, size_t n2, uint64_t *rng) {
+    static const char extra[] = " caf\xc3\xa9 \xe2\x82\xac" "5 \xf0\x9f\x98\x80 na\xc3\xafve\n";
+    uint8_t u8[1024];
+    size_t n = 0;
+    memcpy(u8, "\xef\xbb\xbf", 3), n = 3; /* the BOM, U+FEFF */
+    n += make_text(u8 + n, n1, rng);
+    memcpy(u8 + n, extra, sizeof extra - 1), n += sizeof extra - 1;
+    n += make_text(u8 + n, n2, rng);
+    size_t r = lmz_utf8_to_utf16(u8, n, be, dst, cap);
+    return r == LMZ_UTF16_BAD ? 0 : r;
+}
+
+/* Frame f's chunk c must be of method m (and, for utf16, of byte order
+ * order): what the compressor chose. */
+static int check_method(const frame *f, unsigned c, unsigned m, unsigned order) {
+    lmz_chunk_info_t ci;
+    lmz_chunk_layout_t lay;
+    int ok = frame_layout(f->b, f->n, c, &ci, &lay) == 0 && ci.method == m && (m != 6 || lay.utf16_order == order);
+    CHECK(ok, "frame '%s': chunk %u is not of method %u (order %u): the compressor's choice changed", f->name, c, m,
+          order);
+    return ok ? 0 : -1;
+}
+
+/* "seg": the tar-like archive, one `seg` chunk (compressor's choice).
+ * "utf16": UTF-16LE text with a BOM, one `utf16` chunk (compressor's choice).
+ * "ext": assembled here: seg, lm, utf16 (the payloads of "seg", of mixed's
+ * first chunk and of "utf16"), then seg and utf16 payloads with
+ * model-coded parts (the first three runs of "seg": text by lm+mix, binary
+ * stored; a shorter UTF-16 text: UTF-8 by lm): several seg/utf16 chunks in
+ * one frame, their parts decoded together with the plain chunks and put in
+ * place one after the other. */
+static int build_ext_frames(void) {
+    uint64_t rng = 4242;
+    g_seg.name = "seg";
+    g_seg.orig = malloc(4096);
+    g_seg.orig_n = make_tar(g_seg.orig, &rng);
+    g_seg.n = compress1(g_seg.orig, g_seg.orig_n, &g_seg.b, -1);
+    if (lmz_is_error(g_seg.n) || check_method(&g_seg, 0, LMZ_METHOD_SEG, 0)) return -1;
+
+    g_mail.name = "mail";
+    g_mail.orig = malloc(4096);
+    g_mail.orig_n = make_mail(g_mail.orig, &rng);
+    g_mail.n = compress1(g_mail.orig, g_mail.orig_n, &g_mail.b, -1);
+    if (lmz_is_error(g_mail.n) || check_method(&g_mail, 0, LMZ_METHOD_SEG, 0)) return -1;
+    {
+        lmz_chunk_info_t ci;
+        lmz_chunk_layout_t lay;
+        CHECK(frame_layout(g_mail.b, g_mail.n, 0, &ci, &lay) == 0 && lay.base64_runs == 1,
+              "frame 'mail': no base64 run: the compressor's choice changed");
+    }
+
+    g_utf16.name = "utf16";
+    g_utf16.orig = malloc(4096);
+    g_utf16.orig_n = make_utf16(g_utf16.orig, 4096, 0, 360, 180, &rng);
+    if (g_utf16.orig_n < 4 || g_utf16.orig[0] != 0xFF || g_utf16.orig[1] != 0xFE) return -1;
+    g_utf16.n = compress1(g_utf16.orig, g_utf16.orig_n, &g_utf16.b, -1);
+    if (lmz_is_error(g_utf16.n) || check_method(&g_utf16, 0, LMZ_METHOD_UTF16, 0)) return -1;
+    /* and big-endian text: order 1, decoded exactly */
+    {
+        frame be = {"utf16be", NULL, 0, malloc(4096), 0};
+        be.orig_n = make_utf16(be.orig, 4096, 1, 360, 180, &rng);
+        be.n = compress1(be.orig, be.orig_n, &be.b, -1);
+        lmz_params p;
+        lmz_params_default(&p);
+        if (lmz_is_error(be.n) || check_method(&be, 0, LMZ_METHOD_UTF16, 1)) return -1;
+        judge(T_FIELDS, &be, be.b, be.n, &p, X_EXACT, 0, NULL, "unmodified (UTF-16BE with a BOM)", 1);
+        free(be.b);
+        free(be.orig);
+    }
+
+    /* ext: seg, lm, utf16 (the compressor's payloads), then seg and utf16
+     * payloads made here with model-coded parts: the text part by lm+mix
+     * (the binary part stored), the UTF-8 form by lm */
+    enum { NX = 5 };
+    lmz_chunk_info ch[NX];
+    uint8_t *pay[NX];
+    const frame *src[NX] = {&g_seg, &g_mixed, &g_utf16, &g_seg, &g_utf16};
+    lmz_frame_header h;
+    memset(&h, 0, sizeof h);
+    lmz_frame_info_t fi;
+    if (lmz_is_error(lmz_frame_info(g_seg.b, g_seg.n, &fi))) return -1;
+    memcpy(h.model_sha256, fi.model_sha256, 32);
+    snprintf(h.model_name, sizeof h.model_name, "%s", fi.model_name);
+    h.window = (uint16_t)fi.window;
+    h.overlap = (uint16_t)fi.sink_tokens;
+    h.flags = LMZ_F_EXT;
+    h.chunk_size = 4096;
+    g_ext.name = "ext";
+    g_ext.orig = malloc(NX * 4096);
+    size_t pn = 0;
+    for (int i = 0; i < NX; i++) {
+        lmz_chunk_info_t c0;
+        uint8_t *at = g_ext.orig + g_ext.orig_n;
+        if (lmz_frame_chunks(src[i]->b, src[i]->n, &c0, 1) < 1) return -1;
+        /* the first chunk of each source frame: its content is the first raw_size bytes */
+        memcpy(at, src[i]->orig, c0.raw_size);
+        ch[i] = (lmz_chunk_info){c0.raw_size, c0.coded_size, (uint8_t)c0.method, c0.checksum, 0};
+        pay[i] = malloc(2 * 4096 + 64);
+        if (i < 3) {
+            memcpy(pay[i], src[i]->b + c0.offset, c0.coded_size);
+        } else if (i == 3) {
+            /* the first three runs of "seg" (binary, text, binary): the
+             * model's work on each decoding stays small */
+            seg_head s;
+            uint8_t t[4096], bin[4096], *z;
+            size_t tn, bn;
+            if (!seg_head_read(src[i]->b + c0.offset, c0.coded_size, &s) || s.nr < 3 || s.e[0].kind != K_BIN ||
+                s.e[1].kind != K_TEXT || s.e[2].kind != K_BIN)
+                return -1;
+            s.nr = s.nl = 3;
+            ch[i].raw_size = s.e[0].v + s.e[1].v + s.e[2].v;
+            seg_split(&s, src[i]->orig, t, &tn, bin, &bn);
+            size_t zn = compress1(t, tn, &z, 0);
+            lmz_chunk_info_t zc;
+            if (lmz_is_error(zn) || lmz_frame_chunks(z, zn, &zc, 1) != 1 || zc.method != LMZ_METHOD_LM_MIX) return -1;
+            s.tm = LMZ_M_LM_MIX, s.bm = LMZ_M_STORED, s.tc = zc.coded_size;
+            size_t w = seg_head_write(&s, pay[i]);
+            memcpy(pay[i] + w, z + zc.offset, zc.coded_size);
+            memcpy(pay[i] + w + zc.coded_size, bin, bn);
+            ch[i].coded_size = (uint32_t)(w + zc.coded_size + bn);
+            free(z);
+        } else {
+            /* shorter UTF-16 text, the UTF-8 form by lm */
+            uint8_t u8[4096], *z;
+            uint64_t rng2 = 99;
+            ch[i].raw_size = (uint32_t)make_utf16(at, 4096, 0, 100, 60, &rng2);
+            size_t un = lmz_utf16_to_utf8(at, ch[i].raw_size, 0, u8, sizeof u8);
+            g_mix1 = 0;
+            size_t zn = un == LMZ_UTF16_BAD ? LMZ_ERR(LMZ_error_generic) : compress1(u8, un, &z, 0);
+            g_mix1 = -1;
+            lmz_chunk_info_t zc;
+            if (lmz_is_error(zn) || lmz_frame_chunks(z, zn, &zc, 1) != 1 || zc.method != LMZ_METHOD_LM) return -1;
+            pay[i][0] = 0, pay[i][1] = LMZ_M_LM;
+            lmz_wr32(pay[i] + 2, (uint32_t)un);
+            memcpy(pay[i] + 6, z + zc.offset, zc.coded_size);
+            ch[i].coded_size = 6 + zc.coded_size;
+            free(z);
+        }
+        ch[i].checksum = (uint32_t)lmz_xxh64(at, ch[i].raw_size);
+        g_ext.orig_n += ch[i].raw_size;
+        pn += ch[i].coded_size;
+    }
+    h.original_size = g_ext.orig_n;
+    h.content_checksum = lmz_xxh64(g_ext.orig, g_ext.orig_n);
+    h.n_chunks = NX;
+    h.chunks = ch;
+    size_t hs = frame_header_size(&h);
+    if (lmz_is_error(hs)) return -1;
+    g_ext.b = malloc(hs + pn);
+    if (frame_write_header(&h, g_ext.b, hs) != hs) return -1;
+    g_ext.n = hs;
+    for (int i = 0; i < NX; i++) {
+        memcpy(g_ext.b + g_ext.n, pay[i], ch[i].coded_size);
+        g_ext.n += ch[i].coded_size;
+        free(pay[i]);
+    }
+    return 0;
+}
+
 static void print_frame(const frame *f) {
     lmz_frame_info_t fi;
     lmz_chunk_info_t ch[8];
     lmz_frame_info(f->b, f->n, &fi);
     size_t k = lmz_frame_chunks(f->b, f->n, ch, 8);
-    printf("frame '%s': %zu bytes -> %zu bytes, header %llu bytes, window %u overlap %u, chunks:", f->name, f->orig_n,
-           f->n, (unsigned long long)fi.header_size, fi.window, fi.sink_tokens);
-    static const char *mn[] = {"stored", "lm", "zstd", "xz", "lm+mix"};
-    for (size_t i = 0; i < k && i < 8; i++)
-        printf(" %s %u->%u", ch[i].method < 5 ? mn[ch[i].method] : "?", ch[i].raw_size, ch[i].coded_size);
+    printf("frame '%s': %zu bytes -> %zu bytes, header %llu bytes, flags 0x%02x, window %u overlap %u, chunks:",
+           f->name, f->orig_n, f->n, (unsigned long long)fi.header_size, fi.flags, fi.window, fi.sink_tokens);
+    static const char *mn[] = {"stored", "lm", "zstd", "xz", "lm+mix", "seg", "utf16"};
+    for (size_t i = 0; i < k && i < 8; i++) {
+        printf(" %s %u->%u", ch[i].method < 7 ? mn[ch[i].method] : "?", ch[i].raw_size, ch[i].coded_size);
+        lmz_chunk_layout_t lay;
+        if (ch[i].method >= LMZ_METHOD_SEG &&
+            !lmz_is_error(lmz_chunk_layout(f->b + ch[i].offset, f->n - ch[i].offset, &ch[i], &lay))) {
+            printf(" [");
+            if (ch[i].method == LMZ_METHOD_SEG) printf("%u runs, %u base64; ", lay.n_runs, lay.base64_runs);
+            else printf("%s; ", lay.utf16_order ? "BE" : "LE");
+            for (unsigned p = 0; p < lay.n_parts; p++)
+                printf("%s%s %u->%u", p ? ", " : "", lay.part_method[p] < 5 ? mn[lay.part_method[p]] : "?",
+                       lay.part_raw[p], lay.part_coded[p]);
+            printf("]");
+        }
+    }
     printf("\n");
 }
 
@@ -486,11 +863,53 @@ static void frame_bitflips(void) {
     free(bad);
 }
 
+/* Frames with seg/utf16 chunks: every header bit, every bit of the layout
+ * head (the fields before the parts) of each seg/utf16 chunk from chunk c0
+ * on, and 1 bit in `step` of the rest. */
+static void ext_bitflips(const frame *f, size_t c0, size_t step) {
+    lmz_params p;
+    lmz_params_default(&p);
+    p.threads = 1;
+    uint8_t *bad = malloc(f->n), *head = calloc(f->n, 1);
+    lmz_chunk_info_t ch[8];
+    size_t k = lmz_frame_chunks(f->b, f->n, ch, 8);
+    for (size_t i = c0; i < k && i < 8; i++) {
+        lmz_chunk_layout_t lay;
+        if (ch[i].method < LMZ_METHOD_SEG ||
+            lmz_is_error(lmz_chunk_layout(f->b + ch[i].offset, f->n - ch[i].offset, &ch[i], &lay)))
+            continue;
+        size_t hl = ch[i].coded_size;
+        for (unsigned q = 0; q < lay.n_parts; q++) hl -= lay.part_coded[q];
+        memset(head + ch[i].offset, 1, hl);
+    }
+    const size_t hs = lmz_rd32(f->b + 6);
+    for (size_t bit = 0; bit < f->n * 8; bit++)
+        if (bit < hs * 8 || head[bit / 8] || bit % step == 0) flip(f, bad, bit, &p);
+    free(head);
+    free(bad);
+}
+
 /* ======================================================================== */
 /* Frame: fields                                                             */
 /* ======================================================================== */
 
 #define ANY ((lmz_error_code)0)
+
+/* Whether decoding f runs the model: an lm / lm+mix chunk, or a seg/utf16
+ * chunk with such a part. */
+static int frame_needs_model(const frame *f) {
+    lmz_chunk_info_t ch[8];
+    size_t k = lmz_frame_chunks(f->b, f->n, ch, 8);
+    for (size_t i = 0; i < k && i < 8; i++) {
+        if (ch[i].method == LMZ_METHOD_LM || ch[i].method == LMZ_METHOD_LM_MIX) return 1;
+        lmz_chunk_layout_t lay;
+        if (ch[i].method >= LMZ_METHOD_SEG &&
+            !lmz_is_error(lmz_chunk_layout(f->b + ch[i].offset, f->n - ch[i].offset, &ch[i], &lay)))
+            for (unsigned q = 0; q < lay.n_parts; q++)
+                if (lay.part_method[q] == LMZ_METHOD_LM || lay.part_method[q] == LMZ_METHOD_LM_MIX) return 1;
+    }
+    return 0;
+}
 
 static void frame_fields(const frame *f) {
     lmz_params p;
@@ -499,6 +918,11 @@ static void frame_fields(const frame *f) {
     const uint32_t hs = lmz_rd32(f->b + 6);
     const uint32_t nch = fnch(f->b);
     const uint16_t W = lmz_rd16(f->b + fbase(f->b) + F_WINDOW), O = lmz_rd16(f->b + fbase(f->b) + F_OVERLAP);
+    /* a frame of seg/utf16 chunks (flag bit 1); whether any chunk or part
+     * needs the model (the model's checks apply only then) */
+    const int ext = (f->b[5] & LMZ_F_EXT) != 0, model = frame_needs_model(f);
+    const int mk = model ? X_ERR : X_EXACT;
+    const char *nomodel = model ? "" : " (no chunk needs the model: decoded)";
     edit e;
 
     /* magic, version */
@@ -516,8 +940,14 @@ static void frame_fields(const frame *f) {
         e = ed_begin(f), e.b[5] |= (uint8_t)(1u << bit);
         ed_end(&e, f, 1, &p, X_ERR, LMZ_error_unsupported, "unknown flags", "unknown flag bit %d", bit);
     }
-    e = ed_begin(f), e.b[5] |= LMZ_F_EXT; /* allows methods 5 and 6; none is used */
-    ed_end(&e, f, 1, &p, X_EXACT, 0, NULL, "extended-methods flag set (content unchanged)");
+    if (!ext) {
+        e = ed_begin(f), e.b[5] |= LMZ_F_EXT; /* allows methods 5 and 6; none is used */
+        ed_end(&e, f, 1, &p, X_EXACT, 0, NULL, "extended-methods flag set (content unchanged)");
+    } else {
+        e = ed_begin(f), e.b[5] &= (uint8_t)~LMZ_F_EXT;
+        ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, "without the extended-methods flag",
+               "extended-methods flag cleared (methods 5/6 in use)");
+    }
     e = ed_begin(f), e.b[5] |= 1;
     ed_end(&e, f, 1, &p, X_EXACT, 0, NULL, "lossy flag set (content unchanged)");
     /* header checksum itself */
@@ -548,9 +978,9 @@ static void frame_fields(const frame *f) {
     }
     /* model sha */
     e = ed_begin(f), e.b[10] ^= 1;
-    ed_end(&e, f, 1, &p, X_ERR, LMZ_error_model_mismatch, "compressed with model", "model_sha256 one bit off");
+    ed_end(&e, f, 1, &p, mk, LMZ_error_model_mismatch, "compressed with model", "model_sha256 one bit off%s", nomodel);
     e = ed_begin(f), memset(e.b + 10, 0, 32);
-    ed_end(&e, f, 1, &p, X_ERR, LMZ_error_model_mismatch, "compressed with model", "model_sha256 all zero");
+    ed_end(&e, f, 1, &p, mk, LMZ_error_model_mismatch, "compressed with model", "model_sha256 all zero%s", nomodel);
     /* window / overlap */
     const size_t b0 = fbase(f->b);
     static const uint16_t bad_w[] = {0, 1};
@@ -559,9 +989,9 @@ static void frame_fields(const frame *f) {
         ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, "window", "window %u", bad_w[i]);
     }
     e = ed_begin(f), setv(e.b, b0 + F_WINDOW, 2, lmz_model_context(g_model) + 1);
-    ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, "model context", "window = model context + 1");
+    ed_end(&e, f, 1, &p, mk, LMZ_error_corrupt, "model context", "window = model context + 1%s", nomodel);
     e = ed_begin(f), setv(e.b, b0 + F_WINDOW, 2, 65535);
-    ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, "model context", "window 65535");
+    ed_end(&e, f, 1, &p, mk, LMZ_error_corrupt, "model context", "window 65535%s", nomodel);
     e = ed_begin(f), setv(e.b, b0 + F_OVERLAP, 2, W);
     ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, "overlap", "overlap = window");
     e = ed_begin(f), setv(e.b, b0 + F_OVERLAP, 2, 65535);
@@ -570,10 +1000,10 @@ static void frame_fields(const frame *f) {
     ed_end(&e, f, 1, &p, X_SAFE, 0, NULL, "window - 7 (valid, but not what was coded)");
     /* `overlap` holds the sink size S (doc/format.md §4.1): 1 in this version */
     e = ed_begin(f), setv(e.b, b0 + F_OVERLAP, 2, O + 1u);
-    ed_end(&e, f, 1, &p, X_ERR, LMZ_error_unsupported, "sink", "overlap (sink tokens) %u", O + 1u);
+    ed_end(&e, f, 1, &p, mk, LMZ_error_unsupported, "sink", "overlap (sink tokens) %u%s", O + 1u, nomodel);
     if (O > 0) {
         e = ed_begin(f), setv(e.b, b0 + F_OVERLAP, 2, O - 1u);
-        ed_end(&e, f, 1, &p, X_ERR, LMZ_error_unsupported, "sink", "overlap (sink tokens) %u", O - 1u);
+        ed_end(&e, f, 1, &p, mk, LMZ_error_unsupported, "sink", "overlap (sink tokens) %u%s", O - 1u, nomodel);
     }
     /* chunk_size */
     static const uint32_t bad_cs[] = {0, (1u << 26) + 1, 0xFFFFFFFFu};
@@ -611,7 +1041,7 @@ static void frame_fields(const frame *f) {
     ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, "extra_size", "n_chunks 0");
     /* chunk table entries: first, last */
     unsigned which[2] = {0, nch - 1};
-    for (int w = 0; w < 2; w++) {
+    for (int w = 0; w < (nch > 1 ? 2 : 1); w++) {
         const unsigned i = which[w];
         const size_t en = fentry(f->b, i);
         const uint32_t raw = lmz_rd32(f->b + en + E_RAW), coded = lmz_rd32(f->b + en + E_CODED);
@@ -645,7 +1075,7 @@ static void frame_fields(const frame *f) {
             e = ed_begin(f), setv(e.b, en + E_CODED, 4, 0xFFFFFFFFu);
             ed_end(&e, f, 1, &big, X_ERR, LMZ_error_src_size, NULL,
                    "chunk %u coded_size 4 GiB (1 TiB limit: waits for input)", i);
-            if (coded > 4) { /* coded sizes that still sum to the payload size */
+            if (coded > 4 && nch > 1) { /* coded sizes that still sum to the payload size */
                 unsigned j = i + 1 < nch ? i + 1 : i - 1;
                 const size_t ej = fentry(f->b, j);
                 const uint32_t cj = lmz_rd32(f->b + ej + E_CODED);
@@ -657,8 +1087,14 @@ static void frame_fields(const frame *f) {
         for (unsigned nm = 0; nm < 8; nm++) {
             if (nm == m) continue;
             e = ed_begin(f), e.b[en + E_METHOD] = (uint8_t)nm;
-            if (nm == LMZ_M_SEG || nm == LMZ_M_UTF16)
+            if ((nm == LMZ_M_SEG || nm == LMZ_M_UTF16) && !ext)
                 ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, "extended-methods flag", "chunk %u method %u", i, nm);
+            else if ((nm == LMZ_M_SEG || nm == LMZ_M_UTF16) &&
+                     m >= LMZ_M_SEG) /* a seg payload read as utf16, or back */
+                ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, nm == LMZ_M_SEG ? "seg chunk" : "utf16 chunk",
+                       "chunk %u method %u -> %u", i, m, nm);
+            else if (nm == LMZ_M_SEG || nm == LMZ_M_UTF16)
+                ed_end(&e, f, 1, &p, X_SAFE, 0, NULL, "chunk %u method %u -> %u", i, m, nm);
             else if (nm >= LMZ_M_COUNT)
                 ed_end(&e, f, 1, &p, X_ERR, LMZ_error_unsupported, "not known", "chunk %u method %u", i, nm);
             else if (nm == LMZ_M_STORED && raw != coded)
@@ -716,21 +1152,35 @@ static void frame_fields(const frame *f) {
         size_t r = decode(g_other, f->b, f->n, &p, g_dst, DST_CAP, msg, sizeof msg);
         g_t[T_FIELDS].cases++;
         g_t[T_FIELDS].rejected += lmz_is_error(r) != 0;
-        int ok = lmz_get_error_code(r) == LMZ_error_model_mismatch && strstr(msg, lmz_model_name(g_other));
+        /* (a frame none of whose chunks needs the model decodes with any) */
+        const int exact = !lmz_is_error(r) && r == f->orig_n && memcmp(g_dst, f->orig, r) == 0;
+        int ok = model ? lmz_get_error_code(r) == LMZ_error_model_mismatch && strstr(msg, lmz_model_name(g_other))
+                       : exact;
         g_t[T_FIELDS].unexpected += !ok;
+        g_t[T_FIELDS].exact += exact;
         if (lmz_is_error(r)) g_t[T_FIELDS].by_code[lmz_get_error_code(r)]++;
         CHECK(ok, "%s: another model: %s (%s)", f->name, lmz_error_name(r), msg);
-        printf("CASE | %s | %s: decoded with another model | %s | %s | %s\n", g_t[T_FIELDS].name, f->name,
-               lmz_error_name(LMZ_ERR(LMZ_error_model_mismatch)), lmz_error_name(r), msg);
+        printf("CASE | %s | %s: decoded with another model%s | %s | %s | %s\n", g_t[T_FIELDS].name, f->name, nomodel,
+               model ? lmz_error_name(LMZ_ERR(LMZ_error_model_mismatch)) : "exact",
+               lmz_is_error(r) ? lmz_error_name(r)
+               : exact         ? "decoded exactly"
+                               : "WRONG OUTPUT",
+               lmz_is_error(r) ? msg : "-");
         r = decode(NULL, f->b, f->n, &p, g_dst, DST_CAP, msg, sizeof msg);
         g_t[T_FIELDS].cases++;
         g_t[T_FIELDS].rejected += lmz_is_error(r) != 0;
-        ok = lmz_get_error_code(r) == LMZ_error_parameter && strstr(msg, "model");
+        const int exact0 = !lmz_is_error(r) && r == f->orig_n && memcmp(g_dst, f->orig, r) == 0;
+        ok = model ? lmz_get_error_code(r) == LMZ_error_parameter && strstr(msg, "model") : exact0;
         g_t[T_FIELDS].unexpected += !ok;
+        g_t[T_FIELDS].exact += exact0;
         if (lmz_is_error(r)) g_t[T_FIELDS].by_code[lmz_get_error_code(r)]++;
         CHECK(ok, "%s: no model: %s (%s)", f->name, lmz_error_name(r), msg);
-        printf("CASE | %s | %s: decoded without a model | %s | %s | %s\n", g_t[T_FIELDS].name, f->name,
-               lmz_error_name(LMZ_ERR(LMZ_error_parameter)), lmz_error_name(r), msg);
+        printf("CASE | %s | %s: decoded without a model%s | %s | %s | %s\n", g_t[T_FIELDS].name, f->name, nomodel,
+               model ? lmz_error_name(LMZ_ERR(LMZ_error_parameter)) : "exact",
+               lmz_is_error(r) ? lmz_error_name(r)
+               : exact0        ? "decoded exactly"
+                               : "WRONG OUTPUT",
+               lmz_is_error(r) ? msg : "-");
     }
     /* a destination one byte short: refused, nothing partial counts */
     {
@@ -766,6 +1216,404 @@ static void mixed_method_swaps(void) {
                        "chunk %u method %u -> %u", i, m, nm);
         }
     }
+}
+
+/* ======================================================================== */
+/* seg / utf16 chunk layouts (doc/format.md §3.1, §3.2)                      */
+/* ======================================================================== */
+
+/* A needle from a format (4 alive at a time). */
+static const char *nd(const char *fmt, ...) {
+    static char b[4][160];
+    static int i;
+    i = (i + 1) % 4;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b[i], sizeof b[i], fmt, ap);
+    va_end(ap);
+    return b[i];
+}
+
+/* One layout case: bytes [0, del) of chunk c's payload replaced by
+ * ins[0..k) (the coded size follows, the header re-sealed). */
+static void lay_case(const frame *f, unsigned c, size_t del, const void *ins, size_t k, int kind, lmz_error_code want,
+                     const char *needle, const char *fmt, ...) {
+    char what[160];
+    int w = snprintf(what, sizeof what, "chunk %u ", c);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what + w, sizeof what - (size_t)w, fmt, ap);
+    va_end(ap);
+    lmz_params p;
+    lmz_params_default(&p);
+    p.threads = 1;
+    edit e = ed_begin(f);
+    ed_payload(&e, c, 0, del, ins, k);
+    g_ed_cat = T_LAYOUT;
+    ed_end(&e, f, 1, &p, kind, want, needle, "%s", what);
+    g_ed_cat = T_FIELDS;
+}
+
+/* Chunk c's table entry and the offset of its content in f->orig. */
+static int chunk_at(const frame *f, unsigned c, lmz_chunk_info_t *ci, size_t *content) {
+    lmz_chunk_info_t ch[8];
+    size_t k = lmz_frame_chunks(f->b, f->n, ch, 8);
+    if (lmz_is_error(k) || c >= k || c >= 8) return -1;
+    *ci = ch[c];
+    *content = 0;
+    for (unsigned i = 0; i < c; i++) *content += ch[i].raw_size;
+    return 0;
+}
+
+/* Damaged `seg` payloads: chunk c of f. Every case must be refused with the
+ * error naming the problem (or, where the damage leaves a valid layout,
+ * give the exact original or be refused). */
+static void seg_cases(const frame *f, unsigned c) {
+    lmz_chunk_info_t ci;
+    size_t at0;
+    seg_head S, M;
+    CHECK(chunk_at(f, c, &ci, &at0) == 0 && ci.method == LMZ_METHOD_SEG, "%s: chunk %u is seg", f->name, c);
+    const uint8_t *pl = f->b + ci.offset;
+    const uint32_t raw = ci.raw_size, coded = ci.coded_size;
+    const size_t hn = seg_head_read(pl, coded, &S);
+    CHECK(hn > 0 && S.nr >= 2 && S.nr < 64, "%s: chunk %u: the seg head", f->name, c);
+    if (!hn || S.nr < 2 || S.nr >= 64) return;
+    const unsigned L = S.nr - 1; /* the last run */
+    /* where the entries are: ro[r], ro[nr] = the end of the run table */
+    size_t ro[65];
+    uint8_t tmp[16];
+    int b64 = -1; /* a base64 entry */
+    ro[0] = 2 + var_put(tmp, S.nr, 0);
+    for (uint32_t r = 0; r < S.nr; r++) {
+        ro[r + 1] = ro[r] + ent_put(tmp, &S.e[r]);
+        if (S.e[r].kind >= K_B64_BIN && b64 < 0) b64 = (int)r;
+    }
+    CHECK(ro[S.nr] + 4 == hn, "%s: chunk %u: minimal varints", f->name, c);
+    uint8_t *h = malloc(3 * 4096), *t = malloc(4096), *bin = malloc(4096);
+    size_t k, tn, bn;
+    seg_split(&S, f->orig + at0, t, &tn, bin, &bn);
+#define SEGC(edit_, kind, want, needle, ...)                                                                    \
+    do {                                                                                                       \
+        M = S;                                                                                                 \
+        edit_;                                                                                                 \
+        k = seg_head_write(&M, h);                                                                             \
+        lay_case(f, c, hn, h, k, kind, want, needle, __VA_ARGS__);                                             \
+    } while (0)
+#define SEGX(edit_, needle, ...) SEGC(edit_, X_ERR, LMZ_error_corrupt, needle, __VA_ARGS__)
+    char P[64], C[32];
+    snprintf(P, sizeof P, "chunk %u: seg chunk: ", c);
+    snprintf(C, sizeof C, "chunk %u: ", c);
+    const seg_ent t1 = {K_TEXT, 0, 1, 0};
+
+    /* the run count */
+    SEGX((M.nr = 0, M.nl = 0), nd("%s0 runs for %u bytes", P, raw), "seg: n_runs 0");
+    SEGX((M.nr = raw + 1), nd("%s%u runs for", P, raw + 1), "seg: n_runs = raw_size + 1");
+    SEGX((M.nr = 0xFFFFFFFFu), nd("%s4294967295 runs for", P), "seg: n_runs 2^32 - 1");
+    SEGX((M.nr = S.nr - 1, M.nl = S.nr - 1), nd("%sruns cover %llu of %u", P, raw - ent_len(&S.e[L]), raw),
+         "seg: n_runs - 1 (the last run left out)");
+    SEGX((M.nr = S.nr + 1, M.nl = S.nr + 1, M.e[S.nr] = t1), nd("%srun %u ends past the chunk", P, S.nr),
+         "seg: n_runs + 1 (one more text run of 1 byte)");
+    SEGX((M.nr = S.nr + 1), P, "seg: n_runs + 1 (text_coded read as the last entry)");
+    /* the run count's varint */
+    {
+        uint8_t b[16] = {S.tm, S.bm};
+        k = 2 + var_put(b + 2, 1ull << 32 | S.nr, 5);
+        lay_case(f, c, ro[0], b, k, X_ERR, LMZ_error_corrupt, nd("%sbad run count", P),
+                 "seg: n_runs 2^32 + %u (5 bytes)", S.nr);
+        k = 2 + var_put(b + 2, S.nr, 6);
+        lay_case(f, c, ro[0], b, k, X_ERR, LMZ_error_corrupt, nd("%sbad run count", P), "seg: n_runs in 6 bytes");
+        k = 2 + var_put(b + 2, S.nr, 5);
+        lay_case(f, c, ro[0], b, k, X_EXACT, 0, NULL, "seg: n_runs in 5 bytes (not minimal: valid)");
+        b[2] = 0x80;
+        lay_case(f, c, coded, b, 3, X_ERR, LMZ_error_corrupt, nd("%sbad run count", P),
+                 "seg: payload of 3 bytes, n_runs unterminated at its end");
+        b[2] = 0x83, b[3] = 0x80;
+        lay_case(f, c, coded, b, 4, X_ERR, LMZ_error_corrupt, nd("%sbad run count", P),
+                 "seg: payload of 4 bytes, n_runs unterminated at its end");
+        lay_case(f, c, coded, b, 2, X_ERR, LMZ_error_corrupt, nd("%spayload of 2 bytes", P), "seg: payload of 2 bytes");
+        lay_case(f, c, coded, b, 1, X_ERR, LMZ_error_corrupt, nd("%spayload of 1 bytes", P), "seg: payload of 1 byte");
+    }
+    /* run lengths (x: the last text or binary run) */
+    unsigned x = L;
+    while (x > 0 && S.e[x].kind >= K_B64_BIN) x--;
+    SEGX((M.e[0].v = 0), nd("%srun 0 has length 0", P), "seg: run 0 of length 0");
+    SEGX((M.e[L].v = 0), nd("%srun %u has length 0", P, L), "seg: last run of length 0");
+    SEGX((M.e[0].v = raw + 1), nd("%srun 0 ends past the chunk (%u bytes)", P, raw), "seg: run 0 of raw_size + 1");
+    SEGX((M.e[1].v = (1u << 30) - 1), nd("%srun 1 ends past the chunk", P), "seg: run 1 of 2^30 - 1 bytes (the most)");
+    SEGX((M.e[x].v++), nd("ends past the chunk (%u bytes)", raw), "seg: run %u + 1 byte", x);
+    SEGX((M.e[x].v--), nd("%sruns cover %u of %u bytes", P, raw - 1, raw), "seg: run %u - 1 byte (short of the chunk)",
+         x);
+    SEGC((M.e[x].kind ^= 1), X_SAFE, 0, NULL, "seg: run %u %s -> %s (parts' sizes off)", x,
+         S.e[x].kind ? "binary" : "text", S.e[x].kind ? "text" : "binary");
+    if (bn > 0)
+        SEGX((M.nr = M.nl = 1, M.e[0] = (seg_ent){K_TEXT, 0, raw, 0}), nd("%sbinary part: empty, but", C),
+             "seg: one text run of the whole chunk (binary part left with its bytes)");
+    {
+        /* run 0's varint v * 4 + kind (bytes [ro[0], e0_end) of the payload) rewritten */
+        const uint64_t e0 = (uint64_t)S.e[0].v << 2 | S.e[0].kind;
+        const size_t e0_end = ro[0] + var_put(tmp, e0, 0);
+        memcpy(h, pl, ro[0]);
+        size_t q = ro[0] + var_put(h + ro[0], e0, 6);
+        lay_case(f, c, e0_end, h, q, X_ERR, LMZ_error_corrupt, nd("%srun 0: bad table entry", P),
+                 "seg: run 0's entry in 6 bytes");
+        q = ro[0] + var_put(h + ro[0], 1ull << 32 | e0, 5);
+        lay_case(f, c, e0_end, h, q, X_ERR, LMZ_error_corrupt, nd("%srun 0: bad table entry", P),
+                 "seg: run 0's entry 2^32 + %llu", (unsigned long long)e0);
+        q = ro[0] + var_put(h + ro[0], e0, 5);
+        lay_case(f, c, e0_end, h, q, X_EXACT, 0, NULL, "seg: run 0's entry in 5 bytes (not minimal: valid)");
+        /* the payload ends inside the last entry, or right after the table */
+        memcpy(h, pl, ro[L]);
+        h[ro[L]] = 0x80 | (uint8_t)(((uint64_t)S.e[L].v << 2 | S.e[L].kind) & 0x7F);
+        lay_case(f, c, coded, h, ro[L] + 1, X_ERR, LMZ_error_corrupt, nd("%srun %u: bad table entry", P, L),
+                 "seg: payload ends inside the last entry");
+        memcpy(h, pl, hn);
+        lay_case(f, c, coded, h, ro[S.nr], X_ERR, LMZ_error_corrupt, nd("%struncated after the run table", P),
+                 "seg: payload ends after the run table");
+        lay_case(f, c, coded, h, ro[S.nr] + 3, X_ERR, LMZ_error_corrupt, nd("%struncated after the run table", P),
+                 "seg: payload ends inside text_coded");
+    }
+    /* base64 entries: the frame's own, or run 0 made one */
+    {
+        const unsigned bi = b64 >= 0 ? (unsigned)b64 : 0;
+        seg_ent be = S.e[bi];
+        if (b64 < 0) be.kind = be.kind == K_TEXT ? K_B64_TEXT : K_B64_BIN, be.w = 76, be.eol = 0;
+        const char *what = b64 >= 0 ? "base64" : "made base64";
+        static const uint32_t bad_w[] = {0, 3, 6, 4100, 0xFFFFFFFFu};
+        for (int i = 0; i < 5; i++)
+            SEGX((M.e[bi] = be, M.e[bi].w = bad_w[i]), nd("%srun %u: bad table entry", P, bi),
+                 "seg: run %u %s, line width %u", bi, what, bad_w[i]);
+        SEGX((M.e[bi] = be, M.e[bi].eol = 2), nd("%srun %u: bad table entry", P, bi), "seg: run %u %s, eol 2", bi,
+             what);
+        SEGX((M.e[bi] = be, M.e[bi].eol = 255), nd("%srun %u: bad table entry", P, bi), "seg: run %u %s, eol 255",
+             bi, what);
+        M = S, M.e[bi] = be;
+        k = seg_head_write(&M, h);
+        size_t eo = 2 + var_put(tmp, S.nr, 0); /* the entry's offset in h */
+        for (unsigned r = 0; r < bi; r++) eo += ent_put(tmp, &M.e[r]);
+        const size_t vl = var_put(tmp, (uint64_t)be.v << 2 | be.kind, 0), wl = var_put(tmp, be.w, 0);
+        lay_case(f, c, coded, h, eo + vl + wl, X_ERR, LMZ_error_corrupt, nd("%srun %u: bad table entry", P, bi),
+                 "seg: run %u %s, payload ends before its eol byte", bi, what);
+        lay_case(f, c, coded, h, eo + vl + wl - 1, X_ERR, LMZ_error_corrupt, nd("%srun %u: bad table entry", P, bi),
+                 "seg: run %u %s, payload ends inside its width", bi, what);
+        /* w in 6 bytes */
+        memmove(h + eo + vl + 6, h + eo + vl + wl, k - (eo + vl + wl));
+        var_put(h + eo + vl, be.w, 6);
+        lay_case(f, c, hn, h, k + 6 - wl, X_ERR, LMZ_error_corrupt, nd("%srun %u: bad table entry", P, bi),
+                 "seg: run %u %s, line width in 6 bytes", bi, what);
+        if (b64 >= 0) {
+            SEGX((M.e[bi].eol ^= 1), P, "seg: run %u base64, eol %u -> %u (length changes)", bi, be.eol, be.eol ^ 1);
+            SEGC((M.e[bi].w += 4), X_SAFE, 0, NULL, "seg: run %u base64, line width %u -> %u", bi, be.w, be.w + 4);
+            SEGC((M.e[bi].kind ^= 1), X_SAFE, 0, NULL, "seg: run %u base64 of %s -> of %s", bi,
+                 be.kind == K_B64_TEXT ? "text" : "binary", be.kind == K_B64_TEXT ? "binary" : "text");
+            SEGC((M.e[bi].v++), X_SAFE, 0, NULL, "seg: run %u base64, %u -> %u bytes", bi, be.v, be.v + 1);
+        } else {
+            SEGX((M.e[bi] = be), P, "seg: run 0 made base64 (its length changes)");
+        }
+    }
+    /* text_coded */
+    if (S.tc > 0 && tn > 0)
+        SEGX((M.tc = 0), nd("%stext part: no coded bytes", C), "seg: text_coded 0");
+    if (bn > 0)
+        SEGX((M.tc = coded - (uint32_t)hn), nd("%sbinary part: no coded bytes", C),
+             "seg: text_coded = the rest of the payload (no binary bytes)");
+    SEGX((M.tc = coded - (uint32_t)hn + 1),
+         nd("%stext part of %u bytes runs past the payload", P, coded - (uint32_t)hn + 1),
+         "seg: text_coded past the payload by 1");
+    SEGX((M.tc = 0xFFFFFFFFu), nd("%stext part of 4294967295 bytes runs past the payload", P),
+         "seg: text_coded 2^32 - 1");
+    SEGC((M.tc--), X_SAFE, 0, NULL, "seg: text_coded - 1 (parts' payloads shifted)");
+    SEGC((M.tc++), X_SAFE, 0, NULL, "seg: text_coded + 1 (parts' payloads shifted)");
+    /* the parts' methods */
+    static const uint8_t bad_m[] = {5, 6, 7, 255};
+    for (int i = 0; i < 4; i++) {
+        SEGX((M.tm = bad_m[i]), nd("%stext part: method %u is not a plain method", C, bad_m[i]),
+             "seg: text method %u", bad_m[i]);
+        SEGX((M.bm = bad_m[i]), nd("%sbinary part: method %u is not a plain method", C, bad_m[i]),
+             "seg: binary method %u", bad_m[i]);
+    }
+    if (S.tm != LMZ_M_STORED)
+        SEGX((M.tm = LMZ_M_STORED), nd("%stext part: stored, but %u coded bytes for %zu", C, S.tc, tn),
+             "seg: text method %u -> stored (sizes differ)", S.tm);
+    if (S.bm != LMZ_M_STORED)
+        SEGX((M.bm = LMZ_M_STORED), nd("%sbinary part: stored, but", C), "seg: binary method %u -> stored (sizes differ)",
+             S.bm);
+    else if (bn > 0)
+        SEGX((M.bm = LMZ_M_ZSTD), "zstd", "seg: binary method stored -> zstd");
+    else
+        SEGX((M.bm = LMZ_M_ZSTD), nd("%sbinary part: empty, but 0 coded bytes of method 2", C),
+             "seg: the empty binary part of method zstd");
+    SEGC((M.tm = S.tm == LMZ_M_ZSTD ? LMZ_M_XZ : LMZ_M_ZSTD), X_ERR, LMZ_error_corrupt,
+         S.tm == LMZ_M_ZSTD ? "xz" : "zstd", "seg: text method %u -> %u", S.tm, M.tm);
+    /* other valid layouts of the same bytes: parts stored, other splits,
+     * empty parts; and their damage */
+    {
+        M = S;
+        M.bm = LMZ_M_STORED;
+        k = seg_head_write(&M, h);
+        memcpy(h + k, pl + hn, S.tc), k += S.tc;
+        memcpy(h + k, bin, bn), k += bn;
+        lay_case(f, c, coded, h, k, X_EXACT, 0, NULL, "seg: binary part re-coded as stored (valid)");
+        M.tm = LMZ_M_STORED, M.tc = (uint32_t)tn;
+        k = seg_head_write(&M, h);
+        memcpy(h + k, t, tn), k += tn;
+        memcpy(h + k, bin, bn), k += bn;
+        lay_case(f, c, coded, h, k, X_EXACT, 0, NULL, "seg: both parts stored (valid)");
+        h[k - bn / 2 - 1] ^= 0x20;
+        lay_case(f, c, coded, h, k, X_ERR, LMZ_error_chunk_checksum,
+                 nd("chunk %u (%u bytes at offset %zu): checksum mismatch", c, raw, at0),
+                 "seg: both parts stored, one byte changed");
+        M = S;
+        M.tm = LMZ_M_STORED, M.tc = (uint32_t)tn;
+        k = seg_head_write(&M, h);
+        memcpy(h + k, t, tn), k += tn;
+        memcpy(h + k, pl + hn + S.tc, coded - hn - S.tc), k += coded - hn - S.tc;
+        lay_case(f, c, coded, h, k, X_EXACT, 0, NULL, "seg: text part re-coded as stored (valid)");
+        /* any table is valid: 1 binary byte, then the rest as "text" */
+        M.nr = M.nl = 2, M.e[0] = (seg_ent){K_BIN, 0, 1, 0}, M.e[1] = (seg_ent){K_TEXT, 0, raw - 1, 0};
+        M.tm = M.bm = LMZ_M_STORED, M.tc = raw - 1;
+        k = seg_head_write(&M, h);
+        memcpy(h + k, f->orig + at0 + 1, raw - 1), k += raw - 1;
+        h[k++] = f->orig[at0];
+        lay_case(f, c, coded, h, k, X_EXACT, 0, NULL, "seg: 2 runs, 1 binary byte then the rest, stored (valid)");
+        k = seg_head_write(&M, h);
+        h[k] = f->orig[at0];
+        memcpy(h + k + 1, f->orig + at0 + 1, raw - 1);
+        lay_case(f, c, coded, h, k + raw, X_ERR, LMZ_error_chunk_checksum, "checksum mismatch",
+                 "seg: the same, the binary byte first in the payload (valid, other bytes)");
+        /* one run: the other part empty (stored, no bytes) */
+        M.nr = M.nl = 1, M.e[0] = (seg_ent){K_TEXT, 0, raw, 0}, M.tc = raw;
+        k = seg_head_write(&M, h);
+        memcpy(h + k, f->orig + at0, raw), k += raw;
+        lay_case(f, c, coded, h, k, X_EXACT, 0, NULL, "seg: one text run, stored; binary part empty (valid)");
+        h[k] = 'x';
+        lay_case(f, c, coded, h, k + 1, X_ERR, LMZ_error_corrupt,
+                 nd("%sbinary part: empty, but 1 coded bytes of method 0", C), "seg: the same, 1 byte after the text part");
+        M.bm = LMZ_M_ZSTD;
+        k = seg_head_write(&M, h);
+        memcpy(h + k, f->orig + at0, raw), k += raw;
+        lay_case(f, c, coded, h, k, X_ERR, LMZ_error_corrupt, nd("%sbinary part: empty, but 0 coded bytes of method 2", C),
+                 "seg: the same, the empty binary part of method zstd");
+        M.bm = LMZ_M_STORED, M.e[0].kind = K_BIN, M.tc = 0;
+        k = seg_head_write(&M, h);
+        memcpy(h + k, f->orig + at0, raw), k += raw;
+        lay_case(f, c, coded, h, k, X_EXACT, 0, NULL, "seg: one binary run, stored; text part empty (valid)");
+    }
+#undef SEGX
+#undef SEGC
+    free(h);
+    free(t);
+    free(bin);
+}
+
+/* Damaged `utf16` payloads: chunk c of f. */
+static void utf16_cases(const frame *f, unsigned c) {
+    lmz_chunk_info_t ci;
+    size_t at0;
+    CHECK(chunk_at(f, c, &ci, &at0) == 0 && ci.method == LMZ_METHOD_UTF16, "%s: chunk %u is utf16", f->name, c);
+    const uint8_t *pl = f->b + ci.offset;
+    const uint32_t raw = ci.raw_size, coded = ci.coded_size, U = lmz_rd32(pl + 2);
+    const uint8_t order = pl[0], m = pl[1];
+    uint8_t *h = malloc(2 * 4096), *u8 = malloc(3 * 4096);
+    const size_t un = lmz_utf16_to_utf8(f->orig + at0, raw, order, u8, 3 * 4096);
+    CHECK(un == U, "%s: chunk %u: utf8_size %u is the size of the UTF-8 form (%zu)", f->name, c, U, un);
+    char P[64];
+    snprintf(P, sizeof P, "chunk %u: utf16 chunk: ", c);
+#define U16C(edit_, kind, want, needle, ...)                                                                    \
+    do {                                                                                                       \
+        memcpy(h, pl, 6);                                                                                      \
+        edit_;                                                                                                 \
+        lay_case(f, c, 6, h, 6, kind, want, needle, __VA_ARGS__);                                              \
+    } while (0)
+    U16C((h[0] = 2), X_ERR, LMZ_error_corrupt, nd("%sbyte order 2", P), "utf16: byte order 2");
+    U16C((h[0] = 255), X_ERR, LMZ_error_corrupt, nd("%sbyte order 255", P), "utf16: byte order 255");
+    U16C((h[0] ^= 1), X_ERR, LMZ_error_chunk_checksum, "checksum mismatch",
+         "utf16: byte order %u -> %u (valid, other bytes)", order, order ^ 1);
+    static const uint8_t bad_m[] = {5, 6, 7, 255};
+    for (int i = 0; i < 4; i++)
+        U16C((h[1] = bad_m[i]), X_ERR, LMZ_error_corrupt,
+             nd("chunk %u: utf16 part: method %u is not a plain method", c, bad_m[i]), "utf16: inner method %u",
+             bad_m[i]);
+    if (m != LMZ_M_STORED)
+        U16C((h[1] = LMZ_M_STORED), X_ERR, LMZ_error_corrupt, "stored, but",
+             "utf16: inner method %u -> stored (sizes differ)", m);
+    U16C((h[1] = m == LMZ_M_ZSTD ? LMZ_M_XZ : LMZ_M_ZSTD), X_ERR, LMZ_error_corrupt, m == LMZ_M_ZSTD ? "xz" : "zstd",
+         "utf16: inner method %u -> %u", m, m == LMZ_M_ZSTD ? LMZ_M_XZ : LMZ_M_ZSTD);
+    const uint32_t bad_u[] = {0, raw / 2 - 1, raw / 2 * 3 + 1, 0xFFFFFFFFu};
+    for (int i = 0; i < 4; i++)
+        U16C(lmz_wr32(h + 2, bad_u[i]), X_ERR, LMZ_error_corrupt,
+             nd("%s%u UTF-8 bytes cannot make %u UTF-16 bytes", P, bad_u[i], raw), "utf16: utf8_size %u (raw_size %u)",
+             bad_u[i], raw);
+    U16C(lmz_wr32(h + 2, U + 1), X_SAFE, 0, NULL, "utf16: utf8_size + 1");
+    U16C(lmz_wr32(h + 2, U - 1), X_SAFE, 0, NULL, "utf16: utf8_size - 1");
+    U16C(lmz_wr32(h + 2, raw / 2), X_SAFE, 0, NULL, "utf16: utf8_size raw_size / 2 (the least possible)");
+    memcpy(h, pl, 6);
+    lay_case(f, c, coded, h, 6, X_ERR, LMZ_error_corrupt, nd("%spayload of 6 bytes", P),
+             "utf16: payload of 6 bytes (no part)");
+    lay_case(f, c, coded, h, 1, X_ERR, LMZ_error_corrupt, nd("%spayload of 1 bytes", P), "utf16: payload of 1 byte");
+    /* the part stored: the UTF-8 form itself, then damaged */
+    h[1] = LMZ_M_STORED;
+    memcpy(h + 6, u8, un);
+    lay_case(f, c, coded, h, 6 + un, X_EXACT, 0, NULL, "utf16: part re-coded as stored (valid)");
+    const char *dnm = nd("%sthe UTF-8 form does not make %u UTF-16 bytes", P, raw);
+    /* (positions past the BOM, in ASCII text) */
+    size_t q = un / 2;
+    while (q + 4 < un && (u8[q] >= 0x80 || u8[q + 1] >= 0x80 || u8[q + 2] >= 0x80 || u8[q + 3] >= 0x80)) q++;
+    static const struct {
+        const char *bytes, *what;
+        int n;
+    } bad8[] = {{"\xff", "a byte 0xFF", 1},
+                {"\xc0\xaf", "an overlong '/' (C0 AF)", 2},
+                {"\xed\xa0\x80", "a surrogate code point (ED A0 80)", 3},
+                {"\xf4\x90\x80\x80", "a code point above U+10FFFF", 4},
+                {"\xe2\x82", "a cut 3-byte sequence", 2},
+                {"\xe2\x82\xac", "a 3-byte character for 3 ASCII ones (fewer UTF-16 bytes)", 3},
+                {"\xf0\x9f\x98\x80", "a 4-byte character for 4 ASCII ones (fewer UTF-16 bytes)", 4}};
+    for (size_t i = 0; i < sizeof bad8 / sizeof *bad8; i++) {
+        memcpy(h + 6, u8, un);
+        memcpy(h + 6 + q, bad8[i].bytes, (size_t)bad8[i].n);
+        lay_case(f, c, coded, h, 6 + un, X_ERR, LMZ_error_corrupt, dnm, "utf16: stored part with %s", bad8[i].what);
+    }
+    memcpy(h + 6, u8, un);
+    h[6 + un - 1] = 0xE2; /* a sequence cut by the end of the part */
+    lay_case(f, c, coded, h, 6 + un, X_ERR, LMZ_error_corrupt, dnm, "utf16: stored part ending inside a sequence");
+    memcpy(h + 6, u8, un);
+    h[6 + q] ^= 0x01; /* still ASCII */
+    lay_case(f, c, coded, h, 6 + un, X_ERR, LMZ_error_chunk_checksum, "checksum mismatch",
+             "utf16: stored part, one ASCII letter changed");
+    memcpy(h + 6, u8, un);
+    lmz_wr32(h + 2, (uint32_t)un - 1);
+    lay_case(f, c, coded, h, 6 + un - 1, X_ERR, LMZ_error_corrupt, dnm, "utf16: stored part 1 byte short");
+#undef U16C
+    free(h);
+    free(u8);
+}
+
+/* Sizes in the chunk table of a utf16 chunk (header re-sealed, original_size
+ * following): raw_size odd, or even but not what the UTF-8 form makes. */
+static void utf16_table_cases(const frame *f, unsigned c) {
+    lmz_params p;
+    lmz_params_default(&p);
+    p.threads = 1;
+    const size_t b0 = fbase(f->b), en = fentry(f->b, c);
+    const uint32_t raw = lmz_rd32(f->b + en + E_RAW);
+    const uint64_t osz = lmz_rd64(f->b + b0 + F_ORIG);
+    static const int delta[] = {-1, 1, -2, 2};
+    g_ed_cat = T_LAYOUT;
+    for (int i = 0; i < 4; i++) {
+        edit e = ed_begin(f);
+        setv(e.b, en + E_RAW, 4, raw + (uint32_t)delta[i]);
+        setv(e.b, b0 + F_ORIG, 8, osz + (uint64_t)(int64_t)delta[i]);
+        if (delta[i] % 2)
+            ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt,
+                   nd("chunk %u: utf16 chunk: odd raw size %u", c, raw + (uint32_t)delta[i]),
+                   "chunk %u utf16: raw_size %+d (odd)", c, delta[i]);
+        else
+            ed_end(
+                &e, f, 1, &p, X_ERR, LMZ_error_corrupt,
+                nd("chunk %u: utf16 chunk: the UTF-8 form does not make %u UTF-16 bytes", c, raw + (uint32_t)delta[i]),
+                "chunk %u utf16: raw_size %+d (even, not what the part makes)", c, delta[i]);
+    }
+    g_ed_cat = T_FIELDS;
 }
 
 /* ======================================================================== */
@@ -1397,15 +2245,16 @@ int main(void) {
     if (!g_model || !g_other) return check_done("test_faults");
     CHECK(build_frames() == 0, "building the test frames");
     if (check_fail_) return check_done("test_faults");
+    CHECK(build_ext_frames() == 0, "building the seg / utf16 test frames");
+    if (check_fail_) return check_done("test_faults");
     /* the frames decode */
-    {
+    const frame *all[] = {&g_big, &g_mixed, &g_seg, &g_mail, &g_utf16, &g_ext};
+    for (int i = 0; i < 6; i++) {
         lmz_params p;
         lmz_params_default(&p);
-        judge(T_FIELDS, &g_big, g_big.b, g_big.n, &p, X_EXACT, 0, NULL, "unmodified", 1);
-        judge(T_FIELDS, &g_mixed, g_mixed.b, g_mixed.n, &p, X_EXACT, 0, NULL, "unmodified", 1);
+        judge(T_FIELDS, all[i], all[i]->b, all[i]->n, &p, X_EXACT, 0, NULL, "unmodified", 1);
+        print_frame(all[i]);
     }
-    print_frame(&g_big);
-    print_frame(&g_mixed);
     double t0 = now_s();
 
     /* first, while the peak RSS is still low: resource limits */
@@ -1415,17 +2264,45 @@ int main(void) {
     frame_fields(&g_big);
     frame_fields(&g_mixed);
     mixed_method_swaps();
+    frame_fields(&g_seg);
+    frame_fields(&g_mail);
+    frame_fields(&g_utf16);
+    frame_fields(&g_ext);
     summary(T_FIELDS, "each with the expected error naming the field");
+
+    /* seg and utf16 payloads: the compressor's (parts coded by zstd / xz)
+     * and ext's own (parts coded by the model, stored) */
+    seg_cases(&g_seg, 0);
+    seg_cases(&g_mail, 0);
+    seg_cases(&g_ext, 3);
+    utf16_cases(&g_utf16, 0);
+    utf16_cases(&g_ext, 4);
+    utf16_table_cases(&g_utf16, 0);
+    utf16_table_cases(&g_ext, 2);
+    summary(T_LAYOUT, "damaged seg/utf16 payloads: each with the expected error naming the problem, or exact");
 
     frame_truncations(&g_big);
     frame_truncations(&g_mixed);
     concat_truncations();
-    summary(T_TRUNC, "every prefix of both frames; second of two frames cut");
+    frame_truncations(&g_seg);
+    frame_truncations(&g_mail);
+    frame_truncations(&g_utf16);
+    frame_truncations(&g_ext);
+    summary(T_TRUNC, "every prefix of every frame; second of two frames cut");
 
     frame_bitflips();
-    char note[160];
-    snprintf(note, sizeof note, "%s", g_quick ? "quick: every header bit, 1 in 5 of 'mixed', 3 per chunk of 'big'"
-                                              : "every bit of 'mixed'; every header bit and 8 per chunk of 'big'");
+    ext_bitflips(&g_seg, 0, g_quick ? 5 : 1);
+    ext_bitflips(&g_mail, 0, g_quick ? 5 : 1);
+    ext_bitflips(&g_utf16, 0, g_quick ? 5 : 1);
+    /* ext: its chunks 0 and 2 are those of seg and utf16; the model decodes
+     * 700 bytes of its chunks 1, 3, 4 every time */
+    ext_bitflips(&g_ext, 3, g_quick ? 199 : 31);
+    char note[256];
+    snprintf(note, sizeof note, "%s",
+             g_quick ? "quick: every header bit, 1 in 5 of 'mixed', 'seg', 'mail', 'utf16'; 3 per chunk of 'big'; every header "
+                       "and layout bit, 1 in 199 of the parts of 'ext'"
+                     : "every bit of 'mixed', 'seg', 'mail', 'utf16'; every header bit and 8 per chunk of 'big'; every header "
+                       "and layout bit and 1 in 31 of the parts of 'ext'");
     summary(T_FLIP, note);
 
     gguf_map(g_gguf);
@@ -1446,6 +2323,8 @@ int main(void) {
     free(g_big.orig);
     free(g_mixed.b);
     free(g_mixed.orig);
+    frame *ext[] = {&g_seg, &g_mail, &g_utf16, &g_ext};
+    for (int i = 0; i < 4; i++) free(ext[i]->b), free(ext[i]->orig);
     free(g_dst);
     return check_done("test_faults");
 }
