@@ -13,7 +13,7 @@
 #   -T N            lmz threads (default 2)
 #   --rows LIST     comma-separated rows to run (default: all, in this order):
 #                   tar38 tar-lib tar-text tar-mixed alice-utf16le mbox aaaa log
-#                   hexdump kennedy.xls ptt5 pic sum obj1 obj2 geo
+#                   base64 hexdump kennedy.xls ptt5 pic sum obj1 obj2 geo
 #   --keep DIR      keep each row's inputs and .lmz files under DIR/ROW/
 #   --out FILE      the markdown (default bench/MIXED.md)
 #   --tsv FILE      the table (default bench/mixed.tsv)
@@ -36,7 +36,7 @@ lmz=${LMZ:-$root/build/lmz}
 base=${LMZ_BASE:-}
 corpus=${LMZ_CORPUS:-$root/testdata/corpus}
 threads=2 out=$here/MIXED.md tsv=$here/mixed.tsv keep='' rows='' frozen=1 refdecode=1
-allrows=(tar38 tar-lib tar-text tar-mixed alice-utf16le mbox aaaa log hexdump
+allrows=(tar38 tar-lib tar-text tar-mixed alice-utf16le mbox aaaa log base64 hexdump
          kennedy.xls ptt5 pic sum obj1 obj2 geo)
 libcommit=d0a376c
 usage() {
@@ -253,8 +253,8 @@ tars with \`tar ${tarflags[*]} -cf\`, so the same bytes everywhere):
 - **mbox**: \`bench/mkmbox.sh\`: 12 mails with fixed dates, multipart/mixed, each a 50-line piece of a
   corpus text and a base64 (\`base64 -w 76\`) attachment of an 8-20 KB piece of kennedy.xls, obj1, pic,
   sum, geo or obj2. Reference: xz -9e. Target: lmz ≤ 0.65 × xz -9e.
-- **aaaa**, **log**, **hexdump**: as in \`bench/triage.sh\` (100,000 x "a"; one log line repeated to
-  100,000 B; \`od -A x -t x1z -v\` of 40,000 xorshift64 bytes, seed 7). Reference: the smaller of xz -9e
+- **aaaa**, **log**, **base64**, **hexdump**: as in \`bench/triage.sh\` (100,000 x "a"; one log line repeated to
+  100,000 B; 80,000 B of \`base64 -w 76\` of 60,000 xorshift64 bytes; \`od -A x -t x1z -v\` of 40,000 xorshift64 bytes, seed 7). Reference: the smaller of xz -9e
   and zstd -19. Target: within 1 % or 128 B of it, whichever is more.
 - **kennedy.xls**, **ptt5**, **pic**, **sum**, **obj1**, **obj2**, **geo**: the corpus files alone. With
   \`LMZ_BASE=/path/to/older/lmz\`, the reference is that binary's output (its compress time in \`ref s\`
@@ -302,11 +302,14 @@ make_input() { # ROW DIR: make the row's input, set input to its path
         mbox)
             "$here/mkmbox.sh" --corpus "$corpus" "$d/mbox"
             input="$d/mbox" ;;
-        aaaa|log|hexdump)
+        aaaa|log|base64|hexdump)
             set +o pipefail # head ends the generators early (SIGPIPE)
             case $r in
                 aaaa) head -c 100000 /dev/zero | tr '\0' a >"$d/aaaa" ;;
                 log) yes "2026-12-06 12:00:00 INFO server: request handled, status 200" | head -c 100000 >"$d/log" ;;
+                base64) perl -e 'my ($n, $x) = ($ARGV[0], $ARGV[1] // 88172645463325252); my $o = "";
+                    for (1 .. $n) { $x ^= ($x << 13) & 0xFFFFFFFFFFFFFFFF; $x ^= $x >> 7; $x ^= ($x << 17) & 0xFFFFFFFFFFFFFFFF;
+                    $o .= chr($x >> 56) } print $o' 60000 | base64 -w 76 | head -c 80000 >"$d/base64" ;;
                 hexdump) perl -e 'my ($n, $x) = ($ARGV[0], $ARGV[1] // 88172645463325252); my $o = "";
                     for (1 .. $n) { $x ^= ($x << 13) & 0xFFFFFFFFFFFFFFFF; $x ^= $x >> 7; $x ^= ($x << 17) & 0xFFFFFFFFFFFFFFFF;
                     $o .= chr($x >> 56) } print $o' 40000 7 | od -A x -t x1z -v >"$d/hexdump" ;;
@@ -374,7 +377,7 @@ do_ref() { # ROW DIR INPUT: set ref_kind ref_bytes ref_s target result note
             ref_kind="xz -9e" ref_bytes=$xb ref_s="—" target="≤ 0.65 × xz -9e"
             result=$(verdict "$lb <= $xb * 0.65")
             note="12 mails; $(grep -c '^Content-Transfer-Encoding: base64' "$in") base64 attachments, $(awk '/^Content-Transfer-Encoding: base64/ { b = 1 } b && /^--=_lmz/ { b = 0 } b' "$in" | wc -c) B of attachment parts" ;;
-        aaaa|log|hexdump)
+        aaaa|log|base64|hexdump)
             if [ "$xb" -le "$zb" ]; then ref_kind="xz -9e" ref_bytes=$xb; else ref_kind="zstd -19" ref_bytes=$zb; fi
             ref_s="—" target="≤ best + max(1 %, 128 B)"
             result=$(verdict "$lb <= $ref_bytes + ($ref_bytes * 0.01 > 128 ? $ref_bytes * 0.01 : 128)") note= ;;
