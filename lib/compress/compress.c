@@ -485,13 +485,7 @@ static int code_seg(const lmz_cstream *s, chunk_coder *c, const uint8_t *src, si
         if (u->kind >= SEG_B64_BINARY) { /* decoded into the binary part, moved if it is text */
             uint8_t *d = part[1] + len[1];
             seg_b64_decode(src + at, u, d);
-            size_t k = 0;
-            while (k < u->v) {
-                const uint32_t t = seg_text_unit(d + k, u->v - k);
-                if (!t) break;
-                k += t;
-            }
-            u->kind = k == u->v ? SEG_B64_TEXT : SEG_B64_BINARY;
+            u->kind = seg_all_text(d, u->v) ? SEG_B64_TEXT : SEG_B64_BINARY;
             if (u->kind == SEG_B64_TEXT) memcpy(part[0] + len[0], d, u->v);
         } else {
             memcpy(part[seg_run_part(u->kind)] + len[seg_run_part(u->kind)], src + at, u->v);
@@ -555,6 +549,7 @@ static int code_chunk(const lmz_cstream *s, chunk_coder *c, int kind, const uint
             method = LMZ_M_UTF16;
         }
     } else {
+        const int binary = kind != CK_BINARY && looks_binary(src, n);
         if (kind != CK_BINARY && classical) {
             /* text runs worth the model, with binary ones beside them?
              * base64 blocks? (a text chunk without them is coded whole) */
@@ -564,10 +559,10 @@ static int code_chunk(const lmz_cstream *s, chunk_coder *c, int kind, const uint
                 seg = 1;
             else if (text == n)
                 kind = CK_PLAIN; /* all text after all: the model on the whole chunk */
-            else if (kind == CK_MIXED || looks_binary(src, n))
+            else if (kind == CK_MIXED || binary)
                 seg = text >= SEG_MIN_CHUNK_TEXT && text * 2 >= n;
         }
-        const int model = kind != CK_BINARY && !seg && n <= s->max_chunk && !looks_binary(src, n);
+        const int model = kind != CK_BINARY && !seg && n <= s->max_chunk && !binary;
         FORWARD_IF_ERROR(code_plain(s, c, src, n, model, pool, progress, opaque, in_base, out_base, &best, &size,
                                     &method));
         if (seg) { /* the whole chunk's classical best (in c's buffers) against seg (written to dst) */
@@ -601,7 +596,7 @@ typedef struct {
     size_t u8off[LMZ_CHUNKS_PER_FRAME], u8len[LMZ_CHUNKS_PER_FRAME]; /* CK_UTF16: its UTF-8 form in s->u8 */
     int order;  /* CK_UTF16: 0 little-endian, 1 big-endian */
     uint32_t nc;
-    int big;    /* some chunk is longer than the chunk size (a binary run) */
+    int big;    /* some chunk is longer than the coders' chunk buffers (set by emit_frame) */
 } frame_plan;
 
 /* Chunk i's coded bytes go to payload + off[i] (a chunk never codes larger
@@ -759,7 +754,6 @@ static int plan_mixed(lmz_cstream *s, frame_plan *pl, size_t cs, size_t *used, i
     }
     if (!full && pos > start) plan_add(pl, start, pos - start, CK_MIXED);
     *used = pl->nc ? pl->off[pl->nc - 1] + pl->len[pl->nc - 1] : 0;
-    for (uint32_t i = 0; i < pl->nc; i++) pl->big |= pl->len[i] > s->max_chunk;
     return pl->nc > 0;
 }
 
@@ -797,7 +791,6 @@ static int plan_utf16(lmz_cstream *s, frame_plan *pl, size_t cs, size_t *used) {
     pl->order = d == 2;
     s->utf16_order = d;
     *used = p16;
-    for (uint32_t i = 0; i < pl->nc; i++) pl->big |= pl->len[i] > s->max_chunk;
     return 1;
 }
 
@@ -821,7 +814,6 @@ static int emit_frame(lmz_cstream *s) {
         if (!plan_mixed(s, &pl, cs, &used, 0)) {
             plan_add(&pl, 0, s->in_len, CK_BINARY);
             used = cs = s->in_len;
-            pl.big = 1;
         }
     } else if (classical && whole && s->in_len > cs && plan_mixed(s, &pl, cs, &used, 1)) {
         /* text with base64 blocks (mail): the blocks decoded, coded together */
@@ -842,7 +834,10 @@ static int emit_frame(lmz_cstream *s) {
         }
     }
     const uint32_t nc = pl.nc;
-    for (uint32_t i = 0; i < nc; i++) cs = pl.len[i] > cs ? pl.len[i] : cs; /* the frame's chunk_size */
+    for (uint32_t i = 0; i < nc; i++) {
+        cs = pl.len[i] > cs ? pl.len[i] : cs; /* the frame's chunk_size */
+        pl.big |= pl.len[i] > s->max_chunk;
+    }
     FORWARD_IF_ERROR(code_chunks(s, &pl, chunks));
     uint8_t flags = 0;
     for (uint32_t i = 0; i < nc; i++) { /* gather the payloads (coded <= raw: each moves down or stays) */

@@ -50,6 +50,16 @@ static inline uint32_t seg_text_unit(const uint8_t *p, size_t n) {
     return lmz_utf8_len(p, n, 1);
 }
 
+/* 1 when every unit of p[0..n) is text. */
+static inline int seg_all_text(const uint8_t *p, size_t n) {
+    for (size_t k = 0; k < n;) {
+        const uint32_t t = seg_text_unit(p + k, n - k);
+        if (!t) return 0;
+        k += t;
+    }
+    return 1;
+}
+
 /* Appends a run, merging text with text and binary with binary. */
 static inline void seg_push(seg_run *runs, uint32_t *nr, int kind, size_t len) {
     if (len == 0) return;
