@@ -52,7 +52,7 @@ while IFS=$'\t' read -r p bytes sha kind _; do
         fi
         s=${got_sha[$p]} b=${got_bytes[$p]}
     else
-        "$lmz" -T"$threads" -c "$f" > "$tmp"
+        "$lmz" -T"$threads" --no-compact -c "$f" > "$tmp"
         s=$(sha256sum < "$tmp" | cut -d' ' -f1) b=$(stat -c %s "$tmp")
     fi
     printf '%s\t%s\t%s\t%s\t%s\n' "$p" "$bytes" "$sha" "$b" "$s"

@@ -62,6 +62,8 @@ typedef enum {
     LMZ_error_model_mismatch,     /* frame was made with another model */
     LMZ_error_model_invalid,      /* GGUF file malformed or unsupported */
     LMZ_error_unsupported,        /* a feature (method, tensor type) not supported */
+    LMZ_error_dict_invalid,       /* dictionary file malformed or damaged */
+    LMZ_error_dict_mismatch,      /* frame needs a dictionary that was not given (or another one) */
     LMZ_error_maxCode
 } lmz_error_code;
 
@@ -114,12 +116,74 @@ typedef struct {
     int fallback;           /* compressor: try classical methods per chunk; -1 = default */
     int fast;               /* compressor: 1 = no model, zstd (level 3) per chunk: for
                                inputs too large for the model's speed (~1 KB/s) */
+    int compact;            /* compressor: -1 (default) or 1 = a frame of at most one chunk gets the
+                               compact header (doc/format.md §2.2, ~20 bytes; lmz 0.3.1 and later read
+                               it); 0 = always the full header, which lmz 0.2-0.3.0 also read */
+    const struct lmz_dict *dict; /* a dictionary (lmz_dict_load), or NULL. Compressor: model-coded
+                               chunks are coded with it and the frame names it. Decoder: the
+                               dictionary frames that name one need (any other frame ignores it).
+                               Borrowed: must outlive the contexts that use it. */
+    /* decoder: finds the dictionary a frame names when `dict` is not it (for
+       instance by searching directories): the first id_len bytes of its
+       SHA-256 (32, or 4 in a compact frame) and its name ("" in a compact
+       frame); may return NULL. Called from the
+       calling thread; what it returns must outlive the context. */
+    const struct lmz_dict *(*dict_find)(void *opaque, const uint8_t *sha256, size_t id_len, const char *name);
+    void *dict_find_opaque;
     /* progress: called from the calling thread with bytes done so far */
     void (*progress)(void *opaque, uint64_t in_done, uint64_t out_done);
     void *progress_opaque;
 } lmz_params;
 
 void lmz_params_default(lmz_params *p);
+
+/* ------------------------------------------------------------------------ */
+/* Dictionaries (doc/format.md §9; `lmz --train`, `lmz -D`)                 */
+/* ------------------------------------------------------------------------ */
+
+/* A dictionary primes every model-coded chunk with a domain: a token history
+ * that virtually precedes the chunk (the model sees up to its last 511
+ * tokens, the mixer all of it) and the mixer's learned state after it.
+ * Frames coded with one record its SHA-256 and name and cannot be decoded
+ * without it. A dictionary belongs to one model (its SHA-256 is in the file).
+ * Dictionary files are untrusted input: every field is checked. */
+typedef struct lmz_dict lmz_dict;
+
+/* Loads a dictionary for model m from buf[0..size) (copied: buf may be freed
+ * after the call). NULL on failure, with *err (if non-NULL) set to
+ * LMZ_error_dict_invalid, LMZ_error_unsupported (a newer version),
+ * LMZ_error_model_mismatch (made for another model) or LMZ_error_memory, and
+ * msg (if non-NULL) describing it. A loaded dictionary is immutable to its
+ * users and may be shared by any number of contexts and threads at once; m
+ * must outlive it. */
+lmz_dict *lmz_dict_load(const lmz_model *m, const void *buf, size_t size, size_t *err, char *msg, size_t msg_cap);
+void lmz_dict_free(lmz_dict *d); /* accepts NULL */
+const char *lmz_dict_name(const lmz_dict *d);
+void lmz_dict_sha256(const lmz_dict *d, uint8_t out[32]); /* SHA-256 of the file: its identity */
+
+/* What a dictionary file says, without a model. */
+typedef struct {
+    uint8_t sha256[32];       /* of the whole file: the identity frames record */
+    uint8_t model_sha256[32]; /* the model it belongs to */
+    char name[256];
+    uint32_t n_vocab, history_tokens, prefix_tokens;
+} lmz_dict_info_t;
+/* 0 and *info filled, or an error (dict_invalid, unsupported). */
+size_t lmz_dict_info(const void *buf, size_t size, lmz_dict_info_t *info);
+
+/* Trains a dictionary for model m from n samples (sample i is
+ * samples[off_i .. off_i + sizes[i]), the samples back to back), into
+ * dst[0..cap). Returns the dictionary's size or an error; msg (if non-NULL)
+ * says what went wrong. Compression side only. */
+typedef struct {
+    size_t max_size;    /* bound on the whole file (0: 112640 bytes, zstd's default) */
+    const char *name;   /* recorded in the file (NULL: "dict") */
+    int threads;        /* 0: one per CPU. Never changes the result */
+    void (*progress)(void *opaque, uint64_t done, uint64_t total);
+    void *progress_opaque;
+} lmz_train_params;
+size_t lmz_train_dict(const lmz_model *m, void *dst, size_t cap, const void *samples, const size_t *sizes,
+                      unsigned n, const lmz_train_params *p, char *msg, size_t msg_cap);
 
 /* ------------------------------------------------------------------------ */
 /* One-shot buffers                                                         */

@@ -37,6 +37,7 @@ extern "C" {
 /* Frame flags (lmz_frame_info_t.flags). Unknown bits are rejected. */
 #define LMZ_FRAME_FLAG_LOSSY 0x01u /* content is a lossy reconstruction */
 #define LMZ_FRAME_FLAG_EXT 0x02u   /* some chunk uses a method >= 5 (lmz 0.3.1+) */
+#define LMZ_FRAME_FLAG_DICT 0x04u  /* model-coded chunks need a dictionary (lmz 0.3.1+) */
 
 /* Chunk coding methods (lmz_chunk_info_t.method). */
 typedef enum {
@@ -55,6 +56,8 @@ typedef enum {
  * which are also its extra-section tags in the frame header. */
 #define LMZ_FRAME_REPORT_TEXT 1 /* UTF-8 text */
 #define LMZ_FRAME_REPORT_ZSTD 2 /* that text as one zstd frame */
+/* The extra-section tag naming a frame's dictionary (doc/format.md §2). */
+#define LMZ_FRAME_DICT_TAG 3
 
 typedef struct {
     unsigned version;             /* frame format version */
@@ -83,6 +86,14 @@ typedef struct {
     uint64_t report_offset;
     uint64_t report_size;
     unsigned report_format;       /* LMZ_FRAME_REPORT_* */
+    /* The dictionary the frame needs (flags & LMZ_FRAME_FLAG_DICT): its
+     * SHA-256 (lmz_dict_sha256) and name, "" and zeros otherwise. */
+    uint8_t dict_sha256[32];
+    char dict_name[256];
+    /* Bytes of model_sha256 and dict_sha256 the frame records: 32, or 4 in
+     * a compact frame (version 2, doc/format.md §2.2: one chunk, no model
+     * name, the rest of the identities zero). */
+    unsigned id_len;
 } lmz_frame_info_t;
 
 typedef struct {

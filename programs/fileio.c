@@ -137,6 +137,8 @@ typedef struct {
     int dst_is_stdout;
     int dst_direct;       /* an existing non-regular file (/dev/null, a FIFO): written in place */
     int dst_tmp;          /* writing to g_tmp_path, renamed at the end */
+    const lmz_dict *dict; /* -D's dictionary, or NULL */
+    cli_dict *cd;         /* for $LMZ_DICT_PATH */
     /* counts */
     uint64_t bytes_in, bytes_out;
 } job;
@@ -417,6 +419,9 @@ static lmz_params stream_params(const job *J) {
     lmz_params p = J->prefs->params;
     p.progress = progress_update;
     p.progress_opaque = NULL;
+    p.dict = J->dict;
+    p.dict_find = cli_dict_find;
+    p.dict_find_opaque = J->cd;
     return p;
 }
 
@@ -569,6 +574,9 @@ static int decompress_loop(job *J, uint8_t *ibuf, uint8_t *obuf) {
             last = lmz_decompress_stream(ds, &out, &in);
             if (lmz_is_error(last)) {
                 msg_lib_error(J->src_name, last, lmz_dstream_message(ds));
+                if (lmz_get_error_code(last) == LMZ_error_dict_mismatch)
+                    msg_display(V_NORMAL, "lmz: %s: give the dictionary with -D DICT, or put it in a directory "
+                                          "listed in LMZ_DICT_PATH\n", J->src_name);
                 goto out;
             }
             if (write_out(J, obuf, out.pos)) goto out;
@@ -626,7 +634,7 @@ static void summary(const job *J) {
     }
 }
 
-int fio_process(const fio_prefs *prefs, cli_model *model, const char *src) {
+int fio_process(const fio_prefs *prefs, cli_model *model, cli_dict *dict, const char *src) {
     job J;
     memset(&J, 0, sizeof J);
     J.prefs = prefs;
@@ -636,6 +644,10 @@ int fio_process(const fio_prefs *prefs, cli_model *model, const char *src) {
 
     if (open_source(&J, src) || choose_dest(&J, src)) goto done;
     if (!(J.model = cli_model_get(model))) goto done; /* reported there */
+    int dict_failed;
+    J.dict = cli_dict_get(dict, J.model, &dict_failed);
+    J.cd = dict;
+    if (dict_failed) goto done; /* reported there */
     ibuf = malloc(IO_BUF_SIZE);
     obuf = malloc(IO_BUF_SIZE);
     if (!ibuf || !obuf) {

@@ -10,6 +10,7 @@
 
 #include "lmz.h"
 #include "model.h"
+#include "dict.h"
 
 typedef enum { MODE_COMPRESS, MODE_DECOMPRESS, MODE_TEST, MODE_LIST } cli_mode;
 
@@ -42,6 +43,6 @@ void fio_install_signals(void);
 /* Processes one input in prefs->mode (not MODE_LIST). src is a path or "-"
  * (stdin); the model is loaded through `model` once this file needs it.
  * Returns 0 on success, 1 on error (already reported). */
-int fio_process(const fio_prefs *prefs, cli_model *model, const char *src);
+int fio_process(const fio_prefs *prefs, cli_model *model, cli_dict *dict, const char *src);
 
 #endif /* LMZ_CLI_FILEIO_H */

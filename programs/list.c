@@ -153,7 +153,9 @@ static void print_frame(const char *path, unsigned index, const lmz_frame_info_t
     char methods[64], model[64], ratio[32], bits[32];
     methods_used(chunks, fi->n_chunks, methods, sizeof methods);
     if (fi->flags & LMZ_FRAME_FLAG_LOSSY) strncat(methods, ",lossy", sizeof methods - strlen(methods) - 1);
-    snprintf(model, sizeof model, "%.40s@%02x%02x%02x%02x", fi->model_name[0] ? fi->model_name : "?",
+    if (fi->flags & LMZ_FRAME_FLAG_DICT) strncat(methods, ",dict", sizeof methods - strlen(methods) - 1);
+    /* a compact frame records no name: "@" and the first 4 bytes of the SHA-256 */
+    snprintf(model, sizeof model, "%.40s@%02x%02x%02x%02x", fi->model_name[0] || fi->id_len < 32 ? fi->model_name : "?",
              fi->model_sha256[0], fi->model_sha256[1], fi->model_sha256[2], fi->model_sha256[3]);
     ratio_bits(fi->original_size, fi->frame_size, ratio, bits, sizeof ratio);
     printf("%5u %6" PRIu32 " %11" PRIu64 " %11" PRIu64 " %7s %7s  %-13s %-22s %s\n", index, fi->n_chunks,
@@ -178,9 +180,14 @@ static void print_frame(const char *path, unsigned index, const lmz_frame_info_t
            ", header %" PRIu64 " bytes, content checksum %016" PRIx64 "\n",
            fi->version, fi->flags, fi->window, fi->sink_tokens, fi->chunk_size, fi->header_size,
            fi->content_checksum);
-    printf("        model %s, sha256 ", fi->model_name);
-    for (int i = 0; i < 32; i++) printf("%02x", fi->model_sha256[i]);
-    printf("\n");
+    printf("        model %s, sha256 ", fi->id_len < 32 ? "(compact frame: no name)" : fi->model_name);
+    for (unsigned i = 0; i < fi->id_len; i++) printf("%02x", fi->model_sha256[i]);
+    printf(fi->id_len < 32 ? "...\n" : "\n");
+    if (fi->flags & LMZ_FRAME_FLAG_DICT) {
+        printf("        dictionary %s, sha256 ", fi->dict_name[0] ? fi->dict_name : "(name not recorded)");
+        for (unsigned i = 0; i < fi->id_len; i++) printf("%02x", fi->dict_sha256[i]);
+        printf(fi->id_len < 32 ? "...\n" : "\n");
+    }
     if (fi->n_chunks) printf("        %6s %11s %11s %7s  %-8s %s\n", "Chunk", "Raw", "Coded", "Bits/B", "Method", "Checksum");
     for (uint32_t i = 0; i < fi->n_chunks; i++) {
         const lmz_chunk_info_t *c = &chunks[i];

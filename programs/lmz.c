@@ -34,6 +34,7 @@
 #include "list.h"
 #include "messages.h"
 #include "model.h"
+#include "dict.h"
 
 #define EXIT_USAGE 2
 #define MAX_THREADS 4096
@@ -43,7 +44,10 @@
 typedef struct {
     fio_prefs fio;
     cli_model model; /* its path: --model, else $LMZ_MODEL, else NULL (embedded) */
+    cli_dict dict;   /* -D FILE, $LMZ_DICT_PATH */
     int verbosity;   /* V_* */
+    int train;       /* --train */
+    uint64_t maxdict; /* --maxdict=SIZE (0: the default) */
 } cli_opts;
 
 /* ------------------------------------------------------------------------ */
@@ -94,6 +98,12 @@ static void print_help(void) {
            "      --no-mix          compressor: no adaptive mixing (plain model)\n"
            "      --no-fallback     compressor: no classical per-chunk fallback\n"
            "      --fast            compressor: no model, zstd per chunk (MB/s instead of KB/s)\n"
+           "      --no-compact      compressor: full frame headers even for one-chunk frames\n"
+           "                        (the compact one is ~20 bytes; lmz 0.3.0 and older read only these)\n"
+           "  -D DICT               use dictionary DICT (compress: code with it; decompress:\n"
+           "                        the one the frame names; see also LMZ_DICT_PATH)\n"
+           "      --train FILE...   train a dictionary from sample files (-o DICT, default\n"
+           "                        'dictionary'); --maxdict=SIZE bounds it (default 110K)\n"
            "\n"
            "Lossy mode (text only; the output decodes with the normal decoder; doc/lossy.md):\n"
            "      --lossy=N         N = 1 canonical whitespace and typography, 2-3 also safe\n"
@@ -116,7 +126,8 @@ static void print_help(void) {
            "  -h, --help            show this help and exit\n"
            "  -V, --version         show the version and exit\n"
            "\n"
-           "Environment: LMZ_MODEL=PATH (as --model), LMZ_SIMD=scalar|avx2|avx512.\n"
+           "Environment: LMZ_MODEL=PATH (as --model), LMZ_SIMD=scalar|avx2|avx512,\n"
+           "LMZ_DICT_PATH=DIR[:DIR...] (directories searched for the dictionary a frame needs).\n"
            "Exit status: 0 success, 1 if any file failed, 2 usage error.\n");
 }
 
@@ -189,7 +200,7 @@ enum {
     OPT_COMPRESS = 256, OPT_DECOMPRESS, OPT_TEST, OPT_LIST, OPT_STDOUT, OPT_OUTPUT, OPT_FORCE, OPT_KEEP, OPT_RM,
     OPT_THREADS, OPT_MODEL, OPT_CHUNK_SIZE, OPT_MEMORY, OPT_NO_MIX, OPT_NO_FALLBACK, OPT_FAST, OPT_VERBOSE, OPT_QUIET,
     OPT_NO_PROGRESS, OPT_HELP, OPT_VERSION, OPT_LOSSY, OPT_MIN_FIDELITY, OPT_REWRITER, OPT_LOSSY_VERIFY,
-    OPT_LOSSY_ALWAYS, OPT_LEVEL
+    OPT_LOSSY_ALWAYS, OPT_LEVEL, OPT_TRAIN, OPT_MAXDICT, OPT_DICT, OPT_NO_COMPACT
 };
 
 typedef struct {
@@ -208,6 +219,8 @@ static const long_opt k_long_opts[] = {
     {"no-progress", 0, OPT_NO_PROGRESS}, {"help", 0, OPT_HELP},           {"version", 0, OPT_VERSION},
     {"lossy", 1, OPT_LOSSY},           {"min-fidelity", 1, OPT_MIN_FIDELITY}, {"rewriter", 1, OPT_REWRITER},
     {"lossy-verify", 1, OPT_LOSSY_VERIFY}, {"lossy-always", 0, OPT_LOSSY_ALWAYS}, {"level", 1, OPT_LEVEL},
+    {"train", 0, OPT_TRAIN},           {"maxdict", 1, OPT_MAXDICT},       {"dict", 1, OPT_DICT},
+    {"no-compact", 0, OPT_NO_COMPACT},
 };
 
 /* Applies one option; arg is its value (NULL for flags). */
@@ -234,6 +247,15 @@ static void apply_option(cli_opts *o, int id, const char *arg) {
         break;
     }
     case OPT_MODEL: o->model.path = arg; break;
+    case OPT_TRAIN: o->train = 1; break;
+    case OPT_MAXDICT:
+        if (parse_size(arg, 64u << 20, &v) != 0) usage_error("invalid dictionary size '%s' (at most 64M)", arg);
+        o->maxdict = v;
+        break;
+    case OPT_DICT:
+        if (!*arg) usage_error("-D needs a dictionary file");
+        o->dict.path = arg;
+        break;
     case OPT_CHUNK_SIZE:
         if (parse_size(arg, UINT32_MAX, &v) != 0) usage_error("invalid chunk size '%s'", arg);
         f->params.chunk_size = (uint32_t)v;
@@ -243,6 +265,7 @@ static void apply_option(cli_opts *o, int id, const char *arg) {
         f->params.memory_limit = v;
         break;
     case OPT_NO_MIX: f->params.mix = 0; break;
+    case OPT_NO_COMPACT: f->params.compact = 0; break;
     case OPT_NO_FALLBACK: f->params.fallback = 0; break;
     case OPT_FAST: f->params.fast = 1; break;
     case OPT_VERBOSE: o->verbosity++; break;
@@ -351,13 +374,11 @@ static int parse_short(cli_opts *o, int argc, char **argv, int i) {
             }
             break;
         }
+        case 'D': /* the rest of the cluster, or the next argument */
         case 'o':
-            if (*p) {
-                apply_option(o, OPT_OUTPUT, p);
-                return i + 1;
-            }
-            if (i + 1 >= argc) usage_error("option -o requires a file name");
-            apply_option(o, OPT_OUTPUT, argv[++i]);
+            if (!*p && i + 1 >= argc)
+                usage_error("option -%c requires a %s", c, c == 'D' ? "dictionary file" : "file name");
+            apply_option(o, c == 'D' ? OPT_DICT : OPT_OUTPUT, *p ? p : argv[++i]);
             return i + 1;
         default: usage_error("unknown option -- '%c'", c);
         }
@@ -407,16 +428,29 @@ int main(int argc, char **argv) {
     model_path_from_env(&o);
     msg_set_verbosity(o.verbosity);
     if (f->to_stdout && f->out_path) usage_error("-c and -o cannot be used together");
-    if (f->out_path && n_files > 1 && (f->mode == MODE_COMPRESS || f->mode == MODE_DECOMPRESS))
+    if (f->out_path && n_files > 1 && !o.train && (f->mode == MODE_COMPRESS || f->mode == MODE_DECOMPRESS))
         usage_error("-o needs a single input file (use -c to concatenate several)");
     if ((f->min_fidelity > 0 || f->rewriter || f->lossy_always) && f->lossy_level == 0)
         usage_error("--min-fidelity, --rewriter and --lossy-always need --lossy=N (N >= 1)");
     if (f->lossy_level > 0 && f->mode != MODE_COMPRESS)
         usage_error("--lossy applies to compression only (decoding a lossy file needs no option)");
     if (f->lossy_level > 0 && f->params.fast) usage_error("--lossy and --fast cannot be used together");
+    if (o.dict.path && f->params.fast) usage_error("-D and --fast cannot be used together (--fast uses no model)");
+    if (o.dict.path && f->lossy_level > 0) usage_error("-D and --lossy cannot be used together yet");
+    if (o.train && (o.dict.path || f->mode != MODE_COMPRESS || f->to_stdout || f->lossy_level > 0))
+        usage_error("--train takes sample files and -o DICT only");
+    if (o.maxdict && !o.train) usage_error("--maxdict applies to --train");
+    {
+        const char *dp = getenv("LMZ_DICT_PATH");
+        o.dict.search = dp && *dp ? dp : NULL;
+    }
 
     int failed = 0;
-    if (f->mode == MODE_LIST) {
+    if (o.train) {
+        if (n_files == 1 && !strcmp(files[0], "-")) usage_error("--train needs sample files");
+        failed = cli_train(files, n_files, f->out_path ? f->out_path : "dictionary", f->force, o.maxdict,
+                           f->params.threads, &o.model);
+    } else if (f->mode == MODE_LIST) {
         list_totals tot;
         memset(&tot, 0, sizeof tot);
         int n_listed = 0;
@@ -433,9 +467,10 @@ int main(int argc, char **argv) {
         list_end(&tot, n_listed);
     } else {
         fio_install_signals();
-        for (int k = 0; k < n_files; k++) failed |= fio_process(f, &o.model, files[k]);
+        for (int k = 0; k < n_files; k++) failed |= fio_process(f, &o.model, &o.dict, files[k]);
     }
 
+    cli_dict_free(&o.dict);
     cli_model_free(&o.model);
     free(files);
     if (fflush(stdout) != 0) {

@@ -14,6 +14,7 @@ void lmz_params_default(lmz_params *p) {
     memset(p, 0, sizeof *p);
     p->mix = -1;
     p->fallback = -1;
+    p->compact = -1;
 }
 
 /* The levels: attention window (tokens; 0 = the model's context) and chunk

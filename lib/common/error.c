@@ -37,6 +37,8 @@ const char *lmz_error_name(size_t code) {
     case LMZ_error_model_mismatch: return "frame was compressed with another model";
     case LMZ_error_model_invalid: return "invalid model file";
     case LMZ_error_unsupported: return "unsupported feature";
+    case LMZ_error_dict_invalid: return "invalid dictionary file";
+    case LMZ_error_dict_mismatch: return "frame needs another dictionary";
     case LMZ_error_maxCode: break;
     }
     return "unknown error";

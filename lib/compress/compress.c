@@ -24,6 +24,7 @@
 #include "compress/segment.h"
 #include "compress/triage.h"
 #include "codec/codec.h"
+#include "codec/dict.h"
 #include "mix/mix.h"
 
 #define MIN_CHUNK 4096u
@@ -119,11 +120,18 @@ typedef struct {
     void (*progress)(void *opaque, uint64_t in_done, uint64_t out_done);
     void *progress_opaque;
     uint64_t in_base, out_base; /* bytes before this chunk */
+    /* a dictionary (dict.h): its history precedes every chunk, its prefix
+     * cache pre starts the model's cache */
+    const lmz_dict *dict;
+    const llama_kv *pre;
 } lm_enc;
 
-static int lm_enc_init(lm_enc *e, const lmz_model *m, uint32_t W, uint32_t max_chunk) {
+static int lm_enc_init(lm_enc *e, const lmz_model *m, uint32_t W, uint32_t max_chunk, const lmz_dict *d,
+                       const llama_kv *pre) {
     memset(e, 0, sizeof *e);
     e->m = m;
+    e->dict = d;
+    e->pre = pre;
     const uint32_t V = m->llm.hp.n_vocab;
     e->w = llama_work_create(&m->llm, LM_ROWS, W);
     e->logits = malloc((size_t)LM_ROWS * V * sizeof(float));
@@ -134,7 +142,8 @@ static int lm_enc_init(lm_enc *e, const lmz_model *m, uint32_t W, uint32_t max_c
         return LMZ_IERR(LMZ_error_memory);
     for (uint32_t i = 0; i < LM_ROWS; i++)
         if (freqs_init(&e->fq[i], V)) return LMZ_IERR(LMZ_error_memory);
-    if (mix_init(&e->mx, V, &mix_profile_1, max_chunk) || freqs_init(&e->fmix, V)) return LMZ_IERR(LMZ_error_memory);
+    if (mix_init(&e->mx, V, &mix_profile_1, dict_mix_tokens(d, max_chunk)) || freqs_init(&e->fmix, V))
+        return LMZ_IERR(LMZ_error_memory);
     return 0;
 }
 
@@ -182,15 +191,19 @@ static int lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst
     int32_t *tok = NULL;
     size_t nt = 0;
     if (tok_encode(m->tok, src, n, &tok, &nt)) return LMZ_IERR(LMZ_error_memory);
-    int32_t *ids = malloc((nt + 1) * sizeof(int32_t));
+    /* ids = BOS, the dictionary's history (if any), the chunk's tokens */
+    const lmz_dict *d = e->dict;
+    const size_t H = d ? d->hd.n_hist : 0;
+    int32_t *ids = malloc((nt + 1 + H) * sizeof(int32_t));
     if (!ids) {
         free(tok);
         return LMZ_IERR(LMZ_error_memory);
     }
-    ids[0] = tok_bos(m->tok);
-    memcpy(ids + 1, tok, nt * sizeof(int32_t));
+    if (d) memcpy(ids, d->ids, (H + 1) * sizeof(int32_t));
+    else ids[0] = tok_bos(m->tok);
+    memcpy(ids + 1 + H, tok, nt * sizeof(int32_t));
     free(tok);
-    const size_t N = nt + 1;
+    const size_t N = nt + 1 + H;
 
     lmz_renc rc, rm; /* `lm` and `lm+mix` streams */
     renc_init(&rc, dst, cap);
@@ -198,13 +211,15 @@ static int lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst
     if (mix) {
         dmix[0] = MIX_PROFILE; /* the payload's first byte: the mixer profile */
         renc_init(&rm, dmix + 1, cap - 1);
-        mix_reset(&e->mx);
+        if (d) mix_copy(&e->mx, &d->mx); /* the same pools: cannot fail */
+        else mix_reset(&e->mx);
     }
     int err = 0;
     /* Rows ids[i-1 ..] predict ids[i ..], LM_ROWS at a time, with the same
      * sliding-window attention the decoder uses (codec.h). */
-    llama_kv_reset(&e->kv);
-    for (size_t i = 1; i < N && !err && !(rc.overflow && (!mix || rm.overflow));) {
+    if (d) err = llama_kv_copy(&m->llm, &e->kv, e->pre);
+    else llama_kv_reset(&e->kv);
+    for (size_t i = 1 + H; i < N && !err && !(rc.overflow && (!mix || rm.overflow));) {
         uint32_t k = (uint32_t)(N - i < LM_ROWS ? N - i : LM_ROWS);
         if ((err = llama_forward_seq(&m->llm, e->w, &e->kv, ids + i - 1, k, 0, e->logits, pool))) break;
         e->targets = ids + i;
@@ -221,7 +236,7 @@ static int lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst
         }
         i += k;
         if (e->progress)
-            e->progress(e->progress_opaque, e->in_base + (uint64_t)((double)n * (double)i / (double)N),
+            e->progress(e->progress_opaque, e->in_base + (uint64_t)((double)n * (double)(i - H) / (double)(N - H)),
                         e->out_base + (mix && rm.pos < rc.pos ? rm.pos : rc.pos));
     }
     free(ids);
@@ -278,13 +293,16 @@ struct lmz_cstream {
     int auto_chunk;            /* chunk size left to lmz: long chunks for repetitive frames */
     int ended, wrote_frame;
     uint64_t in_total, out_total;
+    const llama_kv *pre;       /* the dictionary's prefix cache for this window (p.dict) */
+    uint8_t dict_rec[300];     /* the frame's record of p.dict (extra section data) */
+    size_t dict_rec_len;
 };
 
 size_t lmz_compress_bound(size_t n) {
     size_t frames = n / ((size_t)MIN_CHUNK * LMZ_CHUNKS_PER_FRAME) + 1;
     /* per frame: the largest header with no extra section, and some slack */
     return n + frames * (LMZ_FRAME_FIXED + LMZ_FRAME_MODEL_NAME_MAX + LMZ_FRAME_CHUNK_ENTRY * LMZ_CHUNKS_PER_FRAME
-                         + 64u);
+                         + 64u + 6u + 33u + LMZ_DICT_NAME_MAX); /* the slack, a dictionary section */
 }
 
 /* Buffers of coder c: with whole_frame, all but the model's outputs hold a
@@ -335,6 +353,13 @@ lmz_cstream *lmz_cstream_create(const lmz_model *m, const lmz_params *p) {
         lmz_cstream_free(s);
         return NULL;
     }
+    if (s->p.dict) { /* the dictionary belongs to this model; its prefix cache is made now */
+        if (memcmp(s->p.dict->hd.model_sha256, m->sha256, 32) || !(s->pre = dict_prefix_kv(s->p.dict, s->p.window, s->pool))) {
+            lmz_cstream_free(s);
+            return NULL;
+        }
+        s->dict_rec_len = dict_frame_record(s->p.dict, s->dict_rec, sizeof s->dict_rec);
+    }
     return s;
 }
 
@@ -363,7 +388,8 @@ const char *lmz_cstream_message(const lmz_cstream *s) {
 /* The model's encoder of coder c, made on first need. */
 static int coder_enc(const lmz_cstream *s, chunk_coder *c) {
     if (c->enc_ready) return 0;
-    RETURN_ERROR_IF(lm_enc_init(&c->enc, s->m, s->p.window, (uint32_t)s->max_chunk), LMZ_error_memory, &c->msg,
+    RETURN_ERROR_IF(lm_enc_init(&c->enc, s->m, s->p.window, (uint32_t)s->max_chunk, s->p.dict, s->pre),
+                    LMZ_error_memory, &c->msg,
                     "out of memory for the model");
     c->enc_ready = 1;
     return 0;
@@ -796,6 +822,17 @@ static int plan_utf16(lmz_cstream *s, frame_plan *pl, size_t cs, size_t *used) {
 
 /* Compresses up to LMZ_CHUNKS_PER_FRAME chunks from the front of s->in into
  * one frame in s->out. At the end of input, everything left is taken. */
+/* Does chunk c (payload p) need the model, hence the dictionary? */
+static int uses_model(const uint8_t *p, const lmz_chunk_info *c) {
+    if (c->method == LMZ_M_LM || c->method == LMZ_M_LM_MIX) return 1;
+    if (c->method != LMZ_M_SEG && c->method != LMZ_M_UTF16) return 0;
+    lmz_chunk_layout_t L;
+    if (lmz_is_error(lmz_chunk_layout(p, c->coded_size, c, &L))) return 1; /* cannot happen: we wrote it */
+    for (unsigned i = 0; i < L.n_parts; i++)
+        if (L.part_method[i] == LMZ_M_LM || L.part_method[i] == LMZ_M_LM_MIX) return 1;
+    return 0;
+}
+
 static int emit_frame(lmz_cstream *s) {
     lmz_chunk_info chunks[LMZ_CHUNKS_PER_FRAME];
     frame_plan pl;
@@ -842,8 +879,16 @@ static int emit_frame(lmz_cstream *s) {
     uint8_t flags = 0;
     for (uint32_t i = 0; i < nc; i++) { /* gather the payloads (coded <= raw: each moves down or stays) */
         memmove(s->payload + coded, s->payload + pl.off[i], chunks[i].coded_size);
-        coded += chunks[i].coded_size;
         if (chunks[i].method >= LMZ_M_FIRST_EXT) flags |= LMZ_F_EXT;
+        if (s->p.dict && uses_model(s->payload + coded, &chunks[i])) flags |= LMZ_F_DICT;
+        coded += chunks[i].coded_size;
+    }
+    /* a frame whose chunks used the dictionary names it (extra section) */
+    uint8_t extra[6 + sizeof s->dict_rec];
+    if (flags & LMZ_F_DICT) {
+        lmz_wr16(extra, LMZ_FRAME_DICT_TAG);
+        lmz_wr32(extra + 2, (uint32_t)s->dict_rec_len);
+        memcpy(extra + 6, s->dict_rec, s->dict_rec_len);
     }
     lmz_frame_header h;
     memset(&h, 0, sizeof h);
@@ -858,6 +903,14 @@ static int emit_frame(lmz_cstream *s) {
     h.content_checksum = lmz_xxh64(s->in, used);
     h.n_chunks = nc;
     h.chunks = chunks;
+    if (s->p.compact != 0 && nc <= 1) { /* the compact header: the identities inline and short */
+        h.version = LMZ_FORMAT_COMPACT;
+        h.content_checksum = (uint32_t)h.content_checksum;
+        if (flags & LMZ_F_DICT) memcpy(h.dict_sha256, s->p.dict->hd.sha256, 32);
+    } else if (flags & LMZ_F_DICT) {
+        h.extra = extra;
+        h.extra_size = (uint32_t)(6 + s->dict_rec_len);
+    }
     size_t hs = frame_header_size(&h);
     RETURN_ERROR_IF(lmz_is_error(hs), LMZ_error_generic, &s->st.msg, "frame header");
     size_t need = hs + coded;

@@ -24,7 +24,7 @@
  * Known from the header alone, so a `seg`/`utf16` chunk counts as one model
  * stream (its parts' methods are in its payload) of up to 3/2 of its raw
  * size (UTF-16 -> UTF-8). */
-static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint64_t frame_size) {
+static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint64_t frame_size, uint64_t hist) {
     uint64_t mem = frame_size + h->original_size, lm = 0, per, xz = 0, max_raw = 0;
     for (uint32_t c = 0; c < h->n_chunks; c++) {
         const uint8_t mt = h->chunks[c].method;
@@ -41,7 +41,7 @@ static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint
     if (lm && m) {
         uint64_t act = lm < LMZ_MAX_ACTIVE ? lm : LMZ_MAX_ACTIVE;
         per = llama_kv_bytes(&m->llm, h->window) + (uint64_t)m->llm.hp.n_vocab * 16 + (max_raw + 1) * 4 +
-              mix_state_bytes(m->llm.hp.n_vocab, (uint32_t)max_raw);
+              mix_state_bytes(m->llm.hp.n_vocab, (uint32_t)max_raw) + hist * (4 + MIX_N_CTX * sizeof(mix_node));
         mem += act * per + lm_decode_scratch_bytes(m, h->window, (uint32_t)act);
     }
     return mem;
@@ -50,7 +50,18 @@ static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint
 /* The model m must be the one the frame was coded with. */
 static int model_check(const lmz_model *m, const lmz_frame_header *h, lmz_msg *msg) {
     RETURN_ERROR_IF(!m, LMZ_error_parameter, msg, "frame needs a model, none given");
-    if (memcmp(m->sha256, h->model_sha256, 32) != 0) {
+    if (memcmp(m->sha256, h->model_sha256, h->id_len) != 0 && h->id_len < 32) { /* compact: no name */
+        extern const unsigned char lmz_default_model_sha256[32]; /* lib/embed: this build's built-in model */
+        char want[17], have[17];
+        lmz_hex(h->model_sha256, h->id_len, want);
+        lmz_hex(m->sha256, 8, have);
+        RETURN_ERROR(LMZ_error_model_mismatch, msg,
+                     "compressed with %s (sha256 %s...), but the model in use is '%s' (sha256 %s...)",
+                     memcmp(lmz_default_model_sha256, h->model_sha256, h->id_len) ? "another model"
+                                                                                  : "this build's built-in model",
+                     want, m->name, have);
+    }
+    if (memcmp(m->sha256, h->model_sha256, h->id_len) != 0) {
         char want[17], have[17];
         lmz_hex(h->model_sha256, 8, want); /* the first 8 bytes */
         lmz_hex(m->sha256, 8, have);
@@ -65,17 +76,45 @@ static int model_check(const lmz_model *m, const lmz_frame_header *h, lmz_msg *m
     return 0;
 }
 
+/* A frame flagged LMZ_F_DICT decodes with the dictionary it names, never
+ * without it. */
+static int dict_check(const lmz_model *m, const lmz_dict *d, const lmz_frame_header *h, lmz_msg *msg) {
+    char want[17], what[300];
+    lmz_hex(h->dict_sha256, h->id_len < 8 ? h->id_len : 8, want);
+    if (h->dict_name[0]) snprintf(what, sizeof what, "dictionary '%s' (sha256 %s...)", h->dict_name, want);
+    else snprintf(what, sizeof what, "the dictionary with sha256 %s...", want);
+    RETURN_ERROR_IF(!d, LMZ_error_dict_mismatch, msg, "frame needs %s, none given", what);
+    if (memcmp(d->hd.sha256, h->dict_sha256, h->id_len) != 0) {
+        char have[17];
+        lmz_hex(d->hd.sha256, 8, have);
+        RETURN_ERROR(LMZ_error_dict_mismatch, msg, "frame needs %s, the one given is '%s' (sha256 %s...)", what,
+                     d->hd.name, have);
+    }
+    RETURN_ERROR_IF(!m || d->m != m, LMZ_error_parameter, msg, "the dictionary was loaded for another model");
+    return 0;
+}
+
 /* Checks that the frame can be decoded with model m within the limit (the
  * model of `seg`/`utf16` chunks is checked when their payloads are read). */
 static int frame_check(const lmz_model *m, const lmz_params *p, const lmz_frame_header *h, uint64_t frame_size,
-                       lmz_msg *msg) {
+                       const lmz_dict **dict, lmz_msg *msg) {
     int needs_model = 0;
     for (uint32_t c = 0; c < h->n_chunks; c++) {
         uint8_t mt = h->chunks[c].method;
         needs_model |= mt == LMZ_M_LM || mt == LMZ_M_LM_MIX;
     }
     if (needs_model) FORWARD_IF_ERROR(model_check(m, h, msg));
-    uint64_t need = frame_memory(m, h, frame_size);
+    *dict = NULL;
+    if (h->flags & LMZ_F_DICT) { /* the one given, else the one the finder finds */
+        const lmz_dict *d = p->dict;
+        if ((!d || memcmp(d->hd.sha256, h->dict_sha256, h->id_len)) && p->dict_find) {
+            const lmz_dict *f = p->dict_find(p->dict_find_opaque, h->dict_sha256, h->id_len, h->dict_name);
+            if (f) d = f;
+        }
+        FORWARD_IF_ERROR(dict_check(m, d, h, msg));
+        *dict = d;
+    }
+    uint64_t need = frame_memory(m, h, frame_size, *dict ? (*dict)->hd.n_hist + 1 : 0);
     RETURN_ERROR_IF(need > p->memory_limit, LMZ_error_memory_limit, msg,
                     "frame needs %llu MiB to decode, limit is %llu MiB (see --memory)",
                     (unsigned long long)(need >> 20) + 1, (unsigned long long)(p->memory_limit >> 20));
@@ -154,7 +193,7 @@ static void chunk_failed(lmz_msg *msg, uint32_t c, int rc) {
 }
 
 /* Decodes a whole frame (header already parsed from src) into dst. */
-static int frame_decode(const lmz_model *m, lmz_pool *pool, const lmz_frame_header *h,
+static int frame_decode(const lmz_model *m, const lmz_dict *d, lmz_pool *pool, const lmz_frame_header *h,
                         const uint8_t *src, uint8_t *dst, frame_tick *tick, lmz_msg *msg) {
     uint64_t out = 0, parts_size = 0;
     uint32_t nlm = 0, j = 0;
@@ -199,7 +238,13 @@ static int frame_decode(const lmz_model *m, lmz_pool *pool, const lmz_frame_head
         if (rc) chunk_failed(msg, c, rc);
         out += ci->raw_size;
     }
-    if (rc == 0 && nlm) rc = lm_decode_chunks(m, h->window, jobs, nlm, LMZ_MAX_ACTIVE, pool, frame_tick_fn, tick, msg);
+    /* the dictionary (frame_check made sure it is the one the frame names) */
+    const llama_kv *pre = NULL;
+    if (!(h->flags & LMZ_F_DICT)) d = NULL;
+    if (rc == 0 && nlm && d && !(pre = dict_prefix_kv(d, h->window, pool)))
+        rc = lmz_fail(msg, LMZ_error_memory, "out of memory for the dictionary's prefix");
+    if (rc == 0 && nlm)
+        rc = lm_decode_chunks(m, h->window, d, pre, jobs, nlm, LMZ_MAX_ACTIVE, pool, frame_tick_fn, tick, msg);
     /* 3. seg/utf16 chunks put together from their parts */
     out = at = 0;
     for (uint32_t c = 0; c < h->n_chunks && rc == 0; c++) {
@@ -224,7 +269,9 @@ static int frame_decode(const lmz_model *m, lmz_pool *pool, const lmz_frame_head
                         (unsigned long long)out);
         out += h->chunks[c].raw_size;
     }
-    RETURN_ERROR_IF(lmz_xxh64(dst, h->original_size) != h->content_checksum, LMZ_error_content_checksum, msg,
+    uint64_t sum = lmz_xxh64(dst, h->original_size);
+    if (h->version == LMZ_FORMAT_COMPACT) sum = (uint32_t)sum; /* a compact frame keeps 32 bits */
+    RETURN_ERROR_IF(sum != h->content_checksum, LMZ_error_content_checksum, msg,
                     "content checksum mismatch");
     return 0;
 }
@@ -243,6 +290,7 @@ struct lmz_dstream {
     size_t want;              /* bytes of the current frame needed next */
     lmz_frame_header h;
     int have_header;
+    const lmz_dict *dict;     /* the current frame's dictionary (frame_check) */
     uint8_t *out;             /* the decoded frame, waiting to be flushed */
     size_t out_len, out_pos;
     uint64_t in_total, out_total; /* bytes of complete frames, for progress */
@@ -320,7 +368,7 @@ size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer 
             }
             if (lmz_is_error(r)) return s->st.error = r;
             uint64_t frame_size = (uint64_t)s->h.header_size + s->h.payload_size;
-            int rc = frame_check(s->m, &s->p, &s->h, frame_size, &s->st.msg);
+            int rc = frame_check(s->m, &s->p, &s->h, frame_size, &s->dict, &s->st.msg);
             if (rc) return lmz_status_set_int(&s->st, rc);
             s->have_header = 1;
             s->want = (size_t)frame_size;
@@ -331,7 +379,7 @@ size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer 
         if (!s->out) return lmz_status_set(&s->st, LMZ_error_memory);
         const uint64_t fsize = (uint64_t)s->h.header_size + s->h.payload_size;
         frame_tick tk = {&s->p, s->in_total, s->out_total, fsize, s->h.original_size};
-        int rc = frame_decode(s->m, s->pool, &s->h, s->in, s->out, &tk, &s->st.msg);
+        int rc = frame_decode(s->m, s->dict, s->pool, &s->h, s->in, s->out, &tk, &s->st.msg);
         if (rc) return lmz_status_set_int(&s->st, rc);
         s->in_total += fsize;
         s->out_total += s->h.original_size;

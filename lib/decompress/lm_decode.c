@@ -185,8 +185,8 @@ uint64_t lm_decode_scratch_bytes(const lmz_model *m, uint32_t W, uint32_t active
            (uint64_t)active * ((sizeof(uint32_t) << DRAFT_HASH_BITS) + V * sizeof(uint32_t));
 }
 
-int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_t n, uint32_t max_active,
-                     lmz_pool *pool, lm_tick_fn tick, void *tick_ctx, lmz_msg *msg) {
+int lm_decode_chunks(const lmz_model *m, uint32_t W, const lmz_dict *d, const llama_kv *pre, lm_chunk_job *jobs,
+                     uint32_t n, uint32_t max_active, lmz_pool *pool, lm_tick_fn tick, void *tick_ctx, lmz_msg *msg) {
     const uint32_t V = m->llm.hp.n_vocab;
     if (n == 0) return 0;
     if (max_active > n) max_active = n;
@@ -199,6 +199,7 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
     uint64_t n_steps = 0, n_rows = 0, n_drafted = 0, n_tokens = 0;
     const uint32_t wbatch = max_active * (1 + DRAFT_MAX);
     uint32_t max_raw = 0; /* bounds any chunk's token count (mixer state size) */
+    const size_t H = d ? d->hd.n_hist : 0;
     for (uint32_t c = 0; c < n; c++) max_raw = jobs[c].raw_size > max_raw ? jobs[c].raw_size : max_raw;
     lm_slot *slots = calloc(max_active, sizeof *slots);
     lm_slot **act = calloc(max_active, sizeof *act);
@@ -234,26 +235,30 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_
             s->job = NULL;
             lm_chunk_job *j = &jobs[next++];
             free(s->ids);
-            s->ids = malloc(((size_t)j->raw_size + 1) * sizeof(int32_t));
+            s->ids = malloc(((size_t)j->raw_size + 1 + H) * sizeof(int32_t));
             if (!s->ids) {
                 rc = lmz_fail(msg, LMZ_error_memory, "out of memory");
                 goto out;
             }
             if (j->mix && !s->mx_ready) {
-                if (mix_init(&s->mx, V, &mix_profile_1, max_raw)) {
+                if (mix_init(&s->mx, V, &mix_profile_1, dict_mix_tokens(d, max_raw))) {
                     rc = lmz_fail(msg, LMZ_error_memory, "out of memory for the mixer");
                     goto out;
                 }
                 s->mx_ready = 1;
             }
-            if (j->mix) mix_reset(&s->mx);
+            /* ids = BOS, the dictionary's history (if any), then the decoded tokens */
+            if (j->mix && d) mix_copy(&s->mx, &d->mx); /* the same pools: cannot fail */
+            else if (j->mix) mix_reset(&s->mx);
             s->job = j;
             j->status = 0;
-            s->ids[0] = tok_bos(m->tok);
-            s->n_ids = 1;
+            if (d) memcpy(s->ids, d->ids, (H + 1) * sizeof(int32_t));
+            else s->ids[0] = tok_bos(m->tok);
+            s->n_ids = 1 + H;
             s->out_pos = 0;
             s->done = 0;
-            llama_kv_reset(&s->kv);
+            if (d) llama_kv_copy(&m->llm, &s->kv, pre); /* pre fits any window (dict.h): cannot fail */
+            else llama_kv_reset(&s->kv);
             draft_reset(&s->dr, V);
             /* lm+mix: the profile byte (checked by the caller), then the stream */
             rdec_init(&s->dec, j->payload + j->mix, j->coded_size - (uint32_t)j->mix);

@@ -6,6 +6,7 @@
 #define LMZ_LM_DECODE_H
 
 #include "codec/codec.h"
+#include "codec/dict.h"
 
 /* ------------------------------------------------------------------------ */
 /* The `lm` chunk decoder                                                   */
@@ -25,8 +26,9 @@ typedef struct {
 } lm_chunk_job;
 
 typedef void (*lm_tick_fn)(void *ctx, uint64_t bytes_done); /* progress, may be NULL */
-int lm_decode_chunks(const lmz_model *m, uint32_t W, lm_chunk_job *jobs, uint32_t n, uint32_t max_active,
-                     lmz_pool *pool, lm_tick_fn tick, void *tick_ctx, lmz_msg *msg);
+/* d: the frame's dictionary (NULL: none), pre: its prefix cache for W. */
+int lm_decode_chunks(const lmz_model *m, uint32_t W, const lmz_dict *d, const llama_kv *pre, lm_chunk_job *jobs,
+                     uint32_t n, uint32_t max_active, lmz_pool *pool, lm_tick_fn tick, void *tick_ctx, lmz_msg *msg);
 
 /* Memory lm_decode_chunks takes besides each chunk's KV cache, mixer and
  * token ids, for `active` chunks decoded together with window W: the model's

@@ -45,7 +45,8 @@
  * message naming the field. The parser reports these codes; the writer turns
  * them into LMZ_error_parameter (it must never write what the parser would
  * reject). */
-static int check_fields(const lmz_frame_header *h, lmz_msg *msg) {
+/* out: where the parser wants the dictionary section's fields (NULL: the writer) */
+static int check_fields(const lmz_frame_header *h, lmz_msg *msg, lmz_frame_header *out) {
     RETURN_ERROR_IF(h->flags & ~(unsigned)LMZ_F_KNOWN, LMZ_error_unsupported, msg, "frame header: unknown flags 0x%02x",
                     h->flags);
     RETURN_ERROR_IF(h->window < 2, LMZ_error_corrupt, msg, "frame header: window %u < 2", h->window);
@@ -78,6 +79,7 @@ static int check_fields(const lmz_frame_header *h, lmz_msg *msg) {
     /* The extra area is a sequence of whole TLV sections. */
     RETURN_ERROR_IF(h->extra_size > 0 && !h->extra, LMZ_error_parameter, msg, "frame header: no extra bytes");
     uint64_t off = 0;
+    int dict = 0;
     while (off < h->extra_size) {
         RETURN_ERROR_IF(h->extra_size - off < 6, LMZ_error_corrupt, msg, "extra section at %llu: truncated tag/len",
                         (unsigned long long)off);
@@ -85,8 +87,25 @@ static int check_fields(const lmz_frame_header *h, lmz_msg *msg) {
         RETURN_ERROR_IF(len > h->extra_size - off - 6, LMZ_error_corrupt, msg,
                         "extra section at %llu (tag %u): len %u overruns extra_size %u", (unsigned long long)off,
                         lmz_rd16(h->extra + off), len, h->extra_size);
+        const uint16_t tag = lmz_rd16(h->extra + off);
+        if (tag == LMZ_FRAME_DICT_TAG && !dict) { /* SHA-256, u8 L, L bytes of name */
+            const uint8_t *d = h->extra + off + 6;
+            RETURN_ERROR_IF(len < 33 || len != 33u + d[32], LMZ_error_corrupt, msg,
+                            "dictionary section: %u bytes, not 33 + its name", len);
+            RETURN_ERROR_IF(memchr(d + 33, 0, d[32]), LMZ_error_corrupt, msg, "dictionary section: NUL in the name");
+            if (out) {
+                memcpy(out->dict_sha256, d, 32);
+                memcpy(out->dict_name, d + 33, d[32]);
+                out->dict_name[d[32]] = 0;
+            }
+            dict = 1;
+        }
         off += 6 + (uint64_t)len;
     }
+    if (h->version == LMZ_FORMAT_COMPACT) return 0; /* its dictionary identity is inline */
+    RETURN_ERROR_IF(dict != !!(h->flags & LMZ_F_DICT), LMZ_error_corrupt, msg,
+                    dict ? "frame header: a dictionary section without the dictionary flag"
+                         : "frame header: the dictionary flag without a dictionary section");
     return 0;
 }
 
@@ -100,7 +119,27 @@ static size_t name_len(const lmz_frame_header *h) {
     return L; /* LMZ_FRAME_MODEL_NAME_MAX + 1 means "not terminated in time" */
 }
 
+/* LEB128, at most 5 bytes for 32 bits. */
+static size_t varint_len(uint64_t v) {
+    size_t k = 1;
+    while (v >= 0x80) v >>= 7, k++;
+    return k;
+}
+static uint8_t *varint_put(uint8_t *p, uint64_t v) {
+    while (v >= 0x80) *p++ = (uint8_t)(v | 0x80), v >>= 7;
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+static size_t compact_size(const lmz_frame_header *h) {
+    if (h->n_chunks > 1 || h->extra_size || (h->flags & LMZ_F_LOSSY) || h->original_size > UINT32_MAX)
+        return LMZ_ERR(LMZ_error_parameter);
+    return 7 + LMZ_COMPACT_ID * (1 + !!(h->flags & LMZ_F_DICT)) + varint_len(h->window) +
+           varint_len(h->original_size) + (h->n_chunks ? varint_len(h->chunks[0].coded_size) : 0) + 4 + 2;
+}
+
 size_t frame_header_size(const lmz_frame_header *h) {
+    if (h->version == LMZ_FORMAT_COMPACT) return compact_size(h);
     size_t L = name_len(h);
     if (L > LMZ_FRAME_MODEL_NAME_MAX) return LMZ_ERR(LMZ_error_parameter);
     if (h->n_chunks > LMZ_MAX_CHUNKS_PER_FRAME) return LMZ_ERR(LMZ_error_parameter);
@@ -114,7 +153,24 @@ size_t frame_header_size(const lmz_frame_header *h) {
 size_t frame_write_header(const lmz_frame_header *h, uint8_t *dst, size_t cap) {
     size_t size = frame_header_size(h);
     if (lmz_is_error(size)) return size;
-    if (check_fields(h, NULL) != 0) return LMZ_ERR(LMZ_error_parameter);
+    if (check_fields(h, NULL, NULL) != 0) return LMZ_ERR(LMZ_error_parameter);
+    if (h->version == LMZ_FORMAT_COMPACT) {
+        if (cap < size) return LMZ_ERR(LMZ_error_dst_too_small);
+        uint8_t *p = dst;
+        lmz_wr32(p, LMZ_MAGIC);
+        p[4] = LMZ_FORMAT_COMPACT;
+        p[5] = h->flags;
+        p[6] = h->n_chunks ? h->chunks[0].method : 0;
+        p += 7;
+        memcpy(p, h->model_sha256, LMZ_COMPACT_ID), p += LMZ_COMPACT_ID;
+        if (h->flags & LMZ_F_DICT) memcpy(p, h->dict_sha256, LMZ_COMPACT_ID), p += LMZ_COMPACT_ID;
+        p = varint_put(p, h->window);
+        p = varint_put(p, h->original_size);
+        if (h->n_chunks) p = varint_put(p, h->chunks[0].coded_size);
+        lmz_wr32(p, (uint32_t)h->content_checksum), p += 4;
+        lmz_wr16(p, (uint16_t)lmz_xxh64(dst, (size_t)(p - dst))), p += 2;
+        return (size_t)(p - dst);
+    }
     if (cap < size) return LMZ_ERR(LMZ_error_dst_too_small);
     size_t L = name_len(h);
 
@@ -165,6 +221,79 @@ static size_t need_more(size_t *need, size_t n, lmz_msg *msg, size_t want) {
     RETURN_ERROR_SIZE(LMZ_error_src_size, msg, "frame header: %zu bytes available, need %zu", n, want);
 }
 
+/* Reads a varint at src[*at..n): 0, 1 when more bytes are needed, -1 when
+ * it is longer than 5 bytes or above 2^32 - 1. */
+static int varint_get(const uint8_t *src, size_t n, size_t *at, uint64_t *v) {
+    uint64_t x = 0;
+    for (unsigned k = 0; k < 5; k++) {
+        if (*at + k >= n) return 1;
+        x |= (uint64_t)(src[*at + k] & 0x7F) << (7 * k);
+        if (!(src[*at + k] & 0x80)) {
+            *at += k + 1;
+            *v = x;
+            return x > UINT32_MAX ? -1 : 0;
+        }
+    }
+    return -1;
+}
+
+/* The compact header (doc/format.md §2.2): the structure, its checksum, then
+ * the fields, as for v1. */
+static size_t compact_parse(lmz_frame_header *h, const uint8_t *src, size_t n, size_t *need, lmz_msg *msg) {
+    /* needs: lower bounds (a stream reader waits for that many bytes): the
+     * fixed part, then at least a byte per size, the checksums */
+    size_t at = 7 + LMZ_COMPACT_ID;
+    if (n < 6) return need_more(need, n, msg, LMZ_COMPACT_MIN);
+    const uint8_t flags = src[5];
+    if (flags & LMZ_F_DICT) at += LMZ_COMPACT_ID;
+    if (n < at) return need_more(need, n, msg, at + 8);
+    uint64_t window = 0, orig = 0, coded = 0;
+    int r = varint_get(src, n, &at, &window);
+    if (r == 0) r = varint_get(src, n, &at, &orig);
+    if (r == 0 && orig) r = varint_get(src, n, &at, &coded);
+    RETURN_ERROR_SIZE_IF(r < 0, LMZ_error_corrupt, msg, "compact frame header: a size longer than 5 bytes");
+    if (r > 0) return need_more(need, n, msg, n + 1);
+    const size_t hsize = at + 6;
+    if (n < hsize) return need_more(need, n, msg, hsize);
+    const uint16_t stored = lmz_rd16(src + at + 4), actual = (uint16_t)lmz_xxh64(src, at + 4);
+    RETURN_ERROR_SIZE_IF(stored != actual, LMZ_error_header_checksum, msg,
+                         "compact frame header checksum mismatch (stored %04x, computed %04x)", stored, actual);
+    h->version = LMZ_FORMAT_COMPACT;
+    h->flags = flags;
+    h->id_len = LMZ_COMPACT_ID;
+    memcpy(h->model_sha256, src + 7, LMZ_COMPACT_ID);
+    if (flags & LMZ_F_DICT) memcpy(h->dict_sha256, src + 7 + LMZ_COMPACT_ID, LMZ_COMPACT_ID);
+    RETURN_ERROR_SIZE_IF(window > 0xFFFF, LMZ_error_corrupt, msg, "compact frame header: window %llu > 65535",
+                         (unsigned long long)window);
+    RETURN_ERROR_SIZE_IF(orig > LMZ_MAX_CHUNK_SIZE, LMZ_error_corrupt, msg,
+                         "compact frame header: size %llu above the chunk limit", (unsigned long long)orig);
+    RETURN_ERROR_SIZE_IF(flags & LMZ_F_LOSSY, LMZ_error_corrupt, msg, "compact frame with the lossy flag");
+    RETURN_ERROR_SIZE_IF(!orig && src[6], LMZ_error_corrupt, msg, "empty compact frame with method %u", src[6]);
+    h->window = (uint16_t)window;
+    h->overlap = 1; /* implied (doc/format.md §4.1) */
+    h->chunk_size = orig ? (uint32_t)orig : 1;
+    h->original_size = orig;
+    h->content_checksum = lmz_rd32(src + at);
+    h->header_size = (uint32_t)hsize;
+    h->payload_size = coded;
+    if (orig) {
+        h->chunks = malloc(sizeof *h->chunks);
+        RETURN_ERROR_SIZE_IF(!h->chunks, LMZ_error_memory, msg, "frame header: out of memory");
+        h->n_chunks = 1;
+        h->chunks[0].raw_size = (uint32_t)orig;
+        h->chunks[0].coded_size = (uint32_t)coded;
+        h->chunks[0].method = src[6];
+        h->chunks[0].checksum = (uint32_t)h->content_checksum; /* the one chunk is the content */
+        h->chunks[0].offset = hsize;
+    }
+    int rc = check_fields(h, msg, NULL);
+    if (rc != 0) {
+        frame_header_free(h);
+        return LMZ_ERR_FROM_INT(rc);
+    }
+    return hsize;
+}
+
 /* h is overwritten (any previous contents are not freed). On error h is left
  * empty (nothing to free). */
 size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, size_t *need, lmz_msg *msg) {
@@ -175,8 +304,11 @@ size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, siz
     static const uint8_t magic[4] = {0x4C, 0x4D, 0x5A, 0x1A};
     for (size_t i = 0; i < 4 && i < n; i++)
         RETURN_ERROR_SIZE_IF(src[i] != magic[i], LMZ_error_bad_magic, msg, "not an lmz frame (bad magic)");
-    RETURN_ERROR_SIZE_IF(n > 4 && src[4] != LMZ_FORMAT_VERSION, LMZ_error_version, msg,
-                         "frame format version %u (this build reads %u)", src[4], LMZ_FORMAT_VERSION);
+    RETURN_ERROR_SIZE_IF(n > 4 && src[4] != LMZ_FORMAT_VERSION && src[4] != LMZ_FORMAT_COMPACT, LMZ_error_version,
+                         msg, "frame format version %u (this build reads %u and %u)", src[4], LMZ_FORMAT_VERSION,
+                         LMZ_FORMAT_COMPACT);
+    if (n > 4 && src[4] == LMZ_FORMAT_COMPACT) return compact_parse(h, src, n, need, msg);
+    if (n <= 4) return need_more(need, n, msg, LMZ_COMPACT_MIN); /* the version decides */
     if (n < FRAME_PREFIX) return need_more(need, n, msg, LMZ_FRAME_FIXED);
 
     /* 2. header_size, bounded before use */
@@ -198,6 +330,7 @@ size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, siz
     const uint8_t *p = src + FRAME_PREFIX;
     const uint8_t *end = src + hsize - 4; /* the checksum */
     h->version = src[4];
+    h->id_len = 32;
     h->flags = src[5];
     h->header_size = hsize;
     memcpy(h->model_sha256, p, 32), p += 32;
@@ -264,7 +397,7 @@ size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, siz
     }
     h->extra_size = E;
 
-    int rc = check_fields(h, msg);
+    int rc = check_fields(h, msg, h);
     if (rc != 0) {
         frame_header_free(h);
         return LMZ_ERR_FROM_INT(rc);

@@ -19,6 +19,14 @@
 
 #define LMZ_MAGIC 0x1A5A4D4Cu /* "LMZ\x1A" little-endian */
 #define LMZ_FORMAT_VERSION 1
+/* The compact frame (doc/format.md §2.2): version 2, one chunk at most, no
+ * chunk table, variable-length sizes, the model's and the dictionary's
+ * SHA-256 shortened to LMZ_COMPACT_ID bytes (the full ones are those of the
+ * model and dictionary in use, which the reader compares). */
+#define LMZ_FORMAT_COMPACT 2
+#define LMZ_COMPACT_ID 4
+#define LMZ_COMPACT_MAX 35u /* the largest compact header */
+#define LMZ_COMPACT_MIN 19u /* the smallest (an empty frame): also the least any frame needs */
 
 /* Chunk methods: the public lmz_method (lmz_frame_info.h), short names. */
 enum {
@@ -35,7 +43,8 @@ enum {
 /* Frame flags: the public LMZ_FRAME_FLAG_* (lmz_frame_info.h). */
 #define LMZ_F_LOSSY LMZ_FRAME_FLAG_LOSSY
 #define LMZ_F_EXT LMZ_FRAME_FLAG_EXT /* methods >= LMZ_M_FIRST_EXT in use: older readers say "unsupported" */
-#define LMZ_F_KNOWN (LMZ_FRAME_FLAG_LOSSY | LMZ_FRAME_FLAG_EXT) /* every flag bit this version knows */
+#define LMZ_F_DICT LMZ_FRAME_FLAG_DICT /* model-coded chunks need the dictionary the extra section names */
+#define LMZ_F_KNOWN (LMZ_FRAME_FLAG_LOSSY | LMZ_FRAME_FLAG_EXT | LMZ_FRAME_FLAG_DICT) /* every flag bit this version knows */
 #define LMZ_M_FIRST_EXT LMZ_M_SEG /* the first method that needs LMZ_F_EXT */
 
 #define LMZ_MAX_CHUNKS_PER_FRAME 65536u
@@ -53,8 +62,9 @@ enum {
 typedef lmz_chunk_info_t lmz_chunk_info;
 
 typedef struct {
-    uint8_t version;
+    uint8_t version;           /* LMZ_FORMAT_VERSION or LMZ_FORMAT_COMPACT */
     uint8_t flags;
+    uint8_t id_len;            /* bytes of model_sha256 / dict_sha256 recorded: 32, or LMZ_COMPACT_ID */
     uint8_t model_sha256[32];
     char model_name[LMZ_FRAME_MODEL_NAME_MAX + 1]; /* NUL-terminated */
     uint16_t window;                         /* attention span, tokens */
@@ -68,12 +78,18 @@ typedef struct {
      * (tag LMZ_FRAME_REPORT_TEXT or LMZ_FRAME_REPORT_ZSTD) */
     uint8_t *extra;
     uint32_t extra_size;
+    /* the dictionary (flags & LMZ_F_DICT; set by the parser from the extra
+     * section LMZ_FRAME_DICT_TAG, which a writer puts in extra itself) */
+    uint8_t dict_sha256[32];
+    char dict_name[256];
     uint32_t header_size;                    /* bytes from frame start to first payload */
     uint64_t payload_size;                   /* sum of coded sizes */
 } lmz_frame_header;
 
 /* Serialises h (chunks filled in) into dst. Returns the header size or an
- * error (LMZ_ERR(..)). */
+ * error (LMZ_ERR(..)). h->version LMZ_FORMAT_COMPACT writes the compact
+ * header (then n_chunks <= 1, no extra section: the dictionary's identity,
+ * dict_sha256, is written inline when flags has LMZ_F_DICT). */
 size_t frame_write_header(const lmz_frame_header *h, uint8_t *dst, size_t cap);
 size_t frame_header_size(const lmz_frame_header *h);
 

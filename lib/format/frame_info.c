@@ -32,6 +32,9 @@ size_t lmz_frame_info(const void *src, size_t size, lmz_frame_info_t *info) {
     info->header_size = h.header_size;
     info->payload_size = h.payload_size;
     info->frame_size = (uint64_t)h.header_size + h.payload_size;
+    memcpy(info->dict_sha256, h.dict_sha256, 32);
+    info->id_len = h.id_len;
+    memcpy(info->dict_name, h.dict_name, sizeof info->dict_name);
     /* the lossy report: a TLV section of the extra area, tagged by its format */
     if (h.extra_size) {
         uint64_t extra_at = h.header_size - 4 - h.extra_size;

@@ -43,6 +43,7 @@ static int code_reconstruction(lz_ctx *c, uint8_t **frames, size_t *fsize) {
         lz_note(c, "lossy: coding the reconstruction (%zu bytes)", c->R.n);
         lz_coder_progress q;
         lmz_params cp = lz_coder_params(c, &q, "coding", c->R.n, 0);
+        cp.compact = 0; /* the report goes into the header: the full one (lz_patch_frames) */
         *fsize = lmz_compress(c->m, *frames, cap, lz_text(&c->R), c->R.n, &cp);
         RETURN_ERROR_IF(lmz_is_error(*fsize), lmz_err_code(*fsize), &c->msg, "coding the reconstruction failed: %s",
                         lmz_error_name(*fsize));

@@ -126,6 +126,19 @@ static uint32_t ctx_hash(const int32_t *ids, size_t n, uint32_t k) {
 /* Prediction                                                                */
 /* ------------------------------------------------------------------------ */
 
+/* Each successor cache's slot for the context ending at ids[n-1]. */
+static void ctx_locate(mix_state *m, const int32_t *ids, size_t n) {
+    for (int j = 0; j < MIX_N_CTX; j++) {
+        mix_ctx *cx = &m->cx[j];
+        const uint32_t k = m->p.ctx_order[j];
+        cx->valid = 0;
+        if (k == 0 || n < (size_t)k + 1) continue; /* the context may not include BOS */
+        cx->hash = ctx_hash(ids, n, k);
+        cx->slot = cx->hash >> (32 - MIX_CTX_BITS);
+        cx->valid = 1;
+    }
+}
+
 const float *mix_predict(mix_state *m, const float *l, const int32_t *ids, size_t n) {
     const uint32_t V = m->V;
     const float s = m->s;
@@ -155,18 +168,12 @@ const float *mix_predict(mix_state *m, const float *l, const int32_t *ids, size_
         z[e] = z[e] + mm->w[mm->agree][mm->bucket];
     }
 
+    ctx_locate(m, ids, n);
     for (int j = 0; j < MIX_N_CTX; j++) {
         mix_ctx *cx = &m->cx[j];
-        const uint32_t k = m->p.ctx_order[j];
-        cx->valid = 0;
-        if (k == 0 || n < (size_t)k + 1) continue; /* the context may not include BOS */
-        uint32_t h = ctx_hash(ids, n, k), slot = h >> (32 - MIX_CTX_BITS);
-        cx->slot = slot;
-        cx->hash = h;
-        cx->valid = 1;
-        if (cx->key[slot] != h) continue; /* context not seen (or evicted) */
+        if (!cx->valid || cx->key[cx->slot] != cx->hash) continue; /* context not seen (or evicted) */
         const float *w = cx->w;
-        uint32_t i = cx->head[slot];
+        uint32_t i = cx->head[cx->slot];
         for (int walk = 0; i && walk < MIX_CTX_WALK; walk++) {
             const mix_node *nd = &cx->node[i - 1];
             z[nd->tok] = z[nd->tok] + w[cbucket_of(nd->count)];
@@ -187,14 +194,18 @@ static uint32_t kgram_hash(const int32_t *ids, size_t n, uint32_t k) {
     return h >> (32 - MIX_HASH_BITS);
 }
 
-void mix_update(mix_state *m, const lmz_freqs *f, const int32_t *ids, size_t n) {
+/* The step after token y = ids[n]: with learn, every learned value's
+ * gradient step (f: the table that coded y); always, the tables (match
+ * hashes and positions, successor lists and counts), which depend on the
+ * tokens alone. */
+static void update(mix_state *m, const lmz_freqs *f, const int32_t *ids, size_t n, int learn) {
     const uint32_t V = m->V;
     const int32_t y = ids[n];
     const float inv = 0x1p-24f; /* p[v] = freq[v] * 2^-24, exact */
-    const uint32_t *restrict freq = f->freq;
+    const uint32_t *restrict freq = learn ? f->freq : NULL;
 
     /* temperature: d(-ln p_y)/ds = sum_v p_v l_v - l_y (16-lane sum) */
-    if (m->p.lr_temp != 0.0f) {
+    if (learn && m->p.lr_temp != 0.0f) {
         const float *l = m->l;
         float lane[16];
         for (int j = 0; j < 16; j++) lane[j] = 0.0f;
@@ -207,7 +218,7 @@ void mix_update(mix_state *m, const lmz_freqs *f, const int32_t *ids, size_t n) 
     }
 
     /* output bias: b_v -= lr * p_v for every v, then b_y += lr */
-    {
+    if (learn) {
         float *restrict b = m->b;
         const float c = m->p.lr_bias * inv;
         for (uint32_t v = 0; v < V; v++) b[v] = b[v] - c * (float)freq[v];
@@ -221,7 +232,7 @@ void mix_update(mix_state *m, const lmz_freqs *f, const int32_t *ids, size_t n) 
         const uint32_t k = m->p.order[j];
         if (k == 0) continue;
         /* the weight that was used: d(-ln p_y)/dw = p_e - [y == e] */
-        if (mm->e >= 0) {
+        if (learn && mm->e >= 0) {
             float g = (float)freq[mm->e] * inv - (mm->e == y ? 1.0f : 0.0f);
             float *w = &mm->w[mm->agree][mm->bucket];
             *w = *w - m->p.lr_match * g;
@@ -261,7 +272,7 @@ void mix_update(mix_state *m, const lmz_freqs *f, const int32_t *ids, size_t n) 
             uint32_t i = cx->head[slot];
             for (int walk = 0; i && walk < MIX_CTX_SEARCH && (walk < MIX_CTX_WALK || !found); walk++) {
                 mix_node *nd = &cx->node[i - 1];
-                if (walk < MIX_CTX_WALK) {
+                if (learn && walk < MIX_CTX_WALK) {
                     float g = (float)freq[nd->tok] * inv - (nd->tok == y ? 1.0f : 0.0f);
                     float *w = &cx->w[cbucket_of(nd->count)];
                     *w = *w - m->p.lr_ctx * g;
@@ -284,4 +295,48 @@ void mix_update(mix_state *m, const lmz_freqs *f, const int32_t *ids, size_t n) 
             cx->head[slot] = cx->n_node;
         }
     }
+}
+
+void mix_update(mix_state *m, const lmz_freqs *f, const int32_t *ids, size_t n) { update(m, f, ids, n, 1); }
+
+/* ------------------------------------------------------------------------ */
+/* Priming (dictionaries)                                                    */
+/* ------------------------------------------------------------------------ */
+
+void mix_observe(mix_state *m, const int32_t *ids, size_t n) {
+    for (size_t i = 1; i < n; i++) {
+        for (int j = 0; j < MIX_N_MATCH; j++) m->mm[j].e = -1;
+        ctx_locate(m, ids, i);
+        update(m, NULL, ids, i, 0);
+    }
+}
+
+int mix_copy(mix_state *dst, const mix_state *src) {
+    if (dst->V != src->V) return LMZ_IERR(LMZ_error_parameter);
+    for (int j = 0; j < MIX_N_CTX; j++)
+        if (dst->cx[j].cap < src->cx[j].n_node) return LMZ_IERR(LMZ_error_parameter);
+    dst->p = src->p;
+    dst->s = src->s;
+    memcpy(dst->b, src->b, (size_t)src->V * sizeof(float));
+    for (int j = 0; j < MIX_N_MATCH; j++) {
+        mix_match *d = &dst->mm[j];
+        const mix_match *s = &src->mm[j];
+        uint32_t *ht = d->ht;
+        *d = *s;
+        d->ht = ht;
+        memcpy(ht, s->ht, sizeof(uint32_t) << MIX_HASH_BITS);
+    }
+    for (int j = 0; j < MIX_N_CTX; j++) {
+        mix_ctx *d = &dst->cx[j];
+        const mix_ctx *s = &src->cx[j];
+        memcpy(d->key, s->key, sizeof(uint32_t) << MIX_CTX_BITS);
+        memcpy(d->head, s->head, sizeof(uint32_t) << MIX_CTX_BITS);
+        memcpy(d->node, s->node, (size_t)s->n_node * sizeof(mix_node));
+        d->n_node = s->n_node;
+        memcpy(d->w, s->w, sizeof d->w);
+        d->slot = s->slot;
+        d->hash = s->hash;
+        d->valid = s->valid;
+    }
+    return 0;
 }

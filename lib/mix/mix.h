@@ -124,4 +124,13 @@ const float *mix_predict(mix_state *m, const float *l, const int32_t *ids, size_
  * ids[0..n+1) now ends with the coded token y = ids[n]. */
 void mix_update(mix_state *m, const lmz_freqs *f, const int32_t *ids, size_t n);
 
+/* Dictionaries (lib/dict): the tables (match hashes and positions,
+ * successor lists and counts) after the tokens ids[1..n) as mix_update
+ * would leave them, learning nothing: they depend on the tokens alone.
+ * The learned values are set by the caller (the dictionary's). */
+void mix_observe(mix_state *m, const int32_t *ids, size_t n);
+/* dst := src (same vocabulary; dst's node pools at least src's use). 0 or
+ * -LMZ_error_parameter. */
+int mix_copy(mix_state *dst, const mix_state *src);
+
 #endif /* LMZ_MIX_H */

@@ -359,6 +359,29 @@ void llama_kv_free(llama_kv *kv) {
     memset(kv, 0, sizeof *kv);
 }
 
+/* dst := src's positions [0, src->n_pos): src never compacted (base 1),
+ * both caches of model m, dst with room for them. Whole value groups are
+ * copied (their bytes past n_pos are defined: zeros or older values, which
+ * P.V multiplies by exact zeros). */
+int llama_kv_copy(const llama_model *m, llama_kv *dst, const llama_kv *src) {
+    const llama_hparams *hp = &m->hp;
+    if (src->base != 1 || src->n_pos + 4 > dst->cap || src->n_pos > (uint64_t)dst->span - 2)
+        return LMZ_IERR(LMZ_error_parameter);
+    const uint32_t hd = hp->head_dim, nb32 = hd / Q8_BLOCK;
+    const size_t n = (size_t)src->n_pos, gs = (size_t)hd * 4, ng = (n + 3) / 4;
+    const size_t Gs = kv_groups(src->cap), Gd = kv_groups(dst->cap);
+    for (size_t lh = 0; lh < (size_t)hp->n_layer * hp->n_head_kv; lh++) {
+        memcpy(dst->k + lh * dst->cap * hd, src->k + lh * src->cap * hd, n * hd);
+        memcpy(dst->ks + lh * dst->cap * nb32, src->ks + lh * src->cap * nb32, n * nb32 * sizeof(float));
+        memcpy(dst->vs + lh * dst->cap * nb32, src->vs + lh * src->cap * nb32, n * nb32 * sizeof(float));
+        memcpy(dst->vg + lh * Gd * gs, src->vg + lh * Gs * gs, ng * gs);
+    }
+    memcpy(dst->ksink, src->ksink, (size_t)hp->n_layer * hp->n_head_kv * hd * sizeof(float));
+    dst->n_pos = src->n_pos;
+    dst->base = 1;
+    return 0;
+}
+
 /* Makes room for n more positions: if the last would fall past the end, the
  * slots still needed by the first new query are moved to slot 1 onwards,
  * from a slot that is the second of its group of 4 (up to 3 slots more than

@@ -91,6 +91,12 @@ static inline void llama_kv_reset(llama_kv *kv) {
     kv->base = 1;
 }
 size_t llama_kv_bytes(const llama_model *m, uint32_t span);
+/* Starts dst as a copy of src's positions (a dictionary's prefix, computed
+ * once): src must never have slid (src->n_pos <= src->span - 2) and dst
+ * must hold them (dst->span >= src->n_pos + 2). The keys and values of
+ * those positions do not depend on the span, so dst then continues exactly
+ * as if it had been fed the same tokens. 0 or -LMZ_error_parameter. */
+int llama_kv_copy(const llama_model *m, llama_kv *dst, const llama_kv *src);
 
 /* Scratch buffers for a forward of up to max_batch rows. One per caller
  * thread; the pool parallelises inside. */

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lmz.h"
 #include "fixtures/tinymodel.h"
@@ -80,6 +81,24 @@ static inline const lmz_model *fuzz_tiny_model(void) {
  * since the `lm` decoder's work grows with the raw size it is told (up to
  * one token per byte), that no damaged frame can keep it busy for long. */
 #define FUZZ_MEMORY_LIMIT (2048ull << 10)
+
+/* The samples fuzz_dict's fixed dictionary is trained from (and
+ * make_seeds's): 4 log-like texts of ~2 KB. *out malloc'd. Returns 4. */
+static inline size_t fuzz_dict_samples(char **out, size_t sizes[4]) {
+    static const char line[] = "2026-12-06 host=alpha service=sshd level=info msg=\"session opened for user root\"\n"
+                               "2026-12-06 host=bravo service=cron level=info msg=\"job finished in 12 s\"\n";
+    char *s = malloc(4 * 2048);
+    size_t n = 0;
+    for (int i = 0; s && i < 4; i++) {
+        size_t k = 0;
+        while (k + sizeof line < 2048) memcpy(s + n + k, line, sizeof line - 1), k += sizeof line - 1;
+        s[n] = (char)('a' + i);
+        sizes[i] = k;
+        n += k;
+    }
+    *out = s;
+    return 4;
+}
 
 static inline uint16_t fuzz_rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 

@@ -70,17 +70,26 @@ static void check_frame(const uint8_t *src, size_t n) {
         FUZZ_ASSERT(lmz_is_error(rc), "frame_chunks accepts what frame_info rejects");
         return;
     }
-    FUZZ_ASSERT(r == fi.header_size && r >= 79 && r <= n, "header size %zu (info %llu, input %zu)", r,
-                (unsigned long long)fi.header_size, n);
-    FUZZ_ASSERT(fi.version == 1 && (fi.flags & ~(unsigned)(LMZ_FRAME_FLAG_LOSSY | LMZ_FRAME_FLAG_EXT)) == 0,
+    /* v1: the full header; v2: the compact one (doc/format.md §2.2) */
+    const int compact = fi.version == 2;
+    FUZZ_ASSERT(r == fi.header_size && r >= (compact ? 15u : 79u) && r <= n && (!compact || r <= 35),
+                "header size %zu (info %llu, input %zu)", r, (unsigned long long)fi.header_size, n);
+    FUZZ_ASSERT((fi.version == 1 || compact) &&
+                    (fi.flags & ~(unsigned)(LMZ_FRAME_FLAG_LOSSY | LMZ_FRAME_FLAG_EXT | LMZ_FRAME_FLAG_DICT)) == 0,
                 "version %u flags %u", fi.version, fi.flags);
+    FUZZ_ASSERT(fi.id_len == (compact ? 4u : 32u), "id_len %u", fi.id_len);
+    if (compact)
+        FUZZ_ASSERT(fi.n_chunks <= 1 && !(fi.flags & LMZ_FRAME_FLAG_LOSSY) && !fi.report_size && !fi.model_name[0] &&
+                        !fi.dict_name[0],
+                    "compact frame: %u chunks, flags %u", fi.n_chunks, fi.flags);
     FUZZ_ASSERT(fi.n_chunks <= 65536, "n_chunks %u", fi.n_chunks);
     FUZZ_ASSERT(fi.window >= 2 && fi.sink_tokens < fi.window, "window %u overlap %u", fi.window, fi.sink_tokens);
     FUZZ_ASSERT(fi.chunk_size >= 1 && fi.chunk_size <= (1u << 26), "chunk_size %u", fi.chunk_size);
     FUZZ_ASSERT(fi.frame_size == fi.header_size + fi.payload_size, "frame size");
     FUZZ_ASSERT(strlen(fi.model_name) <= LMZ_FRAME_MODEL_NAME_MAX, "name");
-    FUZZ_ASSERT(fi.header_size >= 79 + strlen(fi.model_name) + 13ull * fi.n_chunks, "header_size %llu too small for "
-                "the name and %u chunks", (unsigned long long)fi.header_size, fi.n_chunks);
+    FUZZ_ASSERT(compact || fi.header_size >= 79 + strlen(fi.model_name) + 13ull * fi.n_chunks,
+                "header_size %llu too small for the name and %u chunks", (unsigned long long)fi.header_size,
+                fi.n_chunks);
     if (fi.report_size)
         FUZZ_ASSERT(fi.report_offset >= 79 && fi.report_offset + fi.report_size <= fi.header_size - 4,
                     "report [%llu, +%llu) outside the header", (unsigned long long)fi.report_offset,

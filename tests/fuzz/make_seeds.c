@@ -103,6 +103,8 @@ static uint8_t *repetitive(size_t n) {
 }
 
 static int g_mix = -1; /* lmz_params.mix for the next compress() */
+static int g_compact = 0; /* lmz_params.compact: the older seeds hold full (v1) headers */
+static const lmz_dict *g_dict; /* lmz_params.dict */
 static size_t compress(const void *src, size_t n, uint8_t **out, int fallback) {
     lmz_params p;
     lmz_params_default(&p);
@@ -110,6 +112,8 @@ static size_t compress(const void *src, size_t n, uint8_t **out, int fallback) {
     p.threads = 1;
     p.chunk_size = 4096;
     p.fallback = fallback;
+    p.compact = g_compact;
+    p.dict = g_dict;
     size_t cap = lmz_compress_bound(n);
     *out = malloc(cap);
     size_t r = lmz_compress(fuzz_tiny_model(), *out, cap, src, n, &p);
@@ -866,6 +870,67 @@ static void seeds_layouts(void) {
     free(u8);
 }
 
+/* fuzz_dict: dictionaries (mode 0) and frames that need the fixed one (mode
+ * 1); compact frames for fuzz_frame and fuzz_decompress. */
+static void seeds_dict(void) {
+    const lmz_model *m = fuzz_tiny_model();
+    static uint8_t d[1 << 16];
+    char *s = NULL;
+    size_t sizes[4];
+    const size_t ns = fuzz_dict_samples(&s, sizes);
+    lmz_train_params tp;
+    memset(&tp, 0, sizeof tp);
+    tp.max_size = sizeof d;
+    tp.threads = 1;
+    const size_t dn = lmz_train_dict(m, d, sizeof d, s, sizes, (unsigned)ns, &tp, NULL, 0);
+    if (lmz_is_error(dn)) {
+        fprintf(stderr, "make_seeds: training failed: %s\n", lmz_error_name(dn));
+        exit(1);
+    }
+    seed("dict", "dict_fixed", (const uint8_t[]){0}, 1, d, dn);
+    seed("dict", "dict_truncated", (const uint8_t[]){0}, 1, d, dn / 2);
+    tp.max_size = 2048;
+    tp.name = "small";
+    static uint8_t d2[2048];
+    const size_t d2n = lmz_train_dict(m, d2, sizeof d2, s, sizes, (unsigned)ns, &tp, NULL, 0);
+    if (!lmz_is_error(d2n)) seed("dict", "dict_small", (const uint8_t[]){0}, 1, d2, d2n);
+    size_t err;
+    lmz_dict *dict = lmz_dict_load(m, d, dn, &err, NULL, 0);
+    if (!dict) {
+        fprintf(stderr, "make_seeds: cannot load the dictionary\n");
+        exit(1);
+    }
+    uint8_t *t = text(1500), *f;
+    g_dict = dict;
+    g_compact = 1;
+    size_t fn = compress(s, 1200, &f, -1);
+    seed("dict", "frame_compact_dict", (const uint8_t[]){1}, 1, f, fn);
+    seed("frame", "raw_compact_dict", (const uint8_t[]){0}, 1, f, fn);
+    free(f);
+    g_compact = 0;
+    fn = compress(s, 5000, &f, -1);
+    seed("dict", "frame_v1_dict_2chunks", (const uint8_t[]){1}, 1, f, fn);
+    seed("frame", "raw_v1_dict_2chunks", (const uint8_t[]){0}, 1, f, fn);
+    free(f);
+    g_dict = NULL;
+    g_compact = 1;
+    fn = compress(t, 1500, &f, -1);
+    seed("frame", "raw_compact", (const uint8_t[]){0}, 1, f, fn);
+    seed("decompress", "raw_compact", (const uint8_t[]){0}, 1, f, fn);
+    seed("dict", "frame_compact_nodict", (const uint8_t[]){1}, 1, f, fn);
+    free(f);
+    g_compact = 0;
+    /* fuzz_decompress MUTATE with compact frames: plain, re-sealed */
+    uint8_t pre[5] = {1 | 64 | 16, 1, 12, 0, 0x04};
+    seed("decompress", "mut_compact", pre, 5, t, 900);
+    pre[0] = 1 | 64 | 8;
+    pre[2] = 9;
+    seed("decompress", "mut_compact_resealed", pre, 5, t, 900);
+    lmz_dict_free(dict);
+    free(t);
+    free(s);
+}
+
 int main(int argc, char **argv) {
     g_dir = argc > 1 ? argv[1] : LMZ_SRC "/tests/fuzz/corpus";
     mkdir_p(g_dir);
@@ -875,6 +940,7 @@ int main(int argc, char **argv) {
     seeds_roundtrip();
     seeds_lossy();
     seeds_layouts();
+    seeds_dict();
     printf("make_seeds: %d files written under %s\n", g_files, g_dir);
     return 0;
 }

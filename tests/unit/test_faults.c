@@ -452,6 +452,7 @@ static size_t compress1(const uint8_t *src, size_t n, uint8_t **out, int fallbac
     p.threads = 1;
     p.chunk_size = 4096;
     p.fallback = fallback;
+    p.compact = 0; /* these tables are about the v1 header (compact frames: test_dict) */
     size_t cap = lmz_compress_bound(n);
     *out = malloc(cap);
     return lmz_compress(g_model, *out, cap, src, n, &p);
@@ -930,16 +931,18 @@ static void frame_fields(const frame *f) {
     ed_end(&e, f, 0, &p, X_ERR, LMZ_error_bad_magic, "magic", "magic byte 0 changed");
     e = ed_begin(f), e.b[3] = 0;
     ed_end(&e, f, 0, &p, X_ERR, LMZ_error_bad_magic, "magic", "magic byte 3 changed");
-    static const uint8_t versions[] = {0, 2, 255};
+    static const uint8_t versions[] = {0, 3, 255}; /* (2 is the compact frame: test_dict) */
     for (int i = 0; i < 3; i++) {
         e = ed_begin(f), e.b[4] = versions[i];
         ed_end(&e, f, 1, &p, X_ERR, LMZ_error_version, "version", "version %u", versions[i]);
     }
     /* flags */
-    for (int bit = 2; bit < 8; bit++) {
+    for (int bit = 3; bit < 8; bit++) {
         e = ed_begin(f), e.b[5] |= (uint8_t)(1u << bit);
         ed_end(&e, f, 1, &p, X_ERR, LMZ_error_unsupported, "unknown flags", "unknown flag bit %d", bit);
     }
+    e = ed_begin(f), e.b[5] |= LMZ_F_DICT; /* a dictionary flag needs the section that names it */
+    ed_end(&e, f, 1, &p, X_ERR, LMZ_error_corrupt, "dictionary flag without", "dictionary flag, no section");
     if (!ext) {
         e = ed_begin(f), e.b[5] |= LMZ_F_EXT; /* allows methods 5 and 6; none is used */
         ed_end(&e, f, 1, &p, X_EXACT, 0, NULL, "extended-methods flag set (content unchanged)");

@@ -282,7 +282,7 @@ static void test_fields(void) {
         int code;
     } cases[] = {
         {"flags unknown bit", 5, 1, 0x81, LMZ_error_unsupported},
-        {"version 2", 4, 1, 2, LMZ_error_version},
+        {"version 3", 4, 1, 3, LMZ_error_version},
         {"version 0", 4, 1, 0, LMZ_error_version},
         {"header_size < min", 6, 4, 78, LMZ_error_corrupt},
         {"header_size 0", 6, 4, 0, LMZ_error_corrupt},
