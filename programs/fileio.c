@@ -50,6 +50,7 @@
 
 #include "cli.h"
 #include "fileio.h"
+#include "lmz_frame_info.h"
 #include "lmz_lossy.h"
 #include "messages.h"
 #include "progress.h"
@@ -613,6 +614,36 @@ out:
 /* One file                                                                 */
 /* ------------------------------------------------------------------------ */
 
+/* The model the first frame of a regular file names, when $LMZ_MODEL_PATH
+ * holds it and it is not the usual one (model.h); NULL otherwise. Reads the
+ * header with pread: the file position is not moved. */
+static const lmz_model *model_of_first_frame(const job *J, cli_model *model) {
+    if (!model->search || model->path) return NULL;
+    size_t cap = 64 << 10;
+    uint8_t *b = malloc(cap);
+    const lmz_model *m = NULL;
+    ssize_t n = b ? pread(J->in_fd, b, cap, 0) : -1;
+    lmz_frame_info_t fi;
+    memset(&fi, 0, sizeof fi);
+    size_t r = n > 0 ? lmz_frame_info(b, (size_t)n, &fi) : 0;
+    if (n <= 0) {
+        free(b);
+        return NULL;
+    }
+    if (lmz_get_error_code(r) == LMZ_error_src_size && fi.header_size <= (1u << 20) &&
+        fi.header_size > (uint64_t)n) { /* a long header: read all of it */
+        uint8_t *g = realloc(b, (size_t)fi.header_size);
+        if (g) {
+            b = g;
+            n = pread(J->in_fd, b, (size_t)fi.header_size, 0);
+            if (n > 0) r = lmz_frame_info(b, (size_t)n, &fi);
+        }
+    }
+    if (!lmz_is_error(r)) m = cli_model_for(model, fi.model_sha256, fi.id_len);
+    free(b);
+    return m;
+}
+
 static void summary(const job *J) {
     unsigned long long in = J->bytes_in, out = J->bytes_out;
     switch (J->prefs->mode) {
@@ -644,6 +675,10 @@ int fio_process(const fio_prefs *prefs, cli_model *model, cli_dict *dict, const 
 
     if (open_source(&J, src) || choose_dest(&J, src)) goto done;
     if (!(J.model = cli_model_get(model))) goto done; /* reported there */
+    if (prefs->mode != MODE_COMPRESS && J.src_is_file) { /* $LMZ_MODEL_PATH: the model the first frame names */
+        const lmz_model *other = model_of_first_frame(&J, model);
+        if (other) J.model = other;
+    }
     int dict_failed;
     J.dict = cli_dict_get(dict, J.model, &dict_failed);
     J.cd = dict;

@@ -127,7 +127,8 @@ static void print_help(void) {
            "  -V, --version         show the version and exit\n"
            "\n"
            "Environment: LMZ_MODEL=PATH (as --model), LMZ_SIMD=scalar|avx2|avx512,\n"
-           "LMZ_DICT_PATH=DIR[:DIR...] (directories searched for the dictionary a frame needs).\n"
+           "LMZ_DICT_PATH=DIR[:DIR...] (directories searched for the dictionary a frame needs),\n"
+           "LMZ_MODEL_PATH=DIR[:DIR...] (the same for the model, *.gguf, when decoding files).\n"
            "Exit status: 0 success, 1 if any file failed, 2 usage error.\n");
 }
 
@@ -441,8 +442,9 @@ int main(int argc, char **argv) {
         usage_error("--train takes sample files and -o DICT only");
     if (o.maxdict && !o.train) usage_error("--maxdict applies to --train");
     {
-        const char *dp = getenv("LMZ_DICT_PATH");
+        const char *dp = getenv("LMZ_DICT_PATH"), *mp = getenv("LMZ_MODEL_PATH");
         o.dict.search = dp && *dp ? dp : NULL;
+        o.model.search = mp && *mp ? mp : NULL;
     }
 
     int failed = 0;

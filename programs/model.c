@@ -1,7 +1,16 @@
 /*
  * programs/model.c — loading the model of an `lmz` run, once.
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include "model.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "messages.h"
 
@@ -24,4 +33,50 @@ const lmz_model *cli_model_get(cli_model *cm) {
 void cli_model_free(cli_model *cm) {
     lmz_model_free(cm->model);
     cm->model = NULL;
+    for (int i = 0; i < cm->n_found; i++) lmz_model_free(cm->found[i]);
+    cm->n_found = 0;
+}
+
+const lmz_model *cli_model_for(cli_model *cm, const uint8_t *id, size_t id_len) {
+    uint8_t sha[32];
+    if (cm->path || !cm->search || id_len == 0 || id_len > 32) return NULL;
+    const lmz_model *usual = cli_model_get(cm);
+    if (usual) {
+        lmz_model_sha256(usual, sha);
+        if (!memcmp(sha, id, id_len)) return NULL;
+    }
+    for (int i = 0; i < cm->n_found; i++) {
+        lmz_model_sha256(cm->found[i], sha);
+        if (!memcmp(sha, id, id_len)) return cm->found[i];
+    }
+    if (cm->n_found == CLI_MODELS_FOUND_MAX) return NULL;
+    for (const char *p = cm->search; *p;) {
+        const char *e = strchr(p, ':');
+        const size_t len = e ? (size_t)(e - p) : strlen(p);
+        char dir[PATH_MAX];
+        if (len && len < sizeof dir) {
+            memcpy(dir, p, len);
+            dir[len] = 0;
+            DIR *dp = opendir(dir);
+            for (struct dirent *de; dp && (de = readdir(dp));) {
+                const size_t nl = strlen(de->d_name);
+                if (nl < 6 || strcmp(de->d_name + nl - 5, ".gguf")) continue;
+                char path[PATH_MAX + 256];
+                snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+                lmz_model *m = lmz_model_load_file(path, NULL, NULL, 0); /* hashes what it maps */
+                if (!m) continue;
+                lmz_model_sha256(m, sha);
+                if (memcmp(sha, id, id_len)) {
+                    lmz_model_free(m);
+                    continue;
+                }
+                closedir(dp);
+                msg_display(V_VERBOSE, "lmz: using model %s\n", path);
+                return cm->found[cm->n_found++] = m;
+            }
+            if (dp) closedir(dp);
+        }
+        p += len + (e != NULL);
+    }
+    return NULL;
 }

@@ -35,7 +35,7 @@
 #define LMZ_DICT_MAX_SIZE (64u << 20)   /* bytes of a dictionary file */
 #define LMZ_DICT_NAME_MAX 255
 #define LMZ_DICT_W_MAX 64.0f            /* |learned weight| accepted in a file */
-#define LMZ_DICT_PREFIX_CACHES 4        /* prefix caches kept (one per window in use) */
+#define LMZ_DICT_PREFIX_CACHES 8        /* prefix caches kept (one per prefix length in use: the levels have 5 windows) */
 
 /* What the file says (doc/format.md §9), before any model is involved. */
 typedef struct {

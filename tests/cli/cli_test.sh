@@ -232,7 +232,16 @@ if [ -n "$MKMODEL" ] && "$MKMODEL" tst/tiny.gguf 3 >/dev/null; then
     check "wrong model: the message names the model needed (compact frame: the built-in one)" \
         grep -q "built-in model" err.txt
     check "wrong model: no output file" absent tst/wrong
-    rm -f tst/tiny.gguf
+    # LMZ_MODEL_PATH: the model a file names, found among the *.gguf files of a directory
+    mkdir -p tst/models
+    cp tst/tiny.gguf tst/models/other.gguf
+    expect 0 "compress with another model" "$LMZ" -q --no-fallback --model tst/tiny.gguf small -o tst/tiny.lmz
+    expect 1 "decoding it with the built-in model fails" "$LMZ" -dc tst/tiny.lmz
+    check "LMZ_MODEL_PATH finds the model the file names" bash -c \
+        'LMZ_MODEL_PATH=/nonexistent:tst/models "$0" -dc tst/tiny.lmz | cmp -s - small' "$LMZ"
+    check "LMZ_MODEL_PATH: a built-in-model file still decodes" bash -c \
+        'LMZ_MODEL_PATH=tst/models "$0" -dc small.lmz | cmp -s - small' "$LMZ"
+    rm -rf tst/tiny.gguf tst/models tst/tiny.lmz
 fi
 expect 1 "-d on an empty input" "$LMZ" -dq -o tst/nothing empty
 check "no temporary left after failures" no_temp tst
