@@ -22,14 +22,15 @@
 #include "lmz.h"
 #include "lmz_frame_info.h"
 
-static lmz_model *tiny(uint32_t seed) {
-    uint8_t *buf = NULL;
+/* The model borrows *buf, freed by the caller after the model. */
+static lmz_model *tiny(uint32_t seed, uint8_t **buf) {
     size_t n = 0;
     char msg[256];
-    if (tinymodel_build(seed, NULL, &buf, &n)) return NULL;
-    lmz_model *m = lmz_model_load_buffer(buf, n, NULL, msg, sizeof msg);
+    *buf = NULL;
+    if (tinymodel_build(seed, NULL, buf, &n)) return NULL;
+    lmz_model *m = lmz_model_load_buffer(*buf, n, NULL, msg, sizeof msg);
     if (!m) fprintf(stderr, "tiny model: %s\n", msg);
-    return m; /* buf is leaked on purpose: the model borrows it */
+    return m;
 }
 
 static uint32_t rng = 12345;
@@ -38,18 +39,22 @@ static uint32_t rnd(void) {
     return rng >> 8;
 }
 
-/* One log-like record: fixed field names, varying values. */
+/* One log-like record: fixed field names, varying values (drawn in a fixed
+ * order: the order in which a call's arguments are evaluated is unspecified,
+ * and gcc and clang differ). */
 static size_t record(char *dst, size_t cap, int kind) {
     static const char *hosts[] = {"alpha", "bravo", "charlie", "delta"};
     static const char *msgs[] = {"connection accepted from", "session opened for user", "disk usage above threshold on",
                                  "configuration reloaded by"};
+    uint32_t r[11];
+    for (int i = 0; i < 11; i++) r[i] = rnd();
     if (kind == 0)
         return (size_t)snprintf(dst, cap,
                                 "2026-12-%02u %02u:%02u:%02u host=%s service=sshd level=info pid=%u msg=\"%s %u.%u.%u.%u\"\n",
-                                rnd() % 28 + 1, rnd() % 24, rnd() % 60, rnd() % 60, hosts[rnd() % 4], rnd() % 30000,
-                                msgs[rnd() % 4], rnd() % 256, rnd() % 256, rnd() % 256, rnd() % 256);
+                                r[0] % 28 + 1, r[1] % 24, r[2] % 60, r[3] % 60, hosts[r[4] % 4], r[5] % 30000,
+                                msgs[r[6] % 4], r[7] % 256, r[8] % 256, r[9] % 256, r[10] % 256);
     return (size_t)snprintf(dst, cap, "{\"id\": %u, \"title\": \"Item %u\", \"price\": %u.%02u, \"tags\": [\"x%u\"]}\n",
-                            rnd() % 100000, rnd() % 1000, rnd() % 100, rnd() % 100, rnd() % 9);
+                            r[0] % 100000, r[1] % 1000, r[2] % 100, r[3] % 100, r[4] % 9);
 }
 
 /* A sample file of `bytes` bytes or a little more, records of one kind. */
@@ -285,7 +290,8 @@ static const lmz_dict *finder(void *opaque, const uint8_t *sha, size_t id_len, c
 }
 
 int main(void) {
-    lmz_model *m = tiny(1), *m2 = tiny(2);
+    uint8_t *g1, *g2;
+    lmz_model *m = tiny(1, &g1), *m2 = tiny(2, &g2);
     CHECK(m && m2, "tiny models");
     if (!m || !m2) return check_done("test_dict");
     const uint32_t V = lmz_model_vocab_size(m);
@@ -426,6 +432,8 @@ int main(void) {
     lmz_dict_free(NULL);
     lmz_model_free(m);
     lmz_model_free(m2);
+    free(g1);
+    free(g2);
     free(buf);
     free(buf2);
     free(dict);
