@@ -121,17 +121,15 @@ typedef struct {
     void *progress_opaque;
     uint64_t in_base, out_base; /* bytes before this chunk */
     /* a dictionary (dict.h): its history precedes every chunk, its prefix
-     * cache pre starts the model's cache */
+     * cache pre (made on first need) starts the model's cache */
     const lmz_dict *dict;
     const llama_kv *pre;
 } lm_enc;
 
-static int lm_enc_init(lm_enc *e, const lmz_model *m, uint32_t W, uint32_t max_chunk, const lmz_dict *d,
-                       const llama_kv *pre) {
+static int lm_enc_init(lm_enc *e, const lmz_model *m, uint32_t W, uint32_t max_chunk, const lmz_dict *d) {
     memset(e, 0, sizeof *e);
     e->m = m;
     e->dict = d;
-    e->pre = pre;
     const uint32_t V = m->llm.hp.n_vocab;
     e->w = llama_work_create(&m->llm, LM_ROWS, W);
     e->logits = malloc((size_t)LM_ROWS * V * sizeof(float));
@@ -217,8 +215,11 @@ static int lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst
     int err = 0;
     /* Rows ids[i-1 ..] predict ids[i ..], LM_ROWS at a time, with the same
      * sliding-window attention the decoder uses (codec.h). */
-    if (d) err = llama_kv_copy(&m->llm, &e->kv, e->pre);
-    else llama_kv_reset(&e->kv);
+    /* the dictionary's prefix cache: made on the first model-coded chunk of
+     * the process (shared, under the dictionary's lock) */
+    if (d && !e->pre && !(e->pre = dict_prefix_kv(d, e->kv.span, pool))) err = LMZ_IERR(LMZ_error_memory);
+    if (d && !err) err = llama_kv_copy(&m->llm, &e->kv, e->pre);
+    else if (!d) llama_kv_reset(&e->kv);
     for (size_t i = 1 + H; i < N && !err && !(rc.overflow && (!mix || rm.overflow));) {
         uint32_t k = (uint32_t)(N - i < LM_ROWS ? N - i : LM_ROWS);
         if ((err = llama_forward_seq(&m->llm, e->w, &e->kv, ids + i - 1, k, 0, e->logits, pool))) break;
@@ -293,7 +294,6 @@ struct lmz_cstream {
     int auto_chunk;            /* chunk size left to lmz: long chunks for repetitive frames */
     int ended, wrote_frame;
     uint64_t in_total, out_total;
-    const llama_kv *pre;       /* the dictionary's prefix cache for this window (p.dict) */
     uint8_t dict_rec[300];     /* the frame's record of p.dict (extra section data) */
     size_t dict_rec_len;
 };
@@ -353,8 +353,8 @@ lmz_cstream *lmz_cstream_create(const lmz_model *m, const lmz_params *p) {
         lmz_cstream_free(s);
         return NULL;
     }
-    if (s->p.dict) { /* the dictionary belongs to this model; its prefix cache is made now */
-        if (memcmp(s->p.dict->hd.model_sha256, m->sha256, 32) || !(s->pre = dict_prefix_kv(s->p.dict, s->p.window, s->pool))) {
+    if (s->p.dict) { /* the dictionary belongs to this model (its prefix cache: on first need) */
+        if (memcmp(s->p.dict->hd.model_sha256, m->sha256, 32)) {
             lmz_cstream_free(s);
             return NULL;
         }
@@ -388,7 +388,7 @@ const char *lmz_cstream_message(const lmz_cstream *s) {
 /* The model's encoder of coder c, made on first need. */
 static int coder_enc(const lmz_cstream *s, chunk_coder *c) {
     if (c->enc_ready) return 0;
-    RETURN_ERROR_IF(lm_enc_init(&c->enc, s->m, s->p.window, (uint32_t)s->max_chunk, s->p.dict, s->pre),
+    RETURN_ERROR_IF(lm_enc_init(&c->enc, s->m, s->p.window, (uint32_t)s->max_chunk, s->p.dict),
                     LMZ_error_memory, &c->msg,
                     "out of memory for the model");
     c->enc_ready = 1;
