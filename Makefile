@@ -3,7 +3,9 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all test clean configure asan fuzz bench
+PREFIX ?= /usr/local
+
+.PHONY: all test clean configure asan fuzz bench install
 
 all: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -33,6 +35,12 @@ fuzz:
 
 bench: all
 	bench/run
+
+# Installs lmz, liblmz.so (SONAME liblmz.so.0.3) and liblmz.a, the headers,
+# lmz.pc and the man page under $(PREFIX); DESTDIR (staged installs) is
+# honoured: make install PREFIX=/usr DESTDIR=/tmp/pkg
+install: all
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD) build-asan

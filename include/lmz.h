@@ -29,16 +29,24 @@
 extern "C" {
 #endif
 
+/* Exported from the shared library (liblmz.so is built with hidden
+ * visibility: only what is declared LMZ_API in these headers is public). */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define LMZ_API __attribute__((visibility("default")))
+#else
+#define LMZ_API
+#endif
+
 #define LMZ_VERSION_MAJOR 0
 #define LMZ_VERSION_MINOR 3
 #define LMZ_VERSION_PATCH 0
 #define LMZ_VERSION_STRING "0.3.0"
-unsigned lmz_version_number(void); /* MAJOR*10000 + MINOR*100 + PATCH */
-const char *lmz_version_string(void);
+LMZ_API unsigned lmz_version_number(void); /* MAJOR*10000 + MINOR*100 + PATCH */
+LMZ_API const char *lmz_version_string(void);
 /* The kernel path in use: "scalar", "avx2" or "avx512" (chosen once from the
  * CPU, or forced with the environment variable LMZ_SIMD). Never changes any
  * output; reported for diagnostics and tests. */
-const char *lmz_simd_path(void);
+LMZ_API const char *lmz_simd_path(void);
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
@@ -67,9 +75,9 @@ typedef enum {
     LMZ_error_maxCode
 } lmz_error_code;
 
-unsigned lmz_is_error(size_t code);          /* non-zero if code is an error */
-const char *lmz_error_name(size_t code);     /* static string, never NULL */
-lmz_error_code lmz_get_error_code(size_t code);
+LMZ_API unsigned lmz_is_error(size_t code);          /* non-zero if code is an error */
+LMZ_API const char *lmz_error_name(size_t code);     /* static string, never NULL */
+LMZ_API lmz_error_code lmz_get_error_code(size_t code);
 
 /* ------------------------------------------------------------------------ */
 /* Models                                                                   */
@@ -80,17 +88,17 @@ typedef struct lmz_model lmz_model;
 /* The default model, embedded in the library at build time (its SHA-256 is
  * recorded at build time too, so loading it costs ~0.05 s, not a hash of
  * its 38 MB; the other loaders hash what they load). */
-lmz_model *lmz_model_load_default(size_t *err);
+LMZ_API lmz_model *lmz_model_load_default(size_t *err);
 /* Memory-maps a GGUF file read-only. On failure returns NULL, sets *err (if
  * non-NULL) and writes a description into msg (if non-NULL, msg_cap bytes). */
-lmz_model *lmz_model_load_file(const char *path, size_t *err, char *msg, size_t msg_cap);
+LMZ_API lmz_model *lmz_model_load_file(const char *path, size_t *err, char *msg, size_t msg_cap);
 /* Loads from a caller-owned buffer that must outlive the model. */
-lmz_model *lmz_model_load_buffer(const void *gguf, size_t size, size_t *err, char *msg, size_t msg_cap);
-void lmz_model_free(lmz_model *m);
-const char *lmz_model_name(const lmz_model *m);
-void lmz_model_sha256(const lmz_model *m, uint8_t out[32]);
-uint32_t lmz_model_vocab_size(const lmz_model *m);
-uint32_t lmz_model_context(const lmz_model *m);
+LMZ_API lmz_model *lmz_model_load_buffer(const void *gguf, size_t size, size_t *err, char *msg, size_t msg_cap);
+LMZ_API void lmz_model_free(lmz_model *m);
+LMZ_API const char *lmz_model_name(const lmz_model *m);
+LMZ_API void lmz_model_sha256(const lmz_model *m, uint8_t out[32]);
+LMZ_API uint32_t lmz_model_vocab_size(const lmz_model *m);
+LMZ_API uint32_t lmz_model_context(const lmz_model *m);
 
 /* ------------------------------------------------------------------------ */
 /* Parameters                                                               */
@@ -135,7 +143,7 @@ typedef struct {
     void *progress_opaque;
 } lmz_params;
 
-void lmz_params_default(lmz_params *p);
+LMZ_API void lmz_params_default(lmz_params *p);
 
 /* ------------------------------------------------------------------------ */
 /* Dictionaries (doc/format.md §9; `lmz --train`, `lmz -D`)                 */
@@ -156,10 +164,10 @@ typedef struct lmz_dict lmz_dict;
  * msg (if non-NULL) describing it. A loaded dictionary is immutable to its
  * users and may be shared by any number of contexts and threads at once; m
  * must outlive it. */
-lmz_dict *lmz_dict_load(const lmz_model *m, const void *buf, size_t size, size_t *err, char *msg, size_t msg_cap);
-void lmz_dict_free(lmz_dict *d); /* accepts NULL */
-const char *lmz_dict_name(const lmz_dict *d);
-void lmz_dict_sha256(const lmz_dict *d, uint8_t out[32]); /* SHA-256 of the file: its identity */
+LMZ_API lmz_dict *lmz_dict_load(const lmz_model *m, const void *buf, size_t size, size_t *err, char *msg, size_t msg_cap);
+LMZ_API void lmz_dict_free(lmz_dict *d); /* accepts NULL */
+LMZ_API const char *lmz_dict_name(const lmz_dict *d);
+LMZ_API void lmz_dict_sha256(const lmz_dict *d, uint8_t out[32]); /* SHA-256 of the file: its identity */
 
 /* What a dictionary file says, without a model. */
 typedef struct {
@@ -169,7 +177,7 @@ typedef struct {
     uint32_t n_vocab, history_tokens, prefix_tokens;
 } lmz_dict_info_t;
 /* 0 and *info filled, or an error (dict_invalid, unsupported). */
-size_t lmz_dict_info(const void *buf, size_t size, lmz_dict_info_t *info);
+LMZ_API size_t lmz_dict_info(const void *buf, size_t size, lmz_dict_info_t *info);
 
 /* Trains a dictionary for model m from n samples (sample i is
  * samples[off_i .. off_i + sizes[i]), the samples back to back), into
@@ -182,7 +190,7 @@ typedef struct {
     void (*progress)(void *opaque, uint64_t done, uint64_t total);
     void *progress_opaque;
 } lmz_train_params;
-size_t lmz_train_dict(const lmz_model *m, void *dst, size_t cap, const void *samples, const size_t *sizes,
+LMZ_API size_t lmz_train_dict(const lmz_model *m, void *dst, size_t cap, const void *samples, const size_t *sizes,
                       unsigned n, const lmz_train_params *p, char *msg, size_t msg_cap);
 
 /* ------------------------------------------------------------------------ */
@@ -190,15 +198,15 @@ size_t lmz_train_dict(const lmz_model *m, void *dst, size_t cap, const void *sam
 /* ------------------------------------------------------------------------ */
 
 /* Upper bound of the compressed size of src_size bytes (never-expand rule). */
-size_t lmz_compress_bound(size_t src_size);
+LMZ_API size_t lmz_compress_bound(size_t src_size);
 /* Returns the compressed size written to dst, or an error. */
-size_t lmz_compress(const lmz_model *m, void *dst, size_t dst_cap, const void *src, size_t src_size,
+LMZ_API size_t lmz_compress(const lmz_model *m, void *dst, size_t dst_cap, const void *src, size_t src_size,
                     const lmz_params *p);
 /* Returns the decompressed size, or an error. src may hold several frames. */
-size_t lmz_decompress(const lmz_model *m, void *dst, size_t dst_cap, const void *src, size_t src_size,
+LMZ_API size_t lmz_decompress(const lmz_model *m, void *dst, size_t dst_cap, const void *src, size_t src_size,
                       const lmz_params *p);
 /* Sum of the original sizes recorded in the frames of src, or an error. */
-size_t lmz_decompressed_size(const void *src, size_t src_size);
+LMZ_API size_t lmz_decompressed_size(const void *src, size_t src_size);
 
 /* ------------------------------------------------------------------------ */
 /* Streaming                                                                */
@@ -218,21 +226,21 @@ typedef struct {
 typedef enum { LMZ_e_continue = 0, LMZ_e_end = 1 } lmz_end_op;
 
 typedef struct lmz_cstream lmz_cstream;
-lmz_cstream *lmz_cstream_create(const lmz_model *m, const lmz_params *p);
-void lmz_cstream_free(lmz_cstream *s);
+LMZ_API lmz_cstream *lmz_cstream_create(const lmz_model *m, const lmz_params *p);
+LMZ_API void lmz_cstream_free(lmz_cstream *s);
 /* Consumes input and produces output. With LMZ_e_end, call until it returns 0
  * (everything flushed); otherwise returns an error or a hint > 0. */
-size_t lmz_compress_stream(lmz_cstream *s, lmz_out_buffer *out, lmz_in_buffer *in, lmz_end_op op);
+LMZ_API size_t lmz_compress_stream(lmz_cstream *s, lmz_out_buffer *out, lmz_in_buffer *in, lmz_end_op op);
 
 typedef struct lmz_dstream lmz_dstream;
-lmz_dstream *lmz_dstream_create(const lmz_model *m, const lmz_params *p);
-void lmz_dstream_free(lmz_dstream *s);
+LMZ_API lmz_dstream *lmz_dstream_create(const lmz_model *m, const lmz_params *p);
+LMZ_API void lmz_dstream_free(lmz_dstream *s);
 /* Returns 0 when a frame is completely decoded and flushed and no partial
  * frame is pending, a hint > 0 when more input is expected, or an error. */
-size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer *in);
+LMZ_API size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer *in);
 /* Detail for the last error of a stream (never NULL). */
-const char *lmz_cstream_message(const lmz_cstream *s);
-const char *lmz_dstream_message(const lmz_dstream *s);
+LMZ_API const char *lmz_cstream_message(const lmz_cstream *s);
+LMZ_API const char *lmz_dstream_message(const lmz_dstream *s);
 
 #ifdef __cplusplus
 }

@@ -109,7 +109,7 @@ typedef struct {
  * fills *info; LMZ_error_src_size if src is too short (info->header_size then
  * says how many bytes are needed; other fields are unspecified); another
  * error (bad_magic, version, header_checksum, corrupt) otherwise. */
-size_t lmz_frame_info(const void *src, size_t size, lmz_frame_info_t *info);
+LMZ_API size_t lmz_frame_info(const void *src, size_t size, lmz_frame_info_t *info);
 
 /* The fidelity report of the frame at the start of src (same bytes as for
  * lmz_frame_info()), as text: writes it to dst[0 .. n) and a NUL at dst[n],
@@ -118,12 +118,12 @@ size_t lmz_frame_info(const void *src, size_t size, lmz_frame_info_t *info);
  * compressed report does not decompress (the frame's content is still
  * valid: the report is informative). src is untrusted: nothing is read
  * outside src[0..size) and at most cap bytes are written. */
-size_t lmz_frame_report(const void *src, size_t size, char *dst, size_t cap);
+LMZ_API size_t lmz_frame_report(const void *src, size_t size, char *dst, size_t cap);
 
 /* Fills chunks[0 .. min(cap, n_chunks)) from the chunk table of the frame
  * at the start of src (same bytes as for lmz_frame_info()). Returns n_chunks
  * (which may exceed cap: then only cap entries are written), or an error. */
-size_t lmz_frame_chunks(const void *src, size_t size, lmz_chunk_info_t *chunks, size_t cap);
+LMZ_API size_t lmz_frame_chunks(const void *src, size_t size, lmz_chunk_info_t *chunks, size_t cap);
 
 /* What a chunk of method LMZ_METHOD_SEG or LMZ_METHOD_UTF16 holds. */
 typedef struct {
@@ -140,7 +140,7 @@ typedef struct {
  * (payload[0 .. chunk->coded_size), size >= coded_size). Returns 0 and fills
  * *out, LMZ_error_parameter for another method, LMZ_error_corrupt for a
  * payload that fails doc/format.md's checks. payload is untrusted. */
-size_t lmz_chunk_layout(const void *payload, size_t size, const lmz_chunk_info_t *chunk, lmz_chunk_layout_t *out);
+LMZ_API size_t lmz_chunk_layout(const void *payload, size_t size, const lmz_chunk_info_t *chunk, lmz_chunk_layout_t *out);
 
 #ifdef __cplusplus
 }

@@ -77,7 +77,7 @@ typedef struct {
 } lmz_lossy_opts;
 
 /* Level 1, verify auto, lossless_check on, no rewriter, no callbacks. */
-void lmz_lossy_opts_default(lmz_lossy_opts *o);
+LMZ_API void lmz_lossy_opts_default(lmz_lossy_opts *o);
 
 /* What the fidelity report says (also serialised into the frame). */
 typedef struct {
@@ -115,13 +115,13 @@ typedef struct {
  * those of the discarded lossy version, as far as they were measured). On
  * failure returns an error code and, if msg is non-NULL, a description
  * (msg_cap bytes). */
-size_t lmz_lossy_compress(const lmz_model *m, const lmz_params *p, const lmz_lossy_opts *o, const void *src,
+LMZ_API size_t lmz_lossy_compress(const lmz_model *m, const lmz_params *p, const lmz_lossy_opts *o, const void *src,
                           size_t n, uint8_t **dst, lmz_lossy_stats *st, char *msg, size_t msg_cap);
 
 /* The reconstruction R alone (no model pass at level 1 with o->verify 0;
  * the levels above run the scoring pass): for tests and tools. *out is
  * malloc'd (caller frees). Returns R's size or an error. */
-size_t lmz_lossy_transform(const lmz_model *m, const lmz_params *p, const lmz_lossy_opts *o, const void *src,
+LMZ_API size_t lmz_lossy_transform(const lmz_model *m, const lmz_params *p, const lmz_lossy_opts *o, const void *src,
                            size_t n, char **out, lmz_lossy_stats *st, char *msg, size_t msg_cap);
 
 #ifdef __cplusplus

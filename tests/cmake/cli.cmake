@@ -19,3 +19,10 @@ if(TARGET lmz_cli AND TARGET mkmodel)
   add_test(NAME cli_valgrind COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/valgrind_test.sh $<TARGET_FILE:lmz_cli> $<TARGET_FILE:mkmodel>)
   set_tests_properties(cli_valgrind PROPERTIES LABELS "cli;valgrind" TIMEOUT 600)
 endif()
+
+# `make install` into a DESTDIR, the exports of liblmz.so, a pkg-config build
+# against the staged tree (tests/install/install_test.sh). Label: install.
+if(TARGET lmz_cli)
+  add_test(NAME install COMMAND bash ${CMAKE_SOURCE_DIR}/tests/install/install_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+  set_tests_properties(install PROPERTIES LABELS "install" TIMEOUT 300)
+endif()
