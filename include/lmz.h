@@ -205,6 +205,15 @@ LMZ_API size_t lmz_compress(const lmz_model *m, void *dst, size_t dst_cap, const
 /* Returns the decompressed size, or an error. src may hold several frames. */
 LMZ_API size_t lmz_decompress(const lmz_model *m, void *dst, size_t dst_cap, const void *src, size_t src_size,
                       const lmz_params *p);
+/* Random access: the bytes [start, end) of the content of the frames in
+ * src[0..src_size) (a whole .lmz file, e.g. mapped), decoding only the
+ * chunks that hold them (the frames' chunk tables give their offsets; the
+ * other frames are stepped over by their headers). Returns the number of
+ * bytes written (end clamped to the content's size), or an error; msg (if
+ * non-NULL) says what went wrong. Every decoded chunk's checksum is
+ * verified, a frame's content checksum when all of it was decoded. */
+LMZ_API size_t lmz_decompress_range(const lmz_model *m, void *dst, size_t dst_cap, const void *src, size_t src_size,
+                                    uint64_t start, uint64_t end, const lmz_params *p, char *msg, size_t msg_cap);
 /* Sum of the original sizes recorded in the frames of src, or an error. */
 LMZ_API size_t lmz_decompressed_size(const void *src, size_t src_size);
 

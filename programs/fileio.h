@@ -29,6 +29,8 @@ typedef struct {
     const char *rewriter; /* --rewriter=CMD, or NULL */
     int lossy_verify;     /* --lossy-verify=auto|yes|no: -1, 1, 0 */
     int lossy_always;     /* --lossy-always: no lossless check at levels 1-3 */
+    int range;            /* --range=START:END given (decompression of a file) */
+    uint64_t range_start, range_end; /* END: UINT64_MAX = to the end */
 } fio_prefs;
 
 /* The defaults: compress, progress on a terminal, lmz_params_default(),

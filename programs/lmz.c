@@ -98,6 +98,8 @@ static void print_help(void) {
            "      --no-mix          compressor: no adaptive mixing (plain model)\n"
            "      --no-fallback     compressor: no classical per-chunk fallback\n"
            "      --fast            compressor: no model, zstd per chunk (MB/s instead of KB/s)\n"
+           "      --range=START:END decompress only those bytes of the original (K, M suffixes;\n"
+           "                        START: or :END), decoding only the chunks that hold them\n"
            "      --no-compact      compressor: full frame headers even for one-chunk frames\n"
            "                        (the compact one is ~20 bytes; lmz 0.3.0 and older read only these)\n"
            "  -D DICT               use dictionary DICT (compress: code with it; decompress:\n"
@@ -201,7 +203,7 @@ enum {
     OPT_COMPRESS = 256, OPT_DECOMPRESS, OPT_TEST, OPT_LIST, OPT_STDOUT, OPT_OUTPUT, OPT_FORCE, OPT_KEEP, OPT_RM,
     OPT_THREADS, OPT_MODEL, OPT_CHUNK_SIZE, OPT_MEMORY, OPT_NO_MIX, OPT_NO_FALLBACK, OPT_FAST, OPT_VERBOSE, OPT_QUIET,
     OPT_NO_PROGRESS, OPT_HELP, OPT_VERSION, OPT_LOSSY, OPT_MIN_FIDELITY, OPT_REWRITER, OPT_LOSSY_VERIFY,
-    OPT_LOSSY_ALWAYS, OPT_LEVEL, OPT_TRAIN, OPT_MAXDICT, OPT_DICT, OPT_NO_COMPACT
+    OPT_LOSSY_ALWAYS, OPT_LEVEL, OPT_TRAIN, OPT_MAXDICT, OPT_DICT, OPT_NO_COMPACT, OPT_RANGE
 };
 
 typedef struct {
@@ -221,7 +223,7 @@ static const long_opt k_long_opts[] = {
     {"lossy", 1, OPT_LOSSY},           {"min-fidelity", 1, OPT_MIN_FIDELITY}, {"rewriter", 1, OPT_REWRITER},
     {"lossy-verify", 1, OPT_LOSSY_VERIFY}, {"lossy-always", 0, OPT_LOSSY_ALWAYS}, {"level", 1, OPT_LEVEL},
     {"train", 0, OPT_TRAIN},           {"maxdict", 1, OPT_MAXDICT},       {"dict", 1, OPT_DICT},
-    {"no-compact", 0, OPT_NO_COMPACT},
+    {"no-compact", 0, OPT_NO_COMPACT}, {"range", 1, OPT_RANGE},
 };
 
 /* Applies one option; arg is its value (NULL for flags). */
@@ -267,6 +269,20 @@ static void apply_option(cli_opts *o, int id, const char *arg) {
         break;
     case OPT_NO_MIX: f->params.mix = 0; break;
     case OPT_NO_COMPACT: f->params.compact = 0; break;
+    case OPT_RANGE: { /* START:END, START:, :END (sizes with K/M/G) */
+        const char *colon = strchr(arg, ':');
+        char a[64];
+        if (!colon || (size_t)(colon - arg) >= sizeof a) usage_error("invalid range '%s' (START:END)", arg);
+        memcpy(a, arg, (size_t)(colon - arg));
+        a[colon - arg] = 0;
+        f->range_start = 0;
+        f->range_end = UINT64_MAX;
+        if ((a[0] && parse_size(a, UINT64_MAX, &f->range_start) != 0) ||
+            (colon[1] && parse_size(colon + 1, UINT64_MAX, &f->range_end) != 0) || f->range_start > f->range_end)
+            usage_error("invalid range '%s' (START:END, START <= END)", arg);
+        f->range = 1;
+        break;
+    }
     case OPT_NO_FALLBACK: f->params.fallback = 0; break;
     case OPT_FAST: f->params.fast = 1; break;
     case OPT_VERBOSE: o->verbosity++; break;
@@ -441,6 +457,7 @@ int main(int argc, char **argv) {
     if (o.train && (o.dict.path || f->mode != MODE_COMPRESS || f->to_stdout || f->lossy_level > 0))
         usage_error("--train takes sample files and -o DICT only");
     if (o.maxdict && !o.train) usage_error("--maxdict applies to --train");
+    if (f->range && f->mode != MODE_DECOMPRESS) usage_error("--range applies to decompression (-d)");
     {
         const char *dp = getenv("LMZ_DICT_PATH"), *mp = getenv("LMZ_MODEL_PATH");
         o.dict.search = dp && *dp ? dp : NULL;

@@ -192,9 +192,11 @@ static void chunk_failed(lmz_msg *msg, uint32_t c, int rc) {
     lmz_fail(msg, LMZ_ICODE(rc), "chunk %u: %s", c, tmp);
 }
 
-/* Decodes a whole frame (header already parsed from src) into dst. */
+/* Decodes chunks [c0, c1) of a frame (header already parsed from src; the
+ * whole frame: c0 = 0, c1 = n_chunks) into dst, chunk c0 at dst[0]. The
+ * content checksum is verified when the whole frame is decoded. */
 static int frame_decode(const lmz_model *m, const lmz_dict *d, lmz_pool *pool, const lmz_frame_header *h,
-                        const uint8_t *src, uint8_t *dst, frame_tick *tick, lmz_msg *msg) {
+                        uint32_t c0, uint32_t c1, const uint8_t *src, uint8_t *dst, frame_tick *tick, lmz_msg *msg) {
     uint64_t out = 0, parts_size = 0;
     uint32_t nlm = 0, j = 0;
     lm_chunk_job *jobs = NULL;
@@ -202,9 +204,9 @@ static int frame_decode(const lmz_model *m, const lmz_dict *d, lmz_pool *pool, c
     uint8_t *parts = NULL; /* the parts of the seg/utf16 chunks, one after the other */
     int rc = 0, ext = 0;
     /* 1. the layouts of seg/utf16 chunks (their payloads are here now) */
-    for (uint32_t c = 0; c < h->n_chunks; c++) ext |= h->chunks[c].method >= LMZ_M_FIRST_EXT;
+    for (uint32_t c = c0; c < c1; c++) ext |= h->chunks[c].method >= LMZ_M_FIRST_EXT;
     RETURN_ERROR_IF(ext && !(lay = calloc(h->n_chunks, sizeof *lay)), LMZ_error_memory, msg, "out of memory");
-    for (uint32_t c = 0; c < h->n_chunks && rc == 0; c++) {
+    for (uint32_t c = c0; c < c1 && rc == 0; c++) {
         const lmz_chunk_info *ci = &h->chunks[c];
         if (ci->method < LMZ_M_FIRST_EXT) {
             nlm += ci->method == LMZ_M_LM || ci->method == LMZ_M_LM_MIX;
@@ -223,7 +225,7 @@ static int frame_decode(const lmz_model *m, const lmz_dict *d, lmz_pool *pool, c
         rc = lmz_fail(msg, LMZ_error_memory, "out of memory");
     /* 2. every plain chunk and part: classical ones now, model ones queued */
     uint64_t at = 0;
-    for (uint32_t c = 0; c < h->n_chunks && rc == 0; c++) {
+    for (uint32_t c = c0; c < c1 && rc == 0; c++) {
         const lmz_chunk_info *ci = &h->chunks[c];
         if (ci->method < LMZ_M_FIRST_EXT) {
             const lmz_part whole = {ci->method, src + ci->offset, ci->coded_size, ci->raw_size};
@@ -247,7 +249,7 @@ static int frame_decode(const lmz_model *m, const lmz_dict *d, lmz_pool *pool, c
         rc = lm_decode_chunks(m, h->window, d, pre, jobs, nlm, LMZ_MAX_ACTIVE, pool, frame_tick_fn, tick, msg);
     /* 3. seg/utf16 chunks put together from their parts */
     out = at = 0;
-    for (uint32_t c = 0; c < h->n_chunks && rc == 0; c++) {
+    for (uint32_t c = c0; c < c1 && rc == 0; c++) {
         const lmz_chunk_info *ci = &h->chunks[c];
         if (ci->method >= LMZ_M_FIRST_EXT) {
             rc = layout_finish(&lay[c], parts + at, dst + out, ci->raw_size, msg);
@@ -260,15 +262,16 @@ static int frame_decode(const lmz_model *m, const lmz_dict *d, lmz_pool *pool, c
     free(lay);
     free(parts);
     if (rc) return rc;
-    /* verify: every chunk, then the whole content */
+    /* verify: every chunk, then the whole content (when all of it was decoded) */
     out = 0;
-    for (uint32_t c = 0; c < h->n_chunks; c++) {
+    for (uint32_t c = c0; c < c1; c++) {
         uint32_t sum = (uint32_t)lmz_xxh64(dst + out, h->chunks[c].raw_size);
         RETURN_ERROR_IF(sum != h->chunks[c].checksum, LMZ_error_chunk_checksum, msg,
                         "chunk %u (%u bytes at offset %llu): checksum mismatch", c, h->chunks[c].raw_size,
                         (unsigned long long)out);
         out += h->chunks[c].raw_size;
     }
+    if (c0 != 0 || c1 != h->n_chunks) return 0;
     uint64_t sum = lmz_xxh64(dst, h->original_size);
     if (h->version == LMZ_FORMAT_COMPACT) sum = (uint32_t)sum; /* a compact frame keeps 32 bits */
     RETURN_ERROR_IF(sum != h->content_checksum, LMZ_error_content_checksum, msg,
@@ -379,7 +382,7 @@ size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer 
         if (!s->out) return lmz_status_set(&s->st, LMZ_error_memory);
         const uint64_t fsize = (uint64_t)s->h.header_size + s->h.payload_size;
         frame_tick tk = {&s->p, s->in_total, s->out_total, fsize, s->h.original_size};
-        int rc = frame_decode(s->m, s->dict, s->pool, &s->h, s->in, s->out, &tk, &s->st.msg);
+        int rc = frame_decode(s->m, s->dict, s->pool, &s->h, 0, s->h.n_chunks, s->in, s->out, &tk, &s->st.msg);
         if (rc) return lmz_status_set_int(&s->st, rc);
         s->in_total += fsize;
         s->out_total += s->h.original_size;
@@ -402,6 +405,75 @@ size_t lmz_decompress_stream(lmz_dstream *s, lmz_out_buffer *out, lmz_in_buffer 
 /* ======================================================================== */
 /* One-shot helpers                                                          */
 /* ======================================================================== */
+
+size_t lmz_decompress_range(const lmz_model *m, void *dst, size_t dst_cap, const void *src, size_t src_size,
+                            uint64_t start, uint64_t end, const lmz_params *p, char *msg_out, size_t msg_cap) {
+    if ((!dst && dst_cap) || (!src && src_size) || start > end) return LMZ_ERR(LMZ_error_parameter);
+    lmz_params rp;
+    lmz_params_resolve(&rp, p, m);
+    lmz_msg msg = {{0}};
+    lmz_pool *pool = lmz_pool_create(rp.threads);
+    const uint8_t *in = src;
+    uint8_t *out = dst;
+    size_t pos = 0, written = 0;
+    uint64_t content = 0; /* content bytes before the frame at pos */
+    int rc = pool ? 0 : lmz_fail(&msg, LMZ_error_memory, "out of memory");
+    while (rc == 0 && pos < src_size && content < end) {
+        lmz_frame_header h;
+        size_t need = 0;
+        size_t hs = frame_parse_header(&h, in + pos, src_size - pos, &need, &msg);
+        if (lmz_is_error(hs)) {
+            rc = LMZ_IERR(lmz_err_code(hs));
+            break;
+        }
+        const uint64_t fsize = (uint64_t)h.header_size + h.payload_size, fend = content + h.original_size;
+        if (fsize > src_size - pos) {
+            frame_header_free(&h);
+            rc = lmz_fail(&msg, LMZ_error_src_size, "frame at %zu: truncated", pos);
+            break;
+        }
+        if (fend > start && h.n_chunks) { /* the chunks that hold [start, end) */
+            uint32_t c0 = 0, c1 = h.n_chunks;
+            uint64_t c0_at = content, at = content;
+            for (uint32_t c = 0; c < h.n_chunks; c++) {
+                if (at + h.chunks[c].raw_size <= start) c0 = c + 1, c0_at = at + h.chunks[c].raw_size;
+                if (at >= end) {
+                    c1 = c;
+                    break;
+                }
+                at += h.chunks[c].raw_size;
+            }
+            uint64_t span = 0;
+            for (uint32_t c = c0; c < c1; c++) span += h.chunks[c].raw_size;
+            const lmz_dict *d = NULL;
+            uint8_t *buf = NULL;
+            rc = frame_check(m, &rp, &h, fsize, &d, &msg);
+            if (rc == 0 && !(buf = malloc(span ? span : 1))) rc = lmz_fail(&msg, LMZ_error_memory, "out of memory");
+            frame_tick tk = {&rp, pos, written, fsize, span};
+            if (rc == 0) rc = frame_decode(m, d, pool, &h, c0, c1, in + pos, buf, &tk, &msg);
+            if (rc == 0) { /* the wanted bytes of the decoded chunks */
+                const uint64_t from = start > c0_at ? start - c0_at : 0;
+                const uint64_t to = end - c0_at < span ? end - c0_at : span;
+                if (to > from && (uint64_t)(dst_cap - written) < to - from)
+                    rc = lmz_fail(&msg, LMZ_error_dst_too_small, "output buffer too small");
+                else if (to > from) {
+                    memcpy(out + written, buf + from, (size_t)(to - from));
+                    written += (size_t)(to - from);
+                }
+            }
+            free(buf);
+        }
+        frame_header_free(&h);
+        content = fend;
+        pos += (size_t)fsize;
+    }
+    lmz_pool_free(pool);
+    if (msg_out && msg_cap) {
+        strncpy(msg_out, msg.text, msg_cap - 1);
+        msg_out[msg_cap - 1] = 0;
+    }
+    return rc ? LMZ_ERR_FROM_INT(rc) : written;
+}
 
 size_t lmz_decompress(const lmz_model *m, void *dst, size_t dst_cap, const void *src, size_t src_size,
                       const lmz_params *p) {

@@ -477,6 +477,21 @@ check "--no-compact: version 1, ~80 B larger, same content" bash -c \
     "$LMZ" dict/new.v1.lmz dict/new.log.lmz dict/new.log
 
 # ---------------------------------------------------------------------------
+# Random access: -d --range=START:END decodes only the chunks that hold them
+# ---------------------------------------------------------------------------
+
+head -c 10000 "${TESTDATA:-.}/corpus/calgary/paper2" > rng.txt 2>/dev/null || head -c 10000 small > rng.txt
+expect 0 "--range: compress in 4 KiB chunks" "$LMZ" -q --chunk-size=4K rng.txt
+check "--range=5000:5100 gives those bytes" bash -c \
+    '"$0" -dc --range=5000:5100 rng.txt.lmz | cmp -s - <(tail -c +5001 rng.txt | head -c 100)' "$LMZ"
+check "--range=9990: gives the tail" bash -c '"$0" -dc --range=9990: rng.txt.lmz | cmp -s - <(tail -c 10 rng.txt)' "$LMZ"
+check "--range=:1K gives the head" bash -c '"$0" -dc --range=:1K rng.txt.lmz | cmp -s - <(head -c 1024 rng.txt)' "$LMZ"
+check "--range past the end gives nothing" bash -c '[ -z "$("$0" -dc --range=20000:30000 rng.txt.lmz)" ]' "$LMZ"
+expect 2 "--range with -z is a usage error" "$LMZ" -c --range=1:2 rng.txt
+expect 2 "--range=5:2 is a usage error" "$LMZ" -dc --range=5:2 rng.txt.lmz
+expect 1 "--range on a pipe is an error" bash -c 'cat rng.txt.lmz | "$0" -dc --range=1:2' "$LMZ"
+
+# ---------------------------------------------------------------------------
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -743,6 +743,49 @@ int main(void) {
         free(c); free(d); free(bad);
     }
 
+    /* random access (lmz_decompress_range): two frames of 4 KiB chunks (16
+     * and 2) and a compact one, concatenated; ranges inside one chunk,
+     * across chunks, frames and to the end, empty, past the end; a damaged
+     * chunk outside the range does not matter, one inside it is reported */
+    printf("random access (lmz_decompress_range):\n");
+    {
+        const size_t n = 16 * 4096 + 5000;
+        uint8_t *src = malloc(n), *small = malloc(700), *c, *c2;
+        make_text(src, n);
+        make_text(small, 700);
+        size_t cs = compress_with(m, src, n, &c, 2, 4096), cs2 = compress_with(m, small, 700, &c2, 1, 4096);
+        CHECK(!lmz_is_error(cs) && !lmz_is_error(cs2), "range: compress");
+        uint8_t *all = malloc(cs + cs2), *want = malloc(n + 700), *got = malloc(n + 700);
+        memcpy(all, c, cs), memcpy(all + cs, c2, cs2);
+        memcpy(want, src, n), memcpy(want + n, small, 700);
+        const uint64_t R[][2] = {{0, 10}, {1500, 1600}, {1000, 9000}, {65000, 66000}, {n - 100, n + 100},
+                                 {n + 50, n + 700}, {n + 699, n + 700}, {2000, 2000}, {n + 700, n + 900},
+                                 {10, UINT64_MAX}};
+        for (size_t k = 0; k < sizeof R / sizeof R[0]; k++) {
+            const uint64_t e = R[k][1] < n + 700 ? R[k][1] : n + 700, b = R[k][0] < e ? R[k][0] : e;
+            char msg[256];
+            size_t r = lmz_decompress_range(m, got, n + 700, all, cs + cs2, R[k][0], R[k][1], NULL, msg, sizeof msg);
+            CHECK(r == e - b && !memcmp(got, want + b, (size_t)(e - b)), "range [%llu, %llu): %s",
+                  (unsigned long long)R[k][0], (unsigned long long)R[k][1],
+                  lmz_is_error(r) ? msg : "wrong bytes");
+        }
+        lmz_chunk_info_t ci[16];
+        lmz_frame_info_t fi;
+        CHECK(!lmz_is_error(lmz_frame_info(all, cs, &fi)) && lmz_frame_chunks(all, cs, ci, 16) == 16, "range: chunks");
+        uint8_t *bad = malloc(cs + cs2);
+        memcpy(bad, all, cs + cs2);
+        bad[ci[5].offset + ci[5].coded_size / 2] ^= 0x10; /* chunk 5: about bytes [20480, 24576) */
+        size_t r = lmz_decompress_range(m, got, n + 700, bad, cs + cs2, 1000, 3000, NULL, NULL, 0);
+        CHECK(r == 2000 && !memcmp(got, want + 1000, 2000), "range: a damaged chunk outside the range is not decoded");
+        r = lmz_decompress_range(m, got, n + 700, bad, cs + cs2, 22000, 22200, NULL, NULL, 0);
+        CHECK(lmz_is_error(r), "range: a damaged chunk inside it is an error (%s)", lmz_error_name(r));
+        r = lmz_decompress_range(m, got, 10, all, cs + cs2, 0, 100, NULL, NULL, 0);
+        CHECK(lmz_get_error_code(r) == LMZ_error_dst_too_small, "range: output too small");
+        r = lmz_decompress_range(m, got, n, all, cs - 1, n - 10, n, NULL, NULL, 0);
+        CHECK(lmz_is_error(r), "range: a truncated file is an error");
+        free(src), free(small), free(c), free(c2), free(all), free(want), free(got), free(bad);
+    }
+
     lmz_model_free(m);
     lmz_model_free(m2);
     for (int i = 0; i < g_nbufs; i++) free(g_bufs[i]);
