@@ -23,7 +23,7 @@ mkdir -p "$log"
 echo "== configure and build ($build)" >&2
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DLMZ_FUZZ=ON -DLMZ_SANITIZE=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$log/configure.log" 2>&1 || { cat "$log/configure.log" >&2; exit 2; }
-fuzz_targets="frame decompress gguf tokenizer roundtrip lossy layout segment"
+fuzz_targets="frame decompress gguf tokenizer roundtrip lossy layout segment dict"
 targets="test_faults fuzz_all"
 for t in $fuzz_targets; do targets="$targets fuzz_${t}_replay"; done
 # shellcheck disable=SC2086
