@@ -78,12 +78,14 @@ Two complementary checks run against both (details: \`tests/fuzz/README.md\`):
   be rejected with an error that names the problem, or (where the damage hits
   bytes that do not matter) decode to exactly the original: never wrong
   output, never a crash.
-- **Fuzzing** (libFuzzer, \`make fuzz\`): eight targets, each also replayed
+- **Fuzzing** (libFuzzer, \`make fuzz\`): nine targets, each also replayed
   from its checked-in seed corpus as a regression test (\`ctest -L fuzz\`);
   \`fuzz_lossy\` feeds any text to the lossy mode's analysis and transform
   (the text a user hands to \`--lossy\`), \`fuzz_layout\` any payload to the
   reader of the \`seg\` / \`utf16\` chunk layouts, \`fuzz_segment\` any
-  bytes to the compressor's text / binary cut.
+  bytes to the compressor's text / binary cut, \`fuzz_dict\` any
+  dictionary file to the loader and any frames to a decoder with a
+  dictionary.
 
 ## Fault tables
 
