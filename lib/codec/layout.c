@@ -10,46 +10,6 @@
 
 #include "codec/codec.h"
 
-/* ======================================================================== */
-/* Varints (LEB128: 7 bits per byte, low first, high bit = more)            */
-/* ======================================================================== */
-
-/* Reads a varint of at most 5 bytes from p[0..n) into *v. Returns the bytes
- * read, 0 when it runs past n, is longer than 5 bytes or exceeds 2^32-1. */
-static size_t varint_get(const uint8_t *p, size_t n, uint32_t *v) {
-    uint64_t x = 0;
-    for (size_t i = 0; i < 5 && i < n; i++) {
-        x |= (uint64_t)(p[i] & 0x7F) << (7 * i);
-        if (!(p[i] & 0x80)) {
-            if (x > 0xFFFFFFFFu) return 0;
-            *v = (uint32_t)x;
-            return i + 1;
-        }
-    }
-    return 0;
-}
-
-static size_t varint_put(uint8_t *p, uint32_t v) {
-    size_t i = 0;
-    while (v >= 0x80) {
-        p[i++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    p[i++] = (uint8_t)v;
-    return i;
-}
-
-static inline uint32_t get_u32(const uint8_t *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline void put_u32(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
 /* A part's method: any of the plain methods; stored parts are their raw
  * bytes; an empty part (a `seg` chunk all text or all binary) has no bytes
  * and is stored. */
@@ -105,7 +65,7 @@ size_t b64_encode_lines(const uint8_t *src, size_t d, uint32_t w, int crlf, uint
 /* One run table entry at p[0..n): returns the bytes read, 0 when malformed. */
 static size_t run_get(const uint8_t *p, size_t n, seg_run *r) {
     uint32_t h;
-    size_t k = varint_get(p, n, &h);
+    size_t k = lmz_varint_get(p, n, &h, NULL);
     if (!k) return 0;
     memset(r, 0, sizeof *r);
     r->kind = (uint8_t)(h & 3);
@@ -115,7 +75,7 @@ static size_t run_get(const uint8_t *p, size_t n, seg_run *r) {
         return k;
     }
     uint32_t w;
-    size_t k2 = varint_get(p + k, n - k, &w);
+    size_t k2 = lmz_varint_get(p + k, n - k, &w, NULL);
     if (!k2 || k + k2 >= n) return 0;
     r->w = w;
     r->crlf = p[k + k2];
@@ -136,7 +96,7 @@ int chunk_layout_parse(uint8_t method, const uint8_t *p, uint32_t coded, uint32_
         L->order = p[0];
         L->n_parts = 1;
         L->part[0].method = p[1];
-        L->part[0].raw_size = get_u32(p + 2);
+        L->part[0].raw_size = lmz_rd32(p + 2);
         L->part[0].payload = p + 6;
         L->part[0].coded_size = coded - 6;
         /* UTF-16 -> UTF-8: 2 bytes become 1..3, 4 bytes become 4 */
@@ -153,7 +113,7 @@ int chunk_layout_parse(uint8_t method, const uint8_t *p, uint32_t coded, uint32_
     RETURN_ERROR_IF(coded < 3, LMZ_error_corrupt, msg, "seg chunk: payload of %u bytes", coded);
     L->part[0].method = p[0];
     L->part[1].method = p[1];
-    size_t at = 2, k = varint_get(p + at, coded - at, &L->n_runs);
+    size_t at = 2, k = lmz_varint_get(p + at, coded - at, &L->n_runs, NULL);
     RETURN_ERROR_IF(!k, LMZ_error_corrupt, msg, "seg chunk: bad run count");
     RETURN_ERROR_IF(L->n_runs < 1 || L->n_runs > raw, LMZ_error_corrupt, msg, "seg chunk: %u runs for %u bytes",
                     L->n_runs, raw);
@@ -175,7 +135,7 @@ int chunk_layout_parse(uint8_t method, const uint8_t *p, uint32_t coded, uint32_
     RETURN_ERROR_IF(covered != raw, LMZ_error_corrupt, msg, "seg chunk: runs cover %llu of %u bytes",
                     (unsigned long long)covered, raw);
     RETURN_ERROR_IF(coded - at < 4, LMZ_error_corrupt, msg, "seg chunk: truncated after the run table");
-    const uint32_t tc = get_u32(p + at);
+    const uint32_t tc = lmz_rd32(p + at);
     at += 4;
     RETURN_ERROR_IF(tc > coded - at, LMZ_error_corrupt, msg, "seg chunk: text part of %u bytes runs past the payload",
                     tc);
@@ -203,22 +163,22 @@ size_t chunk_layout_seg_head(uint8_t *dst, uint8_t text_method, uint8_t bin_meth
     size_t at = 0;
     dst[at++] = text_method;
     dst[at++] = bin_method;
-    at += varint_put(dst + at, n_runs);
+    at += lmz_varint_put(dst + at, n_runs);
     for (uint32_t r = 0; r < n_runs; r++) {
-        at += varint_put(dst + at, runs[r].v << 2 | runs[r].kind);
+        at += lmz_varint_put(dst + at, runs[r].v << 2 | runs[r].kind);
         if (runs[r].kind >= SEG_B64_BINARY) {
-            at += varint_put(dst + at, runs[r].w);
+            at += lmz_varint_put(dst + at, runs[r].w);
             dst[at++] = runs[r].crlf;
         }
     }
-    put_u32(dst + at, text_coded);
+    lmz_wr32(dst + at, text_coded);
     return at + 4;
 }
 
 size_t chunk_layout_utf16_head(uint8_t *dst, uint8_t order, uint8_t method, uint32_t utf8_size) {
     dst[0] = order;
     dst[1] = method;
-    put_u32(dst + 2, utf8_size);
+    lmz_wr32(dst + 2, utf8_size);
     return 6;
 }
 

@@ -135,6 +135,41 @@ static inline float lmz_rdf32(const uint8_t *p) {
     return f;
 }
 
+/* Varints (doc/format.md §2.2, §3.1): LEB128 (7 bits per byte, low groups
+ * first, the high bit on every byte but the last), at most 5 bytes, values
+ * below 2^32. */
+static inline size_t lmz_varint_len(uint32_t v) {
+    size_t k = 1;
+    while (v >= 0x80) v >>= 7, k++;
+    return k;
+}
+/* Writes v at p; returns the bytes written (lmz_varint_len(v)). */
+static inline size_t lmz_varint_put(uint8_t *p, uint32_t v) {
+    size_t i = 0;
+    while (v >= 0x80) p[i++] = (uint8_t)(v | 0x80), v >>= 7;
+    p[i++] = (uint8_t)v;
+    return i;
+}
+/* Reads one from p[0..n) into *v; returns the bytes read, or 0 when it is
+ * longer than 5 bytes, is 2^32 or more, or runs past n (then *truncated, if
+ * not NULL, is set to 1: more input could complete it). */
+static inline size_t lmz_varint_get(const uint8_t *p, size_t n, uint32_t *v, int *truncated) {
+    uint64_t x = 0;
+    for (size_t i = 0; i < 5; i++) {
+        if (i == n) {
+            if (truncated) *truncated = 1;
+            return 0;
+        }
+        x |= (uint64_t)(p[i] & 0x7F) << (7 * i);
+        if (!(p[i] & 0x80)) {
+            if (x > 0xFFFFFFFFu) return 0;
+            *v = (uint32_t)x;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
 /* IEEE half -> single, exact (every half is representable as a float). */
 float lmz_f16_to_f32(uint16_t h);
 

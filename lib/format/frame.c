@@ -119,23 +119,12 @@ static size_t name_len(const lmz_frame_header *h) {
     return L; /* LMZ_FRAME_MODEL_NAME_MAX + 1 means "not terminated in time" */
 }
 
-/* LEB128, at most 5 bytes for 32 bits. */
-static size_t varint_len(uint64_t v) {
-    size_t k = 1;
-    while (v >= 0x80) v >>= 7, k++;
-    return k;
-}
-static uint8_t *varint_put(uint8_t *p, uint64_t v) {
-    while (v >= 0x80) *p++ = (uint8_t)(v | 0x80), v >>= 7;
-    *p++ = (uint8_t)v;
-    return p;
-}
-
 static size_t compact_size(const lmz_frame_header *h) {
     if (h->n_chunks > 1 || h->extra_size || (h->flags & LMZ_F_LOSSY) || h->original_size > UINT32_MAX)
         return LMZ_ERR(LMZ_error_parameter);
-    return 7 + LMZ_COMPACT_ID * (1 + !!(h->flags & LMZ_F_DICT)) + varint_len(h->window) +
-           varint_len(h->original_size) + (h->n_chunks ? varint_len(h->chunks[0].coded_size) : 0) + 4 + 2;
+    return 7 + LMZ_COMPACT_ID * (1 + !!(h->flags & LMZ_F_DICT)) + lmz_varint_len(h->window) +
+           lmz_varint_len((uint32_t)h->original_size) + (h->n_chunks ? lmz_varint_len(h->chunks[0].coded_size) : 0) +
+           4 + 2;
 }
 
 size_t frame_header_size(const lmz_frame_header *h) {
@@ -164,9 +153,9 @@ size_t frame_write_header(const lmz_frame_header *h, uint8_t *dst, size_t cap) {
         p += 7;
         memcpy(p, h->model_sha256, LMZ_COMPACT_ID), p += LMZ_COMPACT_ID;
         if (h->flags & LMZ_F_DICT) memcpy(p, h->dict_sha256, LMZ_COMPACT_ID), p += LMZ_COMPACT_ID;
-        p = varint_put(p, h->window);
-        p = varint_put(p, h->original_size);
-        if (h->n_chunks) p = varint_put(p, h->chunks[0].coded_size);
+        p += lmz_varint_put(p, h->window);
+        p += lmz_varint_put(p, (uint32_t)h->original_size);
+        if (h->n_chunks) p += lmz_varint_put(p, h->chunks[0].coded_size);
         lmz_wr32(p, (uint32_t)h->content_checksum), p += 4;
         lmz_wr16(p, (uint16_t)lmz_xxh64(dst, (size_t)(p - dst))), p += 2;
         return (size_t)(p - dst);
@@ -221,22 +210,6 @@ static size_t need_more(size_t *need, size_t n, lmz_msg *msg, size_t want) {
     RETURN_ERROR_SIZE(LMZ_error_src_size, msg, "frame header: %zu bytes available, need %zu", n, want);
 }
 
-/* Reads a varint at src[*at..n): 0, 1 when more bytes are needed, -1 when
- * it is longer than 5 bytes or above 2^32 - 1. */
-static int varint_get(const uint8_t *src, size_t n, size_t *at, uint64_t *v) {
-    uint64_t x = 0;
-    for (unsigned k = 0; k < 5; k++) {
-        if (*at + k >= n) return 1;
-        x |= (uint64_t)(src[*at + k] & 0x7F) << (7 * k);
-        if (!(src[*at + k] & 0x80)) {
-            *at += k + 1;
-            *v = x;
-            return x > UINT32_MAX ? -1 : 0;
-        }
-    }
-    return -1;
-}
-
 /* The compact header (doc/format.md §2.2): the structure, its checksum, then
  * the fields, as for v1. */
 static size_t compact_parse(lmz_frame_header *h, const uint8_t *src, size_t n, size_t *need, lmz_msg *msg) {
@@ -247,12 +220,15 @@ static size_t compact_parse(lmz_frame_header *h, const uint8_t *src, size_t n, s
     const uint8_t flags = src[5];
     if (flags & LMZ_F_DICT) at += LMZ_COMPACT_ID;
     if (n < at) return need_more(need, n, msg, at + 8);
-    uint64_t window = 0, orig = 0, coded = 0;
-    int r = varint_get(src, n, &at, &window);
-    if (r == 0) r = varint_get(src, n, &at, &orig);
-    if (r == 0 && orig) r = varint_get(src, n, &at, &coded);
-    RETURN_ERROR_SIZE_IF(r < 0, LMZ_error_corrupt, msg, "compact frame header: a size longer than 5 bytes");
-    if (r > 0) return need_more(need, n, msg, n + 1);
+    uint32_t f[3] = {0, 0, 0}; /* window, raw_size, coded_size (only when raw_size > 0) */
+    for (int i = 0; i < 3 && (i < 2 || f[1]); i++) {
+        int truncated = 0;
+        const size_t k = lmz_varint_get(src + at, n - at, &f[i], &truncated);
+        if (!k && truncated) return need_more(need, n, msg, n + 1);
+        RETURN_ERROR_SIZE_IF(!k, LMZ_error_corrupt, msg, "compact frame header: a size longer than 5 bytes");
+        at += k;
+    }
+    const uint32_t window = f[0], orig = f[1], coded = f[2];
     const size_t hsize = at + 6;
     if (n < hsize) return need_more(need, n, msg, hsize);
     const uint16_t stored = lmz_rd16(src + at + 4), actual = (uint16_t)lmz_xxh64(src, at + 4);
@@ -263,15 +239,14 @@ static size_t compact_parse(lmz_frame_header *h, const uint8_t *src, size_t n, s
     h->id_len = LMZ_COMPACT_ID;
     memcpy(h->model_sha256, src + 7, LMZ_COMPACT_ID);
     if (flags & LMZ_F_DICT) memcpy(h->dict_sha256, src + 7 + LMZ_COMPACT_ID, LMZ_COMPACT_ID);
-    RETURN_ERROR_SIZE_IF(window > 0xFFFF, LMZ_error_corrupt, msg, "compact frame header: window %llu > 65535",
-                         (unsigned long long)window);
+    RETURN_ERROR_SIZE_IF(window > 0xFFFF, LMZ_error_corrupt, msg, "compact frame header: window %u > 65535", window);
     RETURN_ERROR_SIZE_IF(orig > LMZ_MAX_CHUNK_SIZE, LMZ_error_corrupt, msg,
-                         "compact frame header: size %llu above the chunk limit", (unsigned long long)orig);
+                         "compact frame header: size %u above the chunk limit", orig);
     RETURN_ERROR_SIZE_IF(flags & LMZ_F_LOSSY, LMZ_error_corrupt, msg, "compact frame with the lossy flag");
     RETURN_ERROR_SIZE_IF(!orig && src[6], LMZ_error_corrupt, msg, "empty compact frame with method %u", src[6]);
     h->window = (uint16_t)window;
     h->overlap = 1; /* implied (doc/format.md §4.1) */
-    h->chunk_size = orig ? (uint32_t)orig : 1;
+    h->chunk_size = orig ? orig : 1;
     h->original_size = orig;
     h->content_checksum = lmz_rd32(src + at);
     h->header_size = (uint32_t)hsize;
@@ -280,8 +255,8 @@ static size_t compact_parse(lmz_frame_header *h, const uint8_t *src, size_t n, s
         h->chunks = malloc(sizeof *h->chunks);
         RETURN_ERROR_SIZE_IF(!h->chunks, LMZ_error_memory, msg, "frame header: out of memory");
         h->n_chunks = 1;
-        h->chunks[0].raw_size = (uint32_t)orig;
-        h->chunks[0].coded_size = (uint32_t)coded;
+        h->chunks[0].raw_size = orig;
+        h->chunks[0].coded_size = coded;
         h->chunks[0].method = src[6];
         h->chunks[0].checksum = (uint32_t)h->content_checksum; /* the one chunk is the content */
         h->chunks[0].offset = hsize;
