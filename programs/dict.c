@@ -7,7 +7,6 @@
 
 #include "dict.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -68,6 +67,35 @@ const lmz_dict *cli_dict_get(cli_dict *cd, const lmz_model *m, int *failed) {
     return cd->dict;
 }
 
+/* cli_dict_find's search: every file (not hidden) that is a dictionary of
+ * the model in use (a short identity: only its own are candidates) whose
+ * SHA-256 starts with id. */
+typedef struct {
+    cli_dict *cd;
+    const uint8_t *id;
+    size_t id_len;
+    uint8_t model_sha[32];
+} dict_search;
+
+static int visit_dict(void *ctx, const char *path, const char *name) {
+    dict_search *q = ctx;
+    if (name[0] == '.') return 0;
+    size_t n = 0;
+    uint8_t *b = read_file(path, DICT_FILE_MAX, &n);
+    lmz_dict_info_t di;
+    lmz_dict *d = NULL;
+    if (b && !lmz_is_error(lmz_dict_info(b, n, &di)) && !memcmp(di.sha256, q->id, q->id_len) &&
+        !memcmp(di.model_sha256, q->model_sha, 32)) {
+        size_t err;
+        d = lmz_dict_load(q->cd->model, b, n, &err, NULL, 0);
+    }
+    free(b);
+    if (!d) return 0;
+    msg_display(V_VERBOSE, "lmz: using dictionary %s\n", path);
+    q->cd->found[q->cd->n_found++] = d;
+    return 1;
+}
+
 const lmz_dict *cli_dict_find(void *opaque, const uint8_t *sha256, size_t id_len, const char *name) {
     cli_dict *cd = opaque;
     (void)name;
@@ -77,45 +105,9 @@ const lmz_dict *cli_dict_find(void *opaque, const uint8_t *sha256, size_t id_len
         if (!memcmp(s, sha256, id_len)) return cd->found[i];
     }
     if (!cd->search || !cd->model || cd->n_found == CLI_DICT_FOUND_MAX) return NULL;
-    uint8_t m_sha[32]; /* a short identity: only the model's own dictionaries are candidates */
-    lmz_model_sha256(cd->model, m_sha);
-    /* every regular file of each directory that is a dictionary with this SHA-256 */
-    const char *p = cd->search;
-    while (*p) {
-        const char *e = strchr(p, ':');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        char dir[PATH_MAX];
-        if (len && len < sizeof dir) {
-            memcpy(dir, p, len);
-            dir[len] = 0;
-            DIR *dp = opendir(dir);
-            struct dirent *de;
-            while (dp && (de = readdir(dp))) {
-                char path[PATH_MAX + 256];
-                if (de->d_name[0] == '.') continue;
-                snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-                size_t n = 0;
-                uint8_t *b = read_file(path, DICT_FILE_MAX, &n);
-                lmz_dict_info_t di;
-                if (b && !lmz_is_error(lmz_dict_info(b, n, &di)) && !memcmp(di.sha256, sha256, id_len) &&
-                    !memcmp(di.model_sha256, m_sha, 32)) {
-                    size_t err;
-                    lmz_dict *d = lmz_dict_load(cd->model, b, n, &err, NULL, 0);
-                    free(b);
-                    if (d) {
-                        closedir(dp);
-                        msg_display(V_VERBOSE, "lmz: using dictionary %s\n", path);
-                        return cd->found[cd->n_found++] = d;
-                    }
-                    continue;
-                }
-                free(b);
-            }
-            if (dp) closedir(dp);
-        }
-        p += len + (e != NULL);
-    }
-    return NULL;
+    dict_search q = {cd, sha256, id_len, {0}};
+    lmz_model_sha256(cd->model, q.model_sha);
+    return cli_search_path(cd->search, visit_dict, &q) ? cd->found[cd->n_found - 1] : NULL;
 }
 
 void cli_dict_free(cli_dict *cd) {

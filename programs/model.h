@@ -24,6 +24,11 @@ typedef struct {
 const lmz_model *cli_model_get(cli_model *cm);
 void cli_model_free(cli_model *cm);
 
+/* The search paths ($LMZ_MODEL_PATH, $LMZ_DICT_PATH): calls visit(ctx,
+ * path, name) for each entry of each directory of search (separated by ':'),
+ * in order, until visit returns non-zero; returns that value, else 0. */
+int cli_search_path(const char *search, int (*visit)(void *ctx, const char *path, const char *name), void *ctx);
+
 /* Decoding: the model whose SHA-256 starts with id[0..id_len) (a frame's
  * identity), when it is not the usual one (cli_model_get's) and no
  * --model / $LMZ_MODEL was given: searched among the GGUF files (*.gguf) of
