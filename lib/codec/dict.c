@@ -165,24 +165,21 @@ static int dict_setup(lmz_dict *d, lmz_msg *msg) {
     return 0;
 }
 
+/* The dictionary's identity: the SHA-256 of its file. */
+static void file_sha256(const uint8_t *p, size_t n, uint8_t out[32]) {
+    lmz_sha256 sh;
+    lmz_sha256_init(&sh);
+    lmz_sha256_update(&sh, p, n);
+    lmz_sha256_final(&sh, out);
+}
+
 lmz_dict *lmz_dict_load(const lmz_model *m, const void *buf, size_t size, size_t *err, char *msg_out,
                         size_t msg_cap) {
     lmz_msg msg = {{0}};
     int rc = 0;
     lmz_dict *d = NULL;
-    dict_header h;
     if (!m || (!buf && size)) {
         rc = lmz_fail(&msg, LMZ_error_parameter, "no model or no dictionary bytes");
-        goto fail;
-    }
-    if ((rc = dict_parse(buf, size, &h, &msg))) goto fail;
-    if (memcmp(h.model_sha256, m->sha256, 32) || h.n_vocab != m->llm.hp.n_vocab) {
-        char want[65], have[65];
-        lmz_hex(h.model_sha256, 32, want);
-        lmz_hex(m->sha256, 32, have);
-        rc = lmz_fail(&msg, LMZ_error_model_mismatch,
-                      "dictionary '%s' was made for model %.16s..., the model in use is %.16s... (%s)", h.name, want,
-                      have, m->name);
         goto fail;
     }
     d = calloc(1, sizeof *d);
@@ -191,19 +188,23 @@ lmz_dict *lmz_dict_load(const lmz_model *m, const void *buf, size_t size, size_t
         goto fail;
     }
     memcpy(d->file, buf, size);
-    if ((rc = dict_parse(d->file, size, &d->hd, &msg))) goto fail; /* pointers into our copy */
-    lmz_sha256 sh;
-    lmz_sha256_init(&sh);
-    lmz_sha256_update(&sh, d->file, size);
-    lmz_sha256_final(&sh, d->hd.sha256);
-    d->m = m;
-    if (pthread_mutex_init(&d->lock, NULL)) {
-        rc = lmz_fail(&msg, LMZ_error_memory, "no lock for the dictionary");
-        free(d->file);
-        free(d);
-        d = NULL;
+    const dict_header *h = &d->hd;
+    if ((rc = dict_parse(d->file, size, &d->hd, &msg))) goto fail; /* its pointers point into our copy */
+    if (memcmp(h->model_sha256, m->sha256, 32) || h->n_vocab != m->llm.hp.n_vocab) {
+        char want[65], have[65];
+        lmz_hex(h->model_sha256, 32, want);
+        lmz_hex(m->sha256, 32, have);
+        rc = lmz_fail(&msg, LMZ_error_model_mismatch,
+                      "dictionary '%s' was made for model %.16s..., the model in use is %.16s... (%s)", h->name, want,
+                      have, m->name);
         goto fail;
     }
+    file_sha256(d->file, size, d->hd.sha256);
+    if (pthread_mutex_init(&d->lock, NULL)) {
+        rc = lmz_fail(&msg, LMZ_error_memory, "no lock for the dictionary");
+        goto fail;
+    }
+    d->m = m; /* from here on lmz_dict_free destroys the lock */
     if ((rc = dict_setup(d, &msg))) goto fail;
     if (err) *err = 0;
     return d;
@@ -238,10 +239,7 @@ size_t lmz_dict_info(const void *buf, size_t size, lmz_dict_info_t *info) {
     memset(info, 0, sizeof *info);
     int rc = dict_parse(buf, size, &h, &msg);
     if (rc) return LMZ_ERR_FROM_INT(rc);
-    lmz_sha256 sh;
-    lmz_sha256_init(&sh);
-    lmz_sha256_update(&sh, buf, size);
-    lmz_sha256_final(&sh, info->sha256);
+    file_sha256(buf, size, info->sha256);
     memcpy(info->model_sha256, h.model_sha256, 32);
     memcpy(info->name, h.name, sizeof info->name);
     info->n_vocab = h.n_vocab;

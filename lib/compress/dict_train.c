@@ -54,6 +54,12 @@ static uint64_t seg_score(const segment *g, const int32_t *tok, const uint32_t *
     return s;
 }
 
+/* A file's learned weights stay within what a reader accepts. */
+static void clamp_weights(float *w, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        w[i] = w[i] > LMZ_DICT_W_MAX ? LMZ_DICT_W_MAX : w[i] < -LMZ_DICT_W_MAX ? -LMZ_DICT_W_MAX : w[i];
+}
+
 /* The mixer's learned values after the model and the mixer ran over
  * ids[from .. n) with its tables primed by ids[0 .. from). */
 static int learn_mixer(const lmz_model *m, const int32_t *ids, size_t n, size_t from, mix_state *mx, lmz_pool *pool,
@@ -267,17 +273,8 @@ size_t lmz_train_dict(const lmz_model *m, void *dst, size_t cap, const void *sam
     dh.s = mx.s;
     for (int j = 0; j < MIX_N_MATCH; j++) memcpy(dh.wm[j], mx.mm[j].w, sizeof dh.wm[j]);
     for (int j = 0; j < MIX_N_CTX; j++) memcpy(dh.wc[j], mx.cx[j].w, sizeof dh.wc[j]);
-    for (int j = 0; j < MIX_N_MATCH; j++) /* a file's weights stay within the reader's bound */
-        for (int a = 0; a < 2; a++)
-            for (int b = 0; b < MIX_N_BUCKET; b++) {
-                float *x = &dh.wm[j][a][b];
-                *x = *x > LMZ_DICT_W_MAX ? LMZ_DICT_W_MAX : *x < -LMZ_DICT_W_MAX ? -LMZ_DICT_W_MAX : *x;
-            }
-    for (int j = 0; j < MIX_N_CTX; j++)
-        for (int b = 0; b < MIX_N_CBUCKET; b++) {
-            float *x = &dh.wc[j][b];
-            *x = *x > LMZ_DICT_W_MAX ? LMZ_DICT_W_MAX : *x < -LMZ_DICT_W_MAX ? -LMZ_DICT_W_MAX : *x;
-        }
+    clamp_weights(&dh.wm[0][0][0], sizeof dh.wm / sizeof(float)); /* within the reader's bound */
+    clamp_weights(&dh.wc[0][0], sizeof dh.wc / sizeof(float));
     out = dict_serialize(&dh, hist + 1, mx.b, dst, cap);
     if (out == 0) rc = lmz_fail(&msg, LMZ_error_dst_too_small, "dictionary does not fit in %zu bytes", cap);
 done:
