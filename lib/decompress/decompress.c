@@ -50,24 +50,19 @@ static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint
 /* The model m must be the one the frame was coded with. */
 static int model_check(const lmz_model *m, const lmz_frame_header *h, lmz_msg *msg) {
     RETURN_ERROR_IF(!m, LMZ_error_parameter, msg, "frame needs a model, none given");
-    if (memcmp(m->sha256, h->model_sha256, h->id_len) != 0 && h->id_len < 32) { /* compact: no name */
-        extern const unsigned char lmz_default_model_sha256[32]; /* lib/embed: this build's built-in model */
-        char want[17], have[17];
-        lmz_hex(h->model_sha256, h->id_len, want);
-        lmz_hex(m->sha256, 8, have);
-        RETURN_ERROR(LMZ_error_model_mismatch, msg,
-                     "compressed with %s (sha256 %s...), but the model in use is '%s' (sha256 %s...)",
-                     memcmp(lmz_default_model_sha256, h->model_sha256, h->id_len) ? "another model"
-                                                                                  : "this build's built-in model",
-                     want, m->name, have);
-    }
     if (memcmp(m->sha256, h->model_sha256, h->id_len) != 0) {
-        char want[17], have[17];
-        lmz_hex(h->model_sha256, 8, want); /* the first 8 bytes */
+        extern const unsigned char lmz_default_model_sha256[32]; /* lib/embed: this build's built-in model */
+        char want[17], have[17], what[300];
+        lmz_hex(h->model_sha256, h->id_len < 8 ? h->id_len : 8, want); /* the first 8 bytes, or the short id */
         lmz_hex(m->sha256, 8, have);
+        if (h->id_len == 32) snprintf(what, sizeof what, "model '%s'", h->model_name);
+        else /* a compact frame records no name */
+            snprintf(what, sizeof what, "%s",
+                     memcmp(lmz_default_model_sha256, h->model_sha256, h->id_len) ? "another model"
+                                                                                  : "this build's built-in model");
         RETURN_ERROR(LMZ_error_model_mismatch, msg,
-                     "compressed with model '%s' (sha256 %s...), but the model in use is '%s' (sha256 %s...)",
-                     h->model_name, want, m->name, have);
+                     "compressed with %s (sha256 %s...), but the model in use is '%s' (sha256 %s...)", what, want,
+                     m->name, have);
     }
     RETURN_ERROR_IF(h->window > m->llm.hp.n_ctx, LMZ_error_corrupt, msg, "frame window %u exceeds the model context %u",
                     h->window, m->llm.hp.n_ctx);
