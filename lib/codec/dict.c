@@ -293,6 +293,20 @@ const llama_kv *dict_prefix_kv(const lmz_dict *dc, uint32_t W, lmz_pool *pool) {
     return r;
 }
 
+size_t dict_chunk_start(const lmz_dict *d, const lmz_model *m, const llama_kv *pre, int32_t *ids, mix_state *mx,
+                        llama_kv *kv) {
+    if (!d) {
+        ids[0] = tok_bos(m->tok);
+        if (mx) mix_reset(mx);
+        llama_kv_reset(kv);
+        return 1;
+    }
+    const size_t H = d->hd.n_hist;
+    memcpy(ids, d->ids, (H + 1) * sizeof(int32_t));
+    if (mx) mix_copy(mx, &d->mx); /* pools sized with dict_mix_tokens: cannot fail */
+    return pre && llama_kv_copy(&m->llm, kv, pre) == 0 ? H + 1 : 0;
+}
+
 size_t dict_frame_record(const lmz_dict *d, uint8_t *dst, size_t cap) {
     const size_t L = strlen(d->hd.name);
     if (33 + L > cap) return 0;

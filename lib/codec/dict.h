@@ -83,6 +83,14 @@ static inline uint32_t dict_prefix_len(const lmz_dict *d, uint32_t W) {
  * out of memory (or the caches are all taken by other windows). */
 const llama_kv *dict_prefix_kv(const lmz_dict *d, uint32_t W, lmz_pool *pool);
 
+/* A model-coded chunk's start, the same for the encoder and the decoder
+ * (doc/format.md §9): ids[0 .. 1 + H) = BOS and the history (d NULL: BOS
+ * alone, H = 0), the mixer mx (NULL: an `lm` chunk) primed from d or reset,
+ * the model's cache kv started from the prefix cache pre (dict_prefix_kv
+ * for kv's window) or empty. Returns 1 + H, or 0 when pre does not fit kv. */
+size_t dict_chunk_start(const lmz_dict *d, const lmz_model *m, const llama_kv *pre, int32_t *ids, mix_state *mx,
+                        llama_kv *kv);
+
 /* Mixer node pools for chunks of at most max_tokens tokens with dictionary
  * d (its history takes nodes too). */
 static inline uint32_t dict_mix_tokens(const lmz_dict *d, uint32_t max_tokens) {

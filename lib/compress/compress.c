@@ -197,8 +197,6 @@ static int lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst
         free(tok);
         return LMZ_IERR(LMZ_error_memory);
     }
-    if (d) memcpy(ids, d->ids, (H + 1) * sizeof(int32_t));
-    else ids[0] = tok_bos(m->tok);
     memcpy(ids + 1 + H, tok, nt * sizeof(int32_t));
     free(tok);
     const size_t N = nt + 1 + H;
@@ -209,17 +207,16 @@ static int lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst
     if (mix) {
         dmix[0] = MIX_PROFILE; /* the payload's first byte: the mixer profile */
         renc_init(&rm, dmix + 1, cap - 1);
-        if (d) mix_copy(&e->mx, &d->mx); /* the same pools: cannot fail */
-        else mix_reset(&e->mx);
     }
     int err = 0;
+    /* the dictionary's prefix cache: made on the first model-coded chunk of
+     * the process (shared, under the dictionary's lock); then ids, the mixer
+     * and the cache as the decoder starts them */
+    if (d && !e->pre && !(e->pre = dict_prefix_kv(d, e->kv.span, pool))) err = LMZ_IERR(LMZ_error_memory);
+    if (!err && !dict_chunk_start(d, m, e->pre, ids, mix ? &e->mx : NULL, &e->kv))
+        err = LMZ_IERR(LMZ_error_parameter);
     /* Rows ids[i-1 ..] predict ids[i ..], LM_ROWS at a time, with the same
      * sliding-window attention the decoder uses (codec.h). */
-    /* the dictionary's prefix cache: made on the first model-coded chunk of
-     * the process (shared, under the dictionary's lock) */
-    if (d && !e->pre && !(e->pre = dict_prefix_kv(d, e->kv.span, pool))) err = LMZ_IERR(LMZ_error_memory);
-    if (d && !err) err = llama_kv_copy(&m->llm, &e->kv, e->pre);
-    else if (!d) llama_kv_reset(&e->kv);
     for (size_t i = 1 + H; i < N && !err && !(rc.overflow && (!mix || rm.overflow));) {
         uint32_t k = (uint32_t)(N - i < LM_ROWS ? N - i : LM_ROWS);
         if ((err = llama_forward_seq(&m->llm, e->w, &e->kv, ids + i - 1, k, 0, e->logits, pool))) break;
@@ -388,9 +385,8 @@ const char *lmz_cstream_message(const lmz_cstream *s) {
 /* The model's encoder of coder c, made on first need. */
 static int coder_enc(const lmz_cstream *s, chunk_coder *c) {
     if (c->enc_ready) return 0;
-    RETURN_ERROR_IF(lm_enc_init(&c->enc, s->m, s->p.window, (uint32_t)s->max_chunk, s->p.dict),
-                    LMZ_error_memory, &c->msg,
-                    "out of memory for the model");
+    RETURN_ERROR_IF(lm_enc_init(&c->enc, s->m, s->p.window, (uint32_t)s->max_chunk, s->p.dict), LMZ_error_memory,
+                    &c->msg, "out of memory for the model");
     c->enc_ready = 1;
     return 0;
 }
@@ -820,8 +816,6 @@ static int plan_utf16(lmz_cstream *s, frame_plan *pl, size_t cs, size_t *used) {
     return 1;
 }
 
-/* Compresses up to LMZ_CHUNKS_PER_FRAME chunks from the front of s->in into
- * one frame in s->out. At the end of input, everything left is taken. */
 /* Does chunk c (payload p) need the model, hence the dictionary? */
 static int uses_model(const uint8_t *p, const lmz_chunk_info *c) {
     if (c->method == LMZ_M_LM || c->method == LMZ_M_LM_MIX) return 1;
@@ -833,6 +827,8 @@ static int uses_model(const uint8_t *p, const lmz_chunk_info *c) {
     return 0;
 }
 
+/* Compresses up to LMZ_CHUNKS_PER_FRAME chunks from the front of s->in into
+ * one frame in s->out. At the end of input, everything left is taken. */
 static int emit_frame(lmz_cstream *s) {
     lmz_chunk_info chunks[LMZ_CHUNKS_PER_FRAME];
     frame_plan pl;

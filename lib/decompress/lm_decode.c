@@ -247,18 +247,18 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, const lmz_dict *d, const ll
                 }
                 s->mx_ready = 1;
             }
-            /* ids = BOS, the dictionary's history (if any), then the decoded tokens */
-            if (j->mix && d) mix_copy(&s->mx, &d->mx); /* the same pools: cannot fail */
-            else if (j->mix) mix_reset(&s->mx);
             s->job = j;
             j->status = 0;
-            if (d) memcpy(s->ids, d->ids, (H + 1) * sizeof(int32_t));
-            else s->ids[0] = tok_bos(m->tok);
-            s->n_ids = 1 + H;
+            /* ids = BOS, the dictionary's history (if any), then the decoded
+             * tokens; the mixer and the cache as the encoder starts them (pre
+             * was made for this window: it fits) */
+            s->n_ids = dict_chunk_start(d, m, pre, s->ids, j->mix ? &s->mx : NULL, &s->kv);
+            if (!s->n_ids) {
+                rc = lmz_fail(msg, LMZ_error_parameter, "the dictionary's prefix does not fit the window");
+                goto out;
+            }
             s->out_pos = 0;
             s->done = 0;
-            if (d) llama_kv_copy(&m->llm, &s->kv, pre); /* pre fits any window (dict.h): cannot fail */
-            else llama_kv_reset(&s->kv);
             draft_reset(&s->dr, V);
             /* lm+mix: the profile byte (checked by the caller), then the stream */
             rdec_init(&s->dec, j->payload + j->mix, j->coded_size - (uint32_t)j->mix);
