@@ -659,13 +659,12 @@ static const lmz_model *model_of_first_frame(const job *J, cli_model *model) {
     uint8_t *b = malloc(cap);
     const lmz_model *m = NULL;
     ssize_t n = b ? pread(J->in_fd, b, cap, 0) : -1;
-    lmz_frame_info_t fi;
-    memset(&fi, 0, sizeof fi);
-    size_t r = n > 0 ? lmz_frame_info(b, (size_t)n, &fi) : 0;
     if (n <= 0) {
         free(b);
         return NULL;
     }
+    lmz_frame_info_t fi;
+    size_t r = lmz_frame_info(b, (size_t)n, &fi);
     if (lmz_get_error_code(r) == LMZ_error_src_size && fi.header_size <= (1u << 20) &&
         fi.header_size > (uint64_t)n) { /* a long header: read all of it */
         uint8_t *g = realloc(b, (size_t)fi.header_size);
