@@ -23,6 +23,6 @@ endif()
 # `make install` into a DESTDIR, the exports of liblmz.so, a pkg-config build
 # against the staged tree (tests/install/install_test.sh). Label: install.
 if(TARGET lmz_cli)
-  add_test(NAME install COMMAND bash ${CMAKE_SOURCE_DIR}/tests/install/install_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+  add_test(NAME install COMMAND bash ${CMAKE_SOURCE_DIR}/tests/install/install_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR} ${LMZ_PYTHON})
   set_tests_properties(install PROPERTIES LABELS "install" TIMEOUT 300)
 endif()

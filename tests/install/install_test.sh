@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# tests/install/install_test.sh BUILD SRC — `make install` into a DESTDIR:
+# tests/install/install_test.sh BUILD SRC [PYTHON] — `make install` into a DESTDIR:
 # the files in place; liblmz.so's SONAME; its exports are exactly the
 # functions the public headers declare (nm -D); a program built with
 # `pkg-config --cflags --libs lmz` against the staged tree loads the
-# installed library (ldd) and round-trips a buffer.
+# installed library (ldd) and round-trips a buffer; the Python package is
+# installed where PYTHON (default /usr/bin/python3) looks, knows the
+# library's installed path, and round-trips a buffer over the staged one.
 set -u
-build=$(realpath "$1") src=$(realpath "$2")
+build=$(realpath "$1") src=$(realpath "$2") python=${3:-/usr/bin/python3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
@@ -36,5 +38,12 @@ check "it round-trips a buffer" "LD_LIBRARY_PATH='$libdir' '$tmp/prog'"
 check "static: pkg-config --static builds a program without liblmz.so" \
     "cc -o '$tmp/sprog' '$src/tests/install/prog.c' -I'$root/include' '$libdir/liblmz.a' \$(pkg-config --libs-only-l --static lmz | sed 's/-llmz//') && ! ldd '$tmp/sprog' | grep -q liblmz && '$tmp/sprog'"
 check "the installed lmz runs" "'$root/bin/lmz' -V | grep -q '^lmz '"
+# the Python package: Debian's folder for a /usr/local prefix
+pyver=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+pydir=$root/lib/python$pyver/dist-packages
+check "python package in lib/python$pyver/dist-packages" "[ -f '$pydir/lmz/__init__.py' ] && [ -f '$pydir/lmz/_lib.py' ] && ! find '$pydir' -name '*.pyc' | grep -q ."
+check "it records the installed library ($prefix/lib/liblmz.so.0.3)" "grep -q \"LIBRARY = '$prefix/lib/liblmz.so.0.3'\" '$pydir/lmz/_install.py'"
+check "import lmz from the staged tree round-trips a buffer" \
+    "PYTHONPATH='$pydir' LMZ_LIBRARY='$libdir/liblmz.so.0.3' '$python' -c 'import lmz, sys; d = b\"install test \" * 50; sys.exit(lmz.decompress(lmz.compress(d)) != d or not lmz._lib.path.startswith(\"$tmp\"))'"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
