@@ -13,7 +13,7 @@
 #                     coverage instrumentation (-fsanitize=fuzzer-no-link).
 #                     Combine with -DLMZ_SANITIZE=ON for ASan + UBSan.
 
-set(LMZ_FUZZ_TARGETS frame decompress gguf tokenizer roundtrip lossy layout segment dict)
+set(LMZ_FUZZ_TARGETS frame decompress gguf tokenizer roundtrip lossy layout segment dict bpe)
 set(LMZ_FUZZ_LIBS_frame lmz lmz_tinymodel)
 set(LMZ_FUZZ_LIBS_decompress lmz lmz_tinymodel)
 set(LMZ_FUZZ_LIBS_gguf lmz lmz_tinymodel)
@@ -23,6 +23,7 @@ set(LMZ_FUZZ_LIBS_lossy lmz_lossy lmz_tinymodel)
 set(LMZ_FUZZ_LIBS_layout lmz lmz_tinymodel)
 set(LMZ_FUZZ_LIBS_segment lmz lmz_tinymodel)
 set(LMZ_FUZZ_LIBS_dict lmz lmz_tinymodel)
+set(LMZ_FUZZ_LIBS_bpe lmz_model) # gguf.c + bpe.c + unicode_tables.c
 
 foreach(t ${LMZ_FUZZ_TARGETS})
   lmz_test(fuzz_${t}_replay SOURCES fuzz/fuzz_${t}.c fuzz/replay_main.c LIBS ${LMZ_FUZZ_LIBS_${t}}

@@ -23,6 +23,7 @@
 #include "format/frame.h"
 #include "fuzz/fuzz_common.h"
 #include "lmz_frame_info.h"
+#include "model/gguf.h" /* GGUF_T_* */
 
 #ifndef LMZ_SRC
 #define LMZ_SRC "."
@@ -931,6 +932,228 @@ static void seeds_dict(void) {
     free(s);
 }
 
+/* ------------------------------------------------------------------------ */
+/* fuzz_bpe: small gpt2-style vocabularies                                  */
+/* ------------------------------------------------------------------------ */
+
+/* A GGUF v3 writer for metadata only (bpe_init reads no tensors): key/values
+ * appended to a growable buffer, then the header put in front. */
+typedef struct {
+    uint8_t *p;
+    size_t n, cap;
+    uint64_t n_kv;
+} gw;
+
+static void gw_put(gw *w, const void *d, size_t n) {
+    if (w->n + n > w->cap) {
+        while (w->n + n > w->cap) w->cap = w->cap ? 2 * w->cap : 4096;
+        w->p = realloc(w->p, w->cap);
+        if (!w->p) exit(1);
+    }
+    if (n) memcpy(w->p + w->n, d, n);
+    w->n += n;
+}
+static void gw_u32(gw *w, uint32_t v) {
+    uint8_t b[4];
+    lmz_wr32(b, v);
+    gw_put(w, b, 4);
+}
+static void gw_u64(gw *w, uint64_t v) {
+    uint8_t b[8];
+    lmz_wr64(b, v);
+    gw_put(w, b, 8);
+}
+static void gw_str(gw *w, const char *s, size_t n) {
+    gw_u64(w, n);
+    gw_put(w, s, n);
+}
+static void gw_key(gw *w, const char *key, uint32_t type) {
+    gw_str(w, key, strlen(key));
+    gw_u32(w, type);
+    w->n_kv++;
+}
+static void gw_kv_str(gw *w, const char *key, const char *v, size_t n) {
+    gw_key(w, key, GGUF_T_STRING);
+    gw_str(w, v, n);
+}
+static void gw_kv_u32(gw *w, const char *key, uint32_t type, uint32_t v) { /* U32 or I32 */
+    gw_key(w, key, type);
+    gw_u32(w, v);
+}
+static void gw_kv_bool(gw *w, const char *key, int v) {
+    uint8_t b = (uint8_t)v;
+    gw_key(w, key, GGUF_T_BOOL);
+    gw_put(w, &b, 1);
+}
+static void gw_kv_strs(gw *w, const char *key, char *const *v, size_t n) {
+    gw_key(w, key, GGUF_T_ARRAY);
+    gw_u32(w, GGUF_T_STRING);
+    gw_u64(w, n);
+    for (size_t i = 0; i < n; i++) gw_str(w, v[i], strlen(v[i]));
+}
+static void gw_kv_i32s(gw *w, const char *key, const int32_t *v, size_t n) {
+    gw_key(w, key, GGUF_T_ARRAY);
+    gw_u32(w, GGUF_T_I32);
+    gw_u64(w, n);
+    for (size_t i = 0; i < n; i++) gw_u32(w, (uint32_t)v[i]);
+}
+/* header (no tensors) + the key/values; frees w */
+static uint8_t *gw_file(gw *w, size_t *size) {
+    gw f = {0};
+    gw_put(&f, "GGUF", 4);
+    gw_u32(&f, 3);
+    gw_u64(&f, 0);
+    gw_u64(&f, w->n_kv);
+    gw_put(&f, w->p, w->n);
+    free(w->p);
+    *size = f.n;
+    return f.p;
+}
+
+/* GPT-2's byte-level alphabet (bytes_to_unicode() of its encoder.py):
+ * printable Latin-1 bytes stand for themselves, the other 68, in byte order,
+ * for U+0100.. . Written out here independently of lib/model/bpe.c. */
+static int bl_printable(int x) { return (x >= 0x21 && x <= 0x7E) || (x >= 0xA1 && x <= 0xAC) || x >= 0xAE; }
+static uint32_t bl_char(int byte) {
+    uint32_t n = 0;
+    for (int x = 0; x < byte; x++) n += !bl_printable(x);
+    return bl_printable(byte) ? (uint32_t)byte : 0x100 + n;
+}
+/* the byte-level text (UTF-8, NUL-terminated, malloc'd) of bytes p[0..n) */
+static char *bl_text(const char *p, size_t n) {
+    char *o = malloc(2 * n + 1), *q = o;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = bl_char((uint8_t)p[i]);
+        if (c < 0x80) *q++ = (char)c;
+        else *q++ = (char)(0xC0 | (c >> 6)), *q++ = (char)(0x80 | (c & 0x3F));
+    }
+    *q = 0;
+    return o;
+}
+
+/* The merges, as pairs of plain byte strings (the merged token is their
+ * concatenation): English words and contractions, digits (joined in threes
+ * only by llama-bpe), CR LF, newlines, space runs, multi-byte characters
+ * (é, 中, 😀, П), overlapping "aaa", and "<|" (never the control token). */
+static const char *const k_bpe_merges[][2] = {
+    {" ", "t"},     {"h", "e"},         {" t", "he"},  {"i", "n"},   {"in", "g"},        {"e", "r"},
+    {"o", "n"},     {" ", "a"},         {" a", "n"},   {" an", "d"}, {"a", "t"},         {" ", "c"},
+    {" c", "at"},   {" ", "s"},         {" s", "at"},  {" ", "o"},   {" o", "n"},        {"'", "s"},
+    {"l", "l"},     {"'", "ll"},        {"1", "2"},    {"12", "3"},  {"\n", "\n"},       {"\r", "\n"},
+    {" ", " "},     {"  ", "  "},       {"\xC3", "\xA9"}, {"c", "a"}, {"ca", "f"},       {"caf", "\xC3\xA9"},
+    {"\xE4", "\xB8"}, {"\xE4\xB8", "\xAD"}, {"\xF0", "\x9F"}, {"\xF0\x9F", "\x98"}, {"\xF0\x9F\x98", "\x80"},
+    {"\xD0", "\x9F"}, {"a", "a"},       {"aa", "a"},   {"<", "|"},   {"I", "t"},         {"w", "e"},
+    {"a", "p"},     {"ap", "p"},        {"l", "e"},    {"app", "le"}, {"apple", "s"},    {" ", "apples"},
+};
+#define N_BPE_MERGES (sizeof k_bpe_merges / sizeof k_bpe_merges[0])
+
+enum { SP_QWEN, SP_LLAMA, SP_ALL }; /* which special tokens follow the merged ones */
+typedef struct {
+    const char *pre;   /* tokenizer.ggml.pre */
+    int specials;      /* SP_* */
+    int types;         /* 0: no tokenizer.ggml.token_type (all normal) */
+    int add_bos;       /* -1: key absent */
+    uint32_t bos_type; /* 0: no bos_token_id, else GGUF_T_U32 / GGUF_T_I32 */
+    int drop_byte;     /* -1, or a byte whose single-byte token is left out */
+} bpe_vocab_opts;
+
+static uint8_t *bpe_vocab(const bpe_vocab_opts *o, size_t *size) {
+    enum { CAP = 256 + N_BPE_MERGES + 8 };
+    char *tok[CAP], *mer[N_BPE_MERGES];
+    int32_t type[CAP];
+    size_t nt = 0;
+    /* the byte tokens in GPT-2's order: printable bytes first, then the rest */
+    for (int pass = 0; pass < 2; pass++)
+        for (int x = 0; x < 256; x++)
+            if (bl_printable(x) == !pass && x != o->drop_byte) {
+                char c = (char)x;
+                type[nt] = 1;
+                tok[nt++] = bl_text(&c, 1);
+            }
+    for (size_t m = 0; m < N_BPE_MERGES; m++) {
+        const char *l = k_bpe_merges[m][0], *r = k_bpe_merges[m][1];
+        char *bl = bl_text(l, strlen(l)), *br = bl_text(r, strlen(r)), cat[64];
+        size_t ll = strlen(bl), rl = strlen(br);
+        mer[m] = malloc(ll + rl + 2);
+        snprintf(mer[m], ll + rl + 2, "%s %s", bl, br);
+        snprintf(cat, sizeof cat, "%s%s", l, r);
+        char *merged = bl_text(cat, strlen(cat));
+        int have_l = 0, have_r = 0, dup = 0;
+        for (size_t i = 0; i < nt; i++) {
+            have_l |= !strcmp(tok[i], bl);
+            have_r |= !strcmp(tok[i], br);
+            dup |= !strcmp(tok[i], merged);
+        }
+        if (!have_l || !have_r || dup) {
+            fprintf(stderr, "make_seeds: bpe merge %zu '%s': a side is no token, or the result is one\n", m, mer[m]);
+            exit(1);
+        }
+        type[nt] = 1;
+        tok[nt++] = merged;
+        free(bl);
+        free(br);
+    }
+    static const struct {
+        const char *text;
+        int type, in[3]; /* in: SP_QWEN, SP_LLAMA, SP_ALL */
+    } sp[] = {
+        {"<|endoftext|>", 3, {1, 0, 1}},     {"<|begin_of_text|>", 3, {0, 1, 1}}, {"<|end_of_text|>", 3, {0, 1, 0}},
+        {"<think>", 4, {1, 0, 1}},           {"</think>", 4, {1, 0, 1}},          {"<|unk|>", 2, {0, 0, 1}},
+        {"<|reserved_0|>", 5, {0, 1, 1}},
+    };
+    int32_t bos = -1;
+    for (size_t i = 0; i < sizeof sp / sizeof sp[0]; i++) {
+        if (!sp[i].in[o->specials]) continue;
+        if (bos < 0 && (!strcmp(sp[i].text, "<|endoftext|>") || !strcmp(sp[i].text, "<|begin_of_text|>")))
+            bos = (int32_t)nt;
+        type[nt] = sp[i].type;
+        tok[nt] = malloc(strlen(sp[i].text) + 1);
+        strcpy(tok[nt++], sp[i].text);
+    }
+    /* the text the fuzz target appends (the input's last bytes): multi-script,
+     * a user-defined and a control token, a stray 0xFF and a cut 0xE4 */
+    static const char desc[] = "gpt2-style test vocabulary: It's the cat's caf\xc3\xa9, 12345 apples\r\n"
+                               "\xe4\xb8\xad \xf0\x9f\x98\x80 \xd0\x9f aaaa <think>x</think><|endoftext|> \xff\xe4\xb8";
+    gw w = {0};
+    gw_kv_str(&w, "general.name", "lmz fuzz vocabulary", 19);
+    gw_kv_str(&w, "tokenizer.ggml.model", "gpt2", 4);
+    gw_kv_str(&w, "tokenizer.ggml.pre", o->pre, strlen(o->pre));
+    gw_kv_strs(&w, "tokenizer.ggml.tokens", tok, nt);
+    if (o->types) gw_kv_i32s(&w, "tokenizer.ggml.token_type", type, nt);
+    gw_kv_strs(&w, "tokenizer.ggml.merges", mer, N_BPE_MERGES);
+    if (o->bos_type) gw_kv_u32(&w, "tokenizer.ggml.bos_token_id", o->bos_type, (uint32_t)bos);
+    if (o->add_bos >= 0) gw_kv_bool(&w, "tokenizer.ggml.add_bos_token", o->add_bos);
+    gw_kv_str(&w, "general.description", desc, sizeof desc - 1);
+    for (size_t i = 0; i < nt; i++) free(tok[i]);
+    for (size_t m = 0; m < N_BPE_MERGES; m++) free(mer[m]);
+    return gw_file(&w, size);
+}
+
+/* fuzz_bpe: vocabularies for each pre-tokenizer (and two aliases), with and
+ * without token types, BOS as u32 / i32 / absent, add_bos_token true / false
+ * / absent; and two that bpe_init refuses. */
+static void seeds_bpe(void) {
+    static const struct {
+        const char *name;
+        bpe_vocab_opts o;
+    } v[] = {
+        {"qwen2", {"qwen2", SP_QWEN, 1, 0, GGUF_T_U32, -1}},
+        {"qwen2_alias_all_types", {"deepseek-r1-qwen", SP_ALL, 1, 0, GGUF_T_I32, -1}},
+        {"llama_bpe_add_bos", {"llama-bpe", SP_LLAMA, 1, 1, GGUF_T_U32, -1}},
+        {"llama3_alias_default_bos", {"llama3", SP_LLAMA, 1, -1, GGUF_T_U32, -1}},
+        {"gpt2_no_types", {"gpt-2", SP_QWEN, 0, -1, GGUF_T_U32, -1}},
+        {"smollm_no_bos", {"smollm", SP_QWEN, 1, 0, 0, -1}},
+        {"reject_pre_default", {"default", SP_QWEN, 1, 0, GGUF_T_U32, -1}},
+        {"reject_no_byte_0x7f", {"qwen2", SP_QWEN, 1, 0, GGUF_T_U32, 0x7F}},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        size_t n;
+        uint8_t *f = bpe_vocab(&v[i].o, &n);
+        seed("bpe", v[i].name, NULL, 0, f, n);
+        free(f);
+    }
+}
+
 int main(int argc, char **argv) {
     g_dir = argc > 1 ? argv[1] : LMZ_SRC "/tests/fuzz/corpus";
     mkdir_p(g_dir);
@@ -941,6 +1164,7 @@ int main(int argc, char **argv) {
     seeds_lossy();
     seeds_layouts();
     seeds_dict();
+    seeds_bpe();
     printf("make_seeds: %d files written under %s\n", g_files, g_dir);
     return 0;
 }

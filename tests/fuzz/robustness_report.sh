@@ -23,7 +23,7 @@ mkdir -p "$log"
 echo "== configure and build ($build)" >&2
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DLMZ_FUZZ=ON -DLMZ_SANITIZE=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$log/configure.log" 2>&1 || { cat "$log/configure.log" >&2; exit 2; }
-fuzz_targets="frame decompress gguf tokenizer roundtrip lossy layout segment dict"
+fuzz_targets="frame decompress gguf tokenizer roundtrip lossy layout segment dict bpe"
 targets="test_faults fuzz_all"
 for t in $fuzz_targets; do targets="$targets fuzz_${t}_replay"; done
 # shellcheck disable=SC2086
@@ -78,14 +78,15 @@ Two complementary checks run against both (details: \`tests/fuzz/README.md\`):
   be rejected with an error that names the problem, or (where the damage hits
   bytes that do not matter) decode to exactly the original: never wrong
   output, never a crash.
-- **Fuzzing** (libFuzzer, \`make fuzz\`): nine targets, each also replayed
+- **Fuzzing** (libFuzzer, \`make fuzz\`): ten targets, each also replayed
   from its checked-in seed corpus as a regression test (\`ctest -L fuzz\`);
   \`fuzz_lossy\` feeds any text to the lossy mode's analysis and transform
   (the text a user hands to \`--lossy\`), \`fuzz_layout\` any payload to the
   reader of the \`seg\` / \`utf16\` chunk layouts, \`fuzz_segment\` any
   bytes to the compressor's text / binary cut, \`fuzz_dict\` any
   dictionary file to the loader and any frames to a decoder with a
-  dictionary.
+  dictionary, \`fuzz_bpe\` any GGUF vocabulary to the byte-level BPE
+  tokenizer's loader and any bytes to its encoder.
 
 ## Fault tables
 

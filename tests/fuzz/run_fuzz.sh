@@ -17,7 +17,7 @@ set -u
 build=${1:?usage: run_fuzz.sh BUILD_DIR SECONDS [TARGET...]}
 secs=${2:?usage: run_fuzz.sh BUILD_DIR SECONDS [TARGET...]}
 shift 2
-targets=${*:-frame decompress gguf tokenizer roundtrip lossy layout segment}
+targets=${*:-frame decompress gguf tokenizer roundtrip lossy layout segment dict bpe}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 
 # the library reports allocation failures itself: let ASan return NULL
@@ -27,7 +27,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 max_len() {
     case $1 in
     gguf) echo 65536 ;;
-    frame) echo 16384 ;;
+    frame | bpe) echo 16384 ;;
     decompress) echo 8192 ;;
     *) echo 4097 ;;
     esac
