@@ -16,7 +16,9 @@
  *    vector is broadcast as the signed side, and 8 vpdpbusd give the 16
  *    rows' sums of a block with no reduction, for every vector of the batch.
  *    sum((w + 128) * x) = sum(w * x) + 128 * sum(x): the second term is
- *    subtracted exactly in int32 (one number per vector and block).
+ *    subtracted exactly in int32 (one number per vector and block). With 16
+ *    vectors or more, two tiles (32 rows) at a time: each broadcast feeds
+ *    both tiles and each weight register 4 vectors (compression).
  *
  * All integer sums are exact, whatever their order. The float part keeps one
  * row per lane and performs exactly the reference sequence
@@ -37,9 +39,12 @@
  * (transposing costs about as much as 2 vectors of the one-vector kernel). */
 #define TILE_MIN_NB 3
 /* Tile buffers: blocks of a row chunk (48 blocks = 1536 columns: 24 KiB of
- * transposed weights, L1-resident) and vectors per chunk. */
+ * transposed weights per tile) and vectors per chunk. */
 #define TILE_KB 48
 #define TILE_VC 64
+/* Vectors per pass over a pair of tiles (32 rows): 2 x 4 accumulators of two
+ * chains each, 8 float sums, 2 weight registers. */
+#define TILE_NV 4
 
 /* ------------------------------------------------------------------------ */
 /* Shared pieces                                                            */
@@ -347,55 +352,227 @@ static void neg_block_sums(const int8_t *x, uint32_t kn, int32_t *ncx) {
     }
 }
 
+/* The chunk's per-vector numbers, for vectors v < vn and blocks b < kn
+ * (vector v at xc + v*K, its scales at xdc + v*nblk):
+ *   ncx[b*bs + v*vs] = -128 * (sum of the 32 values of block b), the
+ *   correction for the + 128 of the weights (exact in int32);
+ *   xdt[b*bs + v*vs] = the vector's scale of block b.
+ * With 16 vectors or more by block (bs = TILE_VC, vs = 1; returns 1): 16
+ * vectors at a time, the sums of two blocks of 16 vectors are one hsum16x16
+ * (lane k: vector k), the scales a 16x16 transpose, the last vectors (fewer
+ * than 16) one at a time. Else by vector (bs = 1, vs = TILE_KB; returns 0):
+ * a few vectors' numbers in a few lines (decoding, which streams the weights
+ * from memory, measured about 8 % slower with the layout by block). */
+static int chunk_prep(const int8_t *xc, size_t K, const float *xdc, size_t nblk, uint32_t vn, uint32_t kn,
+                      int32_t *ncx, float *xdt) {
+    const __m512i ones = _mm512_set1_epi8(1), zero = _mm512_setzero_si512();
+    if (vn < 16) {
+        for (uint32_t v = 0; v < vn; v++) {
+            neg_block_sums(xc + (size_t)v * K, kn, ncx + (size_t)v * TILE_KB);
+            memcpy(xdt + (size_t)v * TILE_KB, xdc + (size_t)v * nblk, kn * sizeof(float));
+        }
+        return 0;
+    }
+    uint32_t v0 = 0;
+    for (; v0 + 16 <= vn; v0 += 16) {
+        const int8_t *x0 = xc + (size_t)v0 * K;
+        for (uint32_t b = 0; b < kn; b += 2) {
+            __m512i p[16], lo, hi;
+            if (b + 2 <= kn) {
+#pragma GCC unroll 16
+                for (uint32_t k = 0; k < 16; k++)
+                    p[k] = _mm512_dpbusd_epi32(zero, ones, _mm512_loadu_si512(x0 + (size_t)k * K + (size_t)b * Q8_BLOCK));
+            } else {
+#pragma GCC unroll 16
+                for (uint32_t k = 0; k < 16; k++)
+                    p[k] = _mm512_dpbusd_epi32(zero, ones,
+                                               _mm512_maskz_loadu_epi8(bytes_mask(Q8_BLOCK), x0 + (size_t)k * K + (size_t)b * Q8_BLOCK));
+            }
+            hsum16x16(p, &lo, &hi); /* lane k: vector v0+k, block b (lo), b+1 (hi) */
+            _mm512_storeu_si512(ncx + (size_t)b * TILE_VC + v0, _mm512_sub_epi32(zero, _mm512_slli_epi32(lo, 7)));
+            if (b + 1 < kn)
+                _mm512_storeu_si512(ncx + (size_t)(b + 1) * TILE_VC + v0, _mm512_sub_epi32(zero, _mm512_slli_epi32(hi, 7)));
+        }
+        for (uint32_t b0 = 0; b0 < kn; b0 += 16) {
+            const uint32_t m = kn - b0 < 16 ? kn - b0 : 16;
+            __m512i t[16];
+#pragma GCC unroll 16
+            for (uint32_t k = 0; k < 16; k++)
+                t[k] = _mm512_maskz_loadu_epi32((__mmask16)((1u << m) - 1), xdc + (size_t)(v0 + k) * nblk + b0);
+            transpose16x16(t); /* t[q] lane k: vector v0+k, block b0+q */
+            for (uint32_t q = 0; q < m; q++) _mm512_storeu_si512(xdt + (size_t)(b0 + q) * TILE_VC + v0, t[q]);
+        }
+    }
+    for (; v0 < vn; v0++) {
+        int32_t nc[TILE_KB];
+        neg_block_sums(xc + (size_t)v0 * K, kn, nc);
+        for (uint32_t b = 0; b < kn; b++) {
+            ncx[(size_t)b * TILE_VC + v0] = nc[b];
+            xdt[(size_t)b * TILE_VC + v0] = xdc[(size_t)v0 * nblk + b];
+        }
+    }
+    return 1;
+}
 
-/* Per-chunk tile state: kn blocks of 16 rows, transposed, with their scales. */
+/* Per-chunk tile state: up to two tiles of kn blocks of 16 rows, transposed
+ * (when W has no pre-transposed copy), with their scales; the chunk's
+ * corrections and vector scales (chunk_prep's layout). */
 typedef struct {
-    __m512i wt[TILE_KB * 8];
-    __m512 wd[TILE_KB];
-    int32_t ncx[TILE_VC * TILE_KB]; /* [vector][block] */
+    __m512i wt[2][TILE_KB * 8];
+    __m512 wd[2][TILE_KB];
+    int32_t ncx[TILE_KB * TILE_VC];
+    float xd[TILE_KB * TILE_VC];
 } tile_buf;
 
-/* nv vectors (nv <= 8, a constant after inlining) of the chunk against the
- * tile: vector v at x + v*K (its chunk's first block), scales xd + v*nblk,
- * corrections ncx + v*kn, output out + v*ldo (16 rows). first: acc starts
- * at 0, else from the stored partial sums of earlier chunks (exact floats). */
-LMZ_INLINE void tile_vectors(const __m512i *wts, const __m512 *wds, uint32_t kn, const int8_t *x, size_t K,
-                             const float *xd, size_t nblk, const int32_t *ncx, float *out, size_t ldo, int first,
-                             const uint8_t *pf, const int nv) {
-    __m512 acc[8];
+/* Hides p's value from the compiler: addresses p + constant stay one
+ * register plus a displacement (without it, GCC makes one pointer per
+ * vector and group and spills them). */
+#define OPAQUE(p) __asm__("" : "+r"(p))
+
+/* nt tiles (1 or 2: 16 or 32 rows; tile i's weights at wt<i>, its scales
+ * at wd<i>) x nv vectors of the chunk (nt, nv, vs constants after
+ * inlining): vector v at x + v*K (its chunk's first block), its correction
+ * and scale of block b at ncx[b*bs + v*vs], xd[b*bs + v*vs] (chunk_prep's
+ * layouts: vs = 1, bs = TILE_VC or vs = TILE_KB, bs = 1), output
+ * out + v*ldo (tile i at + 16i). Each broadcast 4 bytes of a vector feed
+ * the nt tiles; each 64 bytes of weights loaded feed the nv vectors. first:
+ * acc starts at 0, else from the stored partial sums of earlier chunks
+ * (exact floats). pf: lines of the next tiles to prefetch, npf per block. */
+LMZ_INLINE void tiles_vectors(const __m512i *wt0, const __m512i *wt1, const __m512 *wd0, const __m512 *wd1,
+                              uint32_t kn, const int8_t *x, size_t K, const float *xd, const int32_t *ncx,
+                              float *out, size_t ldo, int first, const uint8_t *pf, uint32_t npf, const int nt,
+                              const int nv, const int vs) {
+    __m512 acc[2][8];
 #pragma GCC unroll 8
-    for (int v = 0; v < nv; v++) acc[v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(out + (size_t)v * ldo);
+    for (int v = 0; v < nv; v++)
+#pragma GCC unroll 2
+        for (int i = 0; i < nt; i++)
+            acc[i][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(out + (size_t)v * ldo + 16 * i);
     for (uint32_t b = 0; b < kn; b++) {
-        if (pf) /* the next tile's block b (pre-transposed weights: 512 contiguous bytes) */
-            for (int l = 0; l < 8; l++) _mm_prefetch((const char *)(pf + (size_t)b * 512 + (size_t)l * 64), _MM_HINT_T0);
-        const __m512i *wt = wts + (size_t)b * 8;
-        const __m512i w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3], w4 = wt[4], w5 = wt[5], w6 = wt[6], w7 = wt[7];
-        const __m512 wd = wds[b];
+        if (pf) /* a loop, not a burst of prefetches */
+            for (uint32_t l = 0; l < npf; l++) _mm_prefetch((const char *)(pf + ((size_t)b * npf + l) * 64), _MM_HINT_T0);
+        const int8_t *xp[8];
 #pragma GCC unroll 8
         for (int v = 0; v < nv; v++) {
-            const int8_t *xb = x + (size_t)v * K + (size_t)b * Q8_BLOCK;
-            /* two chains of 4 (vpdpbusd's latency), joined exactly in int32 */
-            __m512i s = _mm512_set1_epi32(ncx[(size_t)v * kn + b]), s2 = _mm512_setzero_si512();
-            s = _mm512_dpbusd_epi32(s, w0, bcast4(xb + 0));
-            s2 = _mm512_dpbusd_epi32(s2, w1, bcast4(xb + 4));
-            s = _mm512_dpbusd_epi32(s, w2, bcast4(xb + 8));
-            s2 = _mm512_dpbusd_epi32(s2, w3, bcast4(xb + 12));
-            s = _mm512_dpbusd_epi32(s, w4, bcast4(xb + 16));
-            s2 = _mm512_dpbusd_epi32(s2, w5, bcast4(xb + 20));
-            s = _mm512_dpbusd_epi32(s, w6, bcast4(xb + 24));
-            s2 = _mm512_dpbusd_epi32(s2, w7, bcast4(xb + 28));
-            s = _mm512_add_epi32(s, s2);
-            __m512 c = _mm512_mul_ps(wd, _mm512_set1_ps(xd[(size_t)v * nblk + b]));
-            acc[v] = _mm512_add_ps(acc[v], _mm512_mul_ps(c, _mm512_cvtepi32_ps(s)));
+            xp[v] = x + (size_t)v * K + (size_t)b * Q8_BLOCK;
+            OPAQUE(xp[v]);
+        }
+        const __m512i *w0 = wt0 + (size_t)b * 8, *w1 = wt1 + (size_t)b * 8;
+        const int32_t *nc = ncx + (size_t)b * (vs == 1 ? TILE_VC : 1);
+        const float *xdb = xd + (size_t)b * (vs == 1 ? TILE_VC : 1);
+        /* two chains per tile and vector (vpdpbusd's latency), even and odd
+         * groups, joined exactly in int32 */
+        __m512i s[2][8], e[2][8];
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++) {
+            s[0][v] = _mm512_set1_epi32(nc[v * vs]);
+            if (nt == 2) s[1][v] = s[0][v];
+            e[0][v] = e[1][v] = _mm512_setzero_si512();
+        }
+#pragma GCC unroll 8
+        for (int g = 0; g < 8; g++) {
+            const __m512i a0 = _mm512_load_si512(w0 + g);
+            const __m512i a1 = nt == 2 ? _mm512_load_si512(w1 + g) : a0;
+#pragma GCC unroll 8
+            for (int v = 0; v < nv; v++) {
+                const __m512i xv = bcast4(xp[v] + 4 * g);
+                if (g & 1) {
+                    e[0][v] = _mm512_dpbusd_epi32(e[0][v], a0, xv);
+                    if (nt == 2) e[1][v] = _mm512_dpbusd_epi32(e[1][v], a1, xv);
+                } else {
+                    s[0][v] = _mm512_dpbusd_epi32(s[0][v], a0, xv);
+                    if (nt == 2) s[1][v] = _mm512_dpbusd_epi32(s[1][v], a1, xv);
+                }
+            }
+        }
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++) {
+            s[0][v] = _mm512_add_epi32(s[0][v], e[0][v]);
+            if (nt == 2) s[1][v] = _mm512_add_epi32(s[1][v], e[1][v]);
+        }
+        const __m512 d0 = wd0[b], d1 = nt == 2 ? wd1[b] : d0;
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++) {
+            const __m512 c = _mm512_set1_ps(xdb[v * vs]);
+            acc[0][v] = _mm512_add_ps(acc[0][v], _mm512_mul_ps(_mm512_mul_ps(d0, c), _mm512_cvtepi32_ps(s[0][v])));
+            if (nt == 2)
+                acc[1][v] = _mm512_add_ps(acc[1][v], _mm512_mul_ps(_mm512_mul_ps(d1, c), _mm512_cvtepi32_ps(s[1][v])));
         }
     }
 #pragma GCC unroll 8
-    for (int v = 0; v < nv; v++) _mm512_storeu_ps(out + (size_t)v * ldo, acc[v]);
+    for (int v = 0; v < nv; v++)
+#pragma GCC unroll 2
+        for (int i = 0; i < nt; i++) _mm512_storeu_ps(out + (size_t)v * ldo + 16 * i, acc[i][v]);
+}
+
+/* The tile of rows r .. r+15, blocks kb0 .. kb0+kn-1: returns its weights
+ * (pre-transposed in W->qt, else transposed into buf) and writes its scales
+ * to wd. */
+static const __m512i *tile_setup(const q8_matrix *W, uint32_t r, uint32_t kb0, uint32_t kn, __m512i *buf,
+                                 __m512 *wd) {
+    const uint32_t K = W->cols, nblk = K / Q8_BLOCK;
+    const __m512i *wt = buf;
+    if (W->qt && r % 16 == 0 && r + 16 <= W->rows / 16 * 16)
+        wt = (const __m512i *)(W->qt + ((size_t)(r / 16) * nblk + kb0) * 512);
+    else /* prefetch the next 16 rows, past the range too (the caller's next task is usually the next rows) */
+        tile_transpose(W->q + (size_t)r * K + (size_t)kb0 * Q8_BLOCK, K, kn, buf,
+                       r + 32 <= W->rows ? W->q + (size_t)(r + 16) * K + (size_t)kb0 * Q8_BLOCK : NULL);
+    const float *d8g = W->d8 && r % 8 == 0 && r + 16 <= W->rows / 8 * 8 ? W->d8 + (size_t)(r / 8) * nblk * 8 : NULL;
+    const float *d0 = W->d + (size_t)r * nblk;
+    if (!d8g && nblk == 2) { /* attention's keys: 32 contiguous scales */
+        const __m512 a = _mm512_loadu_ps(d0), c = _mm512_loadu_ps(d0 + 16);
+        wd[0] = _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), c);
+        wd[1] = _mm512_permutex2var_ps(a, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), c);
+    } else {
+        int32_t di[16];
+        for (int k = 0; k < 16; k++) di[k] = (int32_t)((uint32_t)k * nblk);
+        const __m512i didx = _mm512_loadu_si512(di);
+        for (uint32_t b = 0; b < kn; b++) wd[b] = scales16(d8g, (size_t)nblk * 8, d0, didx, kb0 + b);
+    }
+    return wt;
+}
+
+/* The vn vectors of a chunk against nt tiles (tile_buf's scales, weights
+ * at wt0, wt1; nt and vs, the layout of the chunk's numbers, constants after
+ * inlining): passes of TILE_NV vectors over two tiles, of 8, 4, 2, 1 over
+ * one. pf: the lines of the next nt tiles, 8 * nt per block: with a whole
+ * chunk over two tiles, one per block in each of the 16 passes, else all of
+ * them in the first pass. */
+LMZ_INLINE void tiles_passes(const tile_buf *t, const __m512i *wt0, const __m512i *wt1, uint32_t kn,
+                             const int8_t *xc, size_t K, uint32_t vn, float *o, size_t ldo, int first,
+                             const uint8_t *pf, const int nt, const int vs) {
+    uint32_t v = 0;
+#define TV(NV, PF, NPF)                                                                                            \
+    tiles_vectors(wt0, wt1, t->wd[0], t->wd[1], kn, xc + (size_t)v * K, K, t->xd + v * vs, t->ncx + v * vs,         \
+                  o + (size_t)v * ldo, ldo, first, PF, NPF, nt, NV, vs)
+    if (nt == 2) {
+        if (vn == 16 * TILE_NV) /* pass i: lines i*kn .. i*kn + kn-1 */
+            for (uint32_t i = 0; v < vn; v += TILE_NV, i++) TV(TILE_NV, pf ? pf + (size_t)i * kn * 64 : NULL, 1);
+        for (; v + TILE_NV <= vn; v += TILE_NV) TV(TILE_NV, v ? NULL : pf, 16);
+        if (v + 2 <= vn) {
+            TV(2, v ? NULL : pf, 16);
+            v += 2;
+        }
+        if (v < vn) TV(1, v ? NULL : pf, 16);
+    } else {
+        for (; v + 8 <= vn; v += 8) TV(8, v ? NULL : pf, 8);
+        if (v + 4 <= vn) {
+            TV(4, v ? NULL : pf, 8);
+            v += 4;
+        }
+        if (v + 2 <= vn) {
+            TV(2, v ? NULL : pf, 8);
+            v += 2;
+        }
+        if (v < vn) TV(1, v ? NULL : pf, 8);
+    }
+#undef TV
 }
 
 /* Full 16-row tiles [r0, rt) x nb vectors (nb >= TILE_MIN_NB). Vectors in
  * chunks of TILE_VC, blocks in chunks of TILE_KB (ascending, the partial
- * sums kept in out between chunks), rows tile by tile, 8 vectors at a time. */
+ * sums kept in out between chunks), rows two tiles at a time when the chunk
+ * has 16 vectors or more (the last tile alone), else one tile at a time. */
 static void matmul_tiles(const q8_matrix *W, uint32_t r0, uint32_t rt, const int8_t *xq, const float *xd,
                          uint32_t nb, float *out, uint32_t ldo) {
     const uint32_t K = W->cols, nblk = K / Q8_BLOCK;
@@ -405,60 +582,30 @@ static void matmul_tiles(const q8_matrix *W, uint32_t r0, uint32_t rt, const int
         for (uint32_t kb0 = 0; kb0 < nblk; kb0 += TILE_KB) {
             const uint32_t kn = nblk - kb0 < TILE_KB ? nblk - kb0 : TILE_KB;
             const int8_t *xc = xq + (size_t)j0 * K + (size_t)kb0 * Q8_BLOCK;
-            const float *xdc = xd + (size_t)j0 * nblk + kb0;
-            for (uint32_t v = 0; v < vn; v++) neg_block_sums(xc + (size_t)v * K, kn, t.ncx + (size_t)v * kn);
-            for (uint32_t r = r0; r < rt; r += 16) {
-                /* the tile: pre-transposed in W->qt, else transposed here;
-                 * prefetch the next 16 rows, past rt too (the caller's next
-                 * task is usually the next rows of the same matrix) */
-                const int pfn = r + 32 <= W->rows;
-                const int pre = W->qt && r % 16 == 0 && r + 16 <= W->rows / 16 * 16;
-                const __m512i *wt = t.wt;
-                const uint8_t *pft = NULL;
-                if (pre) {
-                    wt = (const __m512i *)(W->qt + ((size_t)(r / 16) * nblk + kb0) * 512);
-                    if (r + 32 <= W->rows / 16 * 16) pft = W->qt + ((size_t)(r / 16 + 1) * nblk + kb0) * 512;
-                } else {
-                    tile_transpose(W->q + (size_t)r * K + (size_t)kb0 * Q8_BLOCK, K, kn, t.wt,
-                                   pfn ? W->q + (size_t)(r + 16) * K + (size_t)kb0 * Q8_BLOCK : NULL);
-                }
-                const float *d8g =
-                    W->d8 && r % 8 == 0 && r + 16 <= W->rows / 8 * 8 ? W->d8 + (size_t)(r / 8) * nblk * 8 : NULL;
-                if (pfn && d8g && r + 32 <= W->rows / 8 * 8) /* and their scales: 2 groups of kn * 32 bytes */
-                    for (uint32_t o = 0; o < kn * 8u; o += 16) {
-                        _mm_prefetch((const char *)(d8g + (size_t)2 * nblk * 8 + (size_t)kb0 * 8 + o), _MM_HINT_T0);
-                        _mm_prefetch((const char *)(d8g + (size_t)3 * nblk * 8 + (size_t)kb0 * 8 + o), _MM_HINT_T0);
-                    }
-                int32_t di[16];
-                for (int k = 0; k < 16; k++) di[k] = (int32_t)((uint32_t)k * nblk);
-                const __m512i didx = _mm512_loadu_si512(di);
-                const float *d0 = W->d + (size_t)r * nblk;
-                if (!d8g && nblk == 2 && r + 16 <= rt) { /* attention's keys: 32 contiguous scales */
-                    const __m512 a = _mm512_loadu_ps(d0), c = _mm512_loadu_ps(d0 + 16);
-                    t.wd[0] = _mm512_permutex2var_ps(
-                        a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), c);
-                    t.wd[1] = _mm512_permutex2var_ps(
-                        a, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), c);
-                } else {
-                    for (uint32_t b = 0; b < kn; b++) t.wd[b] = scales16(d8g, (size_t)nblk * 8, d0, didx, kb0 + b);
-                }
+            const int by_block = chunk_prep(xc, K, xd + (size_t)j0 * nblk + kb0, nblk, vn, kn, t.ncx, t.xd);
+            for (uint32_t r = r0; r < rt;) {
+                const uint32_t nt = by_block && r + 32 <= rt ? 2 : 1;
+                /* the next nt tiles while these run (past rt too: the
+                 * caller's next task is usually the next rows), and their
+                 * scales: kn * 32 bytes per 8 rows */
+                const uint32_t rn = r + 16 * nt;
+                const uint8_t *pf = NULL;
+                if (W->qt && r % 16 == 0 && rn + 16 * nt <= W->rows / 16 * 16)
+                    pf = W->qt + ((size_t)(rn / 16) * nblk + kb0) * 512;
+                if (W->d8 && r % 8 == 0 && rn + 16 * nt <= W->rows / 8 * 8)
+                    for (uint32_t g = rn / 8; g < rn / 8 + 2 * nt; g++)
+                        for (uint32_t q = 0; q < kn * 8u; q += 16)
+                            _mm_prefetch((const char *)(W->d8 + ((size_t)g * nblk + kb0) * 8 + q), _MM_HINT_T0);
+                const __m512i *wt0 = tile_setup(W, r, kb0, kn, t.wt[0], t.wd[0]);
+                const __m512i *wt1 = nt == 2 ? tile_setup(W, r + 16, kb0, kn, t.wt[1], t.wd[1]) : wt0;
                 float *o = out + (size_t)j0 * ldo + (r - r0);
-                const int first = kb0 == 0;
-                uint32_t v = 0;
-#define TV(nv)                                                                                                    \
-    tile_vectors(wt, t.wd, kn, xc + (size_t)v * K, K, xdc + (size_t)v * nblk, nblk, t.ncx + (size_t)v * kn,        \
-                 o + (size_t)v * ldo, ldo, first, v == 0 ? pft : NULL, nv)
-                for (; v + 8 <= vn; v += 8) TV(8);
-                if (v + 4 <= vn) {
-                    TV(4);
-                    v += 4;
-                }
-                if (v + 2 <= vn) {
-                    TV(2);
-                    v += 2;
-                }
-                if (v < vn) TV(1);
-#undef TV
+                if (nt == 2)
+                    tiles_passes(&t, wt0, wt1, kn, xc, K, vn, o, ldo, kb0 == 0, pf, 2, 1);
+                else if (by_block)
+                    tiles_passes(&t, wt0, wt1, kn, xc, K, vn, o, ldo, kb0 == 0, pf, 1, 1);
+                else
+                    tiles_passes(&t, wt0, wt1, kn, xc, K, vn, o, ldo, kb0 == 0, pf, 1, TILE_KB);
+                r += 16 * nt;
             }
         }
     }

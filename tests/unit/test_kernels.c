@@ -446,6 +446,12 @@ static void test_path(const lmz_kernels *k) {
     check_matmul(k, 40, 96, 70, 0, 40, 1);
     check_matmul(k, 35, 1600, 66, 2, 35, 0);
     check_matmul(k, 64, 512, 64, 0, 64, 0);
+    /* two tiles at a time (16 vectors or more): attention's scores (K = 64,
+     * 64 queries: 3 pairs and 4 rows), a pair, a tile alone and 4 rows with
+     * 20 vectors (5 passes of 4), 16 + 3 vectors (passes of 4, 2, 1) */
+    check_matmul(k, 100, 64, 64, 0, 100, 3);
+    check_matmul(k, 52, 512, 20, 0, 52, 0);
+    check_matmul(k, 64, 1600, 19, 0, 64, 1);
     /* attention's shared-scale product */
     static const uint32_t pv[][2] = {{32, 1}, {64, 1}, {64, 2}, {64, 3}, {64, 4}, {64, 5}, {64, 32}, {96, 9}, {128, 33}};
     for (size_t i = 0; i < sizeof pv / sizeof pv[0]; i++)
