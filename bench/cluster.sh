@@ -3,8 +3,9 @@
 # against a single lmz process, on this machine: writes bench/cluster.md.
 #
 #   bench/cluster.sh                    the full run: 4,000,000 bytes of text
-#   BENCH_BYTES=200000 MODEL=tiny.gguf OUT=/tmp/cluster.md bench/cluster.sh
-#                                       a smoke run (small input, another model)
+#   BENCH_BYTES=200000 MODEL=tiny.gguf OUT=/tmp/cluster.md RANGE=0 bench/cluster.sh
+#                                       a smoke run (small input, another model,
+#                                       without the random-access section)
 #
 # The input: the Canterbury and Calgary text files that are in the
 # repository (testdata/corpus/), in the order of bench/text10m.txt,
@@ -150,4 +151,16 @@ bpb() { printf '%.4f' "$(echo "scale=6; 8 * $1 / $size" | bc)"; }
     echo "part is coded alone (its own frames, its last chunk ending at the part's end), where one"
     echo "lmz process cuts frames of 16 chunks along the whole input (doc/cluster.md, \"Part size\")."
 } > "$OUT"
+# Random access, the CLI's --range and the Python file object's seek(), by
+# bench/range.sh (1 KB from the middle of a 1 MB text, default model; it
+# also rewrites bench/RANGE.md). RANGE=0 skips it (smoke runs).
+if [ "${RANGE:-1}" != 0 ]; then
+    bash "$here/range.sh" "$lmz" > /dev/null
+    {
+        echo
+        echo "## Random access (bench/range.sh, the same binary)"
+        echo
+        tail -n +3 "$here/RANGE.md"
+    } >> "$OUT"
+fi
 cat "$OUT"
