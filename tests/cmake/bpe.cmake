@@ -4,4 +4,4 @@
 # LMZ_TOKVEC_EXTRA=DIR in the environment adds Llama 3's vocabulary
 # (node tools/tokvec/gen.mjs --llama3 DIR; not in the repository).
 lmz_test(test_bpe SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_bpe.c
-         LIBS lmz_model LABELS model asan TIMEOUT 300)
+         LIBS lmz_model lmz_tinymodel LABELS model asan TIMEOUT 300)

@@ -1,8 +1,9 @@
 # Test fixtures (tests/fixtures/), built for the suites, registering no test.
 #
-# tinymodel_write(): a small random-weight llama GGUF for fast tests.
+# tinymodel_write(): a small random-weight llama GGUF for fast tests;
+# ggufw_*(): GGUF files of metadata only (hand-made vocabularies).
 # Other suites: LIBS lmz_tinymodel, #include "fixtures/tinymodel.h".
-add_library(lmz_tinymodel STATIC ${CMAKE_SOURCE_DIR}/tests/fixtures/tinymodel.c)
+add_library(lmz_tinymodel STATIC ${CMAKE_SOURCE_DIR}/tests/fixtures/tinymodel.c ${CMAKE_SOURCE_DIR}/tests/fixtures/ggufw.c)
 target_include_directories(lmz_tinymodel PUBLIC ${CMAKE_SOURCE_DIR}/tests ${CMAKE_SOURCE_DIR}/lib
                            ${CMAKE_SOURCE_DIR}/include)
 target_link_libraries(lmz_tinymodel PUBLIC lmz_common m)

@@ -21,6 +21,7 @@
 #include "common/common.h"
 #include "compress/segment.h" /* SEG_GAP */
 #include "format/frame.h"
+#include "fixtures/ggufw.h"
 #include "fuzz/fuzz_common.h"
 #include "lmz_frame_info.h"
 #include "model/gguf.h" /* GGUF_T_* */
@@ -936,79 +937,8 @@ static void seeds_dict(void) {
 /* fuzz_bpe: small gpt2-style vocabularies                                  */
 /* ------------------------------------------------------------------------ */
 
-/* A GGUF v3 writer for metadata only (bpe_init reads no tensors): key/values
- * appended to a growable buffer, then the header put in front. */
-typedef struct {
-    uint8_t *p;
-    size_t n, cap;
-    uint64_t n_kv;
-} gw;
-
-static void gw_put(gw *w, const void *d, size_t n) {
-    if (w->n + n > w->cap) {
-        while (w->n + n > w->cap) w->cap = w->cap ? 2 * w->cap : 4096;
-        w->p = realloc(w->p, w->cap);
-        if (!w->p) exit(1);
-    }
-    if (n) memcpy(w->p + w->n, d, n);
-    w->n += n;
-}
-static void gw_u32(gw *w, uint32_t v) {
-    uint8_t b[4];
-    lmz_wr32(b, v);
-    gw_put(w, b, 4);
-}
-static void gw_u64(gw *w, uint64_t v) {
-    uint8_t b[8];
-    lmz_wr64(b, v);
-    gw_put(w, b, 8);
-}
-static void gw_str(gw *w, const char *s, size_t n) {
-    gw_u64(w, n);
-    gw_put(w, s, n);
-}
-static void gw_key(gw *w, const char *key, uint32_t type) {
-    gw_str(w, key, strlen(key));
-    gw_u32(w, type);
-    w->n_kv++;
-}
-static void gw_kv_str(gw *w, const char *key, const char *v, size_t n) {
-    gw_key(w, key, GGUF_T_STRING);
-    gw_str(w, v, n);
-}
-static void gw_kv_u32(gw *w, const char *key, uint32_t type, uint32_t v) { /* U32 or I32 */
-    gw_key(w, key, type);
-    gw_u32(w, v);
-}
-static void gw_kv_bool(gw *w, const char *key, int v) {
-    uint8_t b = (uint8_t)v;
-    gw_key(w, key, GGUF_T_BOOL);
-    gw_put(w, &b, 1);
-}
-static void gw_kv_strs(gw *w, const char *key, char *const *v, size_t n) {
-    gw_key(w, key, GGUF_T_ARRAY);
-    gw_u32(w, GGUF_T_STRING);
-    gw_u64(w, n);
-    for (size_t i = 0; i < n; i++) gw_str(w, v[i], strlen(v[i]));
-}
-static void gw_kv_i32s(gw *w, const char *key, const int32_t *v, size_t n) {
-    gw_key(w, key, GGUF_T_ARRAY);
-    gw_u32(w, GGUF_T_I32);
-    gw_u64(w, n);
-    for (size_t i = 0; i < n; i++) gw_u32(w, (uint32_t)v[i]);
-}
-/* header (no tensors) + the key/values; frees w */
-static uint8_t *gw_file(gw *w, size_t *size) {
-    gw f = {0};
-    gw_put(&f, "GGUF", 4);
-    gw_u32(&f, 3);
-    gw_u64(&f, 0);
-    gw_u64(&f, w->n_kv);
-    gw_put(&f, w->p, w->n);
-    free(w->p);
-    *size = f.n;
-    return f.p;
-}
+/* The files are written by tests/fixtures/ggufw.c (metadata only: bpe_init
+ * reads no tensors). */
 
 /* GPT-2's byte-level alphabet (bytes_to_unicode() of its encoder.py):
  * printable Latin-1 bytes stand for themselves, the other 68, in byte order,
@@ -1114,19 +1044,19 @@ static uint8_t *bpe_vocab(const bpe_vocab_opts *o, size_t *size) {
      * a user-defined and a control token, a stray 0xFF and a cut 0xE4 */
     static const char desc[] = "gpt2-style test vocabulary: It's the cat's caf\xc3\xa9, 12345 apples\r\n"
                                "\xe4\xb8\xad \xf0\x9f\x98\x80 \xd0\x9f aaaa <think>x</think><|endoftext|> \xff\xe4\xb8";
-    gw w = {0};
-    gw_kv_str(&w, "general.name", "lmz fuzz vocabulary", 19);
-    gw_kv_str(&w, "tokenizer.ggml.model", "gpt2", 4);
-    gw_kv_str(&w, "tokenizer.ggml.pre", o->pre, strlen(o->pre));
-    gw_kv_strs(&w, "tokenizer.ggml.tokens", tok, nt);
-    if (o->types) gw_kv_i32s(&w, "tokenizer.ggml.token_type", type, nt);
-    gw_kv_strs(&w, "tokenizer.ggml.merges", mer, N_BPE_MERGES);
-    if (o->bos_type) gw_kv_u32(&w, "tokenizer.ggml.bos_token_id", o->bos_type, (uint32_t)bos);
-    if (o->add_bos >= 0) gw_kv_bool(&w, "tokenizer.ggml.add_bos_token", o->add_bos);
-    gw_kv_str(&w, "general.description", desc, sizeof desc - 1);
+    ggufw w = {0};
+    ggufw_kv_str(&w, "general.name", "lmz fuzz vocabulary", 19);
+    ggufw_kv_str(&w, "tokenizer.ggml.model", "gpt2", 4);
+    ggufw_kv_str(&w, "tokenizer.ggml.pre", o->pre, strlen(o->pre));
+    ggufw_kv_strs(&w, "tokenizer.ggml.tokens", tok, nt);
+    if (o->types) ggufw_kv_i32s(&w, "tokenizer.ggml.token_type", type, nt);
+    ggufw_kv_strs(&w, "tokenizer.ggml.merges", mer, N_BPE_MERGES);
+    if (o->bos_type) ggufw_kv_u32(&w, "tokenizer.ggml.bos_token_id", o->bos_type, (uint32_t)bos);
+    if (o->add_bos >= 0) ggufw_kv_bool(&w, "tokenizer.ggml.add_bos_token", o->add_bos);
+    ggufw_kv_str(&w, "general.description", desc, sizeof desc - 1);
     for (size_t i = 0; i < nt; i++) free(tok[i]);
     for (size_t m = 0; m < N_BPE_MERGES; m++) free(mer[m]);
-    return gw_file(&w, size);
+    return ggufw_file(&w, size);
 }
 
 /* fuzz_bpe: vocabularies for each pre-tokenizer (and two aliases), with and

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "fixtures/ggufw.h"
 #include "model/bpe.h"
 
 /* ------------------------------------------------------------------------ */
@@ -78,100 +79,25 @@ static int same_ids(const lmz_bpe *b, const uint8_t *x, size_t n, const uint8_t 
     return ok;
 }
 
-/* ------------------------------------------------------------------------ */
-/* A GGUF writer (metadata only) for the synthetic and rewritten files      */
-/* ------------------------------------------------------------------------ */
-
-typedef struct {
-    uint8_t *p;
-    size_t n, cap;
-    uint64_t n_kv;
-} gw;
-
-static void put(gw *w, const void *d, size_t n) {
-    if (w->n + n > w->cap) {
-        while (w->n + n > w->cap) w->cap = w->cap ? 2 * w->cap : 4096;
-        w->p = realloc(w->p, w->cap);
-        if (!w->p) abort();
-    }
-    if (n) memcpy(w->p + w->n, d, n);
-    w->n += n;
-}
-static void put32(gw *w, uint32_t v) {
-    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    put(w, b, 4);
-}
-static void put64(gw *w, uint64_t v) {
-    put32(w, (uint32_t)v);
-    put32(w, (uint32_t)(v >> 32));
-}
-static void put_str(gw *w, const char *s, size_t n) {
-    put64(w, n);
-    put(w, s, n);
-}
-static void kv_key(gw *w, const char *key, uint32_t type) {
-    put_str(w, key, strlen(key));
-    put32(w, type);
-    w->n_kv++;
-}
-static void kv_str(gw *w, const char *key, const char *v) {
-    kv_key(w, key, GGUF_T_STRING);
-    put_str(w, v, strlen(v));
-}
-static void kv_u32(gw *w, const char *key, uint32_t v) {
-    kv_key(w, key, GGUF_T_U32);
-    put32(w, v);
-}
-static void kv_bool(gw *w, const char *key, int v) {
-    uint8_t b = (uint8_t)v;
-    kv_key(w, key, GGUF_T_BOOL);
-    put(w, &b, 1);
-}
-static void kv_strs(gw *w, const char *key, char **v, size_t n) {
-    kv_key(w, key, GGUF_T_ARRAY);
-    put32(w, GGUF_T_STRING);
-    put64(w, n);
-    for (size_t i = 0; i < n; i++) put_str(w, v[i], strlen(v[i]));
-}
-static void kv_i32s(gw *w, const char *key, const int32_t *v, size_t n) {
-    kv_key(w, key, GGUF_T_ARRAY);
-    put32(w, GGUF_T_I32);
-    put64(w, n);
-    for (size_t i = 0; i < n; i++) put32(w, (uint32_t)v[i]);
-}
-/* The file: header + the key/values written so far. Caller frees. */
-static uint8_t *gw_file(gw *w, size_t *size) {
-    gw f = {0};
-    put(&f, "GGUF", 4);
-    put32(&f, 3);
-    put64(&f, 0);
-    put64(&f, w->n_kv);
-    put(&f, w->p, w->n);
-    free(w->p);
-    memset(w, 0, sizeof *w);
-    *size = f.n;
-    return f.p;
-}
-
 /* g's metadata with key `key` given the string value v (NULL: dropped). */
 static uint8_t *gguf_rekey(const gguf_file *g, const char *key, const char *v, size_t *size) {
-    gw w = {0};
+    ggufw w = {0};
     for (uint64_t i = 0; i < g->n_kv; i++) {
         const gguf_kv *kv = &g->kv[i];
         if (kv->key.len == strlen(key) && memcmp(kv->key.ptr, key, kv->key.len) == 0) {
-            if (v) kv_str(&w, key, v);
+            if (v) ggufw_kv_str(&w, key, v, strlen(v));
             continue;
         }
-        put_str(&w, kv->key.ptr, (size_t)kv->key.len);
-        put32(&w, kv->type);
+        ggufw_str(&w, kv->key.ptr, (size_t)kv->key.len);
+        ggufw_u32(&w, kv->type);
         if (kv->type == GGUF_T_ARRAY) {
-            put32(&w, kv->arr_type);
-            put64(&w, kv->arr_len);
+            ggufw_u32(&w, kv->arr_type);
+            ggufw_u64(&w, kv->arr_len);
         }
-        put(&w, kv->val, (size_t)kv->val_size);
+        ggufw_put(&w, kv->val, (size_t)kv->val_size);
         w.n_kv++;
     }
-    return gw_file(&w, size);
+    return ggufw_file(&w, size);
 }
 
 /* Opens buf as a GGUF and a BPE tokenizer; returns bpe_init's code. */
@@ -465,21 +391,21 @@ static uint8_t *small_vocab(int bug, size_t *size) {
     if (bug == BUG_MERGE_RESULT) merges[1] = "b c";
     if (bug == BUG_MERGE_FORM) merges[1] = "abc";
     if (bug == BUG_MERGE_DUP) merges[1] = "a b";
-    gw w = {0};
-    kv_str(&w, "general.name", "test vocabulary");
-    kv_str(&w, "tokenizer.ggml.model", bug == BUG_MODEL_LLAMA ? "llama" : "gpt2");
-    if (bug != BUG_NO_PRE)
-        kv_str(&w, "tokenizer.ggml.pre",
-               bug == BUG_PRE_DEFAULT ? "default" : bug == BUG_PRE_DEEPSEEK3 ? "deepseek-v3" : "qwen2");
-    if (bug == BUG_TOKENS_I32) kv_i32s(&w, "tokenizer.ggml.tokens", type, NT);
-    else kv_strs(&w, "tokenizer.ggml.tokens", tok, NT);
-    if (bug == BUG_TYPES_STR) kv_strs(&w, "tokenizer.ggml.token_type", tok, NT);
-    else kv_i32s(&w, "tokenizer.ggml.token_type", type, bug == BUG_TYPES_LEN ? NT - 1 : NT);
-    if (bug == BUG_MERGES_I32) kv_i32s(&w, "tokenizer.ggml.merges", type, 2);
-    else if (bug != BUG_NO_MERGES) kv_strs(&w, "tokenizer.ggml.merges", merges, 4);
-    if (bug != BUG_BOS_MISSING) kv_u32(&w, "tokenizer.ggml.bos_token_id", bug == BUG_BOS_RANGE ? NT : 0);
-    kv_bool(&w, "tokenizer.ggml.add_bos_token", bug == BUG_BOS_MISSING);
-    return gw_file(&w, size);
+    ggufw w = {0};
+    const char *model = bug == BUG_MODEL_LLAMA ? "llama" : "gpt2";
+    const char *pre = bug == BUG_PRE_DEFAULT ? "default" : bug == BUG_PRE_DEEPSEEK3 ? "deepseek-v3" : "qwen2";
+    ggufw_kv_str(&w, "general.name", "test vocabulary", strlen("test vocabulary"));
+    ggufw_kv_str(&w, "tokenizer.ggml.model", model, strlen(model));
+    if (bug != BUG_NO_PRE) ggufw_kv_str(&w, "tokenizer.ggml.pre", pre, strlen(pre));
+    if (bug == BUG_TOKENS_I32) ggufw_kv_i32s(&w, "tokenizer.ggml.tokens", type, NT);
+    else ggufw_kv_strs(&w, "tokenizer.ggml.tokens", tok, NT);
+    if (bug == BUG_TYPES_STR) ggufw_kv_strs(&w, "tokenizer.ggml.token_type", tok, NT);
+    else ggufw_kv_i32s(&w, "tokenizer.ggml.token_type", type, bug == BUG_TYPES_LEN ? NT - 1 : NT);
+    if (bug == BUG_MERGES_I32) ggufw_kv_i32s(&w, "tokenizer.ggml.merges", type, 2);
+    else if (bug != BUG_NO_MERGES) ggufw_kv_strs(&w, "tokenizer.ggml.merges", merges, 4);
+    if (bug != BUG_BOS_MISSING) ggufw_kv_u32(&w, "tokenizer.ggml.bos_token_id", GGUF_T_U32, bug == BUG_BOS_RANGE ? NT : 0);
+    ggufw_kv_bool(&w, "tokenizer.ggml.add_bos_token", bug == BUG_BOS_MISSING);
+    return ggufw_file(&w, size);
 }
 
 static void check_malformed(void) {
