@@ -487,7 +487,7 @@ def frames(src):
     if isinstance(src, (bytes, bytearray, memoryview)):
         data = bytes(src)
         return _walk(lambda pos, n: data[pos:pos + n], len(data))
-    if isinstance(src, (str, bytes, os.PathLike)):
+    if isinstance(src, (str, os.PathLike)):
         with io.open(os.fspath(src), "rb") as f:
             return frames(f)
     start = src.tell()
@@ -655,10 +655,9 @@ class LMZFile(io.BufferedIOBase):
         self.name = getattr(self._fp, "name", None)
         try:
             if mode == "rb":
-                m = load_model(model)
-                p = _params(threads=threads, dictionary=_dict_for(dict, m), memory_limit=memory_limit)
-                seekable = getattr(self._fp, "seekable", lambda: False)()
-                if seekable:
+                if getattr(self._fp, "seekable", lambda: False)():
+                    m = load_model(model)
+                    p = _params(threads=threads, dictionary=_dict_for(dict, m), memory_limit=memory_limit)
                     raw = _RangeReader(self._fp, m, p)
                 else:  # (`dict` is the argument here, not the built-in)
                     raw = _StreamReader(self._fp, {"threads": threads, "model": model, "dict": dict,

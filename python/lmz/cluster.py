@@ -113,14 +113,19 @@ def _digest(data):
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
+def _read_at(path, offset, size):
+    """Up to ``size`` bytes of ``path`` from ``offset`` (fewer at its end)."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read(size)
+
+
 def _read_part(path, offset, size, digest):
     """The part's bytes read on this worker, or None when this worker cannot
     see the bytes the client saw (the path is missing here, on another
     filesystem, or names a different file)."""
     try:
-        with open(path, "rb") as f:
-            f.seek(offset)
-            data = f.read(size)
+        data = _read_at(path, offset, size)
     except OSError:
         return None
     if len(data) != size or _digest(data) != digest:
@@ -193,9 +198,7 @@ class _Job:
                                                    part.offset + part.size)
 
     def read(self, part):
-        with open(self.src, "rb") as f:
-            f.seek(part.offset)
-            data = f.read(part.size)
+        data = _read_at(self.src, part.offset, part.size)
         if len(data) != part.size:
             raise ClusterError("%s: changed while being read (shorter than %d bytes)" % (self.src,
                                                                                          part.offset + part.size))
