@@ -73,64 +73,22 @@ static float *freqs_scratch(lmz_freqs *f) { return (float *)(void *)(f->cum + f-
 /* Logits -> frequencies                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* Step 5 on the first n16 symbols; returns their sum of freqs. Sums of 16
- * freqs (each <= 2^24) are exact in uint32. */
-static uint64_t freq_blocks(const float *restrict p, uint32_t *restrict freq, uint32_t n16, float scale, float Bf) {
-    uint64_t T = 0;
-    for (size_t i = 0; i < n16; i += 16) {
-        uint32_t t16 = 0;
-        for (int j = 0; j < 16; j++) {
-            float q = p[i + j] * scale;
-            q = lmz_self(q >= 0.0f, q, 0.0f); /* also maps NaN to 0 */
-            q = lmz_self(q <= Bf, q, Bf);
-            uint32_t v = 1u + (uint32_t)(int32_t)q; /* q in [0, 2^24): exact floor */
-            freq[i + j] = v;
-            t16 += v;
-        }
-        T += t16;
-    }
-    return T;
-}
-
-/* Step 5 on all n symbols; returns T. */
-static uint64_t fill_freqs(const float *p, uint32_t *freq, uint32_t n, float scale, float Bf) {
-    const uint32_t n16 = n & ~15u;
-    uint64_t T = freq_blocks(p, freq, n16, scale, Bf);
-    for (uint32_t i = n16; i < n; i++) {
-        float q = p[i] * scale;
-        q = lmz_self(q >= 0.0f, q, 0.0f);
-        q = lmz_self(q <= Bf, q, Bf);
-        uint32_t v = 1u + (uint32_t)(int32_t)q;
-        freq[i] = v;
-        T += v;
-    }
-    return T;
-}
-
 void freqs_from_logits(lmz_freqs *f, const float *logits) {
+    const lmz_kernels *kn = lmz_kernels_get(); /* every path gives the same bits (kernels.h) */
     const uint32_t n = f->n;
-    const uint32_t n16 = n & ~15u; /* the part done in blocks of 16 */
     uint32_t *freq = f->freq;
     float *p = freqs_scratch(f);
-    uint32_t i;
     f->cum_valid = 0;
 
-    /* 1. max, in 16 independent lanes (max is exact in any order), then the
-     *    lowest index holding it. "x > m" is false for NaN, so NaN is skipped. */
-    float mx[16];
-    for (int j = 0; j < 16; j++) mx[j] = -INFINITY;
-    for (i = 0; i < n16; i += 16)
-        for (int j = 0; j < 16; j++) mx[j] = logits[i + j] > mx[j] ? logits[i + j] : mx[j];
-    for (; i < n; i++) mx[i % 16] = logits[i] > mx[i % 16] ? logits[i] : mx[i % 16];
-    float m = -INFINITY;
-    for (int j = 0; j < 16; j++) m = mx[j] > m ? mx[j] : m;
+    /* 1. max ("x > m" is false for NaN, so NaN is skipped; exact in any
+     *    order), then the lowest index holding it. */
+    const float m = kn->max_f32(logits, n, -INFINITY);
     uint32_t a = 0;
     if (m > -INFINITY) /* else: all -inf/NaN, argmax is 0 */
         while (!(logits[a] == m)) a++;
 
-    /* 2. + 3. p = exp(l - m), summed lane by lane (lane i % 16): the
-     *    kernel of the SIMD path in use (identical bits on every path). */
-    float S = lmz_kernels_get()->expsum(logits, m, p, n);
+    /* 2. + 3. p = exp(l - m), summed lane by lane (lane i % 16). */
+    float S = kn->expsum(logits, m, p, n);
 
     /* 4. scale so that the p's share the budget B. */
     const uint32_t B = LMZ_FREQ_TOTAL - n;
@@ -138,12 +96,12 @@ void freqs_from_logits(lmz_freqs *f, const float *logits) {
     float scale = S > 0.0f ? Bf / S : 0.0f;
 
     /* 5. floor of the scaled probabilities, plus the guaranteed 1. */
-    uint64_t T = fill_freqs(p, freq, n, scale, Bf);
+    uint64_t T = kn->fill_freq(p, freq, n, scale, Bf);
 
     /* 6. overshoot (S rounded low): shrink the scale and redo step 5. */
     while (T > LMZ_FREQ_TOTAL) {
         scale = scale * 0.9921875f;
-        T = fill_freqs(p, freq, n, scale, Bf);
+        T = kn->fill_freq(p, freq, n, scale, Bf);
     }
 
     /* 7. the remainder to the argmax: total exactly 2^24. */

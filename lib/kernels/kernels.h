@@ -85,20 +85,57 @@ typedef void (*expf_fn)(const float *x, float *y, size_t n);
  * The coder's logits -> frequencies step 2-3 (lib/coder/freqs.c). */
 typedef float (*expsum_fn)(const float *x, float m, float *p, uint32_t n);
 
-/* Attention's softmax over one row of T scores, in place:
- *   s[t] = s[t] * scale;  mx = max over t (from -3e38, ascending);
- *   s[t] = lmz_expf(s[t] - mx);  sum in the 16-lane order (lane t % 16);
- *   s[t] = s[t] * (1 / sum).                                               */
-typedef void (*softmax_fn)(float *s, uint32_t T, float scale);
-
+/* Attention's softmax of one row: the sink's score s0 and the window's nw
+ * scores win[0..nw) (read only), unnormalised, and 1 / their sum:
+ *   e[0] = s0 * scale, e[1 + t] = win[t] * scale;
+ *   mx = max over e[0..nw] (from -3e38, ascending: e > mx ? e : mx);
+ *   e[t] = lmz_expf(e[t] - mx);  sum in the 16-lane order (lane t % 16);
+ *   returns rs = 1 / sum. The probability of position t is e[t] * rs (one
+ *   multiply, pv_quant's first).                                         */
+typedef float (*softmax_fn)(float s0, const float *win, uint32_t nw, float scale, float *e);
 /* SwiGLU's gate: g[i] = lmz_siluf(g[i]) * u[i] for i < n. */
 typedef void (*silu_mul_fn)(float *g, const float *u, size_t n);
 
 /* Attention's P * value scales, quantised: for each block of dimensions
- * b < nb, c[t] = p[t] * vs[t*nb + b] for t < n and 0.0f for n <= t < n32
- * (n32 % 32 == 0), then quantize_q8(c, n32, q + b*ldq, d + b*ldd). */
-typedef void (*pv_quant_fn)(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, int8_t *q,
-                            size_t ldq, float *d, size_t ldd);
+ * b < nb, c[t] = (p[t] * rs) * vs[t*nb + b] for t < n and 0.0f for
+ * n <= t < n32 (n32 % 32 == 0), then quantize_q8(c, n32, q + b*ldq,
+ * d + b*ldd). (p, rs: softmax's e and return value.) */
+typedef void (*pv_quant_fn)(const float *p, float rs, const float *vs, uint32_t nb, uint32_t n, uint32_t n32,
+                            int8_t *q, size_t ldq, float *d, size_t ldd);
+
+/* pv_dot of several rows (queries) over the same values vg: row i is
+ * pv_dot(vg, hd, q_i, ldq, r_i, d_i, ldd, nblk_i, out_i), 1 <= n <=
+ * LMZ_PV_ROWS. Reads what those calls read and nothing beyond the union of
+ * it; the outputs are those calls' bit for bit (the rows share the loads of
+ * the values: a row alone reads 64 KiB of them per head at a full window,
+ * from L2). */
+#define LMZ_PV_ROWS 4
+typedef struct {
+    const int8_t *q;
+    const float *d;
+    float *out;
+    uint32_t r, nblk;
+} lmz_pv_row;
+typedef void (*pv_dot_rows_fn)(const int8_t *vg, uint32_t hd, size_t ldq, size_t ldd, const lmz_pv_row *rows,
+                               uint32_t n);
+
+/* Vocabulary-sized loops of the coder (freqs.c) and the mixer (mix.c),
+ * element by element, so every vector width gives the scalar bits:
+ *   max_f32:   m = init; m = x[i] > m ? x[i] : m for i < n; returns m (NaN
+ *              never wins; a NaN init stays). Any order gives the same
+ *              value up to the sign of a zero maximum.
+ *   affine:    z[i] = s * x[i] + b[i] (a multiply, then an add).
+ *   dot_freq:  lane[i % 16] += ((float)freq[i] * inv) * x[i], i ascending,
+ *              lanes from +0.0f; returns lmz_sum16_tree(lane).
+ *   sub_freq:  b[i] = b[i] - c * (float)freq[i].
+ *   fill_freq: q = p[i] * scale; q = q >= 0 ? q : 0 (NaN -> 0);
+ *              q = q <= B ? q : B; freq[i] = 1 + (uint32_t)(int32_t)q;
+ *              returns the sum of freq (B < 2^24).                        */
+typedef float (*max_f32_fn)(const float *x, uint32_t n, float init);
+typedef void (*affine_fn)(float *z, float s, const float *x, const float *b, uint32_t n);
+typedef float (*dot_freq_fn)(const uint32_t *freq, float inv, const float *x, uint32_t n);
+typedef void (*sub_freq_fn)(float *b, float c, const uint32_t *freq, uint32_t n);
+typedef uint64_t (*fill_freq_fn)(const float *p, uint32_t *freq, uint32_t n, float scale, float B);
 
 typedef struct {
     const char *name;
@@ -113,6 +150,12 @@ typedef struct {
     softmax_fn softmax;
     silu_mul_fn silu_mul;
     pv_quant_fn pv_quant;
+    pv_dot_rows_fn pv_dot_rows;
+    max_f32_fn max_f32;
+    affine_fn affine;
+    dot_freq_fn dot_freq;
+    sub_freq_fn sub_freq;
+    fill_freq_fn fill_freq;
 } lmz_kernels;
 
 /* The dispatcher: the table for this CPU (or LMZ_SIMD). Thread-safe. */
@@ -131,10 +174,16 @@ void pv_dot_generic(const int8_t *vg, uint32_t hd, const int8_t *q, size_t ldq, 
 float sumsq_generic(const float *x, uint32_t n);
 void expf_generic(const float *x, float *y, size_t n);
 float expsum_generic(const float *x, float m, float *p, uint32_t n);
-void softmax_generic(float *s, uint32_t T, float scale);
+float softmax_generic(float s0, const float *win, uint32_t nw, float scale, float *e);
 void silu_mul_generic(float *g, const float *u, size_t n);
-void pv_quant_generic(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, int8_t *q, size_t ldq,
-                      float *d, size_t ldd);
+void pv_quant_generic(const float *p, float rs, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, int8_t *q,
+                      size_t ldq, float *d, size_t ldd);
+void pv_dot_rows_generic(const int8_t *vg, uint32_t hd, size_t ldq, size_t ldd, const lmz_pv_row *rows, uint32_t n);
+float max_f32_generic(const float *x, uint32_t n, float init);
+void affine_generic(float *z, float s, const float *x, const float *b, uint32_t n);
+float dot_freq_generic(const uint32_t *freq, float inv, const float *x, uint32_t n);
+void sub_freq_generic(float *b, float c, const uint32_t *freq, uint32_t n);
+uint64_t fill_freq_generic(const float *p, uint32_t *freq, uint32_t n, float scale, float B);
 
 /* Fixed-order reduction of 16 lanes (shared by all paths). */
 static inline float lmz_sum16_tree(const float l[16]) {

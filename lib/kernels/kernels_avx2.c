@@ -258,28 +258,27 @@ static float expsum_avx2(const float *x, float m, float *p, uint32_t n) {
     return lmz_sum16_tree(l);
 }
 
-/* softmax_generic: the max is exact in any order, then expsum in place. */
-static void softmax_avx2(float *s, uint32_t T, float scale) {
+/* softmax_generic: the max is exact in any order (max(v, mx) keeps mx for
+ * NaN and for ties, as the scalar select), then expsum in place. */
+static float softmax_avx2(float s0, const float *win, uint32_t nw, float scale, float *e) {
     const __m256 vsc = _mm256_set1_ps(scale);
     __m256 vmx = _mm256_set1_ps(-3.0e38f);
+    e[0] = s0 * scale;
     uint32_t t = 0;
-    for (; t + 8 <= T; t += 8) {
-        __m256 v = _mm256_mul_ps(_mm256_loadu_ps(s + t), vsc);
-        _mm256_storeu_ps(s + t, v);
-        vmx = _mm256_max_ps(vmx, v);
+    for (; t + 8 <= nw; t += 8) {
+        __m256 v = _mm256_mul_ps(_mm256_loadu_ps(win + t), vsc);
+        _mm256_storeu_ps(e + 1 + t, v);
+        vmx = _mm256_max_ps(v, vmx);
     }
     float mxl[8];
     _mm256_storeu_ps(mxl, vmx);
-    float mx = -3.0e38f;
+    float mx = e[0] > -3.0e38f ? e[0] : -3.0e38f;
     for (int i = 0; i < 8; i++) mx = mxl[i] > mx ? mxl[i] : mx;
-    for (; t < T; t++) {
-        s[t] = s[t] * scale;
-        mx = s[t] > mx ? s[t] : mx;
+    for (; t < nw; t++) {
+        e[1 + t] = win[t] * scale;
+        mx = e[1 + t] > mx ? e[1 + t] : mx;
     }
-    const float rsum = 1.0f / expsum_avx2(s, mx, s, T);
-    const __m256 vr = _mm256_set1_ps(rsum);
-    for (t = 0; t + 8 <= T; t += 8) _mm256_storeu_ps(s + t, _mm256_mul_ps(_mm256_loadu_ps(s + t), vr));
-    for (; t < T; t++) s[t] = s[t] * rsum;
+    return 1.0f / expsum_avx2(e, mx, e, nw + 1);
 }
 
 /* g / (1 + exp(-g)) * u; -g flips the sign bit, as the scalar negation. */
@@ -297,8 +296,9 @@ static void silu_mul_avx2(float *g, const float *u, size_t n) {
 /* p[t] * vs[t*nb + b], 32 positions at a time into a small buffer, then
  * quantised; nb == 2 splits 8 positions' scale pairs into even and odd
  * lanes. One multiply each. */
-static void pv_quant_avx2(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, int8_t *q,
-                          size_t ldq, float *d, size_t ldd) {
+static void pv_quant_avx2(const float *p, float rs, const float *vs, uint32_t nb, uint32_t n, uint32_t n32,
+                          int8_t *q, size_t ldq, float *d, size_t ldd) {
+    const __m256 vrs = _mm256_set1_ps(rs);
     const __m256i perm = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
     for (uint32_t t0 = 0; t0 < n32; t0 += Q8_BLOCK) {
         float c[2][Q8_BLOCK]; /* nb == 2: both blocks filled by the vector loop; else one at a time */
@@ -309,20 +309,112 @@ static void pv_quant_avx2(const float *p, const float *vs, uint32_t nb, uint32_t
                 const uint32_t t = t0 + i;
                 __m256 a = _mm256_permutevar8x32_ps(_mm256_loadu_ps(vs + (size_t)t * 2), perm);
                 __m256 b = _mm256_permutevar8x32_ps(_mm256_loadu_ps(vs + (size_t)t * 2 + 8), perm);
-                __m256 pv = _mm256_loadu_ps(p + t);
+                __m256 pv = _mm256_mul_ps(_mm256_loadu_ps(p + t), vrs);
                 _mm256_storeu_ps(c[0] + i, _mm256_mul_ps(pv, _mm256_permute2f128_ps(a, b, 0x20)));
                 _mm256_storeu_ps(c[1] + i, _mm256_mul_ps(pv, _mm256_permute2f128_ps(a, b, 0x31)));
             }
         for (uint32_t b = 0; b < nb; b++) {
             float *cb = c[b % 2];
             uint32_t j = nb == 2 ? i : 0;
-            for (; j < end; j++) cb[j] = p[t0 + j] * vs[(size_t)(t0 + j) * nb + b];
+            for (; j < end; j++) cb[j] = (p[t0 + j] * rs) * vs[(size_t)(t0 + j) * nb + b];
             for (; j < Q8_BLOCK; j++) cb[j] = 0.0f;
             quantize_q8_avx2(cb, Q8_BLOCK, q + (size_t)b * ldq + t0, d + (size_t)b * ldd + t0 / Q8_BLOCK);
         }
     }
 }
 
+/* Rows one after the other (AVX2 has too few registers to share the
+ * loads of the values among several rows' accumulators). */
+static void pv_dot_rows_avx2(const int8_t *vg, uint32_t hd, size_t ldq, size_t ldd, const lmz_pv_row *rows,
+                             uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        pv_dot_avx2(vg, hd, rows[i].q, ldq, rows[i].r, rows[i].d, ldd, rows[i].nblk, rows[i].out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Vocabulary-sized loops of the coder and the mixer (kernels.h)            */
+/* ------------------------------------------------------------------------ */
+
+/* max(x, m) is "x > m ? x : m" lane by lane (m for NaN and ties). */
+static float max_f32_avx2(const float *x, uint32_t n, float init) {
+    __m256 m0 = _mm256_set1_ps(init), m1 = m0;
+    uint32_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        m0 = _mm256_max_ps(_mm256_loadu_ps(x + i), m0);
+        m1 = _mm256_max_ps(_mm256_loadu_ps(x + i + 8), m1);
+    }
+    float l[8], r = init;
+    _mm256_storeu_ps(l, _mm256_max_ps(m0, m1));
+    for (int j = 0; j < 8; j++) r = l[j] > r ? l[j] : r;
+    for (; i < n; i++) r = x[i] > r ? x[i] : r;
+    return r;
+}
+
+static void affine_avx2(float *z, float s, const float *x, const float *b, uint32_t n) {
+    const __m256 vs = _mm256_set1_ps(s);
+    uint32_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(z + i, _mm256_add_ps(_mm256_mul_ps(vs, _mm256_loadu_ps(x + i)), _mm256_loadu_ps(b + i)));
+    for (; i < n; i++) z[i] = s * x[i] + b[i];
+}
+
+/* (float)f for 8 uint32: AVX2 converts only signed int32, so the high and
+ * low 16 bits are converted apart; hi * 65536 is exact and the one add
+ * rounds as the scalar conversion does. */
+static inline __m256 u32_to_ps(const uint32_t *f) {
+    const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)f);
+    const __m256 hi = _mm256_cvtepi32_ps(_mm256_srli_epi32(v, 16));
+    const __m256 lo = _mm256_cvtepi32_ps(_mm256_and_si256(v, _mm256_set1_epi32(0xFFFF)));
+    return _mm256_add_ps(_mm256_mul_ps(hi, _mm256_set1_ps(65536.0f)), lo);
+}
+
+/* lanes 0-7 of the 16-lane sum in a0, 8-15 in a1 */
+static float dot_freq_avx2(const uint32_t *freq, float inv, const float *x, uint32_t n) {
+    const __m256 vi = _mm256_set1_ps(inv);
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    uint32_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = _mm256_add_ps(a0, _mm256_mul_ps(_mm256_mul_ps(u32_to_ps(freq + i), vi), _mm256_loadu_ps(x + i)));
+        a1 = _mm256_add_ps(a1, _mm256_mul_ps(_mm256_mul_ps(u32_to_ps(freq + i + 8), vi), _mm256_loadu_ps(x + i + 8)));
+    }
+    float l[16];
+    _mm256_storeu_ps(l, a0);
+    _mm256_storeu_ps(l + 8, a1);
+    for (; i < n; i++) l[i % 16] = l[i % 16] + ((float)freq[i] * inv) * x[i];
+    return lmz_sum16_tree(l);
+}
+
+static void sub_freq_avx2(float *b, float c, const uint32_t *freq, uint32_t n) {
+    const __m256 vc = _mm256_set1_ps(c);
+    uint32_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(b + i, _mm256_sub_ps(_mm256_loadu_ps(b + i), _mm256_mul_ps(vc, u32_to_ps(freq + i))));
+    for (; i < n; i++) b[i] = b[i] - c * (float)freq[i];
+}
+
+static uint64_t fill_freq_avx2(const float *p, uint32_t *freq, uint32_t n, float scale, float B) {
+    const __m256 vs = _mm256_set1_ps(scale), vb = _mm256_set1_ps(B), zero = _mm256_setzero_ps();
+    const __m256i one = _mm256_set1_epi32(1);
+    __m256i t = _mm256_setzero_si256();
+    uint32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 q = _mm256_mul_ps(_mm256_loadu_ps(p + i), vs);
+        q = _mm256_and_ps(q, _mm256_cmp_ps(q, zero, _CMP_GE_OQ)); /* NaN and q < 0 -> +0 */
+        q = _mm256_blendv_ps(vb, q, _mm256_cmp_ps(q, vb, _CMP_LE_OQ));
+        const __m256i v = _mm256_add_epi32(_mm256_cvttps_epi32(q), one);
+        _mm256_storeu_si256((__m256i *)(void *)(freq + i), v);
+        t = _mm256_add_epi64(t, _mm256_cvtepu32_epi64(_mm256_castsi256_si128(v)));
+        t = _mm256_add_epi64(t, _mm256_cvtepu32_epi64(_mm256_extracti128_si256(v, 1)));
+    }
+    uint64_t l[4], T;
+    _mm256_storeu_si256((__m256i *)(void *)l, t);
+    T = l[0] + l[1] + l[2] + l[3];
+    if (i < n) T += fill_freq_generic(p + i, freq + i, n - i, scale, B);
+    return T;
+}
+
 const lmz_kernels lmz_kernels_avx2 = {"avx2", 0,          quantize_q8_avx2, matvec_q8_avx2, matmul_q8_avx2,
                                      pv_dot_avx2,     sumsq_avx2,     expf_avx2,
-                                     expsum_avx2,     softmax_avx2,    silu_mul_avx2,  pv_quant_avx2};
+                                     expsum_avx2,     softmax_avx2,    silu_mul_avx2,  pv_quant_avx2,
+                                     pv_dot_rows_avx2, max_f32_avx2,   affine_avx2,    dot_freq_avx2,
+                                     sub_freq_avx2,   fill_freq_avx2};

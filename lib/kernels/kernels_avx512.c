@@ -647,8 +647,48 @@ LMZ_INLINE void quant32(__m512 v0, __m512 v1, int8_t *q, float *d) {
     _mm_storeu_si128((__m128i *)(q + 16), _mm512_cvtepi32_epi8(i1));
 }
 
+/* quant32 of 16 consecutive blocks (x: 512 floats, q: 512 bytes, d: 16
+ * scales): the 16 maxima are one 16x16 transpose and a max tree, the
+ * scales and their inverses one vector division each, instead of a
+ * horizontal reduction and two scalar divisions per block, whose chain of
+ * latencies bounded quant32 (about 12 cycles a block). Same values: the
+ * maxima are exact in any order, the divisions are IEEE's. */
+LMZ_INLINE void quant32x16(const float *x, int8_t *q, float *d) {
+    const __m512 magic = _mm512_set1_ps(12582912.0f), hi = _mm512_set1_ps(127.0f), lo = _mm512_set1_ps(-127.0f);
+    __m512i m[16];
+#pragma GCC unroll 16
+    for (int k = 0; k < 16; k++)
+        m[k] = _mm512_castps_si512(
+            _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(x + 32 * k)), _mm512_abs_ps(_mm512_loadu_ps(x + 32 * k + 16))));
+    transpose16x16(m); /* m[j] lane k: block k's lane j */
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; k++)
+        m[k] = _mm512_castps_si512(_mm512_max_ps(_mm512_castsi512_ps(m[k]), _mm512_castsi512_ps(m[k + 8])));
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++)
+        m[k] = _mm512_castps_si512(_mm512_max_ps(_mm512_castsi512_ps(m[k]), _mm512_castsi512_ps(m[k + 4])));
+    const __m512 m01 = _mm512_max_ps(_mm512_castsi512_ps(m[0]), _mm512_castsi512_ps(m[2]));
+    const __m512 m23 = _mm512_max_ps(_mm512_castsi512_ps(m[1]), _mm512_castsi512_ps(m[3]));
+    const __m512 db = _mm512_div_ps(_mm512_max_ps(m01, m23), _mm512_set1_ps(127.0f));
+    const __m512 id = _mm512_maskz_div_ps(_mm512_cmp_ps_mask(db, _mm512_setzero_ps(), _CMP_GT_OQ),
+                                          _mm512_set1_ps(1.0f), db);
+    _mm512_storeu_ps(d, db);
+#pragma GCC unroll 4
+    for (int k = 0; k < 16; k++) {
+        const __m512 vid = _mm512_permutexvar_ps(_mm512_set1_epi32(k), id);
+#define QV(v) _mm512_cvtps_epi32(_mm512_max_ps(_mm512_min_ps(_mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(v, vid), magic), magic), hi), lo))
+        const __m512i i0 = QV(_mm512_loadu_ps(x + 32 * k)), i1 = QV(_mm512_loadu_ps(x + 32 * k + 16));
+#undef QV
+        _mm_storeu_si128((__m128i *)(q + 32 * k), _mm512_cvtepi32_epi8(i0));
+        _mm_storeu_si128((__m128i *)(q + 32 * k + 16), _mm512_cvtepi32_epi8(i1));
+    }
+}
+
 static void quantize_q8_avx512(const float *x, uint32_t n, int8_t *q, float *d) {
-    for (uint32_t b = 0; b < n / Q8_BLOCK; b++) {
+    const uint32_t nblk = n / Q8_BLOCK;
+    uint32_t b = 0;
+    for (; b + 16 <= nblk; b += 16) quant32x16(x + (size_t)b * Q8_BLOCK, q + (size_t)b * Q8_BLOCK, d + b);
+    for (; b < nblk; b++) {
         const float *xb = x + (size_t)b * Q8_BLOCK;
         quant32(_mm512_loadu_ps(xb), _mm512_loadu_ps(xb + 16), q + (size_t)b * Q8_BLOCK, d + b);
     }
@@ -675,31 +715,50 @@ static float sumsq_avx512(const float *x, uint32_t n) {
 /* exp, softmax, SiLU: lmz_expf's exact steps, 16 lanes at a time           */
 /* ------------------------------------------------------------------------ */
 
-/* lmz_expf (lmz_math.h) with the same operations in the same order: the
- * clamps as compare + blend (x > HI and xc >= LO are false for NaN, as in
- * the scalar selects), round-to-nearest-even by adding and subtracting
- * 1.5 * 2^23, separate multiplies and adds (never FMA), 2^n from the
- * exponent bits, and 0 where x < LO, -inf or NaN. */
-LMZ_INLINE __m512 expf16(__m512 x) {
+/* lmz_expf (lmz_math.h), lane by lane with the same result for every
+ * binary32 input (test_kernels --exhaustive checks all 2^32):
+ *  - the clamps as min(x, HI) then max(., LO): they differ from the scalar
+ *    selects only for NaN (HI instead of LO), a lane that the last step
+ *    zeroes anyway, as every lane with x < LO (keep = x >= LO, false for
+ *    NaN and -inf);
+ *  - round-to-nearest-even as one vrndscaleps instead of adding and
+ *    subtracting 1.5 * 2^23: the same integer, except -0 for t in
+ *    (-0.5, -0]; n = -0 changes neither r (xc - (-0) * c == xc - 0 * c, also
+ *    for xc = -0: -0 - -0 = +0 = r's sign is lost in p * r + 1/720) nor 2^n;
+ *  - separate multiplies and adds, never FMA; 2^n from the exponent bits.
+ * expf16_k issues each step for K independent vectors before the next, so
+ * their dependency chains (about 60 cycles each) overlap: one vector at a
+ * time, the loop ran near 20 cycles per vector (latency, not throughput). */
+#define EXPF16_STEP(stmt) _Pragma("GCC unroll 8") for (int k = 0; k < K; k++) stmt
+LMZ_INLINE void expf16_k(__m512 *x, int K) {
     const __m512 hi = _mm512_set1_ps(LMZ_EXP_HI), lo = _mm512_set1_ps(LMZ_EXP_LO);
-    const __m512 magic = _mm512_set1_ps(12582912.0f);
-    __m512 xc = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, hi, _CMP_GT_OQ), x, hi);
-    xc = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(xc, lo, _CMP_GE_OQ), lo, xc);
-    __m512 n = _mm512_mul_ps(xc, _mm512_set1_ps(1.44269502925872802734375f));
-    n = _mm512_sub_ps(_mm512_add_ps(n, magic), magic);
-    __m512 r = _mm512_sub_ps(xc, _mm512_mul_ps(n, _mm512_set1_ps(0.693145751953125f)));
-    r = _mm512_sub_ps(r, _mm512_mul_ps(n, _mm512_set1_ps(1.42860676533018704503775e-06f)));
-    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
-    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.0f / 720.0f));
-    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.0f / 120.0f));
-    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.0f / 24.0f));
-    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.0f / 6.0f));
-    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(0.5f));
-    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.0f));
-    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.0f));
-    __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
-    __m512 y = _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
-    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, lo, _CMP_GE_OQ), y);
+    __m512 xc[8], n[8], r[8], p[8];
+    __mmask16 keep[8];
+    EXPF16_STEP({
+        keep[k] = _mm512_cmp_ps_mask(x[k], lo, _CMP_GE_OQ);
+        xc[k] = _mm512_max_ps(_mm512_min_ps(x[k], hi), lo);
+    });
+    EXPF16_STEP(n[k] = _mm512_mul_ps(xc[k], _mm512_set1_ps(1.44269502925872802734375f)));
+    EXPF16_STEP(n[k] = _mm512_roundscale_ps(n[k], _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    EXPF16_STEP(r[k] = _mm512_sub_ps(xc[k], _mm512_mul_ps(n[k], _mm512_set1_ps(0.693145751953125f))));
+    EXPF16_STEP(r[k] = _mm512_sub_ps(r[k], _mm512_mul_ps(n[k], _mm512_set1_ps(1.42860676533018704503775e-06f))));
+    EXPF16_STEP(p[k] = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(1.0f / 5040.0f), r[k]), _mm512_set1_ps(1.0f / 720.0f)));
+    EXPF16_STEP(p[k] = _mm512_add_ps(_mm512_mul_ps(p[k], r[k]), _mm512_set1_ps(1.0f / 120.0f)));
+    EXPF16_STEP(p[k] = _mm512_add_ps(_mm512_mul_ps(p[k], r[k]), _mm512_set1_ps(1.0f / 24.0f)));
+    EXPF16_STEP(p[k] = _mm512_add_ps(_mm512_mul_ps(p[k], r[k]), _mm512_set1_ps(1.0f / 6.0f)));
+    EXPF16_STEP(p[k] = _mm512_add_ps(_mm512_mul_ps(p[k], r[k]), _mm512_set1_ps(0.5f)));
+    EXPF16_STEP(p[k] = _mm512_add_ps(_mm512_mul_ps(p[k], r[k]), _mm512_set1_ps(1.0f)));
+    EXPF16_STEP(p[k] = _mm512_add_ps(_mm512_mul_ps(p[k], r[k]), _mm512_set1_ps(1.0f)));
+    EXPF16_STEP({
+        __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n[k]), _mm512_set1_epi32(127)), 23);
+        x[k] = _mm512_maskz_mul_ps(keep[k], p[k], _mm512_castsi512_ps(bits));
+    });
+}
+#undef EXPF16_STEP
+
+LMZ_INLINE __m512 expf16(__m512 x) {
+    expf16_k(&x, 1);
+    return x;
 }
 
 LMZ_INLINE __mmask16 lanes_mask(size_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
@@ -717,6 +776,17 @@ static float expsum_avx512(const float *x, float m, float *p, uint32_t n) {
     const __m512 vm = _mm512_set1_ps(m);
     __m512 acc = _mm512_setzero_ps();
     uint32_t i = 0;
+    for (; i + 128 <= n; i += 128) { /* eight vectors side by side; the sum still takes them in order */
+        __m512 e[8];
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++) e[k] = _mm512_sub_ps(_mm512_loadu_ps(x + i + 16 * k), vm);
+        expf16_k(e, 8);
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++) {
+            _mm512_storeu_ps(p + i + 16 * k, e[k]);
+            acc = _mm512_add_ps(acc, e[k]);
+        }
+    }
     for (; i + 16 <= n; i += 16) {
         const __m512 e = expf16(_mm512_sub_ps(_mm512_loadu_ps(x + i), vm));
         _mm512_storeu_ps(p + i, e);
@@ -733,22 +803,32 @@ static float expsum_avx512(const float *x, float m, float *p, uint32_t n) {
     return lmz_sum16_tree(l);
 }
 
-/* softmax_generic: the max is exact in any order (a -0 / +0 tie gives the
- * same exp), then expsum in place and one multiply each. */
-static void softmax_avx512(float *s, uint32_t T, float scale) {
+/* softmax_generic: the max is exact in any order (max(v, mx) keeps mx for
+ * NaN and for ties; a -0 / +0 tie gives the same exp), four accumulators;
+ * then expsum in place. */
+static float softmax_avx512(float s0, const float *win, uint32_t nw, float scale, float *e) {
     const __m512 vsc = _mm512_set1_ps(scale);
-    __m512 vmx = _mm512_set1_ps(-3.0e38f);
-    for (uint32_t t = 0; t < T; t += 16) {
-        const __mmask16 m = lanes_mask(T - t);
-        __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + t), vsc);
-        _mm512_mask_storeu_ps(s + t, m, v);
-        vmx = _mm512_mask_max_ps(vmx, m, vmx, v);
+    __m512 mx[4];
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) mx[k] = _mm512_set1_ps(-3.0e38f);
+    e[0] = s0 * scale;
+    mx[0] = _mm512_mask_max_ps(mx[0], 1, _mm512_set1_ps(e[0]), mx[0]);
+    uint32_t t = 0;
+    for (; t + 64 <= nw; t += 64)
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; k++) {
+            const __m512 v = _mm512_mul_ps(_mm512_loadu_ps(win + t + 16 * k), vsc);
+            _mm512_storeu_ps(e + 1 + t + 16 * k, v);
+            mx[k] = _mm512_max_ps(v, mx[k]);
+        }
+    for (; t < nw; t += 16) {
+        const __mmask16 m = lanes_mask(nw - t);
+        const __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, win + t), vsc);
+        _mm512_mask_storeu_ps(e + 1 + t, m, v);
+        mx[0] = _mm512_mask_max_ps(mx[0], m, v, mx[0]);
     }
-    const __m512 rsum = _mm512_set1_ps(1.0f / expsum_avx512(s, _mm512_reduce_max_ps(vmx), s, T));
-    for (uint32_t t = 0; t < T; t += 16) {
-        const __mmask16 m = lanes_mask(T - t);
-        _mm512_mask_storeu_ps(s + t, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + t), rsum));
-    }
+    const __m512 m01 = _mm512_max_ps(mx[0], mx[1]), m23 = _mm512_max_ps(mx[2], mx[3]);
+    return 1.0f / expsum_avx512(e, _mm512_reduce_max_ps(_mm512_max_ps(m01, m23)), e, nw + 1);
 }
 
 /* g / (1 + exp(-g)) * u; -g flips the sign bit, as the scalar negation. */
@@ -764,15 +844,32 @@ static void silu_mul_avx512(float *g, const float *u, size_t n) {
     }
 }
 
-/* p[t] * vs[t*nb + b], quantised per 32 positions without a round trip
- * through memory. nb == 2: the scales of 16 positions are two loads split
- * into even and odd lanes; other nb gather. One multiply each. */
-static void pv_quant_avx512(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, int8_t *q,
-                            size_t ldq, float *d, size_t ldd) {
+/* (p[t] * rs) * vs[t*nb + b], quantised per 32 positions without a round
+ * trip through memory. nb == 2: the scales of 16 positions are two loads
+ * split into even and odd lanes; other nb gather. */
+static void pv_quant_avx512(const float *p, float rs, const float *vs, uint32_t nb, uint32_t n, uint32_t n32,
+                            int8_t *q, size_t ldq, float *d, size_t ldd) {
+    const __m512 vrs = _mm512_set1_ps(rs);
     if (nb == 2) {
         const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
         const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-        for (uint32_t t = 0; t < n32; t += Q8_BLOCK) {
+        uint32_t t = 0;
+        for (; t + 16 * Q8_BLOCK <= n32; t += 16 * Q8_BLOCK) { /* 16 blocks of each half: quant32x16 */
+            float c[2][16 * Q8_BLOCK];
+            for (uint32_t i = 0; i < 16 * Q8_BLOCK; i += 16) {
+                const uint32_t u = t + i;
+                const size_t np = u < n ? n - u : 0;
+                const __mmask16 m = lanes_mask(np);
+                const __m512 a = _mm512_maskz_loadu_ps(lanes_mask(2 * np), vs + (size_t)u * 2);
+                const __m512 b = _mm512_maskz_loadu_ps(lanes_mask(np > 8 ? 2 * np - 16 : 0), vs + (size_t)u * 2 + 16);
+                const __m512 pv = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, p + u), vrs);
+                _mm512_storeu_ps(c[0] + i, _mm512_maskz_mul_ps(m, pv, _mm512_permutex2var_ps(a, ev, b)));
+                _mm512_storeu_ps(c[1] + i, _mm512_maskz_mul_ps(m, pv, _mm512_permutex2var_ps(a, od, b)));
+            }
+            quant32x16(c[0], q + t, d + t / Q8_BLOCK);
+            quant32x16(c[1], q + ldq + t, d + ldd + t / Q8_BLOCK);
+        }
+        for (; t < n32; t += Q8_BLOCK) {
             __m512 c0[2], c1[2];
 #pragma GCC unroll 2
             for (int h = 0; h < 2; h++) { /* positions t + 16h .. t + 16h + 15 */
@@ -781,9 +878,9 @@ static void pv_quant_avx512(const float *p, const float *vs, uint32_t nb, uint32
                 const __mmask16 m = lanes_mask(np);
                 const __m512 a = _mm512_maskz_loadu_ps(lanes_mask(2 * np), vs + (size_t)u * 2);
                 const __m512 c = _mm512_maskz_loadu_ps(lanes_mask(np > 8 ? 2 * np - 16 : 0), vs + (size_t)u * 2 + 16);
-                const __m512 pv = _mm512_maskz_loadu_ps(m, p + u);
-                c0[h] = _mm512_maskz_mov_ps(m, _mm512_mul_ps(pv, _mm512_permutex2var_ps(a, ev, c)));
-                c1[h] = _mm512_maskz_mov_ps(m, _mm512_mul_ps(pv, _mm512_permutex2var_ps(a, od, c)));
+                const __m512 pv = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, p + u), vrs);
+                c0[h] = _mm512_maskz_mul_ps(m, pv, _mm512_permutex2var_ps(a, ev, c));
+                c1[h] = _mm512_maskz_mul_ps(m, pv, _mm512_permutex2var_ps(a, od, c));
             }
             quant32(c0[0], c0[1], q + t, d + t / Q8_BLOCK);
             quant32(c1[0], c1[1], q + ldq + t, d + ldd + t / Q8_BLOCK);
@@ -801,12 +898,163 @@ static void pv_quant_avx512(const float *p, const float *vs, uint32_t nb, uint32
                 const __mmask16 m = u < n ? lanes_mask(n - u) : 0;
                 const __m512i idx = _mm512_add_epi32(step, _mm512_set1_epi32((int)(u * nb + b)));
                 const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, vs, 4);
-                c[h] = _mm512_maskz_mov_ps(m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, p + u), v));
+                c[h] = _mm512_maskz_mul_ps(m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, p + u), vrs), v);
             }
             quant32(c[0], c[1], q + (size_t)b * ldq + t, d + (size_t)b * ldd + t / Q8_BLOCK);
         }
 }
 
+/* pv_dot of R rows that share the values vg: per group of 4 positions, the
+ * two 64-byte loads of 32 dimensions' values feed 2R vpdpbusd (one row
+ * alone: 2). Blocks every row has are done together; the rows' remaining
+ * blocks one row at a time, continuing the same accumulators, so each
+ * row's sum takes its blocks in ascending order as pv_dot_avx512. Groups:
+ * 9 per block where any row starts inside a group (r > 0; a row with r = 0
+ * masks its 9th group to nothing), else 8, so the loads stay within the
+ * rows' own reach. */
+LMZ_INLINE void pv_rows_r(const int8_t *vg, uint32_t hd, size_t ldq, size_t ldd, const lmz_pv_row *rows, const int R) {
+    const size_t gs = (size_t)hd * 4, bs = 8 * gs;
+    __m512i mf[LMZ_PV_ROWS], ml[LMZ_PV_ROWS];
+    uint32_t nmin = rows[0].nblk, anyr = 0;
+#pragma GCC unroll 4
+    for (int i = 0; i < R; i++) {
+        const uint32_t keep = 0xFFFFFFFFu << (8 * rows[i].r); /* bytes r..3 of a group */
+        mf[i] = _mm512_set1_epi32((int32_t)keep);
+        ml[i] = _mm512_set1_epi32((int32_t)~keep);
+        nmin = rows[i].nblk < nmin ? rows[i].nblk : nmin;
+        anyr |= rows[i].r;
+    }
+    const uint32_t ng = anyr ? 9 : 8;
+    for (uint32_t c = 0; c < hd / Q8_BLOCK; c++) {
+        const int8_t *v = vg + (size_t)c * Q8_BLOCK * 4;
+        __m512 acc0[LMZ_PV_ROWS], acc1[LMZ_PV_ROWS];
+#pragma GCC unroll 4
+        for (int i = 0; i < R; i++) acc0[i] = acc1[i] = _mm512_setzero_ps();
+        for (uint32_t b = 0; b < nmin; b++) {
+            const int8_t *vb = v + b * bs;
+            __m512i s0[LMZ_PV_ROWS], s1[LMZ_PV_ROWS];
+#pragma GCC unroll 4
+            for (int i = 0; i < R; i++) s0[i] = s1[i] = _mm512_setzero_si512();
+            for (uint32_t g = 0; g < ng; g++) {
+                const __m512i v0 = _mm512_loadu_si512(vb + g * gs), v1 = _mm512_loadu_si512(vb + g * gs + 64);
+#pragma GCC unroll 4
+                for (int i = 0; i < R; i++) {
+                    __m512i p = bcast4(rows[i].q + c * ldq + b * Q8_BLOCK + 4 * g);
+                    if (g == 0) p = _mm512_and_si512(p, mf[i]);
+                    if (g == 8) p = _mm512_and_si512(p, ml[i]);
+                    s0[i] = _mm512_dpbusd_epi32(s0[i], p, v0);
+                    s1[i] = _mm512_dpbusd_epi32(s1[i], p, v1);
+                }
+            }
+#pragma GCC unroll 4
+            for (int i = 0; i < R; i++) {
+                const __m512 db = _mm512_set1_ps(rows[i].d[c * ldd + b]);
+                acc0[i] = _mm512_add_ps(acc0[i], _mm512_mul_ps(db, _mm512_cvtepi32_ps(s0[i])));
+                acc1[i] = _mm512_add_ps(acc1[i], _mm512_mul_ps(db, _mm512_cvtepi32_ps(s1[i])));
+            }
+        }
+#pragma GCC unroll 4
+        for (int i = 0; i < R; i++) {
+            const int8_t *qc = rows[i].q + c * ldq;
+            const float *dc = rows[i].d + c * ldd;
+            for (uint32_t b = nmin; b < rows[i].nblk; b++) {
+                __m512i s0, s1;
+                pv_block(v + b * bs, gs, qc + b * Q8_BLOCK, rows[i].r ? 9 : 8, mf[i], ml[i], &s0, &s1);
+                const __m512 db = _mm512_set1_ps(dc[b]);
+                acc0[i] = _mm512_add_ps(acc0[i], _mm512_mul_ps(db, _mm512_cvtepi32_ps(s0)));
+                acc1[i] = _mm512_add_ps(acc1[i], _mm512_mul_ps(db, _mm512_cvtepi32_ps(s1)));
+            }
+            _mm512_storeu_ps(rows[i].out + (size_t)c * Q8_BLOCK, acc0[i]);
+            _mm512_storeu_ps(rows[i].out + (size_t)c * Q8_BLOCK + 16, acc1[i]);
+        }
+    }
+}
+
+static void pv_dot_rows_avx512(const int8_t *vg, uint32_t hd, size_t ldq, size_t ldd, const lmz_pv_row *rows,
+                               uint32_t n) {
+    switch (n) {
+    case 1: pv_dot_avx512(vg, hd, rows[0].q, ldq, rows[0].r, rows[0].d, ldd, rows[0].nblk, rows[0].out); break;
+    case 2: pv_rows_r(vg, hd, ldq, ldd, rows, 2); break;
+    case 3: pv_rows_r(vg, hd, ldq, ldd, rows, 3); break;
+    default: pv_rows_r(vg, hd, ldq, ldd, rows, 4); break;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Vocabulary-sized loops of the coder and the mixer (kernels.h)            */
+/* ------------------------------------------------------------------------ */
+
+/* max(x, m) is "x > m ? x : m" lane by lane (m for NaN and ties); four
+ * accumulators, then the lanes. */
+static float max_f32_avx512(const float *x, uint32_t n, float init) {
+    __m512 m[4];
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) m[k] = _mm512_set1_ps(init);
+    uint32_t i = 0;
+    for (; i + 64 <= n; i += 64)
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; k++) m[k] = _mm512_max_ps(_mm512_loadu_ps(x + i + 16 * k), m[k]);
+    for (; i < n; i += 16) {
+        const __mmask16 k = lanes_mask(n - i);
+        m[0] = _mm512_mask_max_ps(m[0], k, _mm512_maskz_loadu_ps(k, x + i), m[0]);
+    }
+    float l[16], r = init;
+    _mm512_storeu_ps(l, _mm512_max_ps(_mm512_max_ps(m[0], m[1]), _mm512_max_ps(m[2], m[3])));
+    for (int j = 0; j < 16; j++) r = l[j] > r ? l[j] : r;
+    return r;
+}
+
+static void affine_avx512(float *z, float s, const float *x, const float *b, uint32_t n) {
+    const __m512 vs = _mm512_set1_ps(s);
+    for (uint32_t i = 0; i < n; i += 16) {
+        const __mmask16 k = lanes_mask(n - i);
+        _mm512_mask_storeu_ps(z + i, k,
+                              _mm512_add_ps(_mm512_mul_ps(vs, _mm512_maskz_loadu_ps(k, x + i)), _mm512_maskz_loadu_ps(k, b + i)));
+    }
+}
+
+/* lane i % 16 is register lane i % 16; lanes past n add exact zeros */
+static float dot_freq_avx512(const uint32_t *freq, float inv, const float *x, uint32_t n) {
+    const __m512 vi = _mm512_set1_ps(inv);
+    __m512 acc = _mm512_setzero_ps();
+    for (uint32_t i = 0; i < n; i += 16) {
+        const __mmask16 k = lanes_mask(n - i);
+        const __m512 f = _mm512_cvtepu32_ps(_mm512_maskz_loadu_epi32(k, freq + i));
+        acc = _mm512_add_ps(acc, _mm512_maskz_mul_ps(k, _mm512_mul_ps(f, vi), _mm512_maskz_loadu_ps(k, x + i)));
+    }
+    float l[16];
+    _mm512_storeu_ps(l, acc);
+    return lmz_sum16_tree(l);
+}
+
+static void sub_freq_avx512(float *b, float c, const uint32_t *freq, uint32_t n) {
+    const __m512 vc = _mm512_set1_ps(c);
+    for (uint32_t i = 0; i < n; i += 16) {
+        const __mmask16 k = lanes_mask(n - i);
+        const __m512 f = _mm512_cvtepu32_ps(_mm512_maskz_loadu_epi32(k, freq + i));
+        _mm512_mask_storeu_ps(b + i, k, _mm512_sub_ps(_mm512_maskz_loadu_ps(k, b + i), _mm512_mul_ps(vc, f)));
+    }
+}
+
+static uint64_t fill_freq_avx512(const float *p, uint32_t *freq, uint32_t n, float scale, float B) {
+    const __m512 vs = _mm512_set1_ps(scale), vb = _mm512_set1_ps(B);
+    const __m512i one = _mm512_set1_epi32(1);
+    __m512i t0 = _mm512_setzero_si512(), t1 = _mm512_setzero_si512();
+    for (uint32_t i = 0; i < n; i += 16) {
+        const __mmask16 k = lanes_mask(n - i);
+        __m512 q = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, p + i), vs);
+        q = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(q, _mm512_setzero_ps(), _CMP_GE_OQ), q); /* NaN -> 0 */
+        q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(q, vb, _CMP_LE_OQ), vb, q);
+        const __m512i v = _mm512_maskz_add_epi32(k, _mm512_cvttps_epi32(q), one);
+        _mm512_mask_storeu_epi32(freq + i, k, v);
+        t0 = _mm512_add_epi64(t0, _mm512_cvtepu32_epi64(_mm512_castsi512_si256(v)));
+        t1 = _mm512_add_epi64(t1, _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(v, 1)));
+    }
+    return (uint64_t)_mm512_reduce_add_epi64(_mm512_add_epi64(t0, t1));
+}
+
 const lmz_kernels lmz_kernels_avx512 = {"avx512", 1,          quantize_q8_avx512, matvec_q8_avx512, matmul_q8_avx512,
                                        pv_dot_avx512,     sumsq_avx512,       expf_avx512,
-                                       expsum_avx512,     softmax_avx512,    silu_mul_avx512,    pv_quant_avx512};
+                                       expsum_avx512,     softmax_avx512,    silu_mul_avx512,    pv_quant_avx512,
+                                       pv_dot_rows_avx512, max_f32_avx512, affine_avx512,  dot_freq_avx512,
+                                       sub_freq_avx512,    fill_freq_avx512};

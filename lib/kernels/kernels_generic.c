@@ -107,29 +107,71 @@ float expsum_generic(const float *x, float m, float *p, uint32_t n) {
     return lmz_sum16_tree(lanes);
 }
 
-void softmax_generic(float *s, uint32_t T, float scale) {
+float softmax_generic(float s0, const float *win, uint32_t nw, float scale, float *e) {
     float mx = -3.0e38f;
-    for (uint32_t t = 0; t < T; t++) {
-        s[t] = s[t] * scale;
-        mx = s[t] > mx ? s[t] : mx;
+    e[0] = s0 * scale;
+    mx = e[0] > mx ? e[0] : mx;
+    for (uint32_t t = 0; t < nw; t++) {
+        e[1 + t] = win[t] * scale;
+        mx = e[1 + t] > mx ? e[1 + t] : mx;
     }
-    const float rsum = 1.0f / expsum_generic(s, mx, s, T);
-    for (uint32_t t = 0; t < T; t++) s[t] = s[t] * rsum;
+    return 1.0f / expsum_generic(e, mx, e, nw + 1);
 }
 
 void silu_mul_generic(float *g, const float *u, size_t n) {
     for (size_t i = 0; i < n; i++) g[i] = lmz_siluf(g[i]) * u[i];
 }
 
-void pv_quant_generic(const float *p, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, int8_t *q, size_t ldq,
-                      float *d, size_t ldd) {
+void pv_quant_generic(const float *p, float rs, const float *vs, uint32_t nb, uint32_t n, uint32_t n32, int8_t *q,
+                      size_t ldq, float *d, size_t ldd) {
     for (uint32_t b = 0; b < nb; b++)
         for (uint32_t t0 = 0; t0 < n32; t0 += Q8_BLOCK) {
             float c[Q8_BLOCK];
             for (uint32_t i = 0; i < Q8_BLOCK; i++) {
                 const uint32_t t = t0 + i;
-                c[i] = t < n ? p[t] * vs[(size_t)t * nb + b] : 0.0f;
+                c[i] = t < n ? (p[t] * rs) * vs[(size_t)t * nb + b] : 0.0f;
             }
             quantize_q8_generic(c, Q8_BLOCK, q + (size_t)b * ldq + t0, d + (size_t)b * ldd + t0 / Q8_BLOCK);
         }
+}
+
+void pv_dot_rows_generic(const int8_t *vg, uint32_t hd, size_t ldq, size_t ldd, const lmz_pv_row *rows, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        pv_dot_generic(vg, hd, rows[i].q, ldq, rows[i].r, rows[i].d, ldd, rows[i].nblk, rows[i].out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Vocabulary-sized loops of the coder and the mixer                        */
+/* ------------------------------------------------------------------------ */
+
+float max_f32_generic(const float *x, uint32_t n, float init) {
+    float m = init;
+    for (uint32_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+void affine_generic(float *z, float s, const float *x, const float *b, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) z[i] = s * x[i] + b[i];
+}
+
+float dot_freq_generic(const uint32_t *freq, float inv, const float *x, uint32_t n) {
+    float lane[16] = {0};
+    for (uint32_t i = 0; i < n; i++) lane[i % 16] = lane[i % 16] + ((float)freq[i] * inv) * x[i];
+    return lmz_sum16_tree(lane);
+}
+
+void sub_freq_generic(float *b, float c, const uint32_t *freq, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) b[i] = b[i] - c * (float)freq[i];
+}
+
+uint64_t fill_freq_generic(const float *p, uint32_t *freq, uint32_t n, float scale, float B) {
+    uint64_t T = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        float q = p[i] * scale;
+        q = lmz_self(q >= 0.0f, q, 0.0f); /* also maps NaN to 0 */
+        q = lmz_self(q <= B, q, B);
+        freq[i] = 1u + (uint32_t)(int32_t)q; /* q in [0, 2^24): exact floor */
+        T += freq[i];
+    }
+    return T;
 }

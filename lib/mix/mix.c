@@ -144,17 +144,18 @@ const float *mix_predict(mix_state *m, const float *l, const int32_t *ids, size_
     const float s = m->s;
     float *restrict z = m->z;
     const float *restrict b = m->b;
+    const lmz_kernels *kn = lmz_kernels_get(); /* every path gives the same bits (kernels.h) */
     m->l = l;
     /* z = s * l + b, element by element */
-    for (uint32_t v = 0; v < V; v++) z[v] = s * l[v] + b[v];
+    kn->affine(z, s, l, b, V);
 
     /* the model's top logit, for the "agrees" context (max is exact in any
-     * order); needed only while a match model predicts */
+     * order: "l[v] > top" from l[0]); needed only while a match model
+     * predicts */
     float top = l[0];
     int matching = 0;
     for (int j = 0; j < MIX_N_MATCH; j++) matching |= m->mm[j].len > 0;
-    if (matching)
-        for (uint32_t v = 1; v < V; v++) top = l[v] > top ? l[v] : top;
+    if (matching) top = kn->max_f32(l + 1, V - 1, l[0]);
 
     for (int j = 0; j < MIX_N_MATCH; j++) {
         mix_match *mm = &m->mm[j];
@@ -205,12 +206,10 @@ static void update(mix_state *m, const lmz_freqs *f, const int32_t *ids, size_t 
     const uint32_t *restrict freq = learn ? f->freq : NULL;
 
     /* temperature: d(-ln p_y)/ds = sum_v p_v l_v - l_y (16-lane sum) */
+    const lmz_kernels *kn = lmz_kernels_get();
     if (learn && m->p.lr_temp != 0.0f) {
         const float *l = m->l;
-        float lane[16];
-        for (int j = 0; j < 16; j++) lane[j] = 0.0f;
-        for (uint32_t v = 0; v < V; v++) lane[v % 16] = lane[v % 16] + ((float)freq[v] * inv) * l[v];
-        float g = lmz_sum16_tree(lane) - l[y];
+        float g = kn->dot_freq(freq, inv, l, V) - l[y];
         float s = m->s - m->p.lr_temp * g;
         /* kept in [1/4, 4]; a step out of it (or a NaN from a broken model's
          * logits) is not taken */
@@ -221,7 +220,7 @@ static void update(mix_state *m, const lmz_freqs *f, const int32_t *ids, size_t 
     if (learn) {
         float *restrict b = m->b;
         const float c = m->p.lr_bias * inv;
-        for (uint32_t v = 0; v < V; v++) b[v] = b[v] - c * (float)freq[v];
+        kn->sub_freq(b, c, freq, V);
         b[y] = b[y] + m->p.lr_bias;
     }
 

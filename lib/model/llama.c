@@ -440,6 +440,11 @@ struct llama_work {
     int8_t *qh;    /* [n_head][B][hd] */
     float *qhd;    /* [n_head][B][hd/32] */
     uint32_t *grp;     /* [B + 1] attention's groups: rows grp[g] .. grp[g+1]-1 are one sequence's */
+    /* RoPE angles of positions past the model's table, computed once: a
+     * row's sink position is the position of the row 1023 places before,
+     * and decoding chunks step through the same positions side by side */
+    uint64_t *ang_pos; /* [ANG_SLOTS] the position in each slot (UINT64_MAX: none) */
+    float *ang;        /* [ANG_SLOTS][2][rope_dim/2] its cos, then sin */
     /* per-row context for the current call */
     llama_kv **rkv;
     uint64_t *rpos;
@@ -452,7 +457,7 @@ static size_t pq_ld(size_t ctx32) { return ctx32 + 32; }
 
 /* The scratch buffers for B rows: each one's address in w and its bytes.
  * One table serves llama_work_create and llama_work_bytes. */
-enum { WORK_BUFS = 23 };
+enum { WORK_BUFS = 25, ANG_SLOTS = 2048 };
 static void work_layout(const llama_hparams *hp, llama_work *w, size_t B, size_t max_ctx, void **ptr[WORK_BUFS],
                         size_t bytes[WORK_BUFS]) {
     const size_t d = hp->n_embd, qd = (size_t)hp->n_head * hp->head_dim, kvd = (size_t)hp->n_head_kv * hp->head_dim,
@@ -483,6 +488,8 @@ static void work_layout(const llama_hparams *hp, llama_work *w, size_t B, size_t
     BUF(qh, B * qd);
     BUF(qhd, B * (qd / Q8_BLOCK) * 4);
     BUF(grp, (B + 1) * sizeof(uint32_t));
+    BUF(ang_pos, ANG_SLOTS * sizeof(uint64_t));
+    BUF(ang, ANG_SLOTS * 2 * (half - 1) * 4);
 #undef BUF
 }
 
@@ -523,6 +530,7 @@ llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t
      * weights: never uninitialised memory */
     for (int i = 0; ok && i < WORK_BUFS; i++)
         if (ptr[i] == (void **)&w->pq) memset(w->pq, 0, bytes[i]);
+    if (ok) memset(w->ang_pos, 0xFF, ANG_SLOTS * sizeof(uint64_t));
     w->rkv = calloc(max_batch, sizeof *w->rkv);
     w->rpos = calloc(max_batch, sizeof *w->rpos);
     if (!ok || !w->rkv || !w->rpos) {
@@ -611,21 +619,28 @@ static void norm_quant(const lmz_kernels *kn, const float *x, const float *w, ui
     }
 }
 
-/* cos/sin of the angles of position pos: the table below n_ctx, else computed
- * from the same theta with lmz_sincos_d (the same function that built it). */
-static void rope_angles(const llama_model *m, uint64_t pos, float *c, float *s) {
+/* cos/sin of the angles of position pos: the table below n_ctx, else
+ * computed from the same theta with lmz_sincos_d (the same function that
+ * built it) once per position held in w's cache. */
+static void rope_angles(const llama_model *m, llama_work *w, uint64_t pos, float *c, float *s) {
     const uint32_t half = m->hp.rope_dim / 2;
     if (pos < m->hp.n_ctx) {
         memcpy(c, m->rope_cos + pos * half, half * sizeof(float));
         memcpy(s, m->rope_sin + pos * half, half * sizeof(float));
         return;
     }
-    for (uint32_t i = 0; i < half; i++) {
-        double sd, cd;
-        lmz_sincos_d((double)pos * m->rope_theta[i], &sd, &cd);
-        c[i] = (float)cd;
-        s[i] = (float)sd;
+    float *a = w->ang + (size_t)(pos % ANG_SLOTS) * 2 * half;
+    if (w->ang_pos[pos % ANG_SLOTS] != pos) {
+        for (uint32_t i = 0; i < half; i++) {
+            double sd, cd;
+            lmz_sincos_d((double)pos * m->rope_theta[i], &sd, &cd);
+            a[i] = (float)cd;
+            a[half + i] = (float)sd;
+        }
+        w->ang_pos[pos % ANG_SLOTS] = pos;
     }
+    memcpy(c, a, half * sizeof(float));
+    memcpy(s, a + half, half * sizeof(float));
 }
 
 /* Rotates adjacent pairs (x[2i], x[2i+1]) of one head by the given angles. */
@@ -644,11 +659,12 @@ static inline uint64_t window_lo(const llama_kv *kv, uint64_t m) { return m > kv
 /* Attention of one (row, head), query at position m, keys: the sink and
  * positions lo..m (see llama.h):
  *   scores  s_t = (q . k_t) / sqrt(hd)       int8 q and keys; s_0 = the sink
- *   softmax p_t = exp(s_t - max) / sum       kn->softmax (16-lane sum order)
+ *   softmax p_t = exp(s_t - max) * (1 / sum) kn->softmax (16-lane sum order)
  *   output  o_i = sum_{t>=1} p_t * v_t[i]  then  + p_0 * v_sink[i]
  *           per block of 32 dimensions c: c_t = p_t * vscale_t[c], quantised
  *           over t (blocks of 32 positions from lo) and multiplied with the
- *           transposed int8 values.
+ *           transposed int8 values (kn->pv_quant, kn->pv_dot_rows: rows
+ *           whose windows start in the same group of 4 slots together).
  * The rows of one sequence in a call (compression's batch; a decoding
  * chunk's row and its draft rows) get their window scores from one matmul
  * per head over the union of their windows (att_task); a matmul element
@@ -693,34 +709,61 @@ static float att_sink_score(const att_job *j, uint32_t row, uint32_t hkv, const 
     return s;
 }
 
-/* Softmax and P.V of (row, head) whose T = 1 + nw scores are in sc. */
-static void att_softmax_pv(const att_job *j, uint32_t row, uint32_t h, const att_win *a, float *sc) {
+/* Softmax of (row, head): the sink's score s0 and the window's nw scores
+ * win (read in place in su), into e = sc (unnormalised), then the window's
+ * quantised P * value scales into pq/pd; returns 1 / sum. */
+static float att_softmax_quant(const att_job *j, uint32_t row, uint32_t h, const att_win *a, float s0,
+                               const float *win, float *sc) {
     const llama_hparams *hp = &j->m->hp;
     llama_work *w = j->w;
     const llama_kv *kv = w->rkv[row];
     const uint32_t hd = hp->head_dim, hkv = h / (hp->n_head / hp->n_head_kv), nb = hd / Q8_BLOCK;
-    const uint32_t nw = a->nw, NW32 = round32(nw);
     const size_t base = ((size_t)j->layer * hp->n_head_kv + hkv) * kv->cap;
     const size_t slot = (size_t)row * hp->n_head + h, ctx32 = round32(w->max_ctx);
+    const float rs = j->kn->softmax(s0, win, a->nw, 1.0f / sqrtf((float)hd), sc);
+    if (a->nw) {
+        const size_t ldq = pq_ld(ctx32), ldd = ctx32 / Q8_BLOCK;
+        j->kn->pv_quant(sc + 1, rs, kv->vs + (base + a->slot_lo) * nb, nb, a->nw, round32(a->nw),
+                        w->pq + slot * nb * ldq + a->slot_lo % 4, ldq, w->pd + slot * nb * ldd, ldd);
+    }
+    return rs;
+}
 
-    j->kn->softmax(sc, 1 + nw, 1.0f / sqrtf((float)hd));
+/* P.V of rows r[0..n) of one sequence, head h, whose windows start in the
+ * same group of 4 cache slots (kernels.h's pv_dot_rows: they share the
+ * loads of the values). */
+static void att_pv_rows(const att_job *j, const uint32_t *r, const att_win *a, uint32_t n, uint32_t h) {
+    const llama_hparams *hp = &j->m->hp;
+    llama_work *w = j->w;
+    const llama_kv *kv = w->rkv[r[0]];
+    const uint32_t hd = hp->head_dim, hkv = h / (hp->n_head / hp->n_head_kv), nb = hd / Q8_BLOCK;
+    const size_t ctx32 = round32(w->max_ctx), ldq = pq_ld(ctx32), ldd = ctx32 / Q8_BLOCK, gs = (size_t)hd * 4;
+    const int8_t *vg = kv->vg + ((size_t)j->layer * hp->n_head_kv + hkv) * kv_groups(kv->cap) * gs;
+    lmz_pv_row rows[LMZ_PV_ROWS];
+    for (uint32_t i = 0; i < n; i++) {
+        const size_t slot = (size_t)r[i] * hp->n_head + h;
+        rows[i] = (lmz_pv_row){w->pq + slot * nb * ldq, w->pd + slot * nb * ldd,
+                               w->xb + (size_t)r[i] * hp->n_head * hd + (size_t)h * hd, (uint32_t)(a[i].slot_lo % 4),
+                               round32(a[i].nw) / Q8_BLOCK};
+    }
+    j->kn->pv_dot_rows(vg + a[0].slot_lo / 4 * gs, hd, ldq, ldd, rows, n);
+}
 
-    /* weighted sum of the window's values (kernels.h's pv_dot), then the sink's */
-    float *out = w->xb + (size_t)row * hp->n_head * hd + (size_t)h * hd;
-    const size_t ldq = pq_ld(ctx32), ldd = ctx32 / Q8_BLOCK, gs = (size_t)hd * 4;
-    int8_t *pq = w->pq + slot * nb * ldq;                   /* [nb][ldq] */
-    float *pd = w->pd + slot * nb * ldd;                    /* [nb][ctx32/32] */
+/* out += p_0 * v_sink (slot 0: byte 0 of group 0), after the window's sum;
+ * out = 0 first when the window is empty. */
+static void att_sink_value(const att_job *j, uint32_t row, uint32_t h, const att_win *a, float p0s) {
+    const llama_hparams *hp = &j->m->hp;
+    llama_work *w = j->w;
+    const llama_kv *kv = w->rkv[row];
+    const uint32_t hd = hp->head_dim, hkv = h / (hp->n_head / hp->n_head_kv), nb = hd / Q8_BLOCK;
+    const size_t base = ((size_t)j->layer * hp->n_head_kv + hkv) * kv->cap, gs = (size_t)hd * 4;
     const float *vs = kv->vs + base * nb;
     const int8_t *vg = kv->vg + ((size_t)j->layer * hp->n_head_kv + hkv) * kv_groups(kv->cap) * gs;
-    if (nw) {
-        const uint32_t r = (uint32_t)(a->slot_lo % 4);
-        j->kn->pv_quant(sc + 1, vs + a->slot_lo * nb, nb, nw, NW32, pq + r, ldq, pd, ldd);
-        j->kn->pv_dot(vg + a->slot_lo / 4 * gs, hd, pq, ldq, r, pd, ldd, NW32 / Q8_BLOCK, out);
-    } else {
+    float *out = w->xb + (size_t)row * hp->n_head * hd + (size_t)h * hd;
+    if (!a->nw)
         for (uint32_t i = 0; i < hd; i++) out[i] = 0.0f;
-    }
-    for (uint32_t b = 0; b < nb; b++) { /* slot 0: byte 0 of group 0 */
-        const float c0 = sc[0] * vs[b];
+    for (uint32_t b = 0; b < nb; b++) {
+        const float c0 = p0s * vs[b];
         for (uint32_t i = b * Q8_BLOCK; i < (b + 1) * Q8_BLOCK; i++) out[i] = out[i] + c0 * (float)vg[(size_t)i * 4];
     }
 }
@@ -758,13 +801,31 @@ static void att_task(void *arg, int t) {
         q8_matrix K = {kv->k + (base + first.slot_lo) * hd, kv->ks + (base + first.slot_lo) * nb, U, hd, NULL, NULL};
         j->kn->matmul_q8(&K, 0, U, qh, qhd, n, su, (uint32_t)ldu);
     }
+    /* per row: the sink's score, softmax, P * value scales quantised */
+    float rs[LLAMA_KV_SLACK];
+    att_win win[LLAMA_KV_SLACK];
     for (uint32_t i = 0; i < n; i++) {
         const uint32_t r = r0 + i;
-        const att_win a = att_window(kv, w->rpos[r]);
+        win[i] = att_window(kv, w->rpos[r]);
         float *sc = w->att + ((size_t)r * hp->n_head + h) * ctx32;
-        sc[0] = att_sink_score(j, r, hkv, qh + (size_t)i * hd, qhd + (size_t)i * nb);
-        if (a.nw) memcpy(sc + 1, su + (size_t)i * ldu + (a.lo - first.lo), a.nw * sizeof(float));
-        att_softmax_pv(j, r, h, &a, sc);
+        const float s0 = att_sink_score(j, r, hkv, qh + (size_t)i * hd, qhd + (size_t)i * nb);
+        rs[i] = att_softmax_quant(j, r, h, &win[i], s0, su + (size_t)i * ldu + (win[i].lo - first.lo), sc);
+    }
+    /* the window sums, up to LMZ_PV_ROWS rows at a time whose windows start
+     * in the same group of the cache, then each row's sink */
+    for (uint32_t i = 0; i < n;) {
+        uint32_t k = 0, rr[LMZ_PV_ROWS];
+        while (i + k < n && k < LMZ_PV_ROWS && win[i + k].nw && win[i + k].slot_lo / 4 == win[i].slot_lo / 4) {
+            rr[k] = r0 + i + k;
+            k++;
+        }
+        if (k) att_pv_rows(j, rr, win + i, k, h);
+        i += k ? k : 1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const uint32_t r = r0 + i;
+        const float *sc = w->att + ((size_t)r * hp->n_head + h) * ctx32;
+        att_sink_value(j, r, h, &win[i], sc[0] * rs[i]);
     }
 }
 
@@ -908,8 +969,8 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
     /* RoPE angles of each row's position and of its sink position */
     const size_t half = hp->rope_dim / 2 + 1;
     for (uint32_t r = 0; r < n; r++) {
-        rope_angles(m, w->rpos[r], w->rc + r * half, w->rs + r * half);
-        rope_angles(m, window_lo(w->rkv[r], w->rpos[r]) - 1, w->sc_ + r * half, w->ss_ + r * half);
+        rope_angles(m, w, w->rpos[r], w->rc + r * half, w->rs + r * half);
+        rope_angles(m, w, window_lo(w->rkv[r], w->rpos[r]) - 1, w->sc_ + r * half, w->ss_ + r * half);
     }
 
     /* embedding lookup: x[r] = dequantised row tokens[r]   x: [n][d] */

@@ -31,6 +31,11 @@ static uint32_t rnd(void) {
     return (uint32_t)(rng >> 16);
 }
 static float frnd(float scale) { return ((float)(rnd() % 2000001) / 1000000.0f - 1.0f) * scale; }
+static float from_bits(uint32_t u) {
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
 static int8_t qrnd(void) { return (int8_t)((int)(rnd() % 255) - 127); }
 
 static void *xmalloc(size_t n) {
@@ -177,6 +182,107 @@ static void check_pv_dot(const lmz_kernels *k, uint32_t hd, uint32_t nblk, uint3
     free(o1);
 }
 
+/* pv_dot_rows: n rows over the same values, each with its own r, block
+ * count, weights, scales and output, against pv_dot_generic row by row.
+ * vg is allocated to the union of what the rows may read. */
+static void check_pv_dot_rows(const lmz_kernels *k, uint32_t hd, uint32_t n, const uint32_t *r, const uint32_t *nblk) {
+    const uint32_t nc = hd / Q8_BLOCK;
+    size_t ngroups = 0, ldq = 0, ldd = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const size_t gi = (r[i] + 32 * (size_t)nblk[i] - 1) / 4 + 1, li = r[i] + 32 * (size_t)nblk[i] + 4;
+        ngroups = gi > ngroups ? gi : ngroups;
+        ldq = li > ldq ? li : ldq;
+        ldd = nblk[i] > ldd ? nblk[i] : ldd;
+    }
+    const size_t nv = ngroups * hd * 4;
+    int8_t *vg = xmalloc(nv), *q[LMZ_PV_ROWS];
+    float *d[LMZ_PV_ROWS], *o0[LMZ_PV_ROWS], *o1[LMZ_PV_ROWS];
+    for (size_t i = 0; i < nv; i++) vg[i] = qrnd();
+    lmz_pv_row rows[LMZ_PV_ROWS];
+    for (uint32_t i = 0; i < n; i++) {
+        q[i] = xmalloc(nc * ldq);
+        d[i] = xmalloc(nc * ldd * sizeof(float));
+        o0[i] = xmalloc((hd + 1) * sizeof(float));
+        o1[i] = xmalloc((hd + 1) * sizeof(float));
+        for (size_t j = 0; j < nc * ldq; j++) q[i][j] = (int8_t)(rnd() & 0xFF); /* outside the window: anything */
+        for (uint32_t c = 0; c < nc; c++)
+            for (uint32_t j = 0; j < 32 * nblk[i]; j++) q[i][c * ldq + r[i] + j] = (int8_t)(j % 5 == 0 ? 127 : rnd() % 128);
+        fill_d(d[i], nc * ldd, 0.1f);
+        fill_sentinel(o0[i], hd + 1);
+        fill_sentinel(o1[i], hd + 1);
+        pv_dot_generic(vg, hd, q[i], ldq, r[i], d[i], ldd, nblk[i], o0[i]);
+        rows[i] = (lmz_pv_row){q[i], d[i], o1[i], r[i], nblk[i]};
+    }
+    k->pv_dot_rows(vg, hd, ldq, ldd, rows, n);
+    for (uint32_t i = 0; i < n; i++) {
+        CHECK(!memcmp(o0[i], o1[i], (hd + 1) * sizeof(float)), "%s pv_dot_rows differs: hd %u, %u rows, row %u (r %u nblk %u)",
+              k->name, hd, n, i, r[i], nblk[i]);
+        free(q[i]);
+        free(d[i]);
+        free(o0[i]);
+        free(o1[i]);
+    }
+    g_cases++;
+    free(vg);
+}
+
+/* The vocabulary-sized loops against their references: lengths around
+ * the vector widths and the vocabulary's, values of every kind. */
+static void check_vocab_loops(const lmz_kernels *k) {
+    enum { N = 16384 + 37 };
+    float *x = xmalloc(N * sizeof(float)), *b0 = xmalloc(N * sizeof(float)), *b1 = xmalloc(N * sizeof(float));
+    float *z0 = xmalloc(N * sizeof(float)), *z1 = xmalloc(N * sizeof(float));
+    uint32_t *f = xmalloc(N * sizeof(uint32_t)), *f0 = xmalloc(N * sizeof(uint32_t)), *f1 = xmalloc(N * sizeof(uint32_t));
+    static const uint32_t lens[] = {0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 127, 129, 1000, 16384, N};
+    for (int kind = 0; kind < 4; kind++) {
+        for (int i = 0; i < N; i++) {
+            x[i] = frnd(kind == 1 ? 1e3f : 12.0f);
+            f[i] = kind == 2 ? rnd() : 1u + rnd() % (1u << 24); /* kind 2: any uint32 */
+            b0[i] = b1[i] = frnd(2.0f);
+        }
+        if (kind == 3) { /* NaN, infinities, signed zeros, ties */
+            for (int i = 0; i < N; i += 97) x[i] = from_bits(0x7fc00000u);
+            for (int i = 5; i < N; i += 1013) x[i] = from_bits(0xff800000u);
+            for (int i = 9; i < N; i += 511) x[i] = i % 2 ? 0.0f : -0.0f;
+            x[N / 2] = 40.0f;
+            x[N / 3] = 40.0f;
+        }
+        for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+            const uint32_t n = lens[li];
+            const float init = kind == 3 && li % 2 ? -INFINITY : x[0];
+            float m0 = max_f32_generic(x + 1, n ? n - 1 : 0, init), m1 = k->max_f32(x + 1, n ? n - 1 : 0, init);
+            CHECK(m0 == m1 || (m0 != m0 && m1 != m1), "%s max_f32 differs (n=%u, kind %d)", k->name, n, kind);
+            fill_sentinel(z0, N);
+            fill_sentinel(z1, N);
+            affine_generic(z0, 0.75f, x, b0, n);
+            k->affine(z1, 0.75f, x, b0, n);
+            CHECK(!memcmp(z0, z1, N * sizeof(float)), "%s affine differs (n=%u, kind %d)", k->name, n, kind);
+            float s0 = dot_freq_generic(f, 0x1p-24f, x, n), s1 = k->dot_freq(f, 0x1p-24f, x, n);
+            CHECK(!memcmp(&s0, &s1, 4), "%s dot_freq differs (n=%u, kind %d)", k->name, n, kind);
+            sub_freq_generic(b0, 0.01f * 0x1p-24f, f, n);
+            k->sub_freq(b1, 0.01f * 0x1p-24f, f, n);
+            CHECK(!memcmp(b0, b1, N * sizeof(float)), "%s sub_freq differs (n=%u, kind %d)", k->name, n, kind);
+            /* fill_freq: p in [0, 1] as exp gives, or anything (kind 3) */
+            for (uint32_t i = 0; i < n; i++) z0[i] = kind == 3 ? x[i] : (float)(rnd() % 100001) / 100000.0f;
+            const float B = (float)((1u << 24) - n), scale = kind == 1 ? 1e9f : B / (0.5f * (float)(n + 1));
+            memset(f0, 0x55, N * sizeof(uint32_t));
+            memset(f1, 0x55, N * sizeof(uint32_t));
+            uint64_t t0 = fill_freq_generic(z0, f0, n, scale, B), t1 = k->fill_freq(z0, f1, n, scale, B);
+            CHECK(t0 == t1 && !memcmp(f0, f1, N * sizeof(uint32_t)), "%s fill_freq differs (n=%u, kind %d)", k->name, n,
+                  kind);
+            g_cases += 5;
+        }
+    }
+    free(x);
+    free(b0);
+    free(b1);
+    free(z0);
+    free(z1);
+    free(f);
+    free(f0);
+    free(f1);
+}
+
 /* Quantisation and sum of squares of awkward values. */
 static void check_quantize(const lmz_kernels *k) {
     const lmz_kernels *g = lmz_kernels_by_name("scalar");
@@ -250,11 +356,6 @@ static void check_exact(const lmz_kernels *k) {
 /* exp, softmax, SiLU, P * value scales                                     */
 /* ------------------------------------------------------------------------ */
 
-static float from_bits(uint32_t u) {
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
 
 /* Compares k->expf with the scalar lmz_expf on n inputs; returns mismatches
  * (the first few are printed). */
@@ -330,30 +431,40 @@ static void check_expsum(const lmz_kernels *k) {
     free(p1);
 }
 
-/* Softmax rows of length 1..1100 (every tail length, the longest windows),
- * with scores of several kinds: random, all equal, one huge, exact zeros,
- * very negative (exp underflows to 0). */
+/* Softmax of a sink score and windows of length 0..1100 (every tail
+ * length, the longest windows), with scores of several kinds: random, all
+ * equal, one huge, exact zeros of both signs, very negative (exp underflows
+ * to 0), NaN; the window is read in place and must not change. */
 static void check_softmax(const lmz_kernels *k) {
     enum { TMAX = 1100 };
-    float *a = xmalloc(TMAX * sizeof(float)), *b = xmalloc(TMAX * sizeof(float));
-    static const uint32_t lens[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 255, 256, 257,
-                                    511, 512, 513, 1000, 1023, 1024, 1025, 1087, 1100};
+    float *win = xmalloc(TMAX * sizeof(float)), *keep = xmalloc(TMAX * sizeof(float));
+    float *a = xmalloc((TMAX + 1) * sizeof(float)), *b = xmalloc((TMAX + 1) * sizeof(float));
+    static const uint32_t lens[] = {0,   1,   2,   3,   7,   8,   9,    15,   16,   17,   31,   32,   33,  63,  64,
+                                    65,  100, 127, 128, 129, 255, 256,  257,  511,  512,  513,  1000, 1022, 1023, 1024,
+                                    1025, 1087, 1099};
     for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++)
-        for (int kind = 0; kind < 5; kind++) {
-            const uint32_t T = lens[li];
-            for (uint32_t t = 0; t < T; t++) {
+        for (int kind = 0; kind < 6; kind++) {
+            const uint32_t nw = lens[li];
+            for (uint32_t t = 0; t < nw; t++) {
                 float v = frnd(kind == 4 ? 4000.0f : 30.0f);
                 if (kind == 1) v = 1.25f;
-                if (kind == 2) v = t == T / 2 ? 1e6f : frnd(3.0f);
+                if (kind == 2) v = t == nw / 2 ? 1e6f : frnd(3.0f);
                 if (kind == 3) v = (t % 3) ? 0.0f : -0.0f;
-                a[t] = b[t] = v;
+                if (kind == 5 && t % 17 == 3) v = from_bits(0x7fc00000u); /* NaN never wins the max */
+                win[t] = keep[t] = v;
             }
+            const float s0 = kind == 3 ? -0.0f : kind == 2 ? 2e6f : frnd(30.0f);
             const float scale = kind == 3 ? 1.0f : 0.125f;
-            softmax_generic(a, T, scale);
-            k->softmax(b, T, scale);
-            CHECK(!memcmp(a, b, T * sizeof(float)), "%s softmax differs (T=%u, kind %d)", k->name, T, kind);
+            fill_sentinel(a, TMAX + 1);
+            fill_sentinel(b, TMAX + 1);
+            const float r0 = softmax_generic(s0, win, nw, scale, a), r1 = k->softmax(s0, win, nw, scale, b);
+            CHECK(!memcmp(&r0, &r1, 4) && !memcmp(a, b, (TMAX + 1) * sizeof(float)) &&
+                      !memcmp(win, keep, nw * sizeof(float)),
+                  "%s softmax differs (nw=%u, kind %d)", k->name, nw, kind);
             g_cases++;
         }
+    free(win);
+    free(keep);
     free(a);
     free(b);
 }
@@ -387,7 +498,7 @@ static void check_silu(const lmz_kernels *k) {
 }
 
 static void check_pv_quant(const lmz_kernels *k) {
-    static const uint32_t ns[] = {0, 1, 5, 8, 15, 16, 17, 31, 32, 33, 100, 1023, 1024, 1087};
+    static const uint32_t ns[] = {0, 1, 5, 8, 15, 16, 17, 31, 32, 33, 100, 511, 512, 513, 1023, 1024, 1087};
     for (uint32_t nb = 1; nb <= 5; nb++)
         for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
             const uint32_t n = ns[i], n32 = (n + 31) & ~31u;
@@ -401,8 +512,9 @@ static void check_pv_quant(const lmz_kernels *k) {
             memset(q1, 0x55, nb * ldq);
             fill_sentinel(d0, nb * ldd);
             fill_sentinel(d1, nb * ldd);
-            pv_quant_generic(p, vs, nb, n, n32, q0, ldq, d0, ldd);
-            k->pv_quant(p, vs, nb, n, n32, q1, ldq, d1, ldd);
+            const float rs = i % 2 ? 1.0f : 1.0f / (1.0f + frnd(0.5f) * frnd(0.5f) + 0.3f);
+            pv_quant_generic(p, rs, vs, nb, n, n32, q0, ldq, d0, ldd);
+            k->pv_quant(p, rs, vs, nb, n, n32, q1, ldq, d1, ldd);
             CHECK(!memcmp(q0, q1, nb * ldq) && !memcmp(d0, d1, nb * ldd * sizeof(float)),
                   "%s pv_quant differs (nb=%u, n=%u)", k->name, nb, n);
             g_cases++;
@@ -456,6 +568,17 @@ static void test_path(const lmz_kernels *k) {
     static const uint32_t pv[][2] = {{32, 1}, {64, 1}, {64, 2}, {64, 3}, {64, 4}, {64, 5}, {64, 32}, {96, 9}, {128, 33}};
     for (size_t i = 0; i < sizeof pv / sizeof pv[0]; i++)
         for (uint32_t r = 0; r < 4; r++) check_pv_dot(k, pv[i][0], pv[i][1], r, (size_t)(i * 37 % 97));
+    /* several rows over the same values: as attention groups them (the same
+     * block count, r = 0..3 in any order), growing windows (different block
+     * counts), all r = 0 (8 groups a block), one row, mixes */
+    static const uint32_t rr[][LMZ_PV_ROWS] = {{1, 2, 3, 0}, {0, 0, 0, 0}, {3, 3, 3, 3}, {2, 0, 1, 3}, {0, 1, 0, 2}};
+    static const uint32_t nn[][LMZ_PV_ROWS] = {{32, 32, 32, 32}, {1, 2, 3, 4}, {5, 1, 9, 2}, {32, 31, 33, 32}, {3, 3, 3, 1}};
+    for (uint32_t n = 1; n <= LMZ_PV_ROWS; n++)
+        for (int t = 0; t < 5; t++) {
+            check_pv_dot_rows(k, 64, n, rr[t], nn[t]);
+            check_pv_dot_rows(k, 32 * (1 + (uint32_t)t % 3), n, rr[(t + 1) % 5], nn[(t + 2) % 5]);
+        }
+    check_vocab_loops(k);
 }
 
 /* Is `name` listed in LMZ_TEST_REQUIRE? */
