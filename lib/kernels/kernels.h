@@ -132,6 +132,9 @@ typedef void (*pv_dot_rows_fn)(const int8_t *vg, uint32_t hd, size_t ldq, size_t
  *              q = q <= B ? q : B; freq[i] = 1 + (uint32_t)(int32_t)q;
  *              returns the sum of freq (B < 2^24).                        */
 typedef float (*max_f32_fn)(const float *x, uint32_t n, float init);
+/* RoPE of one head's adjacent pairs: for i < half, a = x[2i], b = x[2i+1]:
+ * x[2i] = a * c[i] - b * s[i], x[2i+1] = a * s[i] + b * c[i]. */
+typedef void (*rope_fn)(float *x, const float *c, const float *s, uint32_t half);
 typedef void (*affine_fn)(float *z, float s, const float *x, const float *b, uint32_t n);
 typedef float (*dot_freq_fn)(const uint32_t *freq, float inv, const float *x, uint32_t n);
 typedef void (*sub_freq_fn)(float *b, float c, const uint32_t *freq, uint32_t n);
@@ -156,6 +159,7 @@ typedef struct {
     dot_freq_fn dot_freq;
     sub_freq_fn sub_freq;
     fill_freq_fn fill_freq;
+    rope_fn rope;
 } lmz_kernels;
 
 /* The dispatcher: the table for this CPU (or LMZ_SIMD). Thread-safe. */
@@ -184,6 +188,7 @@ void affine_generic(float *z, float s, const float *x, const float *b, uint32_t 
 float dot_freq_generic(const uint32_t *freq, float inv, const float *x, uint32_t n);
 void sub_freq_generic(float *b, float c, const uint32_t *freq, uint32_t n);
 uint64_t fill_freq_generic(const float *p, uint32_t *freq, uint32_t n, float scale, float B);
+void rope_generic(float *x, const float *c, const float *s, uint32_t half);
 
 /* Fixed-order reduction of 16 lanes (shared by all paths). */
 static inline float lmz_sum16_tree(const float l[16]) {

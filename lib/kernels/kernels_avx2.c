@@ -413,8 +413,22 @@ static uint64_t fill_freq_avx2(const float *p, uint32_t *freq, uint32_t n, float
     return T;
 }
 
+/* 4 pairs a vector, as rope_avx512. */
+static void rope_avx2(float *x, const float *c, const float *s, uint32_t half) {
+    uint32_t i = 0;
+    for (; i + 4 <= half; i += 4) {
+        const __m256 v = _mm256_loadu_ps(x + 2 * i);
+        const __m128 c4 = _mm_loadu_ps(c + i), s4 = _mm_loadu_ps(s + i);
+        const __m256 cc = _mm256_set_m128(_mm_unpackhi_ps(c4, c4), _mm_unpacklo_ps(c4, c4));
+        const __m256 ss = _mm256_set_m128(_mm_unpackhi_ps(s4, s4), _mm_unpacklo_ps(s4, s4));
+        const __m256 P = _mm256_mul_ps(v, cc), Q = _mm256_mul_ps(_mm256_permute_ps(v, 0xB1), ss);
+        _mm256_storeu_ps(x + 2 * i, _mm256_blend_ps(_mm256_sub_ps(P, Q), _mm256_add_ps(P, Q), 0xAA));
+    }
+    if (i < half) rope_generic(x + 2 * i, c + i, s + i, half - i);
+}
+
 const lmz_kernels lmz_kernels_avx2 = {"avx2", 0,          quantize_q8_avx2, matvec_q8_avx2, matmul_q8_avx2,
                                      pv_dot_avx2,     sumsq_avx2,     expf_avx2,
                                      expsum_avx2,     softmax_avx2,    silu_mul_avx2,  pv_quant_avx2,
                                      pv_dot_rows_avx2, max_f32_avx2,   affine_avx2,    dot_freq_avx2,
-                                     sub_freq_avx2,   fill_freq_avx2};
+                                     sub_freq_avx2,   fill_freq_avx2, rope_avx2};

@@ -200,8 +200,29 @@ static void rows16_q8(const q8_matrix *W, uint32_t r, uint32_t n, const int8_t *
            pf8);
 }
 
+/* One row, block by block in order: the 32 products of a block as int16
+ * pairs summed in int32 (exact), then acc = acc + (wd * xd) * isum. For a
+ * few rows (attention's sink score: one row of 64) this costs a tenth of
+ * a 16-row tile. */
+static float dot_row_avx512(const int8_t *w, const float *wd, const int8_t *x, const float *xd, uint32_t nblk) {
+    float acc = 0.0f;
+    for (uint32_t b = 0; b < nblk; b++) {
+        const __m512i a = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(w + 32 * (size_t)b)));
+        const __m512i c = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(x + 32 * (size_t)b)));
+        const int32_t isum = _mm512_reduce_add_epi32(_mm512_madd_epi16(a, c));
+        acc = acc + (wd[b] * xd[b]) * (float)isum;
+    }
+    return acc;
+}
+
 static void matvec_q8_avx512(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd,
                              float *out) {
+    const uint32_t nblk = W->cols / Q8_BLOCK;
+    if (r1 - r0 < 4) {
+        for (uint32_t r = r0; r < r1; r++)
+            out[r - r0] = dot_row_avx512(W->q + (size_t)r * W->cols, W->d + (size_t)r * nblk, xq, xd, nblk);
+        return;
+    }
     for (uint32_t r = r0; r < r1; r += 16) rows16_q8(W, r, r1 - r < 16 ? r1 - r : 16, xq, xd, out + (r - r0), 1);
 }
 
@@ -632,19 +653,23 @@ static void matmul_q8_avx512(const q8_matrix *W, uint32_t r0, uint32_t r1, const
 /* ------------------------------------------------------------------------ */
 
 /* One block of 32 values (v0: 0-15, v1: 16-31). */
+/* lmz_roundf_ne(v * id) clamped to [-127, 127], as int32: the clamp to
+ * integer bounds commutes with rounding, so vcvtps2dq's round-to-nearest-
+ * even after the clamp gives the scalar's value (NaN: min(NaN, 127) is 127
+ * on both sides; +-inf clamp alike). */
+LMZ_INLINE __m512i quant_lanes(__m512 v, __m512 vid) {
+    return _mm512_cvtps_epi32(
+        _mm512_max_ps(_mm512_min_ps(_mm512_mul_ps(v, vid), _mm512_set1_ps(127.0f)), _mm512_set1_ps(-127.0f)));
+}
+
 LMZ_INLINE void quant32(__m512 v0, __m512 v1, int8_t *q, float *d) {
-    const __m512 magic = _mm512_set1_ps(12582912.0f), hi = _mm512_set1_ps(127.0f), lo = _mm512_set1_ps(-127.0f);
     float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1))); /* exact in any order */
     float db = amax / 127.0f;
     float id = db > 0.0f ? 1.0f / db : 0.0f;
     *d = db;
     __m512 vid = _mm512_set1_ps(id);
-    /* lmz_roundf_ne(v * id), clamped to [-127, 127], as the AVX2 path */
-#define QV(v) _mm512_cvtps_epi32(_mm512_max_ps(_mm512_min_ps(_mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(v, vid), magic), magic), hi), lo))
-    __m512i i0 = QV(v0), i1 = QV(v1);
-#undef QV
-    _mm_storeu_si128((__m128i *)q, _mm512_cvtepi32_epi8(i0));
-    _mm_storeu_si128((__m128i *)(q + 16), _mm512_cvtepi32_epi8(i1));
+    _mm_storeu_si128((__m128i *)q, _mm512_cvtepi32_epi8(quant_lanes(v0, vid)));
+    _mm_storeu_si128((__m128i *)(q + 16), _mm512_cvtepi32_epi8(quant_lanes(v1, vid)));
 }
 
 /* quant32 of 16 consecutive blocks (x: 512 floats, q: 512 bytes, d: 16
@@ -654,7 +679,6 @@ LMZ_INLINE void quant32(__m512 v0, __m512 v1, int8_t *q, float *d) {
  * latencies bounded quant32 (about 12 cycles a block). Same values: the
  * maxima are exact in any order, the divisions are IEEE's. */
 LMZ_INLINE void quant32x16(const float *x, int8_t *q, float *d) {
-    const __m512 magic = _mm512_set1_ps(12582912.0f), hi = _mm512_set1_ps(127.0f), lo = _mm512_set1_ps(-127.0f);
     __m512i m[16];
 #pragma GCC unroll 16
     for (int k = 0; k < 16; k++)
@@ -673,14 +697,19 @@ LMZ_INLINE void quant32x16(const float *x, int8_t *q, float *d) {
     const __m512 id = _mm512_maskz_div_ps(_mm512_cmp_ps_mask(db, _mm512_setzero_ps(), _CMP_GT_OQ),
                                           _mm512_set1_ps(1.0f), db);
     _mm512_storeu_ps(d, db);
-#pragma GCC unroll 4
-    for (int k = 0; k < 16; k++) {
-        const __m512 vid = _mm512_permutexvar_ps(_mm512_set1_epi32(k), id);
-#define QV(v) _mm512_cvtps_epi32(_mm512_max_ps(_mm512_min_ps(_mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(v, vid), magic), magic), hi), lo))
-        const __m512i i0 = QV(_mm512_loadu_ps(x + 32 * k)), i1 = QV(_mm512_loadu_ps(x + 32 * k + 16));
-#undef QV
-        _mm_storeu_si128((__m128i *)(q + 32 * k), _mm512_cvtepi32_epi8(i0));
-        _mm_storeu_si128((__m128i *)(q + 32 * k + 16), _mm512_cvtepi32_epi8(i1));
+    /* two blocks (4 x 16 int32 in [-127, 127]) to 64 bytes: packs with
+     * saturation (nothing saturates) interleave the 128-bit lanes, one
+     * dword permutation puts the bytes back in order */
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+#pragma GCC unroll 2
+    for (int k = 0; k < 16; k += 2) {
+        const __m512 id0 = _mm512_permutexvar_ps(_mm512_set1_epi32(k), id);
+        const __m512 id1 = _mm512_permutexvar_ps(_mm512_set1_epi32(k + 1), id);
+        const __m512i a = _mm512_packs_epi32(quant_lanes(_mm512_loadu_ps(x + 32 * k), id0),
+                                             quant_lanes(_mm512_loadu_ps(x + 32 * k + 16), id0));
+        const __m512i b = _mm512_packs_epi32(quant_lanes(_mm512_loadu_ps(x + 32 * k + 32), id1),
+                                             quant_lanes(_mm512_loadu_ps(x + 32 * k + 48), id1));
+        _mm512_storeu_si512(q + 32 * k, _mm512_permutexvar_epi32(order, _mm512_packs_epi16(a, b)));
     }
 }
 
@@ -1053,8 +1082,24 @@ static uint64_t fill_freq_avx512(const float *p, uint32_t *freq, uint32_t n, flo
     return (uint64_t)_mm512_reduce_add_epi64(_mm512_add_epi64(t0, t1));
 }
 
+/* 8 pairs a vector: P = x * (c duplicated), Q = (x, pairs swapped) *
+ * (s duplicated); even lanes P - Q = a*c - b*s, odd lanes P + Q = b*c + a*s
+ * (the scalar's a*s + b*c: an add is commutative). */
+static void rope_avx512(float *x, const float *c, const float *s, uint32_t half) {
+    const __m512i dup = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    uint32_t i = 0;
+    for (; i + 8 <= half; i += 8) {
+        const __m512 v = _mm512_loadu_ps(x + 2 * i);
+        const __m512 cc = _mm512_permutexvar_ps(dup, _mm512_castps256_ps512(_mm256_loadu_ps(c + i)));
+        const __m512 ss = _mm512_permutexvar_ps(dup, _mm512_castps256_ps512(_mm256_loadu_ps(s + i)));
+        const __m512 P = _mm512_mul_ps(v, cc), Q = _mm512_mul_ps(_mm512_permute_ps(v, 0xB1), ss);
+        _mm512_storeu_ps(x + 2 * i, _mm512_mask_add_ps(_mm512_sub_ps(P, Q), 0xAAAA, P, Q));
+    }
+    if (i < half) rope_generic(x + 2 * i, c + i, s + i, half - i);
+}
+
 const lmz_kernels lmz_kernels_avx512 = {"avx512", 1,          quantize_q8_avx512, matvec_q8_avx512, matmul_q8_avx512,
                                        pv_dot_avx512,     sumsq_avx512,       expf_avx512,
                                        expsum_avx512,     softmax_avx512,    silu_mul_avx512,    pv_quant_avx512,
                                        pv_dot_rows_avx512, max_f32_avx512, affine_avx512,  dot_freq_avx512,
-                                       sub_freq_avx512,    fill_freq_avx512};
+                                       sub_freq_avx512,    fill_freq_avx512, rope_avx512};

@@ -175,3 +175,11 @@ uint64_t fill_freq_generic(const float *p, uint32_t *freq, uint32_t n, float sca
     }
     return T;
 }
+
+void rope_generic(float *x, const float *c, const float *s, uint32_t half) {
+    for (uint32_t i = 0; i < half; i++) {
+        const float a = x[2 * i], b = x[2 * i + 1];
+        x[2 * i] = a * c[i] - b * s[i];
+        x[2 * i + 1] = a * s[i] + b * c[i];
+    }
+}

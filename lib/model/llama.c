@@ -317,11 +317,22 @@ static uint32_t kv_cap(uint32_t span) { return round32(span + 4 * LLAMA_KV_SLACK
  * padding that P.V reads past the last slot (multiplied by exact zeros). */
 static size_t kv_groups(uint32_t cap) { return cap / 4 + 16; }
 
+/* Keys are also kept as tiles of 16 slots where the kernels use tiles. */
+static int kv_tiled(void) { return lmz_kernels_get()->use_tiles; }
+
 size_t llama_kv_bytes(const llama_model *m, uint32_t span) {
     const llama_hparams *hp = &m->hp;
     const size_t lh = (size_t)hp->n_layer * hp->n_head_kv, per = lh * kv_cap(span) * hp->head_dim;
-    return per + lh * kv_groups(kv_cap(span)) * hp->head_dim * 4 + 2 * per / Q8_BLOCK * sizeof(float) +
-           lh * hp->head_dim * 4;
+    return per * (kv_tiled() ? 2 : 1) + lh * kv_groups(kv_cap(span)) * hp->head_dim * 4 +
+           2 * per / Q8_BLOCK * sizeof(float) + lh * hp->head_dim * 4;
+}
+
+/* Slot s's key (hd int8) into the tiles of one layer and head (kt: that
+ * head's [cap][hd] bytes): tile s/16, block b, group g, bytes 4(s%16).. */
+static void kv_tile_put(uint8_t *kt, uint32_t hd, size_t s, const int8_t *key) {
+    uint8_t *t = kt + s / 16 * 16 * hd + 4 * (s % 16);
+    for (uint32_t i = 0; i < hd; i += 4)
+        for (uint32_t j = 0; j < 4; j++) t[(i / 4) * 64 + j] = (uint8_t)(key[i + j] + 128);
 }
 
 int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span) {
@@ -336,13 +347,17 @@ int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span) {
     kv->ks = lmz_amalloc(per / Q8_BLOCK * sizeof(float));
     kv->vs = lmz_amalloc(per / Q8_BLOCK * sizeof(float));
     kv->ksink = lmz_amalloc((size_t)hp->n_layer * hp->n_head_kv * hp->head_dim * sizeof(float));
-    if (!kv->k || !kv->vg || !kv->ks || !kv->vs || !kv->ksink) {
+    if (kv_tiled()) kv->kt = lmz_amalloc(per);
+    if (!kv->k || !kv->vg || !kv->ks || !kv->vs || !kv->ksink || (kv_tiled() && !kv->kt)) {
         llama_kv_free(kv);
         return LMZ_IERR(LMZ_error_memory);
     }
-    /* Padding positions are multiplied by exact zeros in P.V, but must still
-     * hold defined values (sanitizers, reproducibility). */
+    /* Padding positions are multiplied by exact zeros in P.V, and the tiled
+     * scores compute (and drop) up to 15 slots on each side of a window:
+     * all must still hold defined values (sanitizers, reproducibility). */
     memset(kv->vg, 0, vbytes);
+    memset(kv->ks, 0, per / Q8_BLOCK * sizeof(float));
+    if (kv->kt) memset(kv->kt, 128, per);
     kv->span = span;
     kv->cap = cap;
     llama_kv_reset(kv);
@@ -352,6 +367,7 @@ int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span) {
 void llama_kv_free(llama_kv *kv) {
     if (!kv) return;
     lmz_afree(kv->k);
+    lmz_afree(kv->kt);
     lmz_afree(kv->vg);
     lmz_afree(kv->ks);
     lmz_afree(kv->vs);
@@ -375,6 +391,10 @@ int llama_kv_copy(const llama_model *m, llama_kv *dst, const llama_kv *src) {
         memcpy(dst->ks + lh * dst->cap * nb32, src->ks + lh * src->cap * nb32, n * nb32 * sizeof(float));
         memcpy(dst->vs + lh * dst->cap * nb32, src->vs + lh * src->cap * nb32, n * nb32 * sizeof(float));
         memcpy(dst->vg + lh * Gd * gs, src->vg + lh * Gs * gs, ng * gs);
+        if (dst->kt && src->kt) /* whole tiles */
+            memcpy(dst->kt + lh * dst->cap * hd, src->kt + lh * src->cap * hd, (n + 15) / 16 * 16 * hd);
+        else if (dst->kt)
+            for (size_t sl = 0; sl < n; sl++) kv_tile_put(dst->kt + lh * dst->cap * hd, hd, sl, dst->k + (lh * dst->cap + sl) * hd);
     }
     memcpy(dst->ksink, src->ksink, (size_t)hp->n_layer * hp->n_head_kv * hd * sizeof(float));
     dst->n_pos = src->n_pos;
@@ -384,15 +404,16 @@ int llama_kv_copy(const llama_model *m, llama_kv *dst, const llama_kv *src) {
 
 /* Makes room for n more positions: if the last would fall past the end, the
  * slots still needed by the first new query are moved to slot 1 onwards,
- * from a slot that is the second of its group of 4 (up to 3 slots more than
- * needed are kept), so that the value groups move whole. */
+ * from a slot that is the second of its run of 16 (up to 15 slots more than
+ * needed are kept), so that the value groups of 4 and the key tiles of 16
+ * move whole. */
 static void kv_make_room(const llama_model *m, llama_kv *kv, uint32_t n) {
     const llama_hparams *hp = &m->hp;
     const uint64_t last = kv->n_pos + n - 1;
     if (last == 0 || 1 + (last - kv->base) < kv->cap) return;
     uint64_t nb = kv->n_pos > kv->span - 2 ? kv->n_pos - (kv->span - 2) : 1; /* lo of the first new query */
     if (nb < kv->base) nb = kv->base;
-    nb -= (nb - kv->base) % 4;
+    nb -= (nb - kv->base) % 16;
     const size_t from = 1 + (size_t)(nb - kv->base), count = (size_t)(kv->n_pos - nb);
     if (from == 1) return;
     const uint32_t hd = hp->head_dim, nb32 = hd / Q8_BLOCK;
@@ -408,6 +429,8 @@ static void kv_make_room(const llama_model *m, llama_kv *kv, uint32_t n) {
         for (uint32_t i = 0; i < hd; i++) sink[i] = vg[(size_t)i * 4];
         memmove(vg, vg + (from - 1) / 4 * gs, (count + 4) / 4 * gs);
         for (uint32_t i = 0; i < hd; i++) vg[(size_t)i * 4] = sink[i];
+        if (kv->kt) /* tiles (from - 1)/16 .. to tile 0 (slot 0's key is never read) */
+            memmove(kv->kt + base * hd, kv->kt + (base + from - 1) * hd, (count + 16) / 16 * 16 * hd);
     }
     kv->base = nb;
 }
@@ -436,7 +459,7 @@ struct llama_work {
     /* attention by groups (the rows of one sequence): per head, the scores
      * of a group's rows against the union of their windows, and the head's
      * queries gathered into contiguous vectors */
-    float *su;     /* [n_head][B][max_ctx32 + LLAMA_KV_SLACK] */
+    float *su;     /* [n_head][B][max_ctx32 + LLAMA_KV_SLACK + 32] */
     int8_t *qh;    /* [n_head][B][hd] */
     float *qhd;    /* [n_head][B][hd/32] */
     uint32_t *grp;     /* [B + 1] attention's groups: rows grp[g] .. grp[g+1]-1 are one sequence's */
@@ -484,7 +507,7 @@ static void work_layout(const llama_hparams *hp, llama_work *w, size_t B, size_t
     BUF(rs, B * half * 4);
     BUF(sc_, B * half * 4);
     BUF(ss_, B * half * 4);
-    BUF(su, B * H * (ctx32 + LLAMA_KV_SLACK) * 4);
+    BUF(su, B * H * (ctx32 + LLAMA_KV_SLACK + 32) * 4);
     BUF(qh, B * qd);
     BUF(qhd, B * (qd / Q8_BLOCK) * 4);
     BUF(grp, (B + 1) * sizeof(uint32_t));
@@ -551,12 +574,15 @@ llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t
  * phase of the pass (below): their tiles are numbered one after the other. */
 #define MM_ROWS 64
 #define MM_COLS 64
-/* Decoding (few activation rows) streams the weights from memory: longer
- * tasks keep each stream running (one thread, 12 vectors, weights from
- * memory: 12.0 GB/s with 64-row tasks, 15.9 with 256), as long as every
- * thread still gets a few tasks of a 512-row matrix. */
+/* Longer tasks run faster: decoding (few activation rows) streams the
+ * weights from memory and keeps each stream running (one thread, 12
+ * vectors, weights from memory: 12.0 GB/s with 64-row tasks, 15.9 with
+ * 256); compressing (64 rows) reuses each tile's activations for more
+ * weight rows (book1's first 64 KiB at -T1: 5.8 s with 64-row tasks, 5.6
+ * with 256). As long as every thread still gets a few tasks of a 512-row
+ * matrix. */
 static uint32_t mm_rows_for(uint32_t n, int threads) {
-    if (n >= 16) return MM_ROWS;
+    (void)n;
     return threads <= 2 ? 4 * MM_ROWS : threads <= 4 ? 2 * MM_ROWS : MM_ROWS;
 }
 #define MM_MAX 3
@@ -643,14 +669,10 @@ static void rope_angles(const llama_model *m, llama_work *w, uint64_t pos, float
     memcpy(s, a + half, half * sizeof(float));
 }
 
-/* Rotates adjacent pairs (x[2i], x[2i+1]) of one head by the given angles. */
-static void rope_head(const llama_model *m, float *x, const float *c, const float *s) {
-    const uint32_t half = m->hp.rope_dim / 2;
-    for (uint32_t i = 0; i < half; i++) {
-        float a = x[2 * i], b = x[2 * i + 1];
-        x[2 * i] = a * c[i] - b * s[i];
-        x[2 * i + 1] = a * s[i] + b * c[i];
-    }
+/* Rotates adjacent pairs (x[2i], x[2i+1]) of one head by the given angles
+ * (kernels.h's rope). */
+static void rope_head(const llama_model *m, const lmz_kernels *kn, float *x, const float *c, const float *s) {
+    kn->rope(x, c, s, m->hp.rope_dim / 2);
 }
 
 /* First position (>= 1) of the window of the query at position m. */
@@ -702,7 +724,7 @@ static float att_sink_score(const att_job *j, uint32_t row, uint32_t hkv, const 
     int8_t kq[1024];
     float kd[32];
     memcpy(ks, kv->ksink + ((size_t)j->layer * hp->n_head_kv + hkv) * hd, hd * sizeof(float));
-    rope_head(j->m, ks, j->w->sc_ + row * half, j->w->ss_ + row * half);
+    rope_head(j->m, j->kn, ks, j->w->sc_ + row * half, j->w->ss_ + row * half);
     j->kn->quantize_q8(ks, hd, kq, kd);
     q8_matrix S = {kq, kd, 1, hd, NULL, NULL};
     j->kn->matvec_q8(&S, 0, 1, qq, qd, &s);
@@ -785,7 +807,7 @@ static void att_task(void *arg, int t) {
     const att_win first = att_window(kv, w->rpos[r0]);
     const uint64_t last = w->rpos[r0 + n - 1];
     const uint32_t U = last >= first.lo ? (uint32_t)(last - first.lo + 1) : 0; /* union of the windows */
-    const size_t ldu = ctx32 + LLAMA_KV_SLACK;
+    const size_t ldu = ctx32 + LLAMA_KV_SLACK + 32;
 
     /* the head's queries as contiguous vectors  qh: [n][hd], qhd: [n][nb] */
     int8_t *qh = w->qh + ((size_t)h * w->max_batch + r0) * hd;
@@ -795,11 +817,23 @@ static void att_task(void *arg, int t) {
         memcpy(qh + (size_t)i * hd, w->qq + qoff, hd);
         memcpy(qhd + (size_t)i * nb, w->qd + qoff / Q8_BLOCK, nb * sizeof(float));
     }
-    /* su: [n][U] scores of the group's row i against union key u */
+    /* su: [n][U] scores of the group's row i against union key u; with the
+     * key tiles (batches), from the tile holding the first slot to the end
+     * of the one holding the last (up to 15 slots more on each side,
+     * computed and dropped): su0 = the first union key's place in a row */
     float *su = w->su + ((size_t)h * w->max_batch + r0) * ldu;
+    size_t su0 = 0;
     if (U) {
-        q8_matrix K = {kv->k + (base + first.slot_lo) * hd, kv->ks + (base + first.slot_lo) * nb, U, hd, NULL, NULL};
-        j->kn->matmul_q8(&K, 0, U, qh, qhd, n, su, (uint32_t)ldu);
+        size_t s0 = first.slot_lo, rows = U;
+        const uint8_t *qt = NULL;
+        if (kv->kt && n >= 16) {
+            s0 = first.slot_lo / 16 * 16;
+            su0 = first.slot_lo - s0;
+            rows = (su0 + U + 15) / 16 * 16;
+            qt = kv->kt + (base + s0) * hd;
+        }
+        q8_matrix K = {kv->k + (base + s0) * hd, kv->ks + (base + s0) * nb, (uint32_t)rows, hd, NULL, qt};
+        j->kn->matmul_q8(&K, 0, (uint32_t)rows, qh, qhd, n, su, (uint32_t)ldu);
     }
     /* per row: the sink's score, softmax, P * value scales quantised */
     float rs[LLAMA_KV_SLACK];
@@ -809,7 +843,7 @@ static void att_task(void *arg, int t) {
         win[i] = att_window(kv, w->rpos[r]);
         float *sc = w->att + ((size_t)r * hp->n_head + h) * ctx32;
         const float s0 = att_sink_score(j, r, hkv, qh + (size_t)i * hd, qhd + (size_t)i * nb);
-        rs[i] = att_softmax_quant(j, r, h, &win[i], s0, su + (size_t)i * ldu + (win[i].lo - first.lo), sc);
+        rs[i] = att_softmax_quant(j, r, h, &win[i], s0, su + (size_t)i * ldu + su0 + (win[i].lo - first.lo), sc);
     }
     /* the window sums, up to LMZ_PV_ROWS rows at a time whose windows start
      * in the same group of the cache, then each row's sink */
@@ -883,16 +917,17 @@ static void row_stage(const row_job *j, uint32_t r) {
         llama_kv *kv = w->rkv[r];
         const uint64_t pos = w->rpos[r];
         const float *c = w->rc + r * half, *sn = w->rs + r * half;
-        for (uint32_t h = 0; h < hp->n_head; h++) rope_head(m, w->q + (size_t)r * nq + (size_t)h * hd, c, sn);
+        for (uint32_t h = 0; h < hp->n_head; h++) rope_head(m, kn, w->q + (size_t)r * nq + (size_t)h * hd, c, sn);
         kn->quantize_q8(w->q + (size_t)r * nq, nq, w->qq + (size_t)r * nq, w->qd + (size_t)r * (nq / Q8_BLOCK));
         if (pos == 0) /* the sink: its key before RoPE, rotated per query later */
             memcpy(kv->ksink + (size_t)j->layer * kvd, w->k + (size_t)r * kvd, kvd * sizeof(float));
         const size_t sl = pos == 0 ? 0 : 1 + (size_t)(pos - kv->base);
         for (uint32_t h = 0; h < hp->n_head_kv; h++) {
             float *kr = w->k + (size_t)r * kvd + (size_t)h * hd, *vr = w->v + (size_t)r * kvd + (size_t)h * hd;
-            rope_head(m, kr, c, sn);
+            rope_head(m, kn, kr, c, sn);
             const size_t lh = (size_t)j->layer * hp->n_head_kv + h, at = lh * kv->cap + sl;
             kn->quantize_q8(kr, hd, kv->k + at * hd, kv->ks + at * (hd / Q8_BLOCK));
+            if (kv->kt) kv_tile_put(kv->kt + lh * kv->cap * hd, hd, sl, kv->k + at * hd);
             int8_t vq[1024];
             kn->quantize_q8(vr, hd, vq, kv->vs + at * (hd / Q8_BLOCK));
             int8_t *vg = kv->vg + (lh * kv_groups(kv->cap) + sl / 4) * hd * 4 + sl % 4; /* group sl/4, byte sl%4 */

@@ -77,6 +77,8 @@ typedef struct {
     uint32_t cap;      /* slots, a multiple of 32, >= span + 4 * LLAMA_KV_SLACK */
     uint64_t base;     /* absolute position held by slot 1 */
     int8_t *k;         /* [n_layer][n_head_kv][cap][head_dim] */
+    uint8_t *kt;       /* the same keys as 16-slot tiles (kernels.h's q8_matrix.qt, value + 128), when the
+                        * kernels use tiles: attention's batched scores read them without transposing */
     float *ks;         /* [n_layer][n_head_kv][cap][head_dim/32] */
     int8_t *vg;        /* [n_layer][n_head_kv][cap/4 + 16][head_dim][4]: slot s at group s/4, byte s%4 */
     float *vs;         /* [n_layer][n_head_kv][cap][head_dim/32] */

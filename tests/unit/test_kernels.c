@@ -283,6 +283,24 @@ static void check_vocab_loops(const lmz_kernels *k) {
     free(f1);
 }
 
+/* RoPE of one head: every half-length 0..40 (tails), 64 (the model's),
+ * values of several magnitudes, angles from a real table's range. */
+static void check_rope(const lmz_kernels *k) {
+    float x0[160], x1[160], c[80], sn[80];
+    for (uint32_t half = 0; half <= 80; half += half < 40 ? 1 : 40) {
+        for (uint32_t i = 0; i < 2 * half; i++) x0[i] = x1[i] = frnd(i % 9 == 0 ? 1e4f : 3.0f);
+        for (uint32_t i = 0; i < half; i++) {
+            c[i] = frnd(1.0f);
+            sn[i] = frnd(1.0f);
+        }
+        if (half > 3) x0[3] = x1[3] = -0.0f;
+        rope_generic(x0, c, sn, half);
+        k->rope(x1, c, sn, half);
+        CHECK(!memcmp(x0, x1, 2 * half * sizeof(float)), "%s rope differs (half=%u)", k->name, half);
+        g_cases++;
+    }
+}
+
 /* Quantisation and sum of squares of awkward values. */
 static void check_quantize(const lmz_kernels *k) {
     const lmz_kernels *g = lmz_kernels_by_name("scalar");
@@ -579,6 +597,7 @@ static void test_path(const lmz_kernels *k) {
             check_pv_dot_rows(k, 32 * (1 + (uint32_t)t % 3), n, rr[(t + 1) % 5], nn[(t + 2) % 5]);
         }
     check_vocab_loops(k);
+    check_rope(k);
 }
 
 /* Is `name` listed in LMZ_TEST_REQUIRE? */
