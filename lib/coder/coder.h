@@ -37,6 +37,10 @@ void freqs_free(lmz_freqs *f);
  * the most probable symbol (lowest id on ties). Integer-exact after the float
  * products, identical on every platform. */
 void freqs_from_logits(lmz_freqs *f, const float *logits);
+/* Only symbol s's interval of that table (s < n): *cum = the sum of the
+ * frequencies below s, *freq = s's; the table itself is not written (the
+ * encoder of a stream without a mixer needs no more). */
+void freqs_interval(lmz_freqs *f, const float *logits, uint32_t s, uint32_t *cum, uint32_t *freq);
 void freqs_build_cum(lmz_freqs *f);
 /* Symbol s with cum[s] <= target < cum[s+1]; needs cum. */
 uint32_t freqs_find(const lmz_freqs *f, uint32_t target);

@@ -73,12 +73,11 @@ static float *freqs_scratch(lmz_freqs *f) { return (float *)(void *)(f->cum + f-
 /* Logits -> frequencies                                                    */
 /* ------------------------------------------------------------------------ */
 
-void freqs_from_logits(lmz_freqs *f, const float *logits) {
-    const lmz_kernels *kn = lmz_kernels_get(); /* every path gives the same bits (kernels.h) */
+/* Steps 1-4: p = exp(l - max) in f's scratch; returns the argmax a, sets
+ * *scale and *Bf. */
+static uint32_t freqs_shape(const lmz_kernels *kn, lmz_freqs *f, const float *logits, float *scale, float *Bf) {
     const uint32_t n = f->n;
-    uint32_t *freq = f->freq;
     float *p = freqs_scratch(f);
-    f->cum_valid = 0;
 
     /* 1. max ("x > m" is false for NaN, so NaN is skipped; exact in any
      *    order), then the lowest index holding it. */
@@ -92,8 +91,37 @@ void freqs_from_logits(lmz_freqs *f, const float *logits) {
 
     /* 4. scale so that the p's share the budget B. */
     const uint32_t B = LMZ_FREQ_TOTAL - n;
-    const float Bf = (float)B; /* exact: B < 2^24 */
-    float scale = S > 0.0f ? Bf / S : 0.0f;
+    *Bf = (float)B; /* exact: B < 2^24 */
+    *scale = S > 0.0f ? *Bf / S : 0.0f;
+    return a;
+}
+
+void freqs_interval(lmz_freqs *f, const float *logits, uint32_t s, uint32_t *cum, uint32_t *freq) {
+    const lmz_kernels *kn = lmz_kernels_get();
+    float scale, Bf;
+    const uint32_t a = freqs_shape(kn, f, logits, &scale, &Bf);
+    const float *p = freqs_scratch(f);
+    f->cum_valid = 0;
+    uint64_t c, T = kn->fill_cum(p, f->n, scale, Bf, s, &c);
+    while (T > LMZ_FREQ_TOTAL) { /* step 6 */
+        scale = scale * 0.9921875f;
+        T = kn->fill_cum(p, f->n, scale, Bf, s, &c);
+    }
+    uint32_t fs; /* step 5 for symbol s alone: fill_freq's value */
+    kn->fill_freq(p + s, &fs, 1, scale, Bf);
+    const uint32_t rem = (uint32_t)(LMZ_FREQ_TOTAL - T); /* step 7 */
+    *cum = (uint32_t)c + (a < s ? rem : 0);
+    *freq = fs + (a == s ? rem : 0);
+}
+
+void freqs_from_logits(lmz_freqs *f, const float *logits) {
+    const lmz_kernels *kn = lmz_kernels_get(); /* every path gives the same bits (kernels.h) */
+    const uint32_t n = f->n;
+    uint32_t *freq = f->freq;
+    const float *p = freqs_scratch(f);
+    float scale, Bf;
+    f->cum_valid = 0;
+    const uint32_t a = freqs_shape(kn, f, logits, &scale, &Bf);
 
     /* 5. floor of the scaled probabilities, plus the guaranteed 1. */
     uint64_t T = kn->fill_freq(p, freq, n, scale, Bf);

@@ -170,11 +170,8 @@ static uint32_t sym_cum(const lmz_freqs *f, int32_t s) {
 /* Row r's table, reduced to the interval of its target symbol. */
 static void row_interval(void *arg, int r) {
     lm_enc *e = arg;
-    lmz_freqs *f = &e->fq[r];
-    freqs_from_logits(f, e->logits + (size_t)r * e->m->llm.hp.n_vocab);
-    const int32_t s = e->targets[r];
-    e->sym_cum[r] = sym_cum(f, s);
-    e->sym_freq[r] = f->freq[s];
+    freqs_interval(&e->fq[r], e->logits + (size_t)r * e->m->llm.hp.n_vocab, (uint32_t)e->targets[r], &e->sym_cum[r],
+                   &e->sym_freq[r]);
 }
 
 /* Codes src[0..n) as `lm` into dst (at most cap bytes) and, when e->mix, as

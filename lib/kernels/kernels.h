@@ -130,7 +130,9 @@ typedef void (*pv_dot_rows_fn)(const int8_t *vg, uint32_t hd, size_t ldq, size_t
  *   sub_freq:  b[i] = b[i] - c * (float)freq[i].
  *   fill_freq: q = p[i] * scale; q = q >= 0 ? q : 0 (NaN -> 0);
  *              q = q <= B ? q : B; freq[i] = 1 + (uint32_t)(int32_t)q;
- *              returns the sum of freq (B < 2^24).                        */
+ *              returns the sum of freq (B < 2^24).
+ *   fill_cum:  fill_freq's values without storing them: returns their sum
+ *              and sets *cum to the sum of those of i < s (s <= n).        */
 typedef float (*max_f32_fn)(const float *x, uint32_t n, float init);
 /* RoPE of one head's adjacent pairs: for i < half, a = x[2i], b = x[2i+1]:
  * x[2i] = a * c[i] - b * s[i], x[2i+1] = a * s[i] + b * c[i]. */
@@ -139,6 +141,7 @@ typedef void (*affine_fn)(float *z, float s, const float *x, const float *b, uin
 typedef float (*dot_freq_fn)(const uint32_t *freq, float inv, const float *x, uint32_t n);
 typedef void (*sub_freq_fn)(float *b, float c, const uint32_t *freq, uint32_t n);
 typedef uint64_t (*fill_freq_fn)(const float *p, uint32_t *freq, uint32_t n, float scale, float B);
+typedef uint64_t (*fill_cum_fn)(const float *p, uint32_t n, float scale, float B, uint32_t s, uint64_t *cum);
 
 typedef struct {
     const char *name;
@@ -160,6 +163,7 @@ typedef struct {
     sub_freq_fn sub_freq;
     fill_freq_fn fill_freq;
     rope_fn rope;
+    fill_cum_fn fill_cum;
 } lmz_kernels;
 
 /* The dispatcher: the table for this CPU (or LMZ_SIMD). Thread-safe. */
@@ -189,6 +193,7 @@ float dot_freq_generic(const uint32_t *freq, float inv, const float *x, uint32_t
 void sub_freq_generic(float *b, float c, const uint32_t *freq, uint32_t n);
 uint64_t fill_freq_generic(const float *p, uint32_t *freq, uint32_t n, float scale, float B);
 void rope_generic(float *x, const float *c, const float *s, uint32_t half);
+uint64_t fill_cum_generic(const float *p, uint32_t n, float scale, float B, uint32_t s, uint64_t *cum);
 
 /* Fixed-order reduction of 16 lanes (shared by all paths). */
 static inline float lmz_sum16_tree(const float l[16]) {

@@ -427,8 +427,24 @@ static void rope_avx2(float *x, const float *c, const float *s, uint32_t half) {
     if (i < half) rope_generic(x + 2 * i, c + i, s + i, half - i);
 }
 
+/* fill_freq_avx2 into a small buffer, 16 values at a time. */
+static uint64_t fill_cum_avx2(const float *p, uint32_t n, float scale, float B, uint32_t s, uint64_t *cum) {
+    uint64_t T = 0;
+    *cum = 0;
+    uint32_t f[16];
+    for (uint32_t i = 0; i < n; i += 16) {
+        const uint32_t k = n - i < 16 ? n - i : 16;
+        const uint64_t t = fill_freq_avx2(p + i, f, k, scale, B);
+        if (s >= i + k) *cum += t;
+        else if (s > i)
+            for (uint32_t j = 0; j < s - i; j++) *cum += f[j];
+        T += t;
+    }
+    return T;
+}
+
 const lmz_kernels lmz_kernels_avx2 = {"avx2", 0,          quantize_q8_avx2, matvec_q8_avx2, matmul_q8_avx2,
                                      pv_dot_avx2,     sumsq_avx2,     expf_avx2,
                                      expsum_avx2,     softmax_avx2,    silu_mul_avx2,  pv_quant_avx2,
                                      pv_dot_rows_avx2, max_f32_avx2,   affine_avx2,    dot_freq_avx2,
-                                     sub_freq_avx2,   fill_freq_avx2, rope_avx2};
+                                     sub_freq_avx2,   fill_freq_avx2, rope_avx2,      fill_cum_avx2};

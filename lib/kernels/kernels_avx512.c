@@ -864,7 +864,21 @@ static float softmax_avx512(float s0, const float *win, uint32_t nw, float scale
 static void silu_mul_avx512(float *g, const float *u, size_t n) {
     const __m512 one = _mm512_set1_ps(1.0f);
     const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
-    for (size_t i = 0; i < n; i += 16) {
+    size_t i = 0;
+    for (; i + 128 <= n; i += 128) { /* eight vectors' exps side by side (expf16_k) */
+        __m512 x[8], e[8];
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++) {
+            x[k] = _mm512_loadu_ps(g + i + 16 * k);
+            e[k] = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x[k]), sign));
+        }
+        expf16_k(e, 8);
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++)
+            _mm512_storeu_ps(g + i + 16 * k, _mm512_mul_ps(_mm512_div_ps(x[k], _mm512_add_ps(one, e[k])),
+                                                           _mm512_loadu_ps(u + i + 16 * k)));
+    }
+    for (; i < n; i += 16) {
         const __mmask16 m = lanes_mask(n - i);
         __m512 x = _mm512_maskz_loadu_ps(m, g + i);
         __m512 e = expf16(_mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), sign)));
@@ -1065,6 +1079,36 @@ static void sub_freq_avx512(float *b, float c, const uint32_t *freq, uint32_t n)
     }
 }
 
+/* fill_freq's 16 values at p (lanes k): clamped, floored, plus one */
+LMZ_INLINE __m512i freq16(const float *p, __mmask16 k, __m512 vs, __m512 vb) {
+    __m512 q = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, p), vs);
+    q = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(q, _mm512_setzero_ps(), _CMP_GE_OQ), q); /* NaN -> 0 */
+    q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(q, vb, _CMP_LE_OQ), vb, q);
+    return _mm512_maskz_add_epi32(k, _mm512_cvttps_epi32(q), _mm512_set1_epi32(1));
+}
+
+LMZ_INLINE __m512i add_u32_as_u64(__m512i t, __m512i v) { /* t (8 x u64) += the 16 u32 of v */
+    return _mm512_add_epi64(_mm512_add_epi64(t, _mm512_cvtepu32_epi64(_mm512_castsi512_si256(v))),
+                            _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(v, 1)));
+}
+
+static uint64_t fill_cum_avx512(const float *p, uint32_t n, float scale, float B, uint32_t s, uint64_t *cum) {
+    const __m512 vs = _mm512_set1_ps(scale), vb = _mm512_set1_ps(B);
+    __m512i t = _mm512_setzero_si512(), c = _mm512_setzero_si512();
+    uint32_t i = 0;
+    for (; i + 16 <= s && i + 16 <= n; i += 16) t = add_u32_as_u64(t, freq16(p + i, 0xFFFF, vs, vb));
+    c = t; /* the values below s so far */
+    if (i < n) { /* the 16 holding s */
+        const __m512i v = freq16(p + i, lanes_mask(n - i), vs, vb);
+        t = add_u32_as_u64(t, v);
+        c = add_u32_as_u64(c, _mm512_maskz_mov_epi32(lanes_mask(s - i), v));
+        i += 16;
+    }
+    for (; i < n; i += 16) t = add_u32_as_u64(t, freq16(p + i, lanes_mask(n - i), vs, vb));
+    *cum = (uint64_t)_mm512_reduce_add_epi64(c);
+    return (uint64_t)_mm512_reduce_add_epi64(t);
+}
+
 static uint64_t fill_freq_avx512(const float *p, uint32_t *freq, uint32_t n, float scale, float B) {
     const __m512 vs = _mm512_set1_ps(scale), vb = _mm512_set1_ps(B);
     const __m512i one = _mm512_set1_epi32(1);
@@ -1102,4 +1146,4 @@ const lmz_kernels lmz_kernels_avx512 = {"avx512", 1,          quantize_q8_avx512
                                        pv_dot_avx512,     sumsq_avx512,       expf_avx512,
                                        expsum_avx512,     softmax_avx512,    silu_mul_avx512,    pv_quant_avx512,
                                        pv_dot_rows_avx512, max_f32_avx512, affine_avx512,  dot_freq_avx512,
-                                       sub_freq_avx512,    fill_freq_avx512, rope_avx512};
+                                       sub_freq_avx512,    fill_freq_avx512, rope_avx512,    fill_cum_avx512};

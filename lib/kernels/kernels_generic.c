@@ -164,15 +164,29 @@ void sub_freq_generic(float *b, float c, const uint32_t *freq, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) b[i] = b[i] - c * (float)freq[i];
 }
 
+static inline uint32_t freq_of(float p, float scale, float B) {
+    float q = p * scale;
+    q = lmz_self(q >= 0.0f, q, 0.0f); /* also maps NaN to 0 */
+    q = lmz_self(q <= B, q, B);
+    return 1u + (uint32_t)(int32_t)q; /* q in [0, 2^24): exact floor */
+}
+
 uint64_t fill_freq_generic(const float *p, uint32_t *freq, uint32_t n, float scale, float B) {
     uint64_t T = 0;
     for (uint32_t i = 0; i < n; i++) {
-        float q = p[i] * scale;
-        q = lmz_self(q >= 0.0f, q, 0.0f); /* also maps NaN to 0 */
-        q = lmz_self(q <= B, q, B);
-        freq[i] = 1u + (uint32_t)(int32_t)q; /* q in [0, 2^24): exact floor */
+        freq[i] = freq_of(p[i], scale, B);
         T += freq[i];
     }
+    return T;
+}
+
+uint64_t fill_cum_generic(const float *p, uint32_t n, float scale, float B, uint32_t s, uint64_t *cum) {
+    uint64_t T = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i == s) *cum = T;
+        T += freq_of(p[i], scale, B);
+    }
+    if (s >= n) *cum = T;
     return T;
 }
 

@@ -922,16 +922,27 @@ static void row_stage(const row_job *j, uint32_t r) {
         if (pos == 0) /* the sink: its key before RoPE, rotated per query later */
             memcpy(kv->ksink + (size_t)j->layer * kvd, w->k + (size_t)r * kvd, kvd * sizeof(float));
         const size_t sl = pos == 0 ? 0 : 1 + (size_t)(pos - kv->base);
-        for (uint32_t h = 0; h < hp->n_head_kv; h++) {
-            float *kr = w->k + (size_t)r * kvd + (size_t)h * hd, *vr = w->v + (size_t)r * kvd + (size_t)h * hd;
-            rope_head(m, kn, kr, c, sn);
-            const size_t lh = (size_t)j->layer * hp->n_head_kv + h, at = lh * kv->cap + sl;
-            kn->quantize_q8(kr, hd, kv->k + at * hd, kv->ks + at * (hd / Q8_BLOCK));
-            if (kv->kt) kv_tile_put(kv->kt + lh * kv->cap * hd, hd, sl, kv->k + at * hd);
-            int8_t vq[1024];
-            kn->quantize_q8(vr, hd, vq, kv->vs + at * (hd / Q8_BLOCK));
-            int8_t *vg = kv->vg + (lh * kv_groups(kv->cap) + sl / 4) * hd * 4 + sl % 4; /* group sl/4, byte sl%4 */
-            for (uint32_t i = 0; i < hd; i++) vg[(size_t)i * 4] = vq[i];
+        for (uint32_t h = 0; h < hp->n_head_kv; h++) rope_head(m, kn, w->k + (size_t)r * kvd + (size_t)h * hd, c, sn);
+        /* the row's keys and values quantised in one call each (blocks are
+         * independent: the same bytes as head by head), then each head's
+         * into its cache slot */
+        enum { QKV_MAX = 4096 };
+        int8_t kq[QKV_MAX], vq[QKV_MAX];
+        float kd[QKV_MAX / Q8_BLOCK], vd[QKV_MAX / Q8_BLOCK];
+        const uint32_t hstep = kvd <= QKV_MAX ? hp->n_head_kv : 1; /* heads per call */
+        for (uint32_t h0 = 0; h0 < hp->n_head_kv; h0 += hstep) {
+            kn->quantize_q8(w->k + (size_t)r * kvd + (size_t)h0 * hd, hstep * hd, kq, kd);
+            kn->quantize_q8(w->v + (size_t)r * kvd + (size_t)h0 * hd, hstep * hd, vq, vd);
+            for (uint32_t hh = 0; hh < hstep; hh++) {
+                const int8_t *kh = kq + (size_t)hh * hd, *vh = vq + (size_t)hh * hd;
+                const size_t lh = (size_t)j->layer * hp->n_head_kv + h0 + hh, at = lh * kv->cap + sl;
+                memcpy(kv->k + at * hd, kh, hd);
+                memcpy(kv->ks + at * (hd / Q8_BLOCK), kd + (size_t)hh * (hd / Q8_BLOCK), hd / Q8_BLOCK * sizeof(float));
+                memcpy(kv->vs + at * (hd / Q8_BLOCK), vd + (size_t)hh * (hd / Q8_BLOCK), hd / Q8_BLOCK * sizeof(float));
+                if (kv->kt) kv_tile_put(kv->kt + lh * kv->cap * hd, hd, sl, kh);
+                int8_t *vg = kv->vg + (lh * kv_groups(kv->cap) + sl / 4) * hd * 4 + sl % 4; /* group sl/4, byte sl%4 */
+                for (uint32_t i = 0; i < hd; i++) vg[(size_t)i * 4] = vh[i];
+            }
         }
         break;
     }

@@ -174,6 +174,24 @@ static void test_expf_copy(void) {
     CHECK(bad == 0, "branch-free exp == lmz_expf (%llu mismatches)", (unsigned long long)bad);
 }
 
+/* freqs_interval (the encoder's table-free path) gives f's interval of
+ * symbol s for every s tried: 0, the middle, the last, the argmax and its
+ * neighbours. f: freqs_from_logits(l); g: a scratch table. */
+static int interval_ok(lmz_freqs *g, const float *l, const lmz_freqs *f) {
+    const uint32_t n = f->n;
+    uint32_t a = 0;
+    for (uint32_t i = 1; i < n; i++) a = f->freq[i] > f->freq[a] ? i : a;
+    const uint32_t ss[] = {0, n / 2, n - 1, a, a ? a - 1 : 0, a + 1 < n ? a + 1 : a};
+    int ok = 1;
+    for (int k = 0; k < 6; k++) {
+        uint32_t c = 0, fr = 0, cref = 0;
+        for (uint32_t i = 0; i < ss[k]; i++) cref += f->freq[i];
+        freqs_interval(g, l, ss[k], &c, &fr);
+        ok &= c == cref && fr == f->freq[ss[k]];
+    }
+    return ok;
+}
+
 static void test_freqs(void) {
     const uint32_t sizes[] = {1, 2, 3, 15, 16, 17, 100, 1000, 16384, 50000};
     for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
@@ -187,6 +205,7 @@ static void test_freqs(void) {
             for (uint32_t i = 0; i < n; i++) l[i] = sigma * rng_normal() + 5.0f;
             freqs_from_logits(&f, l);
             CHECK(table_ok(&f), "total/min n=%u trial %d", n, trial);
+            CHECK(interval_ok(&g, l, &f), "freqs_interval == the table's interval n=%u trial %d", n, trial);
             freqs_from_logits(&g, l);
             CHECK(memcmp(f.freq, g.freq, n * 4) == 0, "deterministic n=%u", n);
             ref_freqs(l, n, ref);
@@ -220,13 +239,13 @@ static void test_freqs(void) {
         /* -inf, huge and NaN logits */
         for (uint32_t i = 0; i < n; i++) l[i] = (i % 3 == 0) ? -INFINITY : (i % 3 == 1 ? -3e38f : 3e38f);
         freqs_from_logits(&f, l);
-        CHECK(table_ok(&f), "huge logits n=%u", n);
+        CHECK(table_ok(&f) && interval_ok(&g, l, &f), "huge logits n=%u", n);
         for (uint32_t i = 0; i < n; i++) l[i] = -INFINITY;
         freqs_from_logits(&f, l);
-        CHECK(table_ok(&f) && f.freq[0] == LMZ_FREQ_TOTAL - (n - 1), "all -inf n=%u", n);
+        CHECK(table_ok(&f) && f.freq[0] == LMZ_FREQ_TOTAL - (n - 1) && interval_ok(&g, l, &f), "all -inf n=%u", n);
         for (uint32_t i = 0; i < n; i++) l[i] = (i & 1) ? NAN : 1.0f;
         freqs_from_logits(&f, l);
-        CHECK(table_ok(&f), "NaN logits n=%u", n);
+        CHECK(table_ok(&f) && interval_ok(&g, l, &f), "NaN logits n=%u", n);
         l[n - 1] = INFINITY;
         freqs_from_logits(&f, l);
         CHECK(table_ok(&f) && f.freq[n - 1] == LMZ_FREQ_TOTAL - (n - 1), "+inf logit n=%u", n);

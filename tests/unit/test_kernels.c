@@ -270,7 +270,16 @@ static void check_vocab_loops(const lmz_kernels *k) {
             uint64_t t0 = fill_freq_generic(z0, f0, n, scale, B), t1 = k->fill_freq(z0, f1, n, scale, B);
             CHECK(t0 == t1 && !memcmp(f0, f1, N * sizeof(uint32_t)), "%s fill_freq differs (n=%u, kind %d)", k->name, n,
                   kind);
-            g_cases += 5;
+            /* fill_cum at s = 0, inside, at the ends of the vector widths, n */
+            const uint32_t ss[] = {0, n / 3, n > 16 ? 16 : n, n > 17 ? 17 : n, n ? n - 1 : 0, n};
+            for (int si = 0; si < 6; si++) {
+                uint64_t c0 = 7, c1 = 9, cref = 0;
+                for (uint32_t i = 0; i < ss[si]; i++) cref += f0[i];
+                const uint64_t u0 = fill_cum_generic(z0, n, scale, B, ss[si], &c0), u1 = k->fill_cum(z0, n, scale, B, ss[si], &c1);
+                CHECK(u0 == t0 && u1 == t0 && c0 == cref && c1 == cref, "%s fill_cum differs (n=%u, s=%u, kind %d)",
+                      k->name, n, ss[si], kind);
+            }
+            g_cases += 6;
         }
     }
     free(x);
