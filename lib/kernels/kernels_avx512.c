@@ -952,58 +952,62 @@ static void pv_quant_avx512(const float *p, float rs, const float *vs, uint32_t 
  * alone: 2). Blocks every row has are done together; the rows' remaining
  * blocks one row at a time, continuing the same accumulators, so each
  * row's sum takes its blocks in ascending order as pv_dot_avx512. Groups:
- * 9 per block where any row starts inside a group (r > 0; a row with r = 0
- * masks its 9th group to nothing), else 8, so the loads stay within the
- * rows' own reach. */
-LMZ_INLINE void pv_rows_r(const int8_t *vg, uint32_t hd, size_t ldq, size_t ldd, const lmz_pv_row *rows, const int R) {
+ * NG = 9 per block where any row starts inside a group (r > 0; a row with
+ * r = 0 masks its 9th group to nothing), else 8 with no masks, so the loads
+ * stay within the rows' own reach; R and NG are constants after inlining
+ * (the group loop unrolled, no branch inside). */
+LMZ_INLINE void pv_rows_r(const int8_t *vg, uint32_t hd, size_t ldq, size_t ldd, const lmz_pv_row *rows, const int R,
+                          const int NG) {
     const size_t gs = (size_t)hd * 4, bs = 8 * gs;
     __m512i mf[LMZ_PV_ROWS], ml[LMZ_PV_ROWS];
-    uint32_t nmin = rows[0].nblk, anyr = 0;
+    uint32_t nmin = rows[0].nblk;
 #pragma GCC unroll 4
     for (int i = 0; i < R; i++) {
         const uint32_t keep = 0xFFFFFFFFu << (8 * rows[i].r); /* bytes r..3 of a group */
         mf[i] = _mm512_set1_epi32((int32_t)keep);
         ml[i] = _mm512_set1_epi32((int32_t)~keep);
         nmin = rows[i].nblk < nmin ? rows[i].nblk : nmin;
-        anyr |= rows[i].r;
     }
-    const uint32_t ng = anyr ? 9 : 8;
     for (uint32_t c = 0; c < hd / Q8_BLOCK; c++) {
         const int8_t *v = vg + (size_t)c * Q8_BLOCK * 4;
+        const int8_t *qc[LMZ_PV_ROWS];
+        const float *dc[LMZ_PV_ROWS];
         __m512 acc0[LMZ_PV_ROWS], acc1[LMZ_PV_ROWS];
 #pragma GCC unroll 4
-        for (int i = 0; i < R; i++) acc0[i] = acc1[i] = _mm512_setzero_ps();
+        for (int i = 0; i < R; i++) {
+            acc0[i] = acc1[i] = _mm512_setzero_ps();
+            qc[i] = rows[i].q + c * ldq;
+            dc[i] = rows[i].d + c * ldd;
+        }
         for (uint32_t b = 0; b < nmin; b++) {
             const int8_t *vb = v + b * bs;
             __m512i s0[LMZ_PV_ROWS], s1[LMZ_PV_ROWS];
 #pragma GCC unroll 4
             for (int i = 0; i < R; i++) s0[i] = s1[i] = _mm512_setzero_si512();
-            for (uint32_t g = 0; g < ng; g++) {
+#pragma GCC unroll 9
+            for (int g = 0; g < NG; g++) {
                 const __m512i v0 = _mm512_loadu_si512(vb + g * gs), v1 = _mm512_loadu_si512(vb + g * gs + 64);
 #pragma GCC unroll 4
                 for (int i = 0; i < R; i++) {
-                    __m512i p = bcast4(rows[i].q + c * ldq + b * Q8_BLOCK + 4 * g);
-                    if (g == 0) p = _mm512_and_si512(p, mf[i]);
-                    if (g == 8) p = _mm512_and_si512(p, ml[i]);
+                    __m512i p = bcast4(qc[i] + b * Q8_BLOCK + 4 * g);
+                    if (NG == 9 && g == 0) p = _mm512_and_si512(p, mf[i]);
+                    if (NG == 9 && g == 8) p = _mm512_and_si512(p, ml[i]);
                     s0[i] = _mm512_dpbusd_epi32(s0[i], p, v0);
                     s1[i] = _mm512_dpbusd_epi32(s1[i], p, v1);
                 }
             }
 #pragma GCC unroll 4
             for (int i = 0; i < R; i++) {
-                const __m512 db = _mm512_set1_ps(rows[i].d[c * ldd + b]);
+                const __m512 db = _mm512_set1_ps(dc[i][b]);
                 acc0[i] = _mm512_add_ps(acc0[i], _mm512_mul_ps(db, _mm512_cvtepi32_ps(s0[i])));
                 acc1[i] = _mm512_add_ps(acc1[i], _mm512_mul_ps(db, _mm512_cvtepi32_ps(s1[i])));
             }
         }
-#pragma GCC unroll 4
         for (int i = 0; i < R; i++) {
-            const int8_t *qc = rows[i].q + c * ldq;
-            const float *dc = rows[i].d + c * ldd;
             for (uint32_t b = nmin; b < rows[i].nblk; b++) {
                 __m512i s0, s1;
-                pv_block(v + b * bs, gs, qc + b * Q8_BLOCK, rows[i].r ? 9 : 8, mf[i], ml[i], &s0, &s1);
-                const __m512 db = _mm512_set1_ps(dc[b]);
+                pv_block(v + b * bs, gs, qc[i] + b * Q8_BLOCK, rows[i].r ? 9 : 8, mf[i], ml[i], &s0, &s1);
+                const __m512 db = _mm512_set1_ps(dc[i][b]);
                 acc0[i] = _mm512_add_ps(acc0[i], _mm512_mul_ps(db, _mm512_cvtepi32_ps(s0)));
                 acc1[i] = _mm512_add_ps(acc1[i], _mm512_mul_ps(db, _mm512_cvtepi32_ps(s1)));
             }
@@ -1015,12 +1019,20 @@ LMZ_INLINE void pv_rows_r(const int8_t *vg, uint32_t hd, size_t ldq, size_t ldd,
 
 static void pv_dot_rows_avx512(const int8_t *vg, uint32_t hd, size_t ldq, size_t ldd, const lmz_pv_row *rows,
                                uint32_t n) {
-    switch (n) {
-    case 1: pv_dot_avx512(vg, hd, rows[0].q, ldq, rows[0].r, rows[0].d, ldd, rows[0].nblk, rows[0].out); break;
-    case 2: pv_rows_r(vg, hd, ldq, ldd, rows, 2); break;
-    case 3: pv_rows_r(vg, hd, ldq, ldd, rows, 3); break;
-    default: pv_rows_r(vg, hd, ldq, ldd, rows, 4); break;
-    }
+    uint32_t anyr = 0;
+    for (uint32_t i = 0; i < n; i++) anyr |= rows[i].r;
+    if (anyr) switch (n) {
+        case 1: pv_rows_r(vg, hd, ldq, ldd, rows, 1, 9); break;
+        case 2: pv_rows_r(vg, hd, ldq, ldd, rows, 2, 9); break;
+        case 3: pv_rows_r(vg, hd, ldq, ldd, rows, 3, 9); break;
+        default: pv_rows_r(vg, hd, ldq, ldd, rows, 4, 9); break;
+        }
+    else switch (n) {
+        case 1: pv_rows_r(vg, hd, ldq, ldd, rows, 1, 8); break;
+        case 2: pv_rows_r(vg, hd, ldq, ldd, rows, 2, 8); break;
+        case 3: pv_rows_r(vg, hd, ldq, ldd, rows, 3, 8); break;
+        default: pv_rows_r(vg, hd, ldq, ldd, rows, 4, 8); break;
+        }
 }
 
 /* ------------------------------------------------------------------------ */
