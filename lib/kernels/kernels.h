@@ -137,6 +137,9 @@ typedef float (*max_f32_fn)(const float *x, uint32_t n, float init);
 /* RoPE of one head's adjacent pairs: for i < half, a = x[2i], b = x[2i+1]:
  * x[2i] = a * c[i] - b * s[i], x[2i+1] = a * s[i] + b * c[i]. */
 typedef void (*rope_fn)(float *x, const float *c, const float *s, uint32_t half);
+/* lmz_sincos_d (lmz_math.h) of n angles, the same double operations lane
+ * by lane: RoPE's angles at positions past the model's table. */
+typedef void (*sincos_d_fn)(const double *a, double *s, double *c, uint32_t n);
 typedef void (*affine_fn)(float *z, float s, const float *x, const float *b, uint32_t n);
 typedef float (*dot_freq_fn)(const uint32_t *freq, float inv, const float *x, uint32_t n);
 typedef void (*sub_freq_fn)(float *b, float c, const uint32_t *freq, uint32_t n);
@@ -164,6 +167,7 @@ typedef struct {
     fill_freq_fn fill_freq;
     rope_fn rope;
     fill_cum_fn fill_cum;
+    sincos_d_fn sincos_d;
 } lmz_kernels;
 
 /* The dispatcher: the table for this CPU (or LMZ_SIMD). Thread-safe. */
@@ -194,6 +198,7 @@ void sub_freq_generic(float *b, float c, const uint32_t *freq, uint32_t n);
 uint64_t fill_freq_generic(const float *p, uint32_t *freq, uint32_t n, float scale, float B);
 void rope_generic(float *x, const float *c, const float *s, uint32_t half);
 uint64_t fill_cum_generic(const float *p, uint32_t n, float scale, float B, uint32_t s, uint64_t *cum);
+void sincos_d_generic(const double *a, double *s, double *c, uint32_t n);
 
 /* Fixed-order reduction of 16 lanes (shared by all paths). */
 static inline float lmz_sum16_tree(const float l[16]) {

@@ -443,8 +443,38 @@ static uint64_t fill_cum_avx2(const float *p, uint32_t n, float scale, float B, 
     return T;
 }
 
+/* lmz_sincos_d, 4 angles a vector (as sincos_d_avx512). */
+static void sincos_d_avx2(const double *a, double *s, double *c, uint32_t n) {
+    const __m256d twopi_hi = _mm256_set1_pd(6.28318530717958623199592693709);
+    const __m256d twopi_lo = _mm256_set1_pd(2.44929359829470635445e-16), half = _mm256_set1_pd(0.5);
+    const __m256d zero = _mm256_setzero_pd(), sign = _mm256_set1_pd(-0.0);
+#define NEG(v) _mm256_xor_pd(v, sign) /* the scalar's unary minus */
+    uint32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const __m256d x = _mm256_loadu_pd(a + i);
+        const __m256d k0 = _mm256_div_pd(x, twopi_hi);
+        const __m256d kp = _mm256_round_pd(_mm256_add_pd(k0, half), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+        const __m256d kn = NEG(_mm256_round_pd(_mm256_add_pd(NEG(k0), half), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
+        const __m256d k = _mm256_blendv_pd(kn, kp, _mm256_cmp_pd(k0, zero, _CMP_GE_OQ));
+        const __m256d r = _mm256_sub_pd(_mm256_sub_pd(x, _mm256_mul_pd(k, twopi_hi)), _mm256_mul_pd(k, twopi_lo));
+        const __m256d r2 = _mm256_mul_pd(r, r);
+        __m256d ts = r, tc = _mm256_set1_pd(1.0), ss = zero, cc = zero;
+        for (int j = 1; j <= 60; j += 2) {
+            ss = _mm256_add_pd(ss, ts);
+            cc = _mm256_add_pd(cc, tc);
+            ts = _mm256_div_pd(_mm256_mul_pd(NEG(ts), r2), _mm256_set1_pd((double)((j + 1) * (j + 2))));
+            tc = _mm256_div_pd(_mm256_mul_pd(NEG(tc), r2), _mm256_set1_pd((double)(j * (j + 1))));
+        }
+        _mm256_storeu_pd(s + i, ss);
+        _mm256_storeu_pd(c + i, cc);
+    }
+    if (i < n) sincos_d_generic(a + i, s + i, c + i, n - i);
+#undef NEG
+}
+
 const lmz_kernels lmz_kernels_avx2 = {"avx2", 0,          quantize_q8_avx2, matvec_q8_avx2, matmul_q8_avx2,
                                      pv_dot_avx2,     sumsq_avx2,     expf_avx2,
                                      expsum_avx2,     softmax_avx2,    silu_mul_avx2,  pv_quant_avx2,
                                      pv_dot_rows_avx2, max_f32_avx2,   affine_avx2,    dot_freq_avx2,
-                                     sub_freq_avx2,   fill_freq_avx2, rope_avx2,      fill_cum_avx2};
+                                     sub_freq_avx2,   fill_freq_avx2, rope_avx2,      fill_cum_avx2,
+                                     sincos_d_avx2};

@@ -1154,8 +1154,40 @@ static void rope_avx512(float *x, const float *c, const float *s, uint32_t half)
     if (i < half) rope_generic(x + 2 * i, c + i, s + i, half - i);
 }
 
+/* lmz_sincos_d, 8 angles a vector with the same double operations:
+ * (double)(int64_t)(k + 0.5) is a rounding toward zero (exact below 2^52),
+ * the sign branch a blend, each division an IEEE vector division. */
+static void sincos_d_avx512(const double *a, double *s, double *c, uint32_t n) {
+    const __m512d twopi_hi = _mm512_set1_pd(6.28318530717958623199592693709);
+    const __m512d twopi_lo = _mm512_set1_pd(2.44929359829470635445e-16), half = _mm512_set1_pd(0.5);
+    const __m512i sign = _mm512_set1_epi64((long long)0x8000000000000000ull);
+#define NEG(v) _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(v), sign)) /* the scalar's unary minus */
+    uint32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m512d x = _mm512_loadu_pd(a + i);
+        const __m512d k0 = _mm512_div_pd(x, twopi_hi);
+        const __m512d kp = _mm512_roundscale_pd(_mm512_add_pd(k0, half), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+        const __m512d kn = NEG(_mm512_roundscale_pd(_mm512_add_pd(NEG(k0), half), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
+        const __m512d k = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(k0, _mm512_setzero_pd(), _CMP_GE_OQ), kn, kp);
+        const __m512d r = _mm512_sub_pd(_mm512_sub_pd(x, _mm512_mul_pd(k, twopi_hi)), _mm512_mul_pd(k, twopi_lo));
+        const __m512d r2 = _mm512_mul_pd(r, r);
+        __m512d ts = r, tc = _mm512_set1_pd(1.0), ss = _mm512_setzero_pd(), cc = _mm512_setzero_pd();
+        for (int j = 1; j <= 60; j += 2) {
+            ss = _mm512_add_pd(ss, ts);
+            cc = _mm512_add_pd(cc, tc);
+            ts = _mm512_div_pd(_mm512_mul_pd(NEG(ts), r2), _mm512_set1_pd((double)((j + 1) * (j + 2))));
+            tc = _mm512_div_pd(_mm512_mul_pd(NEG(tc), r2), _mm512_set1_pd((double)(j * (j + 1))));
+        }
+        _mm512_storeu_pd(s + i, ss);
+        _mm512_storeu_pd(c + i, cc);
+    }
+    if (i < n) sincos_d_generic(a + i, s + i, c + i, n - i);
+#undef NEG
+}
+
 const lmz_kernels lmz_kernels_avx512 = {"avx512", 1,          quantize_q8_avx512, matvec_q8_avx512, matmul_q8_avx512,
                                        pv_dot_avx512,     sumsq_avx512,       expf_avx512,
                                        expsum_avx512,     softmax_avx512,    silu_mul_avx512,    pv_quant_avx512,
                                        pv_dot_rows_avx512, max_f32_avx512, affine_avx512,  dot_freq_avx512,
-                                       sub_freq_avx512,    fill_freq_avx512, rope_avx512,    fill_cum_avx512};
+                                       sub_freq_avx512,    fill_freq_avx512, rope_avx512,    fill_cum_avx512,
+                                       sincos_d_avx512};

@@ -197,3 +197,7 @@ void rope_generic(float *x, const float *c, const float *s, uint32_t half) {
         x[2 * i + 1] = a * s[i] + b * c[i];
     }
 }
+
+void sincos_d_generic(const double *a, double *s, double *c, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) lmz_sincos_d(a[i], &s[i], &c[i]);
+}

@@ -657,11 +657,15 @@ static void rope_angles(const llama_model *m, llama_work *w, uint64_t pos, float
     }
     float *a = w->ang + (size_t)(pos % ANG_SLOTS) * 2 * half;
     if (w->ang_pos[pos % ANG_SLOTS] != pos) {
-        for (uint32_t i = 0; i < half; i++) {
-            double sd, cd;
-            lmz_sincos_d((double)pos * m->rope_theta[i], &sd, &cd);
-            a[i] = (float)cd;
-            a[half + i] = (float)sd;
+        double ang[512], sd[512], cd[512];
+        for (uint32_t i0 = 0; i0 < half; i0 += 512) { /* kernels.h's sincos_d: lmz_sincos_d lane by lane */
+            const uint32_t k = half - i0 < 512 ? half - i0 : 512;
+            for (uint32_t i = 0; i < k; i++) ang[i] = (double)pos * m->rope_theta[i0 + i];
+            lmz_kernels_get()->sincos_d(ang, sd, cd, k);
+            for (uint32_t i = 0; i < k; i++) {
+                a[i0 + i] = (float)cd[i];
+                a[half + i0 + i] = (float)sd[i];
+            }
         }
         w->ang_pos[pos % ANG_SLOTS] = pos;
     }

@@ -310,6 +310,30 @@ static void check_rope(const lmz_kernels *k) {
     }
 }
 
+/* lmz_sincos_d lane by lane: RoPE's angles (positions up to 2^20 times
+ * every theta of a 10000-base table), zeros of both signs, negative and
+ * odd lengths (tails). */
+static void check_sincos(const lmz_kernels *k) {
+    enum { N = 203 };
+    double a[N], s0[N], c0[N], s1[N], c1[N];
+    int bad = 0;
+    for (int trial = 0; trial < 40; trial++) {
+        const double pos = trial < 4 ? (double)trial : (double)(rnd() % (1u << 20));
+        for (int i = 0; i < N; i++) {
+            double th = 1.0;
+            for (int j = 0; j < i % 32; j++) th = th * 0.7498942093324558; /* 10000^(-1/32) */
+            a[i] = pos * th * (trial % 5 == 4 ? -1.0 : 1.0);
+        }
+        a[0] = trial % 2 ? -0.0 : 0.0;
+        const uint32_t n = trial < 20 ? (uint32_t)(1 + trial) : N;
+        sincos_d_generic(a, s0, c0, n);
+        k->sincos_d(a, s1, c1, n);
+        bad += memcmp(s0, s1, n * sizeof(double)) != 0 || memcmp(c0, c1, n * sizeof(double)) != 0;
+    }
+    CHECK(bad == 0, "%s sincos_d differs from lmz_sincos_d in %d of 40 trials", k->name, bad);
+    g_cases += 40;
+}
+
 /* Quantisation and sum of squares of awkward values. */
 static void check_quantize(const lmz_kernels *k) {
     const lmz_kernels *g = lmz_kernels_by_name("scalar");
@@ -607,6 +631,7 @@ static void test_path(const lmz_kernels *k) {
         }
     check_vocab_loops(k);
     check_rope(k);
+    check_sincos(k);
 }
 
 /* Is `name` listed in LMZ_TEST_REQUIRE? */
