@@ -81,10 +81,8 @@ static uint32_t freqs_shape(const lmz_kernels *kn, lmz_freqs *f, const float *lo
 
     /* 1. max ("x > m" is false for NaN, so NaN is skipped; exact in any
      *    order), then the lowest index holding it. */
-    const float m = kn->max_f32(logits, n, -INFINITY);
-    uint32_t a = 0;
-    if (m > -INFINITY) /* else: all -inf/NaN, argmax is 0 */
-        while (!(logits[a] == m)) a++;
+    float m;
+    const uint32_t a = kn->argmax_f32(logits, n, &m); /* 0 when all are -inf/NaN */
 
     /* 2. + 3. p = exp(l - m), summed lane by lane (lane i % 16). */
     float S = kn->expsum(logits, m, p, n);

@@ -25,6 +25,7 @@
 #include "compress/triage.h"
 #include "codec/codec.h"
 #include "codec/dict.h"
+#include "kernels/kernels.h"
 #include "mix/mix.h"
 
 #define MIN_CHUNK 4096u
@@ -162,9 +163,7 @@ static void lm_enc_free(lm_enc *e) {
 /* Start of symbol s's interval in table f (the encoder needs one interval
  * per table, so it sums instead of building the whole cumulative table). */
 static uint32_t sym_cum(const lmz_freqs *f, int32_t s) {
-    uint32_t cum = 0;
-    for (int32_t i = 0; i < s; i++) cum += f->freq[i];
-    return cum;
+    return (uint32_t)lmz_kernels_get()->sum_u32(f->freq, (uint32_t)s); /* < 2^24 */
 }
 
 /* Row r's table, reduced to the interval of its target symbol. */

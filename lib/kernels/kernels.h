@@ -134,6 +134,11 @@ typedef void (*pv_dot_rows_fn)(const int8_t *vg, uint32_t hd, size_t ldq, size_t
  *   fill_cum:  fill_freq's values without storing them: returns their sum
  *              and sets *cum to the sum of those of i < s (s <= n).        */
 typedef float (*max_f32_fn)(const float *x, uint32_t n, float init);
+/* The coder's step 1 in one pass (n >= 1): *m = max_f32(x, n, -inf) and
+ * returns the lowest i with x[i] == *m (0 when *m is -inf: all -inf/NaN). */
+typedef uint32_t (*argmax_f32_fn)(const float *x, uint32_t n, float *m);
+/* sum of x[0..n) (exact in 64 bits) */
+typedef uint64_t (*sum_u32_fn)(const uint32_t *x, uint32_t n);
 /* RoPE of one head's adjacent pairs: for i < half, a = x[2i], b = x[2i+1]:
  * x[2i] = a * c[i] - b * s[i], x[2i+1] = a * s[i] + b * c[i]. */
 typedef void (*rope_fn)(float *x, const float *c, const float *s, uint32_t half);
@@ -168,6 +173,8 @@ typedef struct {
     rope_fn rope;
     fill_cum_fn fill_cum;
     sincos_d_fn sincos_d;
+    argmax_f32_fn argmax_f32;
+    sum_u32_fn sum_u32;
 } lmz_kernels;
 
 /* The dispatcher: the table for this CPU (or LMZ_SIMD). Thread-safe. */
@@ -199,6 +206,8 @@ uint64_t fill_freq_generic(const float *p, uint32_t *freq, uint32_t n, float sca
 void rope_generic(float *x, const float *c, const float *s, uint32_t half);
 uint64_t fill_cum_generic(const float *p, uint32_t n, float scale, float B, uint32_t s, uint64_t *cum);
 void sincos_d_generic(const double *a, double *s, double *c, uint32_t n);
+uint32_t argmax_f32_generic(const float *x, uint32_t n, float *m);
+uint64_t sum_u32_generic(const uint32_t *x, uint32_t n);
 
 /* Fixed-order reduction of 16 lanes (shared by all paths). */
 static inline float lmz_sum16_tree(const float l[16]) {

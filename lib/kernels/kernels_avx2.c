@@ -11,6 +11,7 @@
  * with 8 rows in the 8 lanes of a register.
  */
 #include <immintrin.h>
+#include <math.h> /* INFINITY only */
 #include <string.h>
 
 #include "kernels/kernels.h"
@@ -472,9 +473,37 @@ static void sincos_d_avx2(const double *a, double *s, double *c, uint32_t n) {
 #undef NEG
 }
 
+/* The scalar reference's two steps with the AVX2 max; the search for the
+ * first index holding it 8 at a time. */
+static uint32_t argmax_f32_avx2(const float *x, uint32_t n, float *m) {
+    *m = max_f32_avx2(x, n, -INFINITY);
+    if (!(*m > -INFINITY)) return 0;
+    const __m256 vm = _mm256_set1_ps(*m);
+    uint32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const int hit = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), vm, _CMP_EQ_OQ));
+        if (hit) return i + (uint32_t)__builtin_ctz((unsigned)hit);
+    }
+    while (!(x[i] == *m)) i++;
+    return i;
+}
+
+static uint64_t sum_u32_avx2(const uint32_t *x, uint32_t n) {
+    __m256i t = _mm256_setzero_si256();
+    uint32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(x + i));
+        t = _mm256_add_epi64(t, _mm256_cvtepu32_epi64(_mm256_castsi256_si128(v)));
+        t = _mm256_add_epi64(t, _mm256_cvtepu32_epi64(_mm256_extracti128_si256(v, 1)));
+    }
+    uint64_t l[4];
+    _mm256_storeu_si256((__m256i *)(void *)l, t);
+    return l[0] + l[1] + l[2] + l[3] + sum_u32_generic(x + i, n - i);
+}
+
 const lmz_kernels lmz_kernels_avx2 = {"avx2", 0,          quantize_q8_avx2, matvec_q8_avx2, matmul_q8_avx2,
                                      pv_dot_avx2,     sumsq_avx2,     expf_avx2,
                                      expsum_avx2,     softmax_avx2,    silu_mul_avx2,  pv_quant_avx2,
                                      pv_dot_rows_avx2, max_f32_avx2,   affine_avx2,    dot_freq_avx2,
                                      sub_freq_avx2,   fill_freq_avx2, rope_avx2,      fill_cum_avx2,
-                                     sincos_d_avx2};
+                                     sincos_d_avx2,   argmax_f32_avx2, sum_u32_avx2};

@@ -26,6 +26,7 @@
  * (no FMA: the build uses -ffp-contract=off and no fmadd intrinsic is used).
  */
 #include <immintrin.h>
+#include <math.h> /* INFINITY only */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -1185,9 +1186,44 @@ static void sincos_d_avx512(const double *a, double *s, double *c, uint32_t n) {
 #undef NEG
 }
 
+/* Per lane: the running max ("x > m": NaN and ties never replace it) and
+ * the index where it was set, i.e. the lane's first element equal to its
+ * max; then the max over lanes and the lowest index among the lanes that
+ * hold it (== : a -0 and a +0 maximum are the same one). */
+static uint32_t argmax_f32_avx512(const float *x, uint32_t n, float *m) {
+    __m512 mx = _mm512_set1_ps(-INFINITY);
+    __m512i ix = _mm512_setzero_si512(), at = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i step = _mm512_set1_epi32(16);
+    for (uint32_t i = 0; i < n; i += 16) {
+        const __mmask16 k = lanes_mask(n - i);
+        const __m512 v = _mm512_maskz_loadu_ps(k, x + i);
+        const __mmask16 up = _mm512_mask_cmp_ps_mask(k, v, mx, _CMP_GT_OQ);
+        mx = _mm512_mask_mov_ps(mx, up, v);
+        ix = _mm512_mask_mov_epi32(ix, up, at);
+        at = _mm512_add_epi32(at, step);
+    }
+    float l[16], r = -INFINITY;
+    uint32_t li[16], a = 0;
+    _mm512_storeu_ps(l, mx);
+    _mm512_storeu_si512(li, ix);
+    for (int j = 0; j < 16; j++) r = l[j] > r ? l[j] : r;
+    *m = r;
+    if (!(r > -INFINITY)) return 0;
+    a = n;
+    for (int j = 0; j < 16; j++)
+        if (l[j] == r && li[j] < a) a = li[j];
+    return a;
+}
+
+static uint64_t sum_u32_avx512(const uint32_t *x, uint32_t n) {
+    __m512i t = _mm512_setzero_si512();
+    for (uint32_t i = 0; i < n; i += 16) t = add_u32_as_u64(t, _mm512_maskz_loadu_epi32(lanes_mask(n - i), x + i));
+    return (uint64_t)_mm512_reduce_add_epi64(t);
+}
+
 const lmz_kernels lmz_kernels_avx512 = {"avx512", 1,          quantize_q8_avx512, matvec_q8_avx512, matmul_q8_avx512,
                                        pv_dot_avx512,     sumsq_avx512,       expf_avx512,
                                        expsum_avx512,     softmax_avx512,    silu_mul_avx512,    pv_quant_avx512,
                                        pv_dot_rows_avx512, max_f32_avx512, affine_avx512,  dot_freq_avx512,
                                        sub_freq_avx512,    fill_freq_avx512, rope_avx512,    fill_cum_avx512,
-                                       sincos_d_avx512};
+                                       sincos_d_avx512,    argmax_f32_avx512, sum_u32_avx512};

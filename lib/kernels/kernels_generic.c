@@ -6,6 +6,8 @@
  * plain, obviously correct C; the order of every float operation here is part
  * of the determinism contract (see kernels.h).
  */
+#include <math.h> /* INFINITY only */
+
 #include "kernels/kernels.h"
 #include "kernels/lmz_math.h"
 
@@ -200,4 +202,18 @@ void rope_generic(float *x, const float *c, const float *s, uint32_t half) {
 
 void sincos_d_generic(const double *a, double *s, double *c, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) lmz_sincos_d(a[i], &s[i], &c[i]);
+}
+
+uint32_t argmax_f32_generic(const float *x, uint32_t n, float *m) {
+    *m = max_f32_generic(x, n, -INFINITY);
+    uint32_t a = 0;
+    if (*m > -INFINITY)
+        while (!(x[a] == *m)) a++;
+    return a;
+}
+
+uint64_t sum_u32_generic(const uint32_t *x, uint32_t n) {
+    uint64_t t = 0;
+    for (uint32_t i = 0; i < n; i++) t += x[i];
+    return t;
 }

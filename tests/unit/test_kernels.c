@@ -234,11 +234,19 @@ static void check_vocab_loops(const lmz_kernels *k) {
     float *z0 = xmalloc(N * sizeof(float)), *z1 = xmalloc(N * sizeof(float));
     uint32_t *f = xmalloc(N * sizeof(uint32_t)), *f0 = xmalloc(N * sizeof(uint32_t)), *f1 = xmalloc(N * sizeof(uint32_t));
     static const uint32_t lens[] = {0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 127, 129, 1000, 16384, N};
-    for (int kind = 0; kind < 4; kind++) {
+    for (int kind = 0; kind < 6; kind++) {
         for (int i = 0; i < N; i++) {
             x[i] = frnd(kind == 1 ? 1e3f : 12.0f);
             f[i] = kind == 2 ? rnd() : 1u + rnd() % (1u << 24); /* kind 2: any uint32 */
             b0[i] = b1[i] = frnd(2.0f);
+        }
+        if (kind == 4) /* only -inf and NaN: argmax 0 */
+            for (int i = 0; i < N; i++) x[i] = i % 3 ? from_bits(0xff800000u) : from_bits(0x7fc00000u);
+        if (kind == 5) { /* a maximum of 0 reached as -0 first, +0 later; the maximum in the last lane */
+            for (int i = 0; i < N; i++) x[i] = -1.0f - (float)(i % 5);
+            x[20] = -0.0f;
+            x[35] = 0.0f;
+            x[N - 1] = -0.0f;
         }
         if (kind == 3) { /* NaN, infinities, signed zeros, ties */
             for (int i = 0; i < N; i += 97) x[i] = from_bits(0x7fc00000u);
@@ -252,6 +260,16 @@ static void check_vocab_loops(const lmz_kernels *k) {
             const float init = kind == 3 && li % 2 ? -INFINITY : x[0];
             float m0 = max_f32_generic(x + 1, n ? n - 1 : 0, init), m1 = k->max_f32(x + 1, n ? n - 1 : 0, init);
             CHECK(m0 == m1 || (m0 != m0 && m1 != m1), "%s max_f32 differs (n=%u, kind %d)", k->name, n, kind);
+            if (n) { /* argmax: the same max and the same (lowest) index */
+                float am0, am1;
+                const uint32_t a0 = argmax_f32_generic(x, n, &am0), a1 = k->argmax_f32(x, n, &am1);
+                CHECK(a0 == a1 && (am0 == am1 || (am0 != am0 && am1 != am1)), "%s argmax_f32 differs (n=%u, kind %d)",
+                      k->name, n, kind);
+            }
+            {
+                uint64_t u0 = sum_u32_generic(f, n), u1 = k->sum_u32(f, n);
+                CHECK(u0 == u1, "%s sum_u32 differs (n=%u, kind %d)", k->name, n, kind);
+            }
             fill_sentinel(z0, N);
             fill_sentinel(z1, N);
             affine_generic(z0, 0.75f, x, b0, n);
