@@ -1191,26 +1191,43 @@ static void sincos_d_avx512(const double *a, double *s, double *c, uint32_t n) {
  * max; then the max over lanes and the lowest index among the lanes that
  * hold it (== : a -0 and a +0 maximum are the same one). */
 static uint32_t argmax_f32_avx512(const float *x, uint32_t n, float *m) {
-    __m512 mx = _mm512_set1_ps(-INFINITY);
-    __m512i ix = _mm512_setzero_si512(), at = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    const __m512i step = _mm512_set1_epi32(16);
-    for (uint32_t i = 0; i < n; i += 16) {
-        const __mmask16 k = lanes_mask(n - i);
-        const __m512 v = _mm512_maskz_loadu_ps(k, x + i);
-        const __mmask16 up = _mm512_mask_cmp_ps_mask(k, v, mx, _CMP_GT_OQ);
-        mx = _mm512_mask_mov_ps(mx, up, v);
-        ix = _mm512_mask_mov_epi32(ix, up, at);
-        at = _mm512_add_epi32(at, step);
+    /* four independent (max, index) pairs, elements i with i / 16 % 4 == k,
+     * so that the compare-and-keep chains overlap */
+    __m512 mx[4];
+    __m512i ix[4];
+    __m512i at = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) {
+        mx[k] = _mm512_set1_ps(-INFINITY);
+        ix[k] = _mm512_setzero_si512();
     }
-    float l[16], r = -INFINITY;
-    uint32_t li[16], a = 0;
-    _mm512_storeu_ps(l, mx);
-    _mm512_storeu_si512(li, ix);
-    for (int j = 0; j < 16; j++) r = l[j] > r ? l[j] : r;
+    uint32_t i = 0;
+    for (; i + 64 <= n; i += 64)
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; k++) {
+            const __m512 v = _mm512_loadu_ps(x + i + 16 * k);
+            const __mmask16 up = _mm512_cmp_ps_mask(v, mx[k], _CMP_GT_OQ);
+            mx[k] = _mm512_mask_mov_ps(mx[k], up, v);
+            ix[k] = _mm512_mask_mov_epi32(ix[k], up, _mm512_add_epi32(at, _mm512_set1_epi32((int)(i + 16 * k))));
+        }
+    for (int k = 0; i < n; i += 16, k++) {
+        const __mmask16 km = lanes_mask(n - i);
+        const __m512 v = _mm512_maskz_loadu_ps(km, x + i);
+        const __mmask16 up = _mm512_mask_cmp_ps_mask(km, v, mx[k], _CMP_GT_OQ);
+        mx[k] = _mm512_mask_mov_ps(mx[k], up, v);
+        ix[k] = _mm512_mask_mov_epi32(ix[k], up, _mm512_add_epi32(at, _mm512_set1_epi32((int)i)));
+    }
+    float l[64], r = -INFINITY;
+    uint32_t li[64], a = n;
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) {
+        _mm512_storeu_ps(l + 16 * k, mx[k]);
+        _mm512_storeu_si512(li + 16 * k, ix[k]);
+    }
+    for (int j = 0; j < 64; j++) r = l[j] > r ? l[j] : r;
     *m = r;
     if (!(r > -INFINITY)) return 0;
-    a = n;
-    for (int j = 0; j < 16; j++)
+    for (int j = 0; j < 64; j++)
         if (l[j] == r && li[j] < a) a = li[j];
     return a;
 }
