@@ -20,7 +20,8 @@ static const lmz_kernels k_generic = {"scalar", 0, quantize_q8_generic, matvec_q
                                       pv_quant_generic,   pv_dot_rows_generic, max_f32_generic,
                                       affine_generic,     dot_freq_generic,  sub_freq_generic,
                                       fill_freq_generic,  rope_generic,      fill_cum_generic,
-                                      sincos_d_generic,   argmax_f32_generic, sum_u32_generic};
+                                      sincos_d_generic,   argmax_f32_generic, sum_u32_generic,
+                                      add_f32_generic,    scale_mul_generic};
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>

@@ -137,6 +137,10 @@ typedef float (*max_f32_fn)(const float *x, uint32_t n, float init);
 /* The coder's step 1 in one pass (n >= 1): *m = max_f32(x, n, -inf) and
  * returns the lowest i with x[i] == *m (0 when *m is -inf: all -inf/NaN). */
 typedef uint32_t (*argmax_f32_fn)(const float *x, uint32_t n, float *m);
+/* The residual stream's element-wise steps: x[i] = x[i] + y[i];
+ * y[i] = (x[i] * s) * w[i] (RMSNorm's scale and weight). */
+typedef void (*add_f32_fn)(float *x, const float *y, uint32_t n);
+typedef void (*scale_mul_fn)(float *y, const float *x, float s, const float *w, uint32_t n);
 /* sum of x[0..n) (exact in 64 bits) */
 typedef uint64_t (*sum_u32_fn)(const uint32_t *x, uint32_t n);
 /* RoPE of one head's adjacent pairs: for i < half, a = x[2i], b = x[2i+1]:
@@ -175,6 +179,8 @@ typedef struct {
     sincos_d_fn sincos_d;
     argmax_f32_fn argmax_f32;
     sum_u32_fn sum_u32;
+    add_f32_fn add_f32;
+    scale_mul_fn scale_mul;
 } lmz_kernels;
 
 /* The dispatcher: the table for this CPU (or LMZ_SIMD). Thread-safe. */
@@ -208,6 +214,8 @@ uint64_t fill_cum_generic(const float *p, uint32_t n, float scale, float B, uint
 void sincos_d_generic(const double *a, double *s, double *c, uint32_t n);
 uint32_t argmax_f32_generic(const float *x, uint32_t n, float *m);
 uint64_t sum_u32_generic(const uint32_t *x, uint32_t n);
+void add_f32_generic(float *x, const float *y, uint32_t n);
+void scale_mul_generic(float *y, const float *x, float s, const float *w, uint32_t n);
 
 /* Fixed-order reduction of 16 lanes (shared by all paths). */
 static inline float lmz_sum16_tree(const float l[16]) {

@@ -501,9 +501,24 @@ static uint64_t sum_u32_avx2(const uint32_t *x, uint32_t n) {
     return l[0] + l[1] + l[2] + l[3] + sum_u32_generic(x + i, n - i);
 }
 
+static void add_f32_avx2(float *x, const float *y, uint32_t n) {
+    uint32_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_add_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    add_f32_generic(x + i, y + i, n - i);
+}
+
+static void scale_mul_avx2(float *y, const float *x, float s, const float *w, uint32_t n) {
+    const __m256 vs = _mm256_set1_ps(s);
+    uint32_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), vs), _mm256_loadu_ps(w + i)));
+    scale_mul_generic(y + i, x + i, s, w + i, n - i);
+}
+
 const lmz_kernels lmz_kernels_avx2 = {"avx2", 0,          quantize_q8_avx2, matvec_q8_avx2, matmul_q8_avx2,
                                      pv_dot_avx2,     sumsq_avx2,     expf_avx2,
                                      expsum_avx2,     softmax_avx2,    silu_mul_avx2,  pv_quant_avx2,
                                      pv_dot_rows_avx2, max_f32_avx2,   affine_avx2,    dot_freq_avx2,
                                      sub_freq_avx2,   fill_freq_avx2, rope_avx2,      fill_cum_avx2,
-                                     sincos_d_avx2,   argmax_f32_avx2, sum_u32_avx2};
+                                     sincos_d_avx2,   argmax_f32_avx2, sum_u32_avx2,   add_f32_avx2,
+                                     scale_mul_avx2};

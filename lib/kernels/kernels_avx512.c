@@ -1238,9 +1238,26 @@ static uint64_t sum_u32_avx512(const uint32_t *x, uint32_t n) {
     return (uint64_t)_mm512_reduce_add_epi64(t);
 }
 
+static void add_f32_avx512(float *x, const float *y, uint32_t n) {
+    for (uint32_t i = 0; i < n; i += 16) {
+        const __mmask16 k = lanes_mask(n - i);
+        _mm512_mask_storeu_ps(x + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, x + i), _mm512_maskz_loadu_ps(k, y + i)));
+    }
+}
+
+static void scale_mul_avx512(float *y, const float *x, float s, const float *w, uint32_t n) {
+    const __m512 vs = _mm512_set1_ps(s);
+    for (uint32_t i = 0; i < n; i += 16) {
+        const __mmask16 k = lanes_mask(n - i);
+        _mm512_mask_storeu_ps(y + i, k,
+                              _mm512_mul_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), vs), _mm512_maskz_loadu_ps(k, w + i)));
+    }
+}
+
 const lmz_kernels lmz_kernels_avx512 = {"avx512", 1,          quantize_q8_avx512, matvec_q8_avx512, matmul_q8_avx512,
                                        pv_dot_avx512,     sumsq_avx512,       expf_avx512,
                                        expsum_avx512,     softmax_avx512,    silu_mul_avx512,    pv_quant_avx512,
                                        pv_dot_rows_avx512, max_f32_avx512, affine_avx512,  dot_freq_avx512,
                                        sub_freq_avx512,    fill_freq_avx512, rope_avx512,    fill_cum_avx512,
-                                       sincos_d_avx512,    argmax_f32_avx512, sum_u32_avx512};
+                                       sincos_d_avx512,    argmax_f32_avx512, sum_u32_avx512, add_f32_avx512,
+                                       scale_mul_avx512};

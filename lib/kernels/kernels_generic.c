@@ -217,3 +217,11 @@ uint64_t sum_u32_generic(const uint32_t *x, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) t += x[i];
     return t;
 }
+
+void add_f32_generic(float *x, const float *y, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) x[i] = x[i] + y[i];
+}
+
+void scale_mul_generic(float *y, const float *x, float s, const float *w, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) y[i] = (x[i] * s) * w[i];
+}

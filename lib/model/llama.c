@@ -640,7 +640,7 @@ static void norm_quant(const lmz_kernels *kn, const float *x, const float *w, ui
         const float *xr = x + (size_t)r * d;
         float ss = kn->sumsq(xr, d);
         float scale = 1.0f / sqrtf(ss / (float)d + eps);
-        for (uint32_t i = 0; i < d; i++) tmp[i] = (xr[i] * scale) * w[i];
+        kn->scale_mul(tmp, xr, scale, w, d); /* tmp = (x * scale) * w */
         kn->quantize_q8(tmp, d, q + (size_t)r * d, qd + (size_t)r * (d / Q8_BLOCK));
     }
 }
@@ -912,7 +912,7 @@ static void row_stage(const row_job *j, uint32_t r) {
     case ST_ATT_IN:
     case ST_FFN_IN:
         if (j->stage == ST_FFN_IN || j->add)
-            for (uint32_t i = 0; i < d; i++) x[i] = x[i] + o[i];
+            kn->add_f32(x, o, d);
         norm_quant(kn, x, j->stage == ST_ATT_IN ? j->L->attn_norm : j->L->ffn_norm, 1, d, hp->norm_eps, o,
                    w->aq + (size_t)r * d, w->ad + (size_t)r * (d / Q8_BLOCK));
         break;
@@ -958,7 +958,7 @@ static void row_stage(const row_job *j, uint32_t r) {
         kn->quantize_q8(w->hg + (size_t)r * ff, ff, w->aq + (size_t)r * ff, w->ad + (size_t)r * (ff / Q8_BLOCK));
         break;
     case ST_OUT: /* then the output norm of a row that gets logits (o: scratch) */
-        for (uint32_t i = 0; i < d; i++) x[i] = x[i] + o[i];
+        kn->add_f32(x, o, d);
         if (j->logits && r >= j->logits_from) {
             const size_t k = r - j->logits_from;
             norm_quant(kn, x, m->out_norm, 1, d, hp->norm_eps, o, w->aq + k * d, w->ad + k * (d / Q8_BLOCK));

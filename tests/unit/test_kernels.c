@@ -270,6 +270,17 @@ static void check_vocab_loops(const lmz_kernels *k) {
                 uint64_t u0 = sum_u32_generic(f, n), u1 = k->sum_u32(f, n);
                 CHECK(u0 == u1, "%s sum_u32 differs (n=%u, kind %d)", k->name, n, kind);
             }
+            /* the residual stream's add and RMSNorm's scale * weight */
+            memcpy(z0, b0, N * sizeof(float));
+            memcpy(z1, b0, N * sizeof(float));
+            add_f32_generic(z0, x, n);
+            k->add_f32(z1, x, n);
+            CHECK(!memcmp(z0, z1, N * sizeof(float)), "%s add_f32 differs (n=%u, kind %d)", k->name, n, kind);
+            fill_sentinel(z0, N);
+            fill_sentinel(z1, N);
+            scale_mul_generic(z0, x, 0.3f, b0, n);
+            k->scale_mul(z1, x, 0.3f, b0, n);
+            CHECK(!memcmp(z0, z1, N * sizeof(float)), "%s scale_mul differs (n=%u, kind %d)", k->name, n, kind);
             fill_sentinel(z0, N);
             fill_sentinel(z1, N);
             affine_generic(z0, 0.75f, x, b0, n);
