@@ -900,7 +900,16 @@ static void pv_quant_avx512(const float *p, float rs, const float *vs, uint32_t 
         uint32_t t = 0;
         for (; t + 16 * Q8_BLOCK <= n32; t += 16 * Q8_BLOCK) { /* 16 blocks of each half: quant32x16 */
             float c[2][16 * Q8_BLOCK];
-            for (uint32_t i = 0; i < 16 * Q8_BLOCK; i += 16) {
+            uint32_t i = 0;
+            if (t + 16 * Q8_BLOCK <= n) /* every position in the window: no masks */
+                for (; i < 16 * Q8_BLOCK; i += 16) {
+                    const uint32_t u = t + i;
+                    const __m512 a = _mm512_loadu_ps(vs + (size_t)u * 2), b = _mm512_loadu_ps(vs + (size_t)u * 2 + 16);
+                    const __m512 pv = _mm512_mul_ps(_mm512_loadu_ps(p + u), vrs);
+                    _mm512_storeu_ps(c[0] + i, _mm512_mul_ps(pv, _mm512_permutex2var_ps(a, ev, b)));
+                    _mm512_storeu_ps(c[1] + i, _mm512_mul_ps(pv, _mm512_permutex2var_ps(a, od, b)));
+                }
+            for (; i < 16 * Q8_BLOCK; i += 16) {
                 const uint32_t u = t + i;
                 const size_t np = u < n ? n - u : 0;
                 const __mmask16 m = lanes_mask(np);
