@@ -1069,24 +1069,32 @@ static float max_f32_avx512(const float *x, uint32_t n, float init) {
     return r;
 }
 
+/* The loops below: whole vectors with the constant mask (plain loads and
+ * stores once inlined), then one masked tail. */
+#define FULL_THEN_TAIL(n, body)                                                                                   \
+    do {                                                                                                          \
+        uint32_t i_ = 0;                                                                                          \
+        for (; i_ + 16 <= (n); i_ += 16) body(i_, (__mmask16)0xFFFF);                                             \
+        if (i_ < (n)) body(i_, lanes_mask((n) - i_));                                                             \
+    } while (0)
+
 static void affine_avx512(float *z, float s, const float *x, const float *b, uint32_t n) {
     const __m512 vs = _mm512_set1_ps(s);
-    for (uint32_t i = 0; i < n; i += 16) {
-        const __mmask16 k = lanes_mask(n - i);
-        _mm512_mask_storeu_ps(z + i, k,
-                              _mm512_add_ps(_mm512_mul_ps(vs, _mm512_maskz_loadu_ps(k, x + i)), _mm512_maskz_loadu_ps(k, b + i)));
-    }
+#define AFFINE(i, k)                                                                                              \
+    _mm512_mask_storeu_ps(z + i, k, _mm512_add_ps(_mm512_mul_ps(vs, _mm512_maskz_loadu_ps(k, x + i)), _mm512_maskz_loadu_ps(k, b + i)))
+    FULL_THEN_TAIL(n, AFFINE);
+#undef AFFINE
 }
 
 /* lane i % 16 is register lane i % 16; lanes past n add exact zeros */
 static float dot_freq_avx512(const uint32_t *freq, float inv, const float *x, uint32_t n) {
     const __m512 vi = _mm512_set1_ps(inv);
     __m512 acc = _mm512_setzero_ps();
-    for (uint32_t i = 0; i < n; i += 16) {
-        const __mmask16 k = lanes_mask(n - i);
-        const __m512 f = _mm512_cvtepu32_ps(_mm512_maskz_loadu_epi32(k, freq + i));
-        acc = _mm512_add_ps(acc, _mm512_maskz_mul_ps(k, _mm512_mul_ps(f, vi), _mm512_maskz_loadu_ps(k, x + i)));
-    }
+#define DOT(i, k)                                                                                                 \
+    acc = _mm512_add_ps(acc, _mm512_maskz_mul_ps(k, _mm512_mul_ps(_mm512_cvtepu32_ps(_mm512_maskz_loadu_epi32(k, freq + i)), vi), \
+                                                 _mm512_maskz_loadu_ps(k, x + i)))
+    FULL_THEN_TAIL(n, DOT);
+#undef DOT
     float l[16];
     _mm512_storeu_ps(l, acc);
     return lmz_sum16_tree(l);
@@ -1094,11 +1102,11 @@ static float dot_freq_avx512(const uint32_t *freq, float inv, const float *x, ui
 
 static void sub_freq_avx512(float *b, float c, const uint32_t *freq, uint32_t n) {
     const __m512 vc = _mm512_set1_ps(c);
-    for (uint32_t i = 0; i < n; i += 16) {
-        const __mmask16 k = lanes_mask(n - i);
-        const __m512 f = _mm512_cvtepu32_ps(_mm512_maskz_loadu_epi32(k, freq + i));
-        _mm512_mask_storeu_ps(b + i, k, _mm512_sub_ps(_mm512_maskz_loadu_ps(k, b + i), _mm512_mul_ps(vc, f)));
-    }
+#define SUB(i, k)                                                                                                 \
+    _mm512_mask_storeu_ps(b + i, k, _mm512_sub_ps(_mm512_maskz_loadu_ps(k, b + i),                                \
+                                                  _mm512_mul_ps(vc, _mm512_cvtepu32_ps(_mm512_maskz_loadu_epi32(k, freq + i)))))
+    FULL_THEN_TAIL(n, SUB);
+#undef SUB
 }
 
 /* fill_freq's 16 values at p (lanes k): clamped, floored, plus one */
@@ -1133,19 +1141,16 @@ static uint64_t fill_cum_avx512(const float *p, uint32_t n, float scale, float B
 
 static uint64_t fill_freq_avx512(const float *p, uint32_t *freq, uint32_t n, float scale, float B) {
     const __m512 vs = _mm512_set1_ps(scale), vb = _mm512_set1_ps(B);
-    const __m512i one = _mm512_set1_epi32(1);
-    __m512i t0 = _mm512_setzero_si512(), t1 = _mm512_setzero_si512();
-    for (uint32_t i = 0; i < n; i += 16) {
-        const __mmask16 k = lanes_mask(n - i);
-        __m512 q = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, p + i), vs);
-        q = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(q, _mm512_setzero_ps(), _CMP_GE_OQ), q); /* NaN -> 0 */
-        q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(q, vb, _CMP_LE_OQ), vb, q);
-        const __m512i v = _mm512_maskz_add_epi32(k, _mm512_cvttps_epi32(q), one);
-        _mm512_mask_storeu_epi32(freq + i, k, v);
-        t0 = _mm512_add_epi64(t0, _mm512_cvtepu32_epi64(_mm512_castsi512_si256(v)));
-        t1 = _mm512_add_epi64(t1, _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(v, 1)));
-    }
-    return (uint64_t)_mm512_reduce_add_epi64(_mm512_add_epi64(t0, t1));
+    __m512i t = _mm512_setzero_si512();
+#define FILL(i, k)                                                                                                \
+    do {                                                                                                          \
+        const __m512i v_ = freq16(p + i, k, vs, vb);                                                              \
+        _mm512_mask_storeu_epi32(freq + i, k, v_);                                                                \
+        t = add_u32_as_u64(t, v_);                                                                                \
+    } while (0)
+    FULL_THEN_TAIL(n, FILL);
+#undef FILL
+    return (uint64_t)_mm512_reduce_add_epi64(t);
 }
 
 /* 8 pairs a vector: P = x * (c duplicated), Q = (x, pairs swapped) *
@@ -1248,19 +1253,17 @@ static uint64_t sum_u32_avx512(const uint32_t *x, uint32_t n) {
 }
 
 static void add_f32_avx512(float *x, const float *y, uint32_t n) {
-    for (uint32_t i = 0; i < n; i += 16) {
-        const __mmask16 k = lanes_mask(n - i);
-        _mm512_mask_storeu_ps(x + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, x + i), _mm512_maskz_loadu_ps(k, y + i)));
-    }
+#define ADD(i, k) _mm512_mask_storeu_ps(x + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, x + i), _mm512_maskz_loadu_ps(k, y + i)))
+    FULL_THEN_TAIL(n, ADD);
+#undef ADD
 }
 
 static void scale_mul_avx512(float *y, const float *x, float s, const float *w, uint32_t n) {
     const __m512 vs = _mm512_set1_ps(s);
-    for (uint32_t i = 0; i < n; i += 16) {
-        const __mmask16 k = lanes_mask(n - i);
-        _mm512_mask_storeu_ps(y + i, k,
-                              _mm512_mul_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), vs), _mm512_maskz_loadu_ps(k, w + i)));
-    }
+#define SCALE_MUL(i, k)                                                                                           \
+    _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), vs), _mm512_maskz_loadu_ps(k, w + i)))
+    FULL_THEN_TAIL(n, SCALE_MUL);
+#undef SCALE_MUL
 }
 
 const lmz_kernels lmz_kernels_avx512 = {"avx512", 1,          quantize_q8_avx512, matvec_q8_avx512, matmul_q8_avx512,
