@@ -21,7 +21,8 @@ static const lmz_kernels k_generic = {"scalar", 0, quantize_q8_generic, matvec_q
                                       affine_generic,     dot_freq_generic,  sub_freq_generic,
                                       fill_freq_generic,  rope_generic,      fill_cum_generic,
                                       sincos_d_generic,   argmax_f32_generic, sum_u32_generic,
-                                      add_f32_generic,    scale_mul_generic};
+                                      add_f32_generic,    scale_mul_generic, acc_s4_generic,
+                                      put_s4_generic};
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>

@@ -141,6 +141,11 @@ typedef uint32_t (*argmax_f32_fn)(const float *x, uint32_t n, float *m);
  * y[i] = (x[i] * s) * w[i] (RMSNorm's scale and weight). */
 typedef void (*add_f32_fn)(float *x, const float *y, uint32_t n);
 typedef void (*scale_mul_fn)(float *y, const float *x, float s, const float *w, uint32_t n);
+/* Every 4th byte (the value cache's groups of 4 positions, kernels.h's
+ * pv_dot): out[i] = out[i] + c * (float)v[4i] (the sink's value), and
+ * dst[4i] = src[i] (a new position's values; the other bytes untouched). */
+typedef void (*acc_s4_fn)(float *out, float c, const int8_t *v, uint32_t n);
+typedef void (*put_s4_fn)(int8_t *dst, const int8_t *src, uint32_t n);
 /* sum of x[0..n) (exact in 64 bits) */
 typedef uint64_t (*sum_u32_fn)(const uint32_t *x, uint32_t n);
 /* RoPE of one head's adjacent pairs: for i < half, a = x[2i], b = x[2i+1]:
@@ -181,6 +186,8 @@ typedef struct {
     sum_u32_fn sum_u32;
     add_f32_fn add_f32;
     scale_mul_fn scale_mul;
+    acc_s4_fn acc_s4;
+    put_s4_fn put_s4;
 } lmz_kernels;
 
 /* The dispatcher: the table for this CPU (or LMZ_SIMD). Thread-safe. */
@@ -216,6 +223,8 @@ uint32_t argmax_f32_generic(const float *x, uint32_t n, float *m);
 uint64_t sum_u32_generic(const uint32_t *x, uint32_t n);
 void add_f32_generic(float *x, const float *y, uint32_t n);
 void scale_mul_generic(float *y, const float *x, float s, const float *w, uint32_t n);
+void acc_s4_generic(float *out, float c, const int8_t *v, uint32_t n);
+void put_s4_generic(int8_t *dst, const int8_t *src, uint32_t n);
 
 /* Fixed-order reduction of 16 lanes (shared by all paths). */
 static inline float lmz_sum16_tree(const float l[16]) {

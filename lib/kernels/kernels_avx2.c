@@ -515,10 +515,21 @@ static void scale_mul_avx2(float *y, const float *x, float s, const float *w, ui
     scale_mul_generic(y + i, x + i, s, w + i, n - i);
 }
 
+static void acc_s4_avx2(float *out, float c, const int8_t *v, uint32_t n) {
+    const __m256 vc = _mm256_set1_ps(c);
+    uint32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(v + (size_t)i * 4));
+        const __m256i d = _mm256_srai_epi32(_mm256_slli_epi32(w, 24), 24);
+        _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_loadu_ps(out + i), _mm256_mul_ps(vc, _mm256_cvtepi32_ps(d))));
+    }
+    if (i < n) acc_s4_generic(out + i, c, v + (size_t)i * 4, n - i);
+}
+
 const lmz_kernels lmz_kernels_avx2 = {"avx2", 0,          quantize_q8_avx2, matvec_q8_avx2, matmul_q8_avx2,
                                      pv_dot_avx2,     sumsq_avx2,     expf_avx2,
                                      expsum_avx2,     softmax_avx2,    silu_mul_avx2,  pv_quant_avx2,
                                      pv_dot_rows_avx2, max_f32_avx2,   affine_avx2,    dot_freq_avx2,
                                      sub_freq_avx2,   fill_freq_avx2, rope_avx2,      fill_cum_avx2,
                                      sincos_d_avx2,   argmax_f32_avx2, sum_u32_avx2,   add_f32_avx2,
-                                     scale_mul_avx2};
+                                     scale_mul_avx2,  acc_s4_avx2,    put_s4_generic};

@@ -1266,10 +1266,30 @@ static void scale_mul_avx512(float *y, const float *x, float s, const float *w, 
 #undef SCALE_MUL
 }
 
+/* 16 values: the low byte of each dword of 64 bytes (sign-extended), or
+ * 16 bytes written to every 4th byte by a byte-masked store. */
+static void acc_s4_avx512(float *out, float c, const int8_t *v, uint32_t n) {
+    const __m512 vc = _mm512_set1_ps(c);
+    uint32_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512i d = _mm512_srai_epi32(_mm512_slli_epi32(_mm512_loadu_si512(v + (size_t)i * 4), 24), 24);
+        _mm512_storeu_ps(out + i, _mm512_add_ps(_mm512_loadu_ps(out + i), _mm512_mul_ps(vc, _mm512_cvtepi32_ps(d))));
+    }
+    if (i < n) acc_s4_generic(out + i, c, v + (size_t)i * 4, n - i);
+}
+
+static void put_s4_avx512(int8_t *dst, const int8_t *src, uint32_t n) {
+    uint32_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_mask_storeu_epi8(dst + (size_t)i * 4, (__mmask64)0x1111111111111111ull,
+                                _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(src + i))));
+    if (i < n) put_s4_generic(dst + (size_t)i * 4, src + i, n - i);
+}
+
 const lmz_kernels lmz_kernels_avx512 = {"avx512", 1,          quantize_q8_avx512, matvec_q8_avx512, matmul_q8_avx512,
                                        pv_dot_avx512,     sumsq_avx512,       expf_avx512,
                                        expsum_avx512,     softmax_avx512,    silu_mul_avx512,    pv_quant_avx512,
                                        pv_dot_rows_avx512, max_f32_avx512, affine_avx512,  dot_freq_avx512,
                                        sub_freq_avx512,    fill_freq_avx512, rope_avx512,    fill_cum_avx512,
                                        sincos_d_avx512,    argmax_f32_avx512, sum_u32_avx512, add_f32_avx512,
-                                       scale_mul_avx512};
+                                       scale_mul_avx512,   acc_s4_avx512,     put_s4_avx512};

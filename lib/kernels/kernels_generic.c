@@ -225,3 +225,11 @@ void add_f32_generic(float *x, const float *y, uint32_t n) {
 void scale_mul_generic(float *y, const float *x, float s, const float *w, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) y[i] = (x[i] * s) * w[i];
 }
+
+void acc_s4_generic(float *out, float c, const int8_t *v, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) out[i] = out[i] + c * (float)v[(size_t)i * 4];
+}
+
+void put_s4_generic(int8_t *dst, const int8_t *src, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) dst[(size_t)i * 4] = src[i];
+}

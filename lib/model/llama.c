@@ -331,8 +331,12 @@ size_t llama_kv_bytes(const llama_model *m, uint32_t span) {
  * head's [cap][hd] bytes): tile s/16, block b, group g, bytes 4(s%16).. */
 static void kv_tile_put(uint8_t *kt, uint32_t hd, size_t s, const int8_t *key) {
     uint8_t *t = kt + s / 16 * 16 * hd + 4 * (s % 16);
-    for (uint32_t i = 0; i < hd; i += 4)
-        for (uint32_t j = 0; j < 4; j++) t[(i / 4) * 64 + j] = (uint8_t)(key[i + j] + 128);
+    for (uint32_t i = 0; i < hd; i += 4) { /* 4 bytes at a time; + 128 on a byte is flipping its top bit */
+        uint32_t g;
+        memcpy(&g, key + i, 4);
+        g ^= 0x80808080u;
+        memcpy(t + (i / 4) * 64, &g, 4);
+    }
 }
 
 int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span) {
@@ -735,6 +739,35 @@ static float att_sink_score(const att_job *j, uint32_t row, uint32_t hkv, const 
     return s;
 }
 
+/* The sink's scores of rows r0 .. r0+n-1 of one sequence (queries qh,
+ * qhd: [n][hd], [n][hd/32]): their keys rotated and then quantised in one
+ * call (blocks are independent: the same bytes as row by row). */
+static void att_sink_scores(const att_job *j, uint32_t r0, uint32_t n, uint32_t hkv, const int8_t *qh, const float *qhd,
+                            float *s0) {
+    const llama_hparams *hp = &j->m->hp;
+    const uint32_t hd = hp->head_dim, nb = hd / Q8_BLOCK;
+    enum { SINK_MAX = 8192 };
+    if ((size_t)n * hd > SINK_MAX) {
+        for (uint32_t i = 0; i < n; i++) s0[i] = att_sink_score(j, r0 + i, hkv, qh + (size_t)i * hd, qhd + (size_t)i * nb);
+        return;
+    }
+    if (!n) return;
+    const llama_kv *kv = j->w->rkv[r0];
+    const size_t half = hp->rope_dim / 2 + 1;
+    float ks[SINK_MAX], kd[SINK_MAX / Q8_BLOCK];
+    int8_t kq[SINK_MAX];
+    const float *k0 = kv->ksink + ((size_t)j->layer * hp->n_head_kv + hkv) * hd;
+    for (uint32_t i = 0; i < n; i++) {
+        memcpy(ks + (size_t)i * hd, k0, hd * sizeof(float));
+        rope_head(j->m, j->kn, ks + (size_t)i * hd, j->w->sc_ + (r0 + i) * half, j->w->ss_ + (r0 + i) * half);
+    }
+    j->kn->quantize_q8(ks, n * hd, kq, kd);
+    for (uint32_t i = 0; i < n; i++) {
+        q8_matrix S = {kq + (size_t)i * hd, kd + (size_t)i * nb, 1, hd, NULL, NULL};
+        j->kn->matvec_q8(&S, 0, 1, qh + (size_t)i * hd, qhd + (size_t)i * nb, &s0[i]);
+    }
+}
+
 /* Softmax of (row, head): the sink's score s0 and the window's nw scores
  * win (read in place in su), into e = sc (unnormalised), then the window's
  * quantised P * value scales into pq/pd; returns 1 / sum. */
@@ -788,10 +821,8 @@ static void att_sink_value(const att_job *j, uint32_t row, uint32_t h, const att
     float *out = w->xb + (size_t)row * hp->n_head * hd + (size_t)h * hd;
     if (!a->nw)
         for (uint32_t i = 0; i < hd; i++) out[i] = 0.0f;
-    for (uint32_t b = 0; b < nb; b++) {
-        const float c0 = p0s * vs[b];
-        for (uint32_t i = b * Q8_BLOCK; i < (b + 1) * Q8_BLOCK; i++) out[i] = out[i] + c0 * (float)vg[(size_t)i * 4];
-    }
+    for (uint32_t b = 0; b < nb; b++) /* out[i] += (p0 * vs[b]) * v_sink[i] (kernels.h's acc_s4) */
+        j->kn->acc_s4(out + b * Q8_BLOCK, p0s * vs[b], vg + (size_t)b * Q8_BLOCK * 4, Q8_BLOCK);
 }
 
 /* The rows of one sequence (a group: consecutive positions), one head: task
@@ -840,14 +871,14 @@ static void att_task(void *arg, int t) {
         j->kn->matmul_q8(&K, 0, (uint32_t)rows, qh, qhd, n, su, (uint32_t)ldu);
     }
     /* per row: the sink's score, softmax, P * value scales quantised */
-    float rs[LLAMA_KV_SLACK];
+    float rs[LLAMA_KV_SLACK], s0[LLAMA_KV_SLACK];
     att_win win[LLAMA_KV_SLACK];
+    att_sink_scores(j, r0, n, hkv, qh, qhd, s0);
     for (uint32_t i = 0; i < n; i++) {
         const uint32_t r = r0 + i;
         win[i] = att_window(kv, w->rpos[r]);
         float *sc = w->att + ((size_t)r * hp->n_head + h) * ctx32;
-        const float s0 = att_sink_score(j, r, hkv, qh + (size_t)i * hd, qhd + (size_t)i * nb);
-        rs[i] = att_softmax_quant(j, r, h, &win[i], s0, su + (size_t)i * ldu + su0 + (win[i].lo - first.lo), sc);
+        rs[i] = att_softmax_quant(j, r, h, &win[i], s0[i], su + (size_t)i * ldu + su0 + (win[i].lo - first.lo), sc);
     }
     /* the window sums, up to LMZ_PV_ROWS rows at a time whose windows start
      * in the same group of the cache, then each row's sink */
@@ -944,8 +975,7 @@ static void row_stage(const row_job *j, uint32_t r) {
                 memcpy(kv->ks + at * (hd / Q8_BLOCK), kd + (size_t)hh * (hd / Q8_BLOCK), hd / Q8_BLOCK * sizeof(float));
                 memcpy(kv->vs + at * (hd / Q8_BLOCK), vd + (size_t)hh * (hd / Q8_BLOCK), hd / Q8_BLOCK * sizeof(float));
                 if (kv->kt) kv_tile_put(kv->kt + lh * kv->cap * hd, hd, sl, kh);
-                int8_t *vg = kv->vg + (lh * kv_groups(kv->cap) + sl / 4) * hd * 4 + sl % 4; /* group sl/4, byte sl%4 */
-                for (uint32_t i = 0; i < hd; i++) vg[(size_t)i * 4] = vh[i];
+                kn->put_s4(kv->vg + (lh * kv_groups(kv->cap) + sl / 4) * hd * 4 + sl % 4, vh, hd); /* group sl/4, byte sl%4 */
             }
         }
         break;

@@ -321,6 +321,25 @@ static void check_vocab_loops(const lmz_kernels *k) {
     free(f1);
 }
 
+/* The value cache's every-4th-byte steps: accumulate (any c, all byte
+ * values) and put (the other bytes untouched); lengths 0..70. */
+static void check_s4(const lmz_kernels *k) {
+    int8_t v[4 * 70 + 4], d0[4 * 70 + 4], d1[4 * 70 + 4], src[70];
+    float o0[71], o1[71];
+    for (uint32_t n = 0; n <= 70; n++) {
+        for (size_t i = 0; i < sizeof v; i++) v[i] = d0[i] = d1[i] = (int8_t)(rnd() & 0xFF);
+        for (uint32_t i = 0; i < n; i++) src[i] = (int8_t)(rnd() & 0xFF);
+        for (uint32_t i = 0; i < 71; i++) o0[i] = o1[i] = frnd(5.0f);
+        const float c = n % 7 == 3 ? -0.0f : frnd(0.01f);
+        acc_s4_generic(o0, c, v, n);
+        k->acc_s4(o1, c, v, n);
+        put_s4_generic(d0, src, n);
+        k->put_s4(d1, src, n);
+        CHECK(!memcmp(o0, o1, sizeof o0) && !memcmp(d0, d1, sizeof d0), "%s acc_s4/put_s4 differ (n=%u)", k->name, n);
+        g_cases += 2;
+    }
+}
+
 /* RoPE of one head: every half-length 0..40 (tails), 64 (the model's),
  * values of several magnitudes, angles from a real table's range. */
 static void check_rope(const lmz_kernels *k) {
@@ -661,6 +680,7 @@ static void test_path(const lmz_kernels *k) {
     check_vocab_loops(k);
     check_rope(k);
     check_sincos(k);
+    check_s4(k);
 }
 
 /* Is `name` listed in LMZ_TEST_REQUIRE? */
