@@ -308,16 +308,19 @@ void llama_free(llama_model *m) {
 
 static uint32_t round32(uint32_t x) { return (x + 31) & ~31u; }
 
-/* Room for 4 calls' worth of rows past the window: the slots still needed
- * are moved to the front (kv_make_room) once every 4 full batches rather than
- * after each, a quarter of the copying for 18 % more cache. */
-static uint32_t kv_cap(uint32_t span) { return round32(span + 4 * LLAMA_KV_SLACK); }
+/* Room for 8 calls' worth of rows past the window: the slots still needed
+ * are moved to the front (kv_make_room) once every 8 full batches rather than
+ * after each (every 4: the moves were 1 % of compressing), an eighth of the
+ * copying for 40 % more cache. */
+static uint32_t kv_cap(uint32_t span) { return round32(span + 8 * LLAMA_KV_SLACK); }
 
 /* Groups of 4 value slots per layer and head: the cache's, plus 16 of
  * padding that P.V reads past the last slot (multiplied by exact zeros). */
 static size_t kv_groups(uint32_t cap) { return cap / 4 + 16; }
 
-/* Keys are also kept as tiles of 16 slots where the kernels use tiles. */
+/* Keys are also kept as tiles of 16 slots where the kernels use tiles, from
+ * the first call that attends with a batch of rows (compression; decoding's
+ * one row and its drafts never need them). */
 static int kv_tiled(void) { return lmz_kernels_get()->use_tiles; }
 
 size_t llama_kv_bytes(const llama_model *m, uint32_t span) {
@@ -351,8 +354,7 @@ int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span) {
     kv->ks = lmz_amalloc(per / Q8_BLOCK * sizeof(float));
     kv->vs = lmz_amalloc(per / Q8_BLOCK * sizeof(float));
     kv->ksink = lmz_amalloc((size_t)hp->n_layer * hp->n_head_kv * hp->head_dim * sizeof(float));
-    if (kv_tiled()) kv->kt = lmz_amalloc(per);
-    if (!kv->k || !kv->vg || !kv->ks || !kv->vs || !kv->ksink || (kv_tiled() && !kv->kt)) {
+    if (!kv->k || !kv->vg || !kv->ks || !kv->vs || !kv->ksink) {
         llama_kv_free(kv);
         return LMZ_IERR(LMZ_error_memory);
     }
@@ -361,7 +363,6 @@ int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span) {
      * all must still hold defined values (sanitizers, reproducibility). */
     memset(kv->vg, 0, vbytes);
     memset(kv->ks, 0, per / Q8_BLOCK * sizeof(float));
-    if (kv->kt) memset(kv->kt, 128, per);
     kv->span = span;
     kv->cap = cap;
     llama_kv_reset(kv);
@@ -377,6 +378,21 @@ void llama_kv_free(llama_kv *kv) {
     lmz_afree(kv->vs);
     lmz_afree(kv->ksink);
     memset(kv, 0, sizeof *kv);
+}
+
+/* The key tiles of kv (kv_tiled), made on first need from the keys of the
+ * slots in use: 0 or -LMZ_error_memory. */
+static int kv_tiles_ensure(const llama_model *m, llama_kv *kv) {
+    if (kv->kt || !kv_tiled()) return 0;
+    const llama_hparams *hp = &m->hp;
+    const uint32_t hd = hp->head_dim;
+    const size_t per = (size_t)hp->n_layer * hp->n_head_kv * kv->cap * hd;
+    if (!(kv->kt = lmz_amalloc(per))) return LMZ_IERR(LMZ_error_memory);
+    memset(kv->kt, 128, per); /* value 0: slots not written yet are defined */
+    const size_t used = kv->n_pos ? (size_t)(kv->n_pos - kv->base) + 1 : 0; /* slot 0 and 1 .. n_pos - base */
+    for (size_t lh = 0; lh < (size_t)hp->n_layer * hp->n_head_kv; lh++)
+        for (size_t sl = 0; sl < used; sl++) kv_tile_put(kv->kt + lh * kv->cap * hd, hd, sl, kv->k + (lh * kv->cap + sl) * hd);
+    return 0;
 }
 
 /* dst := src's positions [0, src->n_pos): src never compacted (base 1),
@@ -395,9 +411,7 @@ int llama_kv_copy(const llama_model *m, llama_kv *dst, const llama_kv *src) {
         memcpy(dst->ks + lh * dst->cap * nb32, src->ks + lh * src->cap * nb32, n * nb32 * sizeof(float));
         memcpy(dst->vs + lh * dst->cap * nb32, src->vs + lh * src->cap * nb32, n * nb32 * sizeof(float));
         memcpy(dst->vg + lh * Gd * gs, src->vg + lh * Gs * gs, ng * gs);
-        if (dst->kt && src->kt) /* whole tiles */
-            memcpy(dst->kt + lh * dst->cap * hd, src->kt + lh * src->cap * hd, (n + 15) / 16 * 16 * hd);
-        else if (dst->kt)
+        if (dst->kt)
             for (size_t sl = 0; sl < n; sl++) kv_tile_put(dst->kt + lh * dst->cap * hd, hd, sl, dst->k + (lh * dst->cap + sl) * hd);
     }
     memcpy(dst->ksink, src->ksink, (size_t)hp->n_layer * hp->n_head_kv * hd * sizeof(float));
@@ -1165,6 +1179,7 @@ static int forward_groups(const llama_model *m, llama_work *w, llama_kv *const *
     for (uint32_t b = 0, r = 0; b < nseq; b++) {
         const uint32_t nb = nrows ? nrows[b] : 1;
         kv_make_room(m, kv[b], nb);
+        if (nb >= 16 && kv_tiles_ensure(m, kv[b])) return LMZ_IERR(LMZ_error_memory); /* att_task: batches read tiles */
         for (uint32_t i = 0; i < nb; i++, r++) {
             w->rkv[r] = kv[b];
             w->rpos[r] = kv[b]->n_pos + i;

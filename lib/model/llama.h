@@ -74,7 +74,7 @@ void llama_free(llama_model *m); /* accepts a zeroed struct */
 typedef struct {
     uint64_t n_pos;    /* tokens appended: the absolute position of the next */
     uint32_t span;     /* keys attended per query, sink included (<= n_ctx) */
-    uint32_t cap;      /* slots, a multiple of 32, >= span + 4 * LLAMA_KV_SLACK */
+    uint32_t cap;      /* slots, a multiple of 32, >= span + 8 * LLAMA_KV_SLACK */
     uint64_t base;     /* absolute position held by slot 1 */
     int8_t *k;         /* [n_layer][n_head_kv][cap][head_dim] */
     uint8_t *kt;       /* the same keys as 16-slot tiles (kernels.h's q8_matrix.qt, value + 128), when the
