@@ -481,6 +481,7 @@ struct llama_work {
     int8_t *qh;    /* [n_head][B][hd] */
     float *qhd;    /* [n_head][B][hd/32] */
     uint32_t *grp;     /* [B + 1] attention's groups: rows grp[g] .. grp[g+1]-1 are one sequence's */
+    int serial;        /* this call runs on one thread: attention's tasks share one scratch (att_task) */
     /* RoPE angles of positions past the model's table, computed once: a
      * row's sink position is the position of the row 1023 places before,
      * and decoding chunks step through the same positions side by side */
@@ -785,14 +786,14 @@ static void att_sink_scores(const att_job *j, uint32_t r0, uint32_t n, uint32_t 
 /* Softmax of (row, head): the sink's score s0 and the window's nw scores
  * win (read in place in su), into e = sc (unnormalised), then the window's
  * quantised P * value scales into pq/pd; returns 1 / sum. */
-static float att_softmax_quant(const att_job *j, uint32_t row, uint32_t h, const att_win *a, float s0,
+static float att_softmax_quant(const att_job *j, uint32_t row, uint32_t h, uint32_t hh, const att_win *a, float s0,
                                const float *win, float *sc) {
     const llama_hparams *hp = &j->m->hp;
     llama_work *w = j->w;
     const llama_kv *kv = w->rkv[row];
     const uint32_t hd = hp->head_dim, hkv = h / (hp->n_head / hp->n_head_kv), nb = hd / Q8_BLOCK;
     const size_t base = ((size_t)j->layer * hp->n_head_kv + hkv) * kv->cap;
-    const size_t slot = (size_t)row * hp->n_head + h, ctx32 = round32(w->max_ctx);
+    const size_t slot = (size_t)row * hp->n_head + hh, ctx32 = round32(w->max_ctx);
     const float rs = j->kn->softmax(s0, win, a->nw, 1.0f / sqrtf((float)hd), sc);
     if (a->nw) {
         const size_t ldq = pq_ld(ctx32), ldd = ctx32 / Q8_BLOCK;
@@ -805,7 +806,7 @@ static float att_softmax_quant(const att_job *j, uint32_t row, uint32_t h, const
 /* P.V of rows r[0..n) of one sequence, head h, whose windows start in the
  * same group of 4 cache slots (kernels.h's pv_dot_rows: they share the
  * loads of the values). */
-static void att_pv_rows(const att_job *j, const uint32_t *r, const att_win *a, uint32_t n, uint32_t h) {
+static void att_pv_rows(const att_job *j, const uint32_t *r, const att_win *a, uint32_t n, uint32_t h, uint32_t hh) {
     const llama_hparams *hp = &j->m->hp;
     llama_work *w = j->w;
     const llama_kv *kv = w->rkv[r[0]];
@@ -814,7 +815,7 @@ static void att_pv_rows(const att_job *j, const uint32_t *r, const att_win *a, u
     const int8_t *vg = kv->vg + ((size_t)j->layer * hp->n_head_kv + hkv) * kv_groups(kv->cap) * gs;
     lmz_pv_row rows[LMZ_PV_ROWS];
     for (uint32_t i = 0; i < n; i++) {
-        const size_t slot = (size_t)r[i] * hp->n_head + h;
+        const size_t slot = (size_t)r[i] * hp->n_head + hh;
         rows[i] = (lmz_pv_row){w->pq + slot * nb * ldq, w->pd + slot * nb * ldd,
                                w->xb + (size_t)r[i] * hp->n_head * hd + (size_t)h * hd, (uint32_t)(a[i].slot_lo % 4),
                                round32(a[i].nw) / Q8_BLOCK};
@@ -857,10 +858,15 @@ static void att_task(void *arg, int t) {
     const uint64_t last = w->rpos[r0 + n - 1];
     const uint32_t U = last >= first.lo ? (uint32_t)(last - first.lo + 1) : 0; /* union of the windows */
     const size_t ldu = ctx32 + LLAMA_KV_SLACK + 32;
+    /* The scratch of this task (queries, scores, softmax, quantised P):
+     * per head where tasks run side by side, else head 0's for every head,
+     * so that it stays in the caches (the scores of 64 rows are 280 KiB: one
+     * region per head, 2.2 MiB, missed L2 head after head) */
+    const uint32_t hh = w->serial ? 0 : h;
 
     /* the head's queries as contiguous vectors  qh: [n][hd], qhd: [n][nb] */
-    int8_t *qh = w->qh + ((size_t)h * w->max_batch + r0) * hd;
-    float *qhd = w->qhd + ((size_t)h * w->max_batch + r0) * nb;
+    int8_t *qh = w->qh + ((size_t)hh * w->max_batch + r0) * hd;
+    float *qhd = w->qhd + ((size_t)hh * w->max_batch + r0) * nb;
     for (uint32_t i = 0; i < n; i++) {
         const size_t qoff = (size_t)(r0 + i) * hp->n_head * hd + (size_t)h * hd;
         memcpy(qh + (size_t)i * hd, w->qq + qoff, hd);
@@ -870,7 +876,7 @@ static void att_task(void *arg, int t) {
      * key tiles (batches), from the tile holding the first slot to the end
      * of the one holding the last (up to 15 slots more on each side,
      * computed and dropped): su0 = the first union key's place in a row */
-    float *su = w->su + ((size_t)h * w->max_batch + r0) * ldu;
+    float *su = w->su + ((size_t)hh * w->max_batch + r0) * ldu;
     size_t su0 = 0;
     if (U) {
         size_t s0 = first.slot_lo, rows = U;
@@ -884,15 +890,18 @@ static void att_task(void *arg, int t) {
         q8_matrix K = {kv->k + (base + s0) * hd, kv->ks + (base + s0) * nb, (uint32_t)rows, hd, NULL, qt};
         j->kn->matmul_q8(&K, 0, (uint32_t)rows, qh, qhd, n, su, (uint32_t)ldu);
     }
-    /* per row: the sink's score, softmax, P * value scales quantised */
-    float rs[LLAMA_KV_SLACK], s0[LLAMA_KV_SLACK];
+    /* per row: the sink's score, softmax (into the task's one row of e,
+     * which stays in L1; the sink's probability kept), P * value scales
+     * quantised */
+    float rs[LLAMA_KV_SLACK], s0[LLAMA_KV_SLACK], p0[LLAMA_KV_SLACK];
     att_win win[LLAMA_KV_SLACK];
     att_sink_scores(j, r0, n, hkv, qh, qhd, s0);
+    float *sc = w->att + ((size_t)r0 * hp->n_head + hh) * ctx32;
     for (uint32_t i = 0; i < n; i++) {
         const uint32_t r = r0 + i;
         win[i] = att_window(kv, w->rpos[r]);
-        float *sc = w->att + ((size_t)r * hp->n_head + h) * ctx32;
-        rs[i] = att_softmax_quant(j, r, h, &win[i], s0[i], su + (size_t)i * ldu + su0 + (win[i].lo - first.lo), sc);
+        rs[i] = att_softmax_quant(j, r, h, hh, &win[i], s0[i], su + (size_t)i * ldu + su0 + (win[i].lo - first.lo), sc);
+        p0[i] = sc[0] * rs[i];
     }
     /* the window sums, up to LMZ_PV_ROWS rows at a time whose windows start
      * in the same group of the cache, then each row's sink */
@@ -902,14 +911,10 @@ static void att_task(void *arg, int t) {
             rr[k] = r0 + i + k;
             k++;
         }
-        if (k) att_pv_rows(j, rr, win + i, k, h);
+        if (k) att_pv_rows(j, rr, win + i, k, h, hh);
         i += k ? k : 1;
     }
-    for (uint32_t i = 0; i < n; i++) {
-        const uint32_t r = r0 + i;
-        const float *sc = w->att + ((size_t)r * hp->n_head + h) * ctx32;
-        att_sink_value(j, r, h, &win[i], sc[0] * rs[i]);
-    }
+    for (uint32_t i = 0; i < n; i++) att_sink_value(j, r0 + i, h, &win[i], p0[i]);
 }
 
 /* ======================================================================== */
@@ -1074,6 +1079,8 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
         const float *s = m->tok_embd.d + (size_t)tokens[r] * (d / Q8_BLOCK);
         for (uint32_t i = 0; i < d; i++) w->x[(size_t)r * d + i] = s[i / Q8_BLOCK] * (float)q[i];
     }
+
+    w->serial = lmz_pool_size(pool) == 1;
 
     /* the groups of attention: runs of rows of one sequence */
     uint32_t ng = 0;
