@@ -481,7 +481,7 @@ struct llama_work {
     int8_t *qh;    /* [n_head][B][hd] */
     float *qhd;    /* [n_head][B][hd/32] */
     uint32_t *grp;     /* [B + 1] attention's groups: rows grp[g] .. grp[g+1]-1 are one sequence's */
-    int serial;        /* this call runs on one thread: attention's tasks share one scratch (att_task) */
+    int by_thread;     /* attention's scratch per team thread (<= n_head threads), else per head (att_task) */
     /* RoPE angles of positions past the model's table, computed once: a
      * row's sink position is the position of the row 1023 places before,
      * and decoding chunks step through the same positions side by side */
@@ -722,6 +722,10 @@ typedef struct {
     uint32_t layer;
 } att_job;
 
+/* The index of the calling thread in the team running a forward pass
+ * (team_task sets it; 0 on a caller without a pool). */
+static _Thread_local uint32_t team_thread;
+
 /* Where row `row`'s window starts in the cache, and its length. */
 typedef struct {
     uint64_t lo;
@@ -858,11 +862,12 @@ static void att_task(void *arg, int t) {
     const uint64_t last = w->rpos[r0 + n - 1];
     const uint32_t U = last >= first.lo ? (uint32_t)(last - first.lo + 1) : 0; /* union of the windows */
     const size_t ldu = ctx32 + LLAMA_KV_SLACK + 32;
-    /* The scratch of this task (queries, scores, softmax, quantised P):
-     * per head where tasks run side by side, else head 0's for every head,
-     * so that it stays in the caches (the scores of 64 rows are 280 KiB: one
-     * region per head, 2.2 MiB, missed L2 head after head) */
-    const uint32_t hh = w->serial ? 0 : h;
+    /* The scratch of this task (queries, scores, softmax, quantised P): the
+     * team thread's, reused by every head it takes, so that it stays in that
+     * core's caches (the scores of 64 rows are 280 KiB: one region per head,
+     * 2.2 MiB, missed L2 head after head); per head with more threads than
+     * heads */
+    const uint32_t hh = w->by_thread ? team_thread : h;
 
     /* the head's queries as contiguous vectors  qh: [n][hd], qhd: [n][nb] */
     int8_t *qh = w->qh + ((size_t)hh * w->max_batch + r0) * hd;
@@ -1045,7 +1050,7 @@ typedef struct {
 } fwd_team;
 
 static void team_task(void *arg, int t) {
-    (void)t;
+    team_thread = (uint32_t)t;
     const fwd_team *tm = arg;
     for (uint32_t k = 0; k < tm->nph; k++) {
         const fwd_phase *ph = &tm->ph[k];
@@ -1080,7 +1085,7 @@ static int forward_rows(const llama_model *m, llama_work *w, const int32_t *toke
         for (uint32_t i = 0; i < d; i++) w->x[(size_t)r * d + i] = s[i / Q8_BLOCK] * (float)q[i];
     }
 
-    w->serial = lmz_pool_size(pool) == 1;
+    w->by_thread = lmz_pool_size(pool) <= (int)hp->n_head;
 
     /* the groups of attention: runs of rows of one sequence */
     uint32_t ng = 0;
