@@ -15,7 +15,7 @@
 #include "lmz.h"
 
 static const lmz_kernels k_generic = {"scalar", 0, quantize_q8_generic, matvec_q8_generic, matmul_q8_generic,
-                                      pv_dot_generic,     sumsq_generic,     expf_generic,
+                                      sumsq_generic,      expf_generic,
                                       expsum_generic,     softmax_generic,   silu_mul_generic,
                                       pv_quant_generic,   pv_dot_rows_generic, max_f32_generic,
                                       affine_generic,     dot_freq_generic,  sub_freq_generic,

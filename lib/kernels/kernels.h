@@ -60,7 +60,9 @@ typedef void (*matvec_q8_fn)(const q8_matrix *W, uint32_t r0, uint32_t r1, const
 typedef void (*matmul_q8_fn)(const q8_matrix *W, uint32_t r0, uint32_t r1, const int8_t *xq, const float *xd,
                              uint32_t nb, float *out, uint32_t ldo);
 
-/* Attention's P.V, values in groups of 4 positions (llama.h's cache layout):
+/* Attention's P.V of one row (pv_dot_generic, the reference that
+ * pv_dot_rows applies row by row), values in groups of 4 positions
+ * (llama.h's cache layout):
  *   vg: [group][hd][4] int8 in [-127, 127]; group g holds positions 4g..4g+3
  *       of every dimension (dimension i at bytes 4i..4i+3 of the group);
  *   q:  per block of 32 dimensions c < hd/32, at q + c*ldq: the window's
@@ -71,9 +73,6 @@ typedef void (*matmul_q8_fn)(const q8_matrix *W, uint32_t r0, uint32_t r1, const
  *   isum = sum over j in [32b, 32b+32) of q[c*ldq + r + j] * vg[(r+j)/4][32c + i][(r+j)%4].
  * Reads q[c*ldq .. c*ldq + 32*nblk + 4) (the bytes outside the window's
  * positions are read and ignored) and groups 0 .. (r + 32*nblk - 1)/4 of vg. */
-typedef void (*pv_dot_fn)(const int8_t *vg, uint32_t hd, const int8_t *q, size_t ldq, uint32_t r, const float *d,
-                          size_t ldd, uint32_t nblk, float *out);
-
 /* Sum of squares with the 16-lane order (n any). */
 typedef float (*sumsq_fn)(const float *x, uint32_t n);
 
@@ -166,7 +165,6 @@ typedef struct {
     quantize_q8_fn quantize_q8;
     matvec_q8_fn matvec_q8;
     matmul_q8_fn matmul_q8;
-    pv_dot_fn pv_dot;
     sumsq_fn sumsq;
     expf_fn expf;
     expsum_fn expsum;

@@ -527,7 +527,7 @@ static void acc_s4_avx2(float *out, float c, const int8_t *v, uint32_t n) {
 }
 
 const lmz_kernels lmz_kernels_avx2 = {"avx2", 0,          quantize_q8_avx2, matvec_q8_avx2, matmul_q8_avx2,
-                                     pv_dot_avx2,     sumsq_avx2,     expf_avx2,
+                                     sumsq_avx2,      expf_avx2,
                                      expsum_avx2,     softmax_avx2,    silu_mul_avx2,  pv_quant_avx2,
                                      pv_dot_rows_avx2, max_f32_avx2,   affine_avx2,    dot_freq_avx2,
                                      sub_freq_avx2,   fill_freq_avx2, rope_avx2,      fill_cum_avx2,

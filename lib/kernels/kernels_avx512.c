@@ -251,41 +251,6 @@ LMZ_INLINE void pv_block(const int8_t *vb, size_t gs, const int8_t *qb, uint32_t
     *s1 = b;
 }
 
-static void pv_dot_avx512(const int8_t *vg, uint32_t hd, const int8_t *q, size_t ldq, uint32_t r, const float *d,
-                          size_t ldd, uint32_t nblk, float *out) {
-    const size_t gs = (size_t)hd * 4, bs = 8 * gs; /* bytes per group, per block of 32 positions */
-    const uint32_t ng = r ? 9 : 8;
-    const uint32_t keep = 0xFFFFFFFFu << (8 * r); /* bytes r..3 of a group */
-    const __m512i mfirst = _mm512_set1_epi32((int32_t)keep), mlast = _mm512_set1_epi32((int32_t)~keep);
-    for (uint32_t c = 0; c < hd / Q8_BLOCK; c++) {
-        const int8_t *v = vg + (size_t)c * Q8_BLOCK * 4, *qc = q + c * ldq;
-        const float *dc = d + c * ldd;
-        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-        uint32_t b = 0;
-        for (; b + 4 <= nblk; b += 4) { /* 8 independent chains */
-            __m512i s[8];
-#pragma GCC unroll 4
-            for (uint32_t k = 0; k < 4; k++)
-                pv_block(v + (b + k) * bs, gs, qc + (b + k) * Q8_BLOCK, ng, mfirst, mlast, &s[2 * k], &s[2 * k + 1]);
-#pragma GCC unroll 4
-            for (uint32_t k = 0; k < 4; k++) {
-                const __m512 db = _mm512_set1_ps(dc[b + k]);
-                acc0 = _mm512_add_ps(acc0, _mm512_mul_ps(db, _mm512_cvtepi32_ps(s[2 * k])));
-                acc1 = _mm512_add_ps(acc1, _mm512_mul_ps(db, _mm512_cvtepi32_ps(s[2 * k + 1])));
-            }
-        }
-        for (; b < nblk; b++) {
-            __m512i s0, s1;
-            pv_block(v + b * bs, gs, qc + b * Q8_BLOCK, ng, mfirst, mlast, &s0, &s1);
-            const __m512 db = _mm512_set1_ps(dc[b]);
-            acc0 = _mm512_add_ps(acc0, _mm512_mul_ps(db, _mm512_cvtepi32_ps(s0)));
-            acc1 = _mm512_add_ps(acc1, _mm512_mul_ps(db, _mm512_cvtepi32_ps(s1)));
-        }
-        _mm512_storeu_ps(out + (size_t)c * Q8_BLOCK, acc0);
-        _mm512_storeu_ps(out + (size_t)c * Q8_BLOCK + 16, acc1);
-    }
-}
-
 /* ------------------------------------------------------------------------ */
 /* Batches: transposed 16-row tiles x several vectors                       */
 /* ------------------------------------------------------------------------ */
@@ -961,7 +926,7 @@ static void pv_quant_avx512(const float *p, float rs, const float *vs, uint32_t 
  * two 64-byte loads of 32 dimensions' values feed 2R vpdpbusd (one row
  * alone: 2). Blocks every row has are done together; the rows' remaining
  * blocks one row at a time, continuing the same accumulators, so each
- * row's sum takes its blocks in ascending order as pv_dot_avx512. Groups:
+ * row's sum takes its blocks in ascending order as pv_dot_generic. Groups:
  * NG = 9 per block where any row starts inside a group (r > 0; a row with
  * r = 0 masks its 9th group to nothing), else 8 with no masks, so the loads
  * stay within the rows' own reach; R and NG are constants after inlining
@@ -1287,7 +1252,7 @@ static void put_s4_avx512(int8_t *dst, const int8_t *src, uint32_t n) {
 }
 
 const lmz_kernels lmz_kernels_avx512 = {"avx512", 1,          quantize_q8_avx512, matvec_q8_avx512, matmul_q8_avx512,
-                                       pv_dot_avx512,     sumsq_avx512,       expf_avx512,
+                                       sumsq_avx512,      expf_avx512,
                                        expsum_avx512,     softmax_avx512,    silu_mul_avx512,    pv_quant_avx512,
                                        pv_dot_rows_avx512, max_f32_avx512, affine_avx512,  dot_freq_avx512,
                                        sub_freq_avx512,    fill_freq_avx512, rope_avx512,    fill_cum_avx512,

@@ -493,7 +493,7 @@ struct llama_work {
 };
 
 
-/* Row length of pq: a window's weights start at byte r < 4 (pv_dot) and
+/* Row length of pq: a window's weights start at byte r < 4 (pv_dot_rows) and
  * the kernel reads 4 bytes past them. */
 static size_t pq_ld(size_t ctx32) { return ctx32 + 32; }
 
@@ -568,7 +568,7 @@ llama_work *llama_work_create(const llama_model *m, uint32_t max_batch, uint32_t
     work_layout(hp, w, max_batch, max_ctx, ptr, bytes);
     int ok = 1;
     for (int i = 0; i < WORK_BUFS; i++) ok &= (*ptr[i] = lmz_amalloc(bytes[i])) != NULL;
-    /* pv_dot reads (and ignores) up to 4 bytes of pq around a window's
+    /* pv_dot_rows reads (and ignores) up to 4 bytes of pq around a window's
      * weights: never uninitialised memory */
     for (int i = 0; ok && i < WORK_BUFS; i++)
         if (ptr[i] == (void **)&w->pq) memset(w->pq, 0, bytes[i]);

@@ -68,7 +68,7 @@ void llama_free(llama_model *m); /* accepts a zeroed struct */
  * When a batch would run past the end, the slots still needed are moved to
  * the front (base advances). Keys/values are int8 per block of 32 dimensions
  * with a float scale; values are stored in groups of 4 positions (every
- * dimension's 4 values together, kernels.h's pv_dot) so that attention's
+ * dimension's 4 values together, kernels.h's pv_dot_rows) so that attention's
  * weighted sum is an int8 product over positions with no reduction.        */
 #define LLAMA_KV_SLACK 64 /* rows one forward call may add to one sequence */
 typedef struct {

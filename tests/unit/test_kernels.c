@@ -150,13 +150,12 @@ static void check_matmul(const lmz_kernels *k, uint32_t rows, uint32_t cols, uin
     tmat_free(&m);
 }
 
-/* Attention's P.V over 4-position groups (pv_dot): hd dimensions, nblk
- * blocks of positions starting at byte r of group 0. vg and q are allocated
- * to exactly what the kernel may read; the bytes of q outside the window
- * (before r, after the last position, between the rows) are random and
- * must be ignored. */
+/* Attention's P.V over 4-position groups of one row (pv_dot_rows with one
+ * row against pv_dot_generic): hd dimensions, nblk blocks of positions
+ * starting at byte r of group 0. vg and q are allocated to exactly what the
+ * kernel may read; the bytes of q outside the window (before r, after the
+ * last position, between the rows) are random and must be ignored. */
 static void check_pv_dot(const lmz_kernels *k, uint32_t hd, uint32_t nblk, uint32_t r, size_t ldq_pad) {
-    const lmz_kernels *g = lmz_kernels_by_name("scalar");
     const uint32_t nc = hd / Q8_BLOCK;
     const size_t ngroups = (r + 32 * (size_t)nblk - 1) / 4 + 1, nv = ngroups * hd * 4;
     const size_t ldq = r + 32 * (size_t)nblk + 4 + ldq_pad, nq = (nc - 1) * ldq + 32 * (size_t)nblk + (r ? 4 : 0);
@@ -171,8 +170,9 @@ static void check_pv_dot(const lmz_kernels *k, uint32_t hd, uint32_t nblk, uint3
     float *o0 = xmalloc((hd + 1) * sizeof(float)), *o1 = xmalloc((hd + 1) * sizeof(float));
     fill_sentinel(o0, hd + 1);
     fill_sentinel(o1, hd + 1);
-    g->pv_dot(vg, hd, q, ldq, r, d, nblk, nblk, o0);
-    k->pv_dot(vg, hd, q, ldq, r, d, nblk, nblk, o1);
+    const lmz_pv_row row = {q, d, o1, r, nblk};
+    pv_dot_generic(vg, hd, q, ldq, r, d, nblk, nblk, o0);
+    k->pv_dot_rows(vg, hd, ldq, nblk, &row, 1);
     CHECK(!memcmp(o0, o1, (hd + 1) * sizeof(float)), "%s pv_dot differs: hd %u nblk %u r %u", k->name, hd, nblk, r);
     g_cases++;
     free(vg);
