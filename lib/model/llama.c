@@ -342,6 +342,13 @@ static void kv_tile_put(uint8_t *kt, uint32_t hd, size_t s, const int8_t *key) {
     }
 }
 
+/* The tiles of slots 0 .. n-1 of every layer and head, from kv's keys. */
+static void kv_tiles_fill(const llama_hparams *hp, llama_kv *kv, size_t n) {
+    const uint32_t hd = hp->head_dim;
+    for (size_t lh = 0; lh < (size_t)hp->n_layer * hp->n_head_kv; lh++)
+        for (size_t sl = 0; sl < n; sl++) kv_tile_put(kv->kt + lh * kv->cap * hd, hd, sl, kv->k + (lh * kv->cap + sl) * hd);
+}
+
 int llama_kv_init(llama_kv *kv, const llama_model *m, uint32_t span) {
     const llama_hparams *hp = &m->hp;
     memset(kv, 0, sizeof *kv);
@@ -389,9 +396,7 @@ static int kv_tiles_ensure(const llama_model *m, llama_kv *kv) {
     const size_t per = (size_t)hp->n_layer * hp->n_head_kv * kv->cap * hd;
     if (!(kv->kt = lmz_amalloc(per))) return LMZ_IERR(LMZ_error_memory);
     memset(kv->kt, 128, per); /* value 0: slots not written yet are defined */
-    const size_t used = kv->n_pos ? (size_t)(kv->n_pos - kv->base) + 1 : 0; /* slot 0 and 1 .. n_pos - base */
-    for (size_t lh = 0; lh < (size_t)hp->n_layer * hp->n_head_kv; lh++)
-        for (size_t sl = 0; sl < used; sl++) kv_tile_put(kv->kt + lh * kv->cap * hd, hd, sl, kv->k + (lh * kv->cap + sl) * hd);
+    kv_tiles_fill(hp, kv, kv->n_pos ? (size_t)(kv->n_pos - kv->base) + 1 : 0); /* slot 0 and 1 .. n_pos - base */
     return 0;
 }
 
@@ -411,9 +416,8 @@ int llama_kv_copy(const llama_model *m, llama_kv *dst, const llama_kv *src) {
         memcpy(dst->ks + lh * dst->cap * nb32, src->ks + lh * src->cap * nb32, n * nb32 * sizeof(float));
         memcpy(dst->vs + lh * dst->cap * nb32, src->vs + lh * src->cap * nb32, n * nb32 * sizeof(float));
         memcpy(dst->vg + lh * Gd * gs, src->vg + lh * Gs * gs, ng * gs);
-        if (dst->kt)
-            for (size_t sl = 0; sl < n; sl++) kv_tile_put(dst->kt + lh * dst->cap * hd, hd, sl, dst->k + (lh * dst->cap + sl) * hd);
     }
+    if (dst->kt) kv_tiles_fill(hp, dst, n); /* a cache reused from an earlier chunk keeps its tiles */
     memcpy(dst->ksink, src->ksink, (size_t)hp->n_layer * hp->n_head_kv * hd * sizeof(float));
     dst->n_pos = src->n_pos;
     dst->base = 1;
@@ -493,6 +497,10 @@ struct llama_work {
 };
 
 
+/* Row length of su (a row's scores over the union of a batch's windows):
+ * a window, the batch's rows, and up to 15 slots each side of the key tiles. */
+static size_t su_ld(size_t ctx32) { return ctx32 + LLAMA_KV_SLACK + 32; }
+
 /* Row length of pq: a window's weights start at byte r < 4 (pv_dot_rows) and
  * the kernel reads 4 bytes past them. */
 static size_t pq_ld(size_t ctx32) { return ctx32 + 32; }
@@ -526,7 +534,7 @@ static void work_layout(const llama_hparams *hp, llama_work *w, size_t B, size_t
     BUF(rs, B * half * 4);
     BUF(sc_, B * half * 4);
     BUF(ss_, B * half * 4);
-    BUF(su, B * H * (ctx32 + LLAMA_KV_SLACK + 32) * 4);
+    BUF(su, B * H * su_ld(ctx32) * 4);
     BUF(qh, B * qd);
     BUF(qhd, B * (qd / Q8_BLOCK) * 4);
     BUF(grp, (B + 1) * sizeof(uint32_t));
@@ -741,49 +749,35 @@ static att_win att_window(const llama_kv *kv, uint64_t m) {
     return a;
 }
 
-/* The sink's score: its key rotated to position lo - 1, quantised, times q. */
-static float att_sink_score(const att_job *j, uint32_t row, uint32_t hkv, const int8_t *qq, const float *qd) {
-    const llama_hparams *hp = &j->m->hp;
-    const llama_kv *kv = j->w->rkv[row];
-    const uint32_t hd = hp->head_dim;
-    const size_t half = hp->rope_dim / 2 + 1;
-    float ks[1024], s;
-    int8_t kq[1024];
-    float kd[32];
-    memcpy(ks, kv->ksink + ((size_t)j->layer * hp->n_head_kv + hkv) * hd, hd * sizeof(float));
-    rope_head(j->m, j->kn, ks, j->w->sc_ + row * half, j->w->ss_ + row * half);
-    j->kn->quantize_q8(ks, hd, kq, kd);
-    q8_matrix S = {kq, kd, 1, hd, NULL, NULL};
-    j->kn->matvec_q8(&S, 0, 1, qq, qd, &s);
-    return s;
-}
-
 /* The sink's scores of rows r0 .. r0+n-1 of one sequence (queries qh,
- * qhd: [n][hd], [n][hd/32]): their keys rotated and then quantised in one
- * call (blocks are independent: the same bytes as row by row). */
+ * qhd: [n][hd], [n][hd/32]): each row's sink key rotated to position lo - 1,
+ * quantised, times its query. The keys of up to SINK_MAX / hd rows are
+ * quantised in one call (blocks are independent: the same bytes as row by
+ * row). */
 static void att_sink_scores(const att_job *j, uint32_t r0, uint32_t n, uint32_t hkv, const int8_t *qh, const float *qhd,
                             float *s0) {
     const llama_hparams *hp = &j->m->hp;
     const uint32_t hd = hp->head_dim, nb = hd / Q8_BLOCK;
-    enum { SINK_MAX = 8192 };
-    if ((size_t)n * hd > SINK_MAX) {
-        for (uint32_t i = 0; i < n; i++) s0[i] = att_sink_score(j, r0 + i, hkv, qh + (size_t)i * hd, qhd + (size_t)i * nb);
-        return;
-    }
+    enum { SINK_MAX = 8192 }; /* floats: >= hd (head_dim <= 1024) */
     if (!n) return;
     const llama_kv *kv = j->w->rkv[r0];
     const size_t half = hp->rope_dim / 2 + 1;
+    const uint32_t per = SINK_MAX / hd;
     float ks[SINK_MAX], kd[SINK_MAX / Q8_BLOCK];
     int8_t kq[SINK_MAX];
     const float *k0 = kv->ksink + ((size_t)j->layer * hp->n_head_kv + hkv) * hd;
-    for (uint32_t i = 0; i < n; i++) {
-        memcpy(ks + (size_t)i * hd, k0, hd * sizeof(float));
-        rope_head(j->m, j->kn, ks + (size_t)i * hd, j->w->sc_ + (r0 + i) * half, j->w->ss_ + (r0 + i) * half);
-    }
-    j->kn->quantize_q8(ks, n * hd, kq, kd);
-    for (uint32_t i = 0; i < n; i++) {
-        q8_matrix S = {kq + (size_t)i * hd, kd + (size_t)i * nb, 1, hd, NULL, NULL};
-        j->kn->matvec_q8(&S, 0, 1, qh + (size_t)i * hd, qhd + (size_t)i * nb, &s0[i]);
+    for (uint32_t i0 = 0; i0 < n; i0 += per) {
+        const uint32_t k = n - i0 < per ? n - i0 : per;
+        for (uint32_t i = 0; i < k; i++) {
+            const uint32_t r = r0 + i0 + i;
+            memcpy(ks + (size_t)i * hd, k0, hd * sizeof(float));
+            rope_head(j->m, j->kn, ks + (size_t)i * hd, j->w->sc_ + r * half, j->w->ss_ + r * half);
+        }
+        j->kn->quantize_q8(ks, k * hd, kq, kd);
+        for (uint32_t i = 0; i < k; i++) {
+            q8_matrix S = {kq + (size_t)i * hd, kd + (size_t)i * nb, 1, hd, NULL, NULL};
+            j->kn->matvec_q8(&S, 0, 1, qh + (size_t)(i0 + i) * hd, qhd + (size_t)(i0 + i) * nb, &s0[i0 + i]);
+        }
     }
 }
 
@@ -861,7 +855,7 @@ static void att_task(void *arg, int t) {
     const att_win first = att_window(kv, w->rpos[r0]);
     const uint64_t last = w->rpos[r0 + n - 1];
     const uint32_t U = last >= first.lo ? (uint32_t)(last - first.lo + 1) : 0; /* union of the windows */
-    const size_t ldu = ctx32 + LLAMA_KV_SLACK + 32;
+    const size_t ldu = su_ld(ctx32);
     /* The scratch of this task (queries, scores, softmax, quantised P): the
      * team thread's, reused by every head it takes, so that it stays in that
      * core's caches (the scores of 64 rows are 280 KiB: one region per head,
