@@ -118,7 +118,7 @@ typedef struct {
     int level;              /* compressor: LMZ_LEVEL_MIN..LMZ_LEVEL_MAX; 0 = LMZ_LEVEL_DEFAULT. Sets chunk_size
                                and window where those are 0; ignored by the decoder (the frame says) */
     uint32_t chunk_size;    /* bytes per independent chunk; 0 = default */
-    uint32_t window;        /* attention span in tokens (sliding window); 0 = model context */
+    uint32_t window;        /* attention span in tokens (sliding window); 0 = the level's, else min(1024, model context) */
     uint64_t memory_limit;  /* decoder: refuse frames needing more; 0 = default */
     int mix;                /* compressor: allow adaptive mixing (lm+mix); -1 = default */
     int fallback;           /* compressor: try classical methods per chunk; -1 = default */

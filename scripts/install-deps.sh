@@ -3,7 +3,8 @@
 # with sudo available). Safe to run again: installs only what is missing.
 set -e
 pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev libzstd-dev liblzma-dev libxxhash-dev
-      zstd xz-utils bzip2 gzip brotli gnuplot-nox valgrind python3 python3-pytest python3-distributed"
+      zstd xz-utils bzip2 gzip brotli gnuplot-nox valgrind python3 python3-pytest python3-distributed
+      python3-numpy"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

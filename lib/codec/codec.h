@@ -18,6 +18,7 @@
 /* ------------------------------------------------------------------------ */
 
 #define LMZ_DEFAULT_CHUNK (64u << 10)        /* bytes per chunk (see bench/chunks.md) */
+#define LMZ_DEFAULT_WINDOW 1024u             /* attention window when neither the level nor the user sets one: min(this, the model's context) */
 #define LMZ_CHUNKS_PER_FRAME 16u             /* a frame holds at most this many chunks */
 #define LMZ_DEFAULT_MEMLIMIT (1ull << 30)    /* decoder refuses frames needing more */
 #define LMZ_MAX_ACTIVE 16u                   /* chunks decoded together as one batch */

@@ -17,7 +17,8 @@ void lmz_params_default(lmz_params *p) {
     p->compact = -1;
 }
 
-/* The levels: attention window (tokens; 0 = the model's context) and chunk
+/* The levels: attention window (tokens; 0 = the model's context, at most
+ * LMZ_DEFAULT_WINDOW) and chunk
  * size. Lower levels attend to fewer tokens (attention's work and the
  * decoder's KV-cache reads shrink with the window) and cut shorter chunks
  * (more chunks decode side by side, one read of the weights serving them
@@ -54,7 +55,10 @@ void lmz_params_resolve(lmz_params *out, const lmz_params *in, const lmz_model *
     if (out->chunk_size > LMZ_MAX_CHUNK_SIZE) out->chunk_size = LMZ_MAX_CHUNK_SIZE;
     uint32_t ctx = m ? m->llm.hp.n_ctx : 1024;
     if (out->window == 0) out->window = level_table[out->level].window;
-    if (out->window == 0 || out->window > ctx) out->window = ctx;
+    /* 0: the model's context up to 1024 tokens (models with long contexts
+     * would otherwise need gigabytes of cache); --window may go further */
+    if (out->window == 0) out->window = ctx < LMZ_DEFAULT_WINDOW ? ctx : LMZ_DEFAULT_WINDOW;
+    if (out->window > ctx) out->window = ctx;
     if (out->window > 65535) out->window = 65535;
     if (out->window < 2) out->window = 2;
     if (out->memory_limit == 0) out->memory_limit = LMZ_DEFAULT_MEMLIMIT;

@@ -2,8 +2,9 @@
  * lib/model/bpe.h — byte-level BPE tokenizer (GPT-2 style) from GGUF metadata
  * (tokenizer.ggml.model = "gpt2": Qwen2/2.5/3, Llama 3.x, SmolLM2, GPT-2).
  *
- * Not wired into the model loader yet: a library-internal module with its own
- * test (tests/unit/test_bpe.c). doc/models.md, "Tokenizers", is the contract.
+ * The model's tokenizer (tokenizer.h) hands gpt2 vocabularies to this module;
+ * its own test: tests/unit/test_bpe.c. doc/models.md, "Tokenizers", is the
+ * contract.
  *
  * Encoding, in order:
  *   1. user-defined tokens (token_type 4, e.g. Qwen's <think>) are cut out of

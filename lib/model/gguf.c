@@ -57,23 +57,26 @@ static int type_layout(uint32_t type, uint64_t *blck, uint64_t *bytes) {
     case GGML_T_F32: *blck = 1; *bytes = 4; return 0;
     case GGML_T_F16: *blck = 1; *bytes = 2; return 0;
     case GGML_T_Q4_0: *blck = 32; *bytes = 2 + 16; return 0;        /* d, 32 nibbles */
+    case GGML_T_Q4_1: *blck = 32; *bytes = 2 + 2 + 16; return 0;    /* d, m, 32 nibbles */
+    case GGML_T_Q5_0: *blck = 32; *bytes = 2 + 4 + 16; return 0;    /* d, high bits, 32 nibbles */
+    case GGML_T_Q5_1: *blck = 32; *bytes = 2 + 2 + 4 + 16; return 0; /* d, m, high bits, 32 nibbles */
     case GGML_T_Q8_0: *blck = 32; *bytes = 2 + 32; return 0;        /* d, 32 int8 */
     case GGML_T_Q4_K: *blck = QK_K; *bytes = 2 + 2 + 12 + 128; return 0; /* d, dmin, scales, nibbles */
+    case GGML_T_Q5_K: *blck = QK_K; *bytes = 2 + 2 + 12 + 32 + 128; return 0; /* d, dmin, scales, high bits, nibbles */
+    case GGML_T_BF16: *blck = 1; *bytes = 2; return 0;
     case GGML_T_Q6_K: *blck = QK_K; *bytes = 128 + 64 + 16 + 2; return 0; /* ql, qh, scales, d */
     default: return -1;
     }
 }
 
-static const char *type_name(uint32_t type) {
-    switch (type) {
-    case GGML_T_F32: return "F32";
-    case GGML_T_F16: return "F16";
-    case GGML_T_Q4_0: return "Q4_0";
-    case GGML_T_Q8_0: return "Q8_0";
-    case GGML_T_Q4_K: return "Q4_K";
-    case GGML_T_Q6_K: return "Q6_K";
-    default: return "?";
-    }
+const char *gguf_type_name(uint32_t type) {
+    /* ggml's names, also for the types lmz does not read (error messages) */
+    static const char *const names[] = {
+        "F32",  "F16",     "Q4_0",   "Q4_1",    "Q4_2",  "Q4_3",   "Q5_0",   "Q5_1",   "Q8_0",  "Q8_1",  "Q2_K",
+        "Q3_K", "Q4_K",    "Q5_K",   "Q6_K",    "Q8_K",  "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S",
+        "IQ2_S", "IQ4_XS", "I8",     "I16",     "I32",   "I64",    "F64",    "IQ1_M",  "BF16",  "Q4_0_4_4", "Q4_0_4_8",
+        "Q4_0_8_8", "TQ1_0", "TQ2_0", "IQ4_NL_4_4", "IQ4_NL_4_8", "IQ4_NL_8_8", "MXFP4"};
+    return type < sizeof names / sizeof *names ? names[type] : "?";
 }
 
 /* Size in bytes of one scalar metadata value, 0 for string/array/unknown. */
@@ -346,10 +349,12 @@ static int parse_tensor_infos(gguf_file *g, reader *r) {
         FORWARD_IF_ERROR(rd_u64(r, &t->offset, what));
         uint64_t blck, bsz;
         RETURN_ERROR_IF(type_layout(t->type, &blck, &bsz), LMZ_error_unsupported, r->msg,
-                        "gguf: tensor %llu '%s': unsupported tensor type %u", (unsigned long long)i, nb, t->type);
+                        "gguf: tensor %llu '%s': tensor type %s (%u) is not supported (supported: F32, F16, BF16, Q8_0, "
+                        "Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)",
+                        (unsigned long long)i, nb, gguf_type_name(t->type), t->type);
         if (t->ne[0] % blck)
             return BAD(r, "gguf: tensor %llu '%s': ne[0] = %llu not a multiple of the %s block size %llu",
-                       (unsigned long long)i, nb, (unsigned long long)t->ne[0], type_name(t->type),
+                       (unsigned long long)i, nb, (unsigned long long)t->ne[0], gguf_type_name(t->type),
                        (unsigned long long)blck);
         /* n / blck * bsz: n < 2^63, bsz <= 210, so check before multiplying */
         uint64_t nb_blocks = n / blck;
@@ -563,6 +568,37 @@ static void deq_q4_0(const uint8_t *b, uint64_t nblk, float *y) {
     }
 }
 
+/* Q4_1: { f16 d; f16 m; u8 qs[16] }: Q4_0's nibbles, value = q * d + m. */
+static void deq_q4_1(const uint8_t *b, uint64_t nblk, float *y) {
+    for (uint64_t i = 0; i < nblk; i++, b += 20, y += 32) {
+        const float d = lmz_f16_to_f32(lmz_rd16(b)), m = lmz_f16_to_f32(lmz_rd16(b + 2));
+        for (int j = 0; j < 16; j++) {
+            y[j] = (float)(b[4 + j] & 15) * d + m;
+            y[j + 16] = (float)(b[4 + j] >> 4) * d + m;
+        }
+    }
+}
+
+/* Q5_0 / Q5_1: { f16 d; [f16 m;] u8 qh[4]; u8 qs[16] }: Q4's nibbles with
+ * a fifth bit, bit j of the little-endian u32 qh for value j; Q5_0: value =
+ * (q - 16) * d; Q5_1: value = q * d + m. (llama.cpp stores tensors whose
+ * rows are not multiples of 256 this way in its Q4_K_M / Q5_K_M files.) */
+static void deq_q5(const uint8_t *b, uint64_t nblk, float *y, int with_min) {
+    const size_t bs = with_min ? 24 : 22;
+    for (uint64_t i = 0; i < nblk; i++, b += bs, y += 32) {
+        const float d = lmz_f16_to_f32(lmz_rd16(b)), m = with_min ? lmz_f16_to_f32(lmz_rd16(b + 2)) : 0.0f;
+        const uint8_t *p = b + (with_min ? 4 : 2);
+        const uint32_t qh = lmz_rd32(p);
+        const int off = with_min ? 0 : 16;
+        for (int j = 0; j < 16; j++) {
+            const int x0 = (int)((p[4 + j] & 15) | (((qh >> j) & 1) << 4)) - off;
+            const int x1 = (int)((p[4 + j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - off;
+            y[j] = with_min ? (float)x0 * d + m : (float)x0 * d;
+            y[j + 16] = with_min ? (float)x1 * d + m : (float)x1 * d;
+        }
+    }
+}
+
 /* Q8_0: { f16 d; i8 qs[32] }: value j = d * qs[j]. */
 static void deq_q8_0(const uint8_t *b, uint64_t nblk, float *y) {
     for (uint64_t i = 0; i < nblk; i++, b += 34, y += 32) {
@@ -598,6 +634,28 @@ static void deq_q4_k(const uint8_t *b, uint64_t nblk, float *y) {
             const float d2 = d * sc, m2 = dmin * m;
             for (int l = 0; l < 32; l++) *y++ = d1 * (float)(q[l] & 0xF) - m1;
             for (int l = 0; l < 32; l++) *y++ = d2 * (float)(q[l] >> 4) - m2;
+        }
+    }
+}
+
+/* Q5_K: { f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128] } for 256
+ * values: Q4_K's sub-blocks, scales and nibbles, each quant with a fifth
+ * bit from qh (bit 2k of qh[l] for value l of sub-block 2k, bit 2k+1 for
+ * value l of sub-block 2k+1); value = d*scale * q - dmin*min. */
+static void deq_q5_k(const uint8_t *b, uint64_t nblk, float *y) {
+    for (uint64_t i = 0; i < nblk; i++, b += 176) {
+        const float d = lmz_f16_to_f32(lmz_rd16(b));
+        const float dmin = lmz_f16_to_f32(lmz_rd16(b + 2));
+        const uint8_t *scales = b + 4, *qh = b + 16, *q = b + 48;
+        for (int j = 0, is = 0; j < QK_K; j += 64, is += 2, q += 32) {
+            uint8_t sc, m;
+            q4k_scale_min(is, scales, &sc, &m);
+            const float d1 = d * sc, m1 = dmin * m;
+            q4k_scale_min(is + 1, scales, &sc, &m);
+            const float d2 = d * sc, m2 = dmin * m;
+            const unsigned u1 = 1u << is, u2 = 2u << is;
+            for (int l = 0; l < 32; l++) *y++ = d1 * (float)((q[l] & 0xF) + (qh[l] & u1 ? 16 : 0)) - m1;
+            for (int l = 0; l < 32; l++) *y++ = d2 * (float)((q[l] >> 4) + (qh[l] & u2 ? 16 : 0)) - m2;
         }
     }
 }
@@ -640,9 +698,19 @@ int gguf_tensor_row_f32(const gguf_tensor *t, uint64_t row, float *out) {
     case GGML_T_F16:
         for (uint64_t j = 0; j < t->ne[0]; j++) out[j] = lmz_f16_to_f32(lmz_rd16(p + 2 * j));
         return 0;
+    case GGML_T_BF16: /* the top half of a binary32: exact */
+        for (uint64_t j = 0; j < t->ne[0]; j++) {
+            const uint32_t u = (uint32_t)lmz_rd16(p + 2 * j) << 16;
+            memcpy(&out[j], &u, 4);
+        }
+        return 0;
     case GGML_T_Q4_0: deq_q4_0(p, nblk, out); return 0;
+    case GGML_T_Q4_1: deq_q4_1(p, nblk, out); return 0;
+    case GGML_T_Q5_0: deq_q5(p, nblk, out, 0); return 0;
+    case GGML_T_Q5_1: deq_q5(p, nblk, out, 1); return 0;
     case GGML_T_Q8_0: deq_q8_0(p, nblk, out); return 0;
     case GGML_T_Q4_K: deq_q4_k(p, nblk, out); return 0;
+    case GGML_T_Q5_K: deq_q5_k(p, nblk, out); return 0;
     case GGML_T_Q6_K: deq_q6_k(p, nblk, out); return 0;
     default: return LMZ_IERR(LMZ_error_unsupported);
     }

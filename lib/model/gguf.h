@@ -24,8 +24,8 @@ enum {
 
 /* ggml tensor types we know (values from ggml.h) */
 enum {
-    GGML_T_F32 = 0, GGML_T_F16 = 1, GGML_T_Q4_0 = 2, GGML_T_Q8_0 = 8, GGML_T_Q4_K = 12,
-    GGML_T_Q6_K = 14
+    GGML_T_F32 = 0, GGML_T_F16 = 1, GGML_T_Q4_0 = 2, GGML_T_Q4_1 = 3, GGML_T_Q5_0 = 6, GGML_T_Q5_1 = 7,
+    GGML_T_Q8_0 = 8, GGML_T_Q4_K = 12, GGML_T_Q5_K = 13, GGML_T_Q6_K = 14, GGML_T_BF16 = 30
 };
 
 typedef struct {
@@ -90,6 +90,8 @@ int gguf_str_iter_next(gguf_str_iter *it, gguf_str *out); /* 0 ok, -1 at end */
 /* Dequantizes one row (ne[0] values) of a 2-D tensor to float. Supports
  * F32, F16, Q8_0, Q4_0, Q4_K, Q6_K. Returns 0 or -LMZ_error_unsupported. */
 int gguf_tensor_row_f32(const gguf_tensor *t, uint64_t row, float *out);
+/* "F32", "Q4_K", ... for the types above, "?" for others. */
+const char *gguf_type_name(uint32_t type);
 
 /* Helper for tests and tools: memory-map a file read-only. */
 typedef struct {

@@ -37,39 +37,72 @@ static int get_u32(const gguf_file *g, const char *key, uint32_t *out, int requi
     return 0;
 }
 
+/* The architectures read (llama.h): their GGUF name, which is also the
+ * prefix of their hyper-parameter keys. */
+static const char *const arch_names[] = {"llama", "qwen2", "qwen3"};
+
+/* The key "<arch>.<suffix>" of hp's architecture. */
+static const char *akey(const llama_hparams *hp, const char *suffix, char *buf, size_t cap) {
+    snprintf(buf, cap, "%s.%s", arch_names[hp->arch], suffix);
+    return buf;
+}
+
 static int read_hparams(llama_hparams *hp, const gguf_file *g, lmz_msg *msg) {
     gguf_str arch;
     RETURN_ERROR_IF(gguf_get_str(g, "general.architecture", &arch) != 0, LMZ_error_model_invalid, msg,
                     "missing general.architecture");
-    RETURN_ERROR_IF(arch.len != 5 || memcmp(arch.ptr, "llama", 5) != 0, LMZ_error_unsupported, msg,
-                    "architecture '%.*s' is not supported (only llama)", (int)(arch.len > 32 ? 32 : arch.len),
-                    arch.ptr);
-    FORWARD_IF_ERROR(get_u32(g, "llama.embedding_length", &hp->n_embd, 1, 0, msg));
-    FORWARD_IF_ERROR(get_u32(g, "llama.block_count", &hp->n_layer, 1, 0, msg));
-    FORWARD_IF_ERROR(get_u32(g, "llama.attention.head_count", &hp->n_head, 1, 0, msg));
-    FORWARD_IF_ERROR(get_u32(g, "llama.attention.head_count_kv", &hp->n_head_kv, 0, hp->n_head, msg));
-    FORWARD_IF_ERROR(get_u32(g, "llama.feed_forward_length", &hp->n_ff, 1, 0, msg));
-    FORWARD_IF_ERROR(get_u32(g, "llama.context_length", &hp->n_ctx, 1, 0, msg));
-    RETURN_ERROR_IF(hp->n_embd % hp->n_head, LMZ_error_model_invalid, msg,
-                    "embedding_length %u not divisible by head_count %u", hp->n_embd, hp->n_head);
-    hp->head_dim = hp->n_embd / hp->n_head;
-    FORWARD_IF_ERROR(get_u32(g, "llama.rope.dimension_count", &hp->rope_dim, 0, hp->head_dim, msg));
+    hp->arch = UINT32_MAX;
+    for (uint32_t a = 0; a < sizeof arch_names / sizeof *arch_names; a++)
+        if (arch.len == strlen(arch_names[a]) && memcmp(arch.ptr, arch_names[a], arch.len) == 0) hp->arch = a;
+    RETURN_ERROR_IF(hp->arch == UINT32_MAX, LMZ_error_unsupported, msg,
+                    "architecture '%.*s' is not supported (supported: llama, qwen2, qwen3)",
+                    (int)(arch.len > 32 ? 32 : arch.len), arch.ptr);
+    hp->rope_neox = hp->arch != LLAMA_ARCH_LLAMA; /* llama.cpp's rope type for qwen2/qwen3: NeoX */
+    char k[64];
+#define KEY(s) akey(hp, s, k, sizeof k)
+    FORWARD_IF_ERROR(get_u32(g, KEY("embedding_length"), &hp->n_embd, 1, 0, msg));
+    FORWARD_IF_ERROR(get_u32(g, KEY("block_count"), &hp->n_layer, 1, 0, msg));
+    FORWARD_IF_ERROR(get_u32(g, KEY("attention.head_count"), &hp->n_head, 1, 0, msg));
+    FORWARD_IF_ERROR(get_u32(g, KEY("attention.head_count_kv"), &hp->n_head_kv, 0, hp->n_head, msg));
+    FORWARD_IF_ERROR(get_u32(g, KEY("feed_forward_length"), &hp->n_ff, 1, 0, msg));
+    FORWARD_IF_ERROR(get_u32(g, KEY("context_length"), &hp->n_ctx, 1, 0, msg));
+    /* head dimension: attention.key_length when the file has it (Qwen3:
+     * n_head * head_dim may differ from n_embd), else n_embd / n_head */
+    uint32_t kl = 0, vl = 0;
+    FORWARD_IF_ERROR(get_u32(g, KEY("attention.key_length"), &kl, 0, 0, msg));
+    FORWARD_IF_ERROR(get_u32(g, KEY("attention.value_length"), &vl, 0, kl, msg));
+    if (kl == 0) {
+        RETURN_ERROR_IF(hp->n_embd % hp->n_head, LMZ_error_model_invalid, msg,
+                        "embedding_length %u not divisible by head_count %u", hp->n_embd, hp->n_head);
+        kl = vl = hp->n_embd / hp->n_head;
+    }
+    RETURN_ERROR_IF(vl != kl, LMZ_error_unsupported, msg, "value_length %u differs from key_length %u", vl, kl);
+    hp->head_dim = kl;
+    FORWARD_IF_ERROR(get_u32(g, KEY("rope.dimension_count"), &hp->rope_dim, 0, hp->head_dim, msg));
     RETURN_ERROR_IF(hp->n_head % hp->n_head_kv, LMZ_error_model_invalid, msg,
                     "head_count %u not a multiple of head_count_kv %u", hp->n_head, hp->n_head_kv);
     RETURN_ERROR_IF(hp->n_embd % Q8_BLOCK || hp->n_ff % Q8_BLOCK || hp->head_dim % Q8_BLOCK, LMZ_error_unsupported, msg,
                     "dimensions must be multiples of 32 (embd %u, ffn %u, head %u)", hp->n_embd, hp->n_ff,
                     hp->head_dim);
     RETURN_ERROR_IF(hp->head_dim > 1024, LMZ_error_unsupported, msg, "head dimension %u > 1024", hp->head_dim);
-    RETURN_ERROR_IF(hp->rope_dim > hp->head_dim || hp->rope_dim % 2, LMZ_error_model_invalid, msg,
-                    "rope dimension %u invalid for head dim %u", hp->rope_dim, hp->head_dim);
-    RETURN_ERROR_IF(hp->n_layer > 1024 || hp->n_embd > 65536 || hp->n_ff > 262144 || hp->n_ctx > 1u << 20,
+    RETURN_ERROR_IF(hp->rope_dim > hp->head_dim || hp->rope_dim % 2 || hp->rope_dim == 0, LMZ_error_model_invalid,
+                    msg, "rope dimension %u invalid for head dim %u", hp->rope_dim, hp->head_dim);
+    RETURN_ERROR_IF(hp->n_layer > 1024 || hp->n_embd > 65536 || hp->n_ff > 262144 || hp->n_ctx > 1u << 20 ||
+                        (uint64_t)hp->n_head * hp->head_dim > 65536,
                     LMZ_error_unsupported, msg, "model too large");
     hp->rope_base = 10000.0f;
-    gguf_get_f32(g, "llama.rope.freq_base", &hp->rope_base);
+    gguf_get_f32(g, KEY("rope.freq_base"), &hp->rope_base);
     hp->norm_eps = 1e-5f;
-    gguf_get_f32(g, "llama.attention.layer_norm_rms_epsilon", &hp->norm_eps);
+    gguf_get_f32(g, KEY("attention.layer_norm_rms_epsilon"), &hp->norm_eps);
     RETURN_ERROR_IF(!(hp->rope_base > 1.0f && hp->rope_base < 1e9f) || !(hp->norm_eps > 0.0f && hp->norm_eps < 1.0f),
                     LMZ_error_model_invalid, msg, "rope base or norm epsilon out of range");
+    /* RoPE scaling other than Llama 3's frequency factors (a tensor, read
+     * with the weights) would change every angle: refused by name */
+    gguf_str st;
+    if (gguf_get_str(g, KEY("rope.scaling.type"), &st) == 0)
+        RETURN_ERROR_IF(!(st.len == 4 && memcmp(st.ptr, "none", 4) == 0), LMZ_error_unsupported, msg,
+                        "RoPE scaling '%.*s' (%s) is not supported", (int)(st.len > 32 ? 32 : st.len), st.ptr, k);
+#undef KEY
     return 0;
 }
 
@@ -110,11 +143,20 @@ static size_t matrix_bytes(uint64_t rows, uint64_t cols) {
            (want_tiles() ? q8_tiles_bytes((uint32_t)rows, (uint32_t)cols) + 64 : 0);
 }
 
-/* Converts a 2-D tensor [rows][cols] to our layout. Q8_0 is split into its
- * int8 values and widened scales (exact); any other type is dequantised row by
- * row and quantised with the activation quantiser. */
-static int load_matrix(q8_matrix *m, const gguf_file *g, const char *name, uint32_t cols, uint32_t rows, arena *a,
-                       float *tmp, lmz_msg *msg) {
+/* Row r of the file goes to row dst_row(r): itself, or for the q/k rows
+ * of a NeoX-order file (hd != 0: head_dim, rd: rope_dim) its place in
+ * adjacent-pair order within its head (llama_rope_perm). */
+static inline uint32_t dst_row(uint32_t r, uint32_t hd, uint32_t rd) {
+    return hd ? r / hd * hd + llama_rope_perm(r % hd, rd) : r;
+}
+
+/* Converts a 2-D tensor [rows][cols] to our layout, row r of the file into
+ * row dst_row(r, hd, rd). Q8_0 is split into its int8 values and widened
+ * scales (exact); any other type is dequantised row by row (gguf.c, binary32
+ * operations in a fixed order) and quantised with the scalar activation
+ * quantiser: the same bytes on every machine (doc/determinism.md). */
+static int load_matrix(q8_matrix *m, const gguf_file *g, const char *name, uint32_t cols, uint32_t rows, uint32_t hd,
+                       uint32_t rd, arena *a, float *tmp, lmz_msg *msg) {
     const gguf_tensor *t;
     int r = find_tensor(g, name, cols, rows, &t, msg);
     if (r) return r;
@@ -124,18 +166,22 @@ static int load_matrix(q8_matrix *m, const gguf_file *g, const char *name, uint3
     const uint32_t nblk = cols / Q8_BLOCK;
     if (t->type == GGML_T_Q8_0) {
         const uint8_t *src = t->data; /* blocks of 34 bytes: fp16 scale, 32 int8 */
-        for (size_t b = 0; b < (size_t)rows * nblk; b++, src += 34) {
-            d[b] = lmz_f16_to_f32(lmz_rd16(src));
-            memcpy(q + b * Q8_BLOCK, src + 2, Q8_BLOCK);
+        for (uint32_t row = 0; row < rows; row++) {
+            const size_t to = dst_row(row, hd, rd);
+            for (uint32_t b = 0; b < nblk; b++, src += 34) {
+                d[to * nblk + b] = lmz_f16_to_f32(lmz_rd16(src));
+                memcpy(q + (to * nblk + b) * Q8_BLOCK, src + 2, Q8_BLOCK);
+            }
         }
     } else {
         for (uint32_t row = 0; row < rows; row++) {
             RETURN_ERROR_IF(gguf_tensor_row_f32(t, row, tmp) != 0, LMZ_error_unsupported, msg,
-                            "tensor %s: type %u not supported", name, t->type);
+                            "tensor %s: type %s not supported", name, gguf_type_name(t->type));
             for (uint32_t i = 0; i < cols; i++)
                 if (!(tmp[i] - tmp[i] == 0.0f)) /* NaN or infinity */
                     RETURN_ERROR(LMZ_error_model_invalid, msg, "tensor %s: non-finite value in row %u", name, row);
-            quantize_q8_generic(tmp, cols, q + (size_t)row * cols, d + (size_t)row * nblk);
+            const size_t to = dst_row(row, hd, rd);
+            quantize_q8_generic(tmp, cols, q + to * cols, d + to * nblk);
         }
     }
     for (size_t b = 0; b < (size_t)rows * nblk; b++)
@@ -164,22 +210,27 @@ static int load_matrix(q8_matrix *m, const gguf_file *g, const char *name, uint3
     return 0;
 }
 
-static int load_vector(const float **out, const gguf_file *g, const char *name, uint32_t n, arena *a, lmz_msg *msg) {
+/* A 1-D tensor of n floats, element i of the file at dst_row(i, hd, rd). */
+static int load_vector(const float **out, const gguf_file *g, const char *name, uint32_t n, uint32_t hd, uint32_t rd,
+                       arena *a, float *tmp, lmz_msg *msg) {
     const gguf_tensor *t;
     int r = find_tensor(g, name, n, 1, &t, msg);
     if (r) return r;
     float *v = arena_take(a, (size_t)n * sizeof(float));
     RETURN_ERROR_IF(!v, LMZ_error_memory, msg, "out of weight memory at %s", name);
-    RETURN_ERROR_IF(gguf_tensor_row_f32(t, 0, v) != 0, LMZ_error_unsupported, msg, "tensor %s: type %u not supported",
-                    name, t->type);
-    for (uint32_t i = 0; i < n; i++)
-        RETURN_ERROR_IF(!(v[i] == v[i]) || v[i] > 1e30f || v[i] < -1e30f, LMZ_error_model_invalid, msg,
+    RETURN_ERROR_IF(gguf_tensor_row_f32(t, 0, tmp) != 0, LMZ_error_unsupported, msg,
+                    "tensor %s: type %s not supported", name, gguf_type_name(t->type));
+    for (uint32_t i = 0; i < n; i++) {
+        RETURN_ERROR_IF(!(tmp[i] == tmp[i]) || tmp[i] > 1e30f || tmp[i] < -1e30f, LMZ_error_model_invalid, msg,
                         "tensor %s: non-finite value", name);
+        v[dst_row(i, hd, rd)] = tmp[i];
+    }
     *out = v;
     return 0;
 }
 
-/* RoPE angles: theta_i = base^(-2i/rope_dim), angle = pos * theta_i, built in
+/* RoPE angles: theta_i = base^(-2i/rope_dim) (divided by Llama 3's factor
+ * rope_freqs[i] when the file has them), angle = pos * theta_i, built in
  * double with lmz_math (no libm) and rounded to float. */
 static void build_rope(llama_model *m) {
     const llama_hparams *hp = &m->hp;
@@ -187,6 +238,7 @@ static void build_rope(llama_model *m) {
     const double lb = lmz_log_d((double)hp->rope_base);
     for (uint32_t i = 0; i < half; i++) {
         double theta = lmz_exp_d(-((double)(2 * i) / (double)hp->rope_dim) * lb);
+        if (m->rope_freqs) theta /= (double)m->rope_freqs[i];
         m->rope_theta[i] = theta;
         for (uint32_t p = 0; p < hp->n_ctx; p++) {
             double s, c;
@@ -209,7 +261,15 @@ int llama_init(llama_model *m, const gguf_file *g, lmz_msg *msg) {
     hp->n_vocab = (uint32_t)emb->ne[1];
     const gguf_tensor *out_t = gguf_find_tensor(g, "output.weight");
 
-    const uint32_t d = hp->n_embd, kvd = hp->n_head_kv * hp->head_dim, ff = hp->n_ff;
+    const uint32_t d = hp->n_embd, hd = hp->head_dim, nq = hp->n_head * hd, kvd = hp->n_head_kv * hd, ff = hp->n_ff;
+    /* optional and per-architecture tensors: q/k/v biases (required by
+     * qwen2, read wherever present), q/k norms (qwen3), Llama 3's RoPE
+     * frequency factors (wherever present) */
+    const int bias = hp->arch == LLAMA_ARCH_QWEN2 || gguf_find_tensor(g, "blk.0.attn_q.bias");
+    const int qk_norm = hp->arch == LLAMA_ARCH_QWEN3;
+    const int freqs = gguf_find_tensor(g, "rope_freqs.weight") != NULL;
+    /* NeoX files: q/k rows (and their biases and norms) permuted per head */
+    const uint32_t ph = hp->rope_neox ? hd : 0, pr = hp->rope_dim;
     /* Check every tensor's presence and shape BEFORE allocating: then the
      * allocation is bounded by what the file really holds, not by what its
      * header claims. */
@@ -221,26 +281,39 @@ int llama_init(llama_model *m, const gguf_file *g, lmz_msg *msg) {
         FORWARD_IF_ERROR(find_tensor(g, "output_norm.weight", d, 1, &t, msg));
         for (uint32_t l = 0; l < hp->n_layer; l++) {
             static const char *mat[7] = {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"};
-            const uint32_t cols[7] = {d, d, d, hp->n_head * hp->head_dim, d, d, ff};
-            const uint32_t rows[7] = {hp->n_head * hp->head_dim, kvd, kvd, d, ff, ff, d};
+            const uint32_t cols[7] = {d, d, d, nq, d, d, ff};
+            const uint32_t rows[7] = {nq, kvd, kvd, d, ff, ff, d};
             for (int k = 0; k < 7; k++) {
                 snprintf(nm, sizeof nm, "blk.%u.%s.weight", l, mat[k]);
                 FORWARD_IF_ERROR(find_tensor(g, nm, cols[k], rows[k], &t, msg));
+                if (bias && k < 3) {
+                    snprintf(nm, sizeof nm, "blk.%u.%s.bias", l, mat[k]);
+                    FORWARD_IF_ERROR(find_tensor(g, nm, rows[k], 1, &t, msg));
+                }
+            }
+            if (qk_norm) {
+                snprintf(nm, sizeof nm, "blk.%u.attn_q_norm.weight", l);
+                FORWARD_IF_ERROR(find_tensor(g, nm, hd, 1, &t, msg));
+                snprintf(nm, sizeof nm, "blk.%u.attn_k_norm.weight", l);
+                FORWARD_IF_ERROR(find_tensor(g, nm, hd, 1, &t, msg));
             }
             snprintf(nm, sizeof nm, "blk.%u.attn_norm.weight", l);
             FORWARD_IF_ERROR(find_tensor(g, nm, d, 1, &t, msg));
             snprintf(nm, sizeof nm, "blk.%u.ffn_norm.weight", l);
             FORWARD_IF_ERROR(find_tensor(g, nm, d, 1, &t, msg));
         }
+        if (freqs) FORWARD_IF_ERROR(find_tensor(g, "rope_freqs.weight", hp->rope_dim / 2, 1, &t, msg));
     }
     size_t total = matrix_bytes(hp->n_vocab, d) * (out_t ? 2 : 1);
-    size_t per_layer = matrix_bytes(d, d) * 2 + matrix_bytes(kvd, d) * 2 + matrix_bytes(ff, d) * 2 +
-                       matrix_bytes(d, ff) + 2 * ((size_t)d * 4 + 64);
-    total += per_layer * hp->n_layer + (size_t)d * 4 + 64;
+    size_t per_layer = matrix_bytes(nq, d) + matrix_bytes(d, nq) + matrix_bytes(kvd, d) * 2 + matrix_bytes(ff, d) * 2 +
+                       matrix_bytes(d, ff) + 2 * ((size_t)d * 4 + 64) +
+                       (bias ? (size_t)(nq + 2 * kvd) * 4 + 3 * 64 : 0) + (qk_norm ? 2 * ((size_t)hd * 4 + 64) : 0);
+    total += per_layer * hp->n_layer + (size_t)d * 4 + 64 + (freqs ? (size_t)hp->rope_dim / 2 * 4 + 64 : 0);
     total += 2 * ((size_t)hp->n_ctx * (hp->rope_dim / 2) * sizeof(float) + 64) + hp->rope_dim * sizeof(double) + 64;
     arena a = {lmz_amalloc(total), 0, total};
     m->layers = calloc(hp->n_layer, sizeof *m->layers);
-    float *tmp = malloc(sizeof(float) * (size_t)(ff > d ? ff : d));
+    const uint32_t tmp_n = ff > d ? (ff > nq ? ff : nq) : (d > nq ? d : nq);
+    float *tmp = malloc(sizeof(float) * (size_t)tmp_n);
     if (!a.base || !m->layers || !tmp) {
         lmz_afree(a.base);
         free(tmp);
@@ -252,30 +325,49 @@ int llama_init(llama_model *m, const gguf_file *g, lmz_msg *msg) {
     m->owned_size = total;
 
     char name[96];
-    if ((r = load_matrix(&m->tok_embd, g, "token_embd.weight", d, hp->n_vocab, &a, tmp, msg))) goto fail;
+    if ((r = load_matrix(&m->tok_embd, g, "token_embd.weight", d, hp->n_vocab, 0, 0, &a, tmp, msg))) goto fail;
     if (out_t) {
-        if ((r = load_matrix(&m->output, g, "output.weight", d, hp->n_vocab, &a, tmp, msg))) goto fail;
+        if ((r = load_matrix(&m->output, g, "output.weight", d, hp->n_vocab, 0, 0, &a, tmp, msg))) goto fail;
     } else {
         m->output = m->tok_embd; /* tied embeddings */
     }
-    if ((r = load_vector(&m->out_norm, g, "output_norm.weight", d, &a, msg))) goto fail;
+    if ((r = load_vector(&m->out_norm, g, "output_norm.weight", d, 0, 0, &a, tmp, msg))) goto fail;
+    if (freqs) {
+        if ((r = load_vector(&m->rope_freqs, g, "rope_freqs.weight", hp->rope_dim / 2, 0, 0, &a, tmp, msg))) goto fail;
+        for (uint32_t i = 0; i < hp->rope_dim / 2; i++)
+            if (!(m->rope_freqs[i] >= 1e-6f && m->rope_freqs[i] <= 1e6f)) {
+                r = lmz_fail(msg, LMZ_error_model_invalid, "rope_freqs.weight[%u] out of range", i);
+                goto fail;
+            }
+    }
     for (uint32_t l = 0; l < hp->n_layer; l++) {
         llama_layer *L = &m->layers[l];
-#define LM(field, tname, cols, rows)                                                   \
+#define LM(field, tname, cols, rows, perm)                                             \
     snprintf(name, sizeof name, "blk.%u." tname ".weight", l);                         \
-    if ((r = load_matrix(&L->field, g, name, cols, rows, &a, tmp, msg))) goto fail;
-        LM(wq, "attn_q", d, hp->n_head * hp->head_dim)
-        LM(wk, "attn_k", d, kvd)
-        LM(wv, "attn_v", d, kvd)
-        LM(wo, "attn_output", hp->n_head * hp->head_dim, d)
-        LM(w_gate, "ffn_gate", d, ff)
-        LM(w_up, "ffn_up", d, ff)
-        LM(w_down, "ffn_down", ff, d)
+    if ((r = load_matrix(&L->field, g, name, cols, rows, (perm) ? ph : 0, pr, &a, tmp, msg))) goto fail;
+#define LV(field, tname, n, perm)                                                      \
+    snprintf(name, sizeof name, "blk.%u." tname, l);                                   \
+    if ((r = load_vector(&L->field, g, name, n, (perm) ? ph : 0, pr, &a, tmp, msg))) goto fail;
+        LM(wq, "attn_q", d, nq, 1)            /* [nq][d]  */
+        LM(wk, "attn_k", d, kvd, 1)           /* [kvd][d] */
+        LM(wv, "attn_v", d, kvd, 0)           /* [kvd][d] */
+        LM(wo, "attn_output", nq, d, 0)       /* [d][nq]  */
+        LM(w_gate, "ffn_gate", d, ff, 0)      /* [ff][d]  */
+        LM(w_up, "ffn_up", d, ff, 0)          /* [ff][d]  */
+        LM(w_down, "ffn_down", ff, d, 0)      /* [d][ff]  */
+        LV(attn_norm, "attn_norm.weight", d, 0)
+        LV(ffn_norm, "ffn_norm.weight", d, 0)
+        if (bias) {
+            LV(bq, "attn_q.bias", nq, 1)
+            LV(bk, "attn_k.bias", kvd, 1)
+            LV(bv, "attn_v.bias", kvd, 0)
+        }
+        if (qk_norm) {
+            LV(q_norm, "attn_q_norm.weight", hd, 1)
+            LV(k_norm, "attn_k_norm.weight", hd, 1)
+        }
 #undef LM
-        snprintf(name, sizeof name, "blk.%u.attn_norm.weight", l);
-        if ((r = load_vector(&L->attn_norm, g, name, d, &a, msg))) goto fail;
-        snprintf(name, sizeof name, "blk.%u.ffn_norm.weight", l);
-        if ((r = load_vector(&L->ffn_norm, g, name, d, &a, msg))) goto fail;
+#undef LV
     }
     m->rope_cos = arena_take(&a, (size_t)hp->n_ctx * (hp->rope_dim / 2) * sizeof(float));
     m->rope_sin = arena_take(&a, (size_t)hp->n_ctx * (hp->rope_dim / 2) * sizeof(float));
@@ -511,7 +603,7 @@ enum { WORK_BUFS = 25, ANG_SLOTS = 2048 };
 static void work_layout(const llama_hparams *hp, llama_work *w, size_t B, size_t max_ctx, void **ptr[WORK_BUFS],
                         size_t bytes[WORK_BUFS]) {
     const size_t d = hp->n_embd, qd = (size_t)hp->n_head * hp->head_dim, kvd = (size_t)hp->n_head_kv * hp->head_dim,
-                 ff = hp->n_ff, amax = ff > d ? ff : d, ctx32 = round32((uint32_t)max_ctx), H = hp->n_head,
+                 ff = hp->n_ff, amax = ff > d ? (ff > qd ? ff : qd) : (d > qd ? d : qd), ctx32 = round32((uint32_t)max_ctx), H = hp->n_head,
                  nb = hp->head_dim / Q8_BLOCK, half = hp->rope_dim / 2 + 1;
     int i = 0;
 #define BUF(field, n) (ptr[i] = (void **)&w->field, bytes[i] = (n), i++)
@@ -670,6 +762,12 @@ static void norm_quant(const lmz_kernels *kn, const float *x, const float *w, ui
         kn->scale_mul(tmp, xr, scale, w, d); /* tmp = (x * scale) * w */
         kn->quantize_q8(tmp, d, q + (size_t)r * d, qd + (size_t)r * (d / Q8_BLOCK));
     }
+}
+
+/* RMSNorm of one head's vector in place: x = (x * 1/sqrt(mean(x^2) + eps)) * w */
+static void head_norm(const lmz_kernels *kn, float *x, const float *w, uint32_t hd, float eps) {
+    const float scale = 1.0f / sqrtf(kn->sumsq(x, hd) / (float)hd + eps);
+    kn->scale_mul(x, x, scale, w, hd);
 }
 
 /* cos/sin of the angles of position pos: the table below n_ctx, else
@@ -970,6 +1068,16 @@ static void row_stage(const row_job *j, uint32_t r) {
         llama_kv *kv = w->rkv[r];
         const uint64_t pos = w->rpos[r];
         const float *c = w->rc + r * half, *sn = w->rs + r * half;
+        const llama_layer *L = j->L;
+        if (L->bq) { /* qwen2: biases */
+            kn->add_f32(w->q + (size_t)r * nq, L->bq, nq);
+            kn->add_f32(w->k + (size_t)r * kvd, L->bk, kvd);
+            kn->add_f32(w->v + (size_t)r * kvd, L->bv, kvd);
+        }
+        if (L->q_norm) { /* qwen3: each head of q and k RMS-normalised */
+            for (uint32_t h = 0; h < hp->n_head; h++) head_norm(kn, w->q + (size_t)r * nq + (size_t)h * hd, L->q_norm, hd, hp->norm_eps);
+            for (uint32_t h = 0; h < hp->n_head_kv; h++) head_norm(kn, w->k + (size_t)r * kvd + (size_t)h * hd, L->k_norm, hd, hp->norm_eps);
+        }
         for (uint32_t h = 0; h < hp->n_head; h++) rope_head(m, kn, w->q + (size_t)r * nq + (size_t)h * hd, c, sn);
         kn->quantize_q8(w->q + (size_t)r * nq, nq, w->qq + (size_t)r * nq, w->qd + (size_t)r * (nq / Q8_BLOCK));
         if (pos == 0) /* the sink: its key before RoPE, rotated per query later */

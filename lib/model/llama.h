@@ -1,10 +1,19 @@
 /*
  * lib/model/llama.h — the transformer: weights, KV cache, deterministic forward.
  *
- * Architecture `llama` (GGUF conventions): token embedding, L blocks of
- * [RMSNorm -> attention with RoPE on adjacent pairs (GQA allowed) -> residual,
- *  RMSNorm -> SwiGLU FFN -> residual], final RMSNorm, output projection
- * (tied to the embedding when output.weight is absent).
+ * Architectures (GGUF conventions, llama.cpp's tensor names): token
+ * embedding, L blocks of [RMSNorm -> attention with RoPE (GQA allowed) ->
+ * residual, RMSNorm -> SwiGLU FFN -> residual], final RMSNorm, output
+ * projection (tied to the embedding when output.weight is absent):
+ *   llama  RoPE on adjacent pairs (x[2i], x[2i+1]); Llama 3's frequency
+ *          factors (rope_freqs.weight) divide the angles when present;
+ *   qwen2  biases on q, k and v; NeoX RoPE: pairs (x[i], x[i + rope_dim/2]);
+ *   qwen3  q and k RMS-normalised per head (attn_q_norm, attn_k_norm) before
+ *          RoPE; NeoX RoPE; head_dim from attention.key_length.
+ * NeoX pairs are turned into adjacent pairs once, at load: within each head,
+ * the rows of wq and wk (and the q/k biases and norm weights) are permuted by
+ * llama_rope_perm(), so the forward pass has one RoPE. Scores q.k are sums
+ * over the same pairs of dimensions either way.
  *
  * Determinism contract (doc/design.md): weights int8 in blocks of 32
  * with a float scale; activations entering a matrix product are quantised to
@@ -23,7 +32,11 @@
 #include "kernels/kernels.h"
 #include "model/gguf.h"
 
+typedef enum { LLAMA_ARCH_LLAMA = 0, LLAMA_ARCH_QWEN2 = 1, LLAMA_ARCH_QWEN3 = 2 } llama_arch;
+
 typedef struct {
+    uint32_t arch;     /* llama_arch */
+    uint32_t rope_neox; /* the file's q/k rows are in NeoX order (permuted at load) */
     uint32_t n_vocab, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff, n_ctx;
     uint32_t rope_dim; /* rotated dimensions per head (<= head_dim) */
     float rope_base, norm_eps;
@@ -31,8 +44,10 @@ typedef struct {
 
 typedef struct {
     const float *attn_norm;              /* [n_embd] */
-    q8_matrix wq;                        /* [n_head*head_dim, n_embd] */
-    q8_matrix wk, wv;                    /* [n_head_kv*head_dim, n_embd] */
+    q8_matrix wq;                        /* [n_head*head_dim, n_embd] (rows permuted when rope_neox) */
+    q8_matrix wk, wv;                    /* [n_head_kv*head_dim, n_embd] (wk's rows permuted when rope_neox) */
+    const float *bq, *bk, *bv;           /* qwen2: [n_head*head_dim], [n_head_kv*head_dim] x 2 (bq, bk permuted); else NULL */
+    const float *q_norm, *k_norm;        /* qwen3: [head_dim] each (permuted); else NULL */
     q8_matrix wo;                        /* [n_embd, n_head*head_dim] */
     const float *ffn_norm;               /* [n_embd] */
     q8_matrix w_gate, w_up;              /* [n_ff, n_embd] */
@@ -44,6 +59,7 @@ typedef struct {
     q8_matrix tok_embd;     /* [n_vocab, n_embd] */
     q8_matrix output;       /* [n_vocab, n_embd] (== tok_embd when tied) */
     const float *out_norm;  /* [n_embd] */
+    const float *rope_freqs; /* [rope_dim/2] Llama 3's frequency factors (angle i divided by rope_freqs[i]), or NULL */
     llama_layer *layers;    /* [n_layer] */
     float *rope_cos, *rope_sin; /* [n_ctx][rope_dim/2], built with lmz_math */
     double *rope_theta;         /* [rope_dim/2] angle per position, for positions >= n_ctx */
@@ -52,6 +68,12 @@ typedef struct {
 } llama_model;
 
 int llama_init(llama_model *m, const gguf_file *g, lmz_msg *msg);
+/* Where row r of a head (0 <= r < head_dim) of a NeoX-order file goes in the
+ * loaded model: r = i < rope_dim/2 -> 2i, r = rope_dim/2 + i -> 2i + 1, rows
+ * past rope_dim stay. */
+static inline uint32_t llama_rope_perm(uint32_t r, uint32_t rope_dim) {
+    return r >= rope_dim ? r : r < rope_dim / 2 ? 2 * r : 2 * (r - rope_dim / 2) + 1;
+}
 void llama_free(llama_model *m); /* accepts a zeroed struct */
 
 /* KV cache of one sequence, with a sliding attention window.

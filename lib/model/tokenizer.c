@@ -26,6 +26,7 @@
  * so segments are a few characters long and everything stays in L1.
  */
 #include "model/tokenizer.h"
+#include "model/bpe.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@ typedef struct {
 struct lmz_tokenizer {
     uint32_t n_vocab;
     int32_t bos;
+    lmz_bpe *bpe;       /* tokenizer.ggml.model = gpt2: byte-level BPE (bpe.c) does the work */
     uint8_t *blob;      /* decoded bytes of every piece, concatenated */
     uint32_t *off;      /* piece i = blob[off[i] .. off[i+1]) (decoded form) */
     float *score;
@@ -104,8 +106,38 @@ static int is_byte_piece(const gguf_str *s, int *byte) {
 
 #define BADV(...) lmz_fail(msg, LMZ_error_model_invalid, __VA_ARGS__)
 
+/* A byte-level BPE vocabulary: bpe.c, with the start token the chunks
+ * begin with (tokenizer.h). */
+static int tok_init_bpe(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
+    lmz_tokenizer *t = calloc(1, sizeof *t);
+    RETURN_ERROR_IF(!t, LMZ_error_memory, msg, "tokenizer: out of memory");
+    int rc = bpe_init(&t->bpe, g, msg);
+    if (rc) {
+        free(t);
+        return rc;
+    }
+    t->n_vocab = bpe_vocab_size(t->bpe);
+    t->bos = bpe_bos(t->bpe);
+    if (t->bos < 0) {
+        int64_t v;
+        if (gguf_get_int(g, "tokenizer.ggml.eos_token_id", &v) == 0 && v >= 0 && v < (int64_t)t->n_vocab)
+            t->bos = (int32_t)v;
+    }
+    if (t->bos < 0) {
+        tok_free(t);
+        RETURN_ERROR(LMZ_error_unsupported, msg,
+                     "tokenizer: the vocabulary names no BOS or EOS token (tokenizer.ggml.bos_token_id, "
+                     "eos_token_id): lmz needs one to start each chunk");
+    }
+    *out = t;
+    return 0;
+}
+
 int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
     *out = NULL;
+    gguf_str kind;
+    if (gguf_get_str(g, "tokenizer.ggml.model", &kind) == 0 && kind.len == 4 && memcmp(kind.ptr, "gpt2", 4) == 0)
+        return tok_init_bpe(out, g, msg);
     const gguf_kv *toks, *scores, *types;
     if (gguf_get_arr(g, "tokenizer.ggml.tokens", GGUF_T_STRING, &toks))
         return BADV("tokenizer: tokenizer.ggml.tokens missing or not an array of strings");
@@ -116,7 +148,8 @@ int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
     gguf_str model;
     RETURN_ERROR_IF(!gguf_get_str(g, "tokenizer.ggml.model", &model) &&
                         !(model.len == 5 && !memcmp(model.ptr, "llama", 5)),
-                    LMZ_error_unsupported, msg, "tokenizer: tokenizer.ggml.model '%.*s' is not 'llama'",
+                    LMZ_error_unsupported, msg,
+                    "tokenizer: tokenizer.ggml.model '%.*s' is not supported (supported: llama, gpt2)",
                     (int)(model.len > 32 ? 32 : model.len), model.ptr);
     uint64_t n = toks->arr_len;
     if (n < 259 || n > TOK_MAX_VOCAB) return BADV("tokenizer: vocabulary size %llu not in [259, %u]",
@@ -242,6 +275,7 @@ int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
 
 void tok_free(lmz_tokenizer *t) {
     if (!t) return;
+    bpe_free(t->bpe);
     free(t->blob);
     free(t->off);
     free(t->score);
@@ -398,6 +432,7 @@ int tok_encode(const lmz_tokenizer *t, const uint8_t *src, size_t n, int32_t **o
      * callers may pass an uninitialised pointer. */
     *n_out = 0;
     *out = NULL;
+    if (t->bpe) return bpe_encode(t->bpe, src, n, out, n_out);
     int32_t *ids = malloc((n ? n : 1) * sizeof *ids);
     if (!ids) return LMZ_IERR(LMZ_error_memory);
     encoder E = {t, src, NULL, {NULL, 0, 0}};
@@ -447,6 +482,7 @@ int tok_encode(const lmz_tokenizer *t, const uint8_t *src, size_t n, int32_t **o
 /* ------------------------------------------------------------------------ */
 
 const uint8_t *tok_bytes(const lmz_tokenizer *t, int32_t id, uint32_t *len) {
+    if (t->bpe) return bpe_bytes(t->bpe, id, len);
     if (id < 0 || (uint32_t)id >= t->n_vocab) {
         *len = 0;
         return t->blob;
@@ -456,6 +492,7 @@ const uint8_t *tok_bytes(const lmz_tokenizer *t, int32_t id, uint32_t *len) {
 }
 
 int64_t tok_decode(const lmz_tokenizer *t, const int32_t *ids, size_t n, uint8_t *dst, size_t cap) {
+    if (t->bpe) return bpe_decode(t->bpe, ids, n, dst, cap);
     size_t w = 0;
     for (size_t i = 0; i < n; i++) {
         if (ids[i] < 0 || (uint32_t)ids[i] >= t->n_vocab) return LMZ_IERR(LMZ_error_corrupt);

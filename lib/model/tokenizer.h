@@ -1,6 +1,10 @@
 /*
- * lib/model/tokenizer.h — SentencePiece-BPE tokenizer from GGUF metadata
- * (tokenizer.ggml.model = "llama": tokens, scores, token_type).
+ * lib/model/tokenizer.h — the model's tokenizer, from GGUF metadata:
+ * tokenizer.ggml.model = "llama" (SentencePiece BPE, below) or "gpt2"
+ * (byte-level BPE: this interface hands the work to lib/model/bpe.h).
+ * Both are lossless on any byte string.
+ *
+ * SentencePiece BPE (tokens, scores, token_type):
  *
  * Lossless on ANY byte string: tok_encode() always returns a segmentation
  * whose tok_decode() is exactly the input bytes (invalid UTF-8, NUL, control
@@ -28,6 +32,11 @@ int tok_init(lmz_tokenizer **t, const gguf_file *g, lmz_msg *msg);
 void tok_free(lmz_tokenizer *t); /* accepts NULL */
 
 uint32_t tok_vocab_size(const lmz_tokenizer *t);
+/* The start token: what position 0 of every chunk holds (the attention
+ * sink, llama.h; nothing is coded for it). SentencePiece: BOS. Byte-level
+ * BPE: the file's BOS token whether or not add_bos_token asks for it (Qwen's
+ * <|endoftext|>, which separated its training documents), else its EOS;
+ * a vocabulary with neither is refused at tok_init. */
 int32_t tok_bos(const lmz_tokenizer *t);
 
 /* Encodes src[0..n). *out is (re)allocated with malloc to hold *n_out ids

@@ -1,5 +1,5 @@
-# Byte-level BPE tokenizer (lib/model/bpe.c, part of lmz_model; not wired into
-# the model loader yet). Reads testdata/tokenizer/ (the Qwen3 vocabulary and
+# Byte-level BPE tokenizer (lib/model/bpe.c, part of lmz_model; the model's
+# tokenizer for gpt2 vocabularies). Reads testdata/tokenizer/ (the Qwen3 vocabulary and
 # the reference vectors, tools/tokvec/) and testdata/corpus/.
 # LMZ_TOKVEC_EXTRA=DIR in the environment adds Llama 3's vocabulary
 # (node tools/tokvec/gen.mjs --llama3 DIR; not in the repository).

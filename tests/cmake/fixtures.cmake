@@ -1,6 +1,7 @@
 # Test fixtures (tests/fixtures/), built for the suites, registering no test.
 #
-# tinymodel_write(): a small random-weight llama GGUF for fast tests;
+# tinymodel_write(): a small random-weight GGUF for fast tests (llama by
+# default; qwen2/qwen3, other weight types and BPE vocabularies on request);
 # ggufw_*(): GGUF files of metadata only (hand-made vocabularies).
 # Other suites: LIBS lmz_tinymodel, #include "fixtures/tinymodel.h".
 add_library(lmz_tinymodel STATIC ${CMAKE_SOURCE_DIR}/tests/fixtures/tinymodel.c ${CMAKE_SOURCE_DIR}/tests/fixtures/ggufw.c)

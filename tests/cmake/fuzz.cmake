@@ -51,7 +51,8 @@ if(LMZ_FUZZ)
     endforeach()
     # fuzz_tokenizer compiles the GGUF reader and the tokenizer in (the
     # lmz_model_io library is defined by a fragment included after this one)
-    set(LMZ_FUZZ_SRCS_tokenizer ${CMAKE_SOURCE_DIR}/lib/model/gguf.c ${CMAKE_SOURCE_DIR}/lib/model/tokenizer.c)
+    set(LMZ_FUZZ_SRCS_tokenizer ${CMAKE_SOURCE_DIR}/lib/model/gguf.c ${CMAKE_SOURCE_DIR}/lib/model/tokenizer.c
+        ${CMAKE_SOURCE_DIR}/lib/model/bpe.c ${CMAKE_SOURCE_DIR}/lib/model/unicode_tables.c)
     set(LMZ_FUZZ_LIBS_tokenizer lmz_common lmz_tinymodel m)
     foreach(t ${LMZ_FUZZ_TARGETS})
       add_executable(fuzz_${t} ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_${t}.c ${LMZ_FUZZ_SRCS_${t}})

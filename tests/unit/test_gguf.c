@@ -2,7 +2,8 @@
  * tests/unit/test_gguf.c — GGUF reader.
  *
  *   - the real model: header, hyper-parameters, tensor list, row dequantization
- *   - dequantization of F32 / F16 / Q4_0 / Q8_0 / Q4_K / Q6_K against an
+ *   - dequantization of F32 / F16 / BF16 / Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q8_0 /
+ *     Q4_K / Q5_K / Q6_K against an
  *     element-by-element reference written independently of the library
  *   - malformed files, generated here: truncations at every header offset,
  *     huge counts, bad strings, types, dims, alignment, offsets, duplicates,
@@ -202,6 +203,33 @@ static float ref_value(uint32_t type, const uint8_t *b, int i) {
         return (float)(q - 8) * lmz_f16_to_f32(lmz_rd16(b));
     }
     case GGML_T_Q8_0: return (float)(int8_t)b[2 + i] * lmz_f16_to_f32(lmz_rd16(b));
+    case GGML_T_Q4_1: {
+        int q = i < 16 ? (b[4 + i] & 15) : (b[4 + i - 16] >> 4);
+        return (float)q * lmz_f16_to_f32(lmz_rd16(b)) + lmz_f16_to_f32(lmz_rd16(b + 2));
+    }
+    case GGML_T_Q5_0:
+    case GGML_T_Q5_1: {
+        const int m1 = type == GGML_T_Q5_1; /* Q5_1: a min after d */
+        const uint8_t *qh = b + 2 + 2 * m1, *qs = qh + 4;
+        int q = i < 16 ? (qs[i] & 15) : (qs[i - 16] >> 4);
+        q |= ((qh[i / 8] >> (i % 8)) & 1) << 4; /* bit i of the little-endian u32 */
+        float d = lmz_f16_to_f32(lmz_rd16(b));
+        return m1 ? (float)q * d + lmz_f16_to_f32(lmz_rd16(b + 2)) : (float)(q - 16) * d;
+    }
+    case GGML_T_Q5_K: {
+        float d = lmz_f16_to_f32(lmz_rd16(b)), dmin = lmz_f16_to_f32(lmz_rd16(b + 2));
+        const uint8_t *sc = b + 4, *qh = b + 16, *qs = b + 48;
+        int s = i / 32, l = i % 32, scale, min;
+        int q = ((qs[32 * (s / 2) + l] >> (4 * (s & 1))) & 15) | (((qh[l] >> s) & 1) << 4);
+        if (s < 4) {
+            scale = sc[s] & 63;
+            min = sc[s + 4] & 63;
+        } else {
+            scale = (sc[s + 4] & 15) | ((sc[s - 4] >> 6) << 4);
+            min = (sc[s + 4] >> 4) | ((sc[s] >> 6) << 4);
+        }
+        return d * (float)scale * (float)q - dmin * (float)min;
+    }
     case GGML_T_Q4_K: {
         float d = lmz_f16_to_f32(lmz_rd16(b)), dmin = lmz_f16_to_f32(lmz_rd16(b + 2));
         const uint8_t *sc = b + 4, *qs = b + 16;
@@ -232,6 +260,8 @@ static void test_dequant(void) {
     static const struct { uint32_t type, blck, bsz; const char *name; } ty[] = {
         {GGML_T_F32, 1, 4, "F32"},        {GGML_T_F16, 1, 2, "F16"},     {GGML_T_Q4_0, 32, 18, "Q4_0"},
         {GGML_T_Q8_0, 32, 34, "Q8_0"},    {GGML_T_Q4_K, 256, 144, "Q4_K"}, {GGML_T_Q6_K, 256, 210, "Q6_K"},
+        {GGML_T_BF16, 1, 2, "BF16"},      {GGML_T_Q4_1, 32, 20, "Q4_1"},   {GGML_T_Q5_0, 32, 22, "Q5_0"},
+        {GGML_T_Q5_1, 32, 24, "Q5_1"},    {GGML_T_Q5_K, 256, 176, "Q5_K"},
     };
     uint64_t rs = 12345;
     for (size_t k = 0; k < sizeof ty / sizeof ty[0]; k++) {
@@ -250,13 +280,16 @@ static void test_dequant(void) {
         for (size_t i = 0; i < nbytes; i++) {
             if (ty[k].type == GGML_T_F32 && i % 4 == 3) b.p[data + i] &= 0x3f;
             if (ty[k].type == GGML_T_F16 && i % 2 == 1) b.p[data + i] &= 0x3b;
+            if (ty[k].type == GGML_T_BF16 && i % 2 == 1) b.p[data + i] &= 0xbf; /* exponent < 255, either sign */
         }
         if (ty[k].blck > 1)
             for (size_t blk = 0; blk < nbytes / ty[k].bsz; blk++) {
                 uint8_t *p = b.p + data + blk * ty[k].bsz;
                 if (ty[k].type == GGML_T_Q6_K) p += 208;
                 p[1] &= 0x3b; /* exponent < 31 */
-                if (ty[k].type == GGML_T_Q4_K) p[3] &= 0x3b;
+                if (ty[k].type == GGML_T_Q4_K || ty[k].type == GGML_T_Q5_K || ty[k].type == GGML_T_Q4_1 ||
+                    ty[k].type == GGML_T_Q5_1)
+                    p[3] &= 0x3b; /* the min's half float too */
             }
         gguf_file g;
         if (expect_ok(&b, &g, ty[k].name)) { free(b.p); continue; }
@@ -271,6 +304,10 @@ static void test_dequant(void) {
                 float want;
                 if (ty[k].type == GGML_T_F32) want = lmz_rdf32(rowp + 4 * i);
                 else if (ty[k].type == GGML_T_F16) want = lmz_f16_to_f32(lmz_rd16(rowp + 2 * i));
+                else if (ty[k].type == GGML_T_BF16) {
+                    uint32_t u = (uint32_t)lmz_rd16(rowp + 2 * i) << 16;
+                    memcpy(&want, &u, 4);
+                }
                 else want = ref_value(ty[k].type, rowp + (size_t)(i / ty[k].blck) * ty[k].bsz, (int)(i % ty[k].blck));
                 if (!(row[i] == want)) {
                     if (ok) fprintf(stderr, "%s row %llu [%d]: %g vs %g\n", ty[k].name, (unsigned long long)r, i,
@@ -360,7 +397,9 @@ static void test_malformed_fields(void) {
          "ne product overflow");
     CASE((s_.n_dims = 2, s_.ne0 = 1ull << 40, s_.ne1 = 1ull << 20), LMZ_error_model_invalid, "past end",
          "huge tensor");
-    CASE(s_.type = 3, LMZ_error_unsupported, "type", "tensor type Q4_1");
+    CASE(s_.type = 10, LMZ_error_unsupported, "Q2_K", "tensor type Q2_K (named)");
+    CASE(s_.type = 23, LMZ_error_unsupported, "IQ4_XS", "tensor type IQ4_XS (named)");
+    CASE((s_.type = GGML_T_Q5_1, s_.ne0 = 16), LMZ_error_model_invalid, "multiple", "Q5_1 ne0 16");
     CASE(s_.type = 99, LMZ_error_unsupported, "type", "tensor type 99");
     CASE(s_.type = 0xFFFFFFFF, LMZ_error_unsupported, "type", "tensor type 2^32-1");
     CASE((s_.type = GGML_T_Q8_0, s_.ne0 = 33), LMZ_error_model_invalid, "multiple", "Q8_0 ne0 33");
