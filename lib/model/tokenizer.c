@@ -136,8 +136,12 @@ static int tok_init_bpe(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
 int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
     *out = NULL;
     gguf_str kind;
-    if (gguf_get_str(g, "tokenizer.ggml.model", &kind) == 0 && kind.len == 4 && memcmp(kind.ptr, "gpt2", 4) == 0)
-        return tok_init_bpe(out, g, msg);
+    if (gguf_get_str(g, "tokenizer.ggml.model", &kind) == 0) {
+        if (kind.len == 4 && memcmp(kind.ptr, "gpt2", 4) == 0) return tok_init_bpe(out, g, msg);
+        RETURN_ERROR_IF(!(kind.len == 5 && !memcmp(kind.ptr, "llama", 5)), LMZ_error_unsupported, msg,
+                        "tokenizer: tokenizer.ggml.model '%.*s' is not supported (supported: llama, gpt2)",
+                        (int)(kind.len > 32 ? 32 : kind.len), kind.ptr);
+    }
     const gguf_kv *toks, *scores, *types;
     if (gguf_get_arr(g, "tokenizer.ggml.tokens", GGUF_T_STRING, &toks))
         return BADV("tokenizer: tokenizer.ggml.tokens missing or not an array of strings");
@@ -145,12 +149,6 @@ int tok_init(lmz_tokenizer **out, const gguf_file *g, lmz_msg *msg) {
         return BADV("tokenizer: tokenizer.ggml.scores missing or not an array of f32");
     if (gguf_get_arr(g, "tokenizer.ggml.token_type", GGUF_T_I32, &types))
         return BADV("tokenizer: tokenizer.ggml.token_type missing or not an array of i32");
-    gguf_str model;
-    RETURN_ERROR_IF(!gguf_get_str(g, "tokenizer.ggml.model", &model) &&
-                        !(model.len == 5 && !memcmp(model.ptr, "llama", 5)),
-                    LMZ_error_unsupported, msg,
-                    "tokenizer: tokenizer.ggml.model '%.*s' is not supported (supported: llama, gpt2)",
-                    (int)(model.len > 32 ? 32 : model.len), model.ptr);
     uint64_t n = toks->arr_len;
     if (n < 259 || n > TOK_MAX_VOCAB) return BADV("tokenizer: vocabulary size %llu not in [259, %u]",
                                                   (unsigned long long)n, TOK_MAX_VOCAB);

@@ -518,6 +518,25 @@ static void seeds_gguf(void) {
     if (tinymodel_build(2, &o, &b, &n)) exit(1);
     seed("gguf", "tiny_untied_nomerges", NULL, 0, b, n);
     free(b);
+    /* issue #20: the other architectures, byte-level BPE vocabularies and
+     * weight types (their keys, tensors and dequantisers) */
+    tinymodel_opts q = tinymodel_defaults();
+    q.vocab = TINY_VOCAB_BPE, q.n_merges = 16, q.n_ctx = 16;
+    q.arch = TINY_ARCH_QWEN2, q.wtype = TINY_W_Q4_1;
+    if (tinymodel_build(3, &q, &b, &n)) exit(1);
+    seed("gguf", "qwen2_q4_1_bpe", NULL, 0, b, n);
+    free(b);
+    q.arch = TINY_ARCH_QWEN3, q.wtype = TINY_W_BF16, q.n_head = 2, q.head_dim = 32;
+    if (tinymodel_build(4, &q, &b, &n)) exit(1);
+    seed("gguf", "qwen3_bf16_bpe", NULL, 0, b, n);
+    free(b);
+    q = tinymodel_defaults(); /* K-quant rows: multiples of 256 */
+    q.vocab = TINY_VOCAB_BPE, q.n_merges = 16, q.n_ctx = 16, q.bpe_pre = "llama-bpe", q.add_bos = 1;
+    q.n_embd = 256, q.n_ff = 256, q.n_head = 4, q.n_head_kv = 1, q.tied = 0, q.rope_freqs = 1;
+    q.wtype = TINY_W_Q5_K;
+    if (tinymodel_build(5, &q, &b, &n)) exit(1);
+    seed("gguf", "llama3_q5_k_bpe", NULL, 0, b, n);
+    free(b);
     /* a header with no tensors and no keys (a valid GGUF, not a model) */
     uint8_t hdr[24] = {'G', 'G', 'U', 'F', 3};
     seed("gguf", "empty_gguf", NULL, 0, hdr, sizeof hdr);

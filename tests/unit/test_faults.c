@@ -2236,6 +2236,109 @@ static void gguf_fields(void) {
            "7-byte file", 1, 0);
 }
 
+/* The keys, tensors and weight types of the other architectures (issue #20),
+ * on tiny generated qwen2 / qwen3 / Llama 3-style models with byte-level BPE
+ * vocabularies and K-quant / BF16 weights: the same machinery over another
+ * g_gguf, restored afterwards. */
+static void gguf_fields_arch(void) {
+    uint8_t *save = g_gguf;
+    const size_t save_n = g_gguf_n;
+    tinymodel_opts o = tinymodel_defaults();
+    o.vocab = TINY_VOCAB_BPE;
+    o.n_embd = 256, o.n_ff = 256, o.n_head = 4, o.n_head_kv = 2, o.n_ctx = 64; /* K-quant rows: 256 */
+    gedit e;
+    char nm[64];
+
+    /* qwen2: Q5_K matrices, q/k/v biases */
+    o.arch = TINY_ARCH_QWEN2, o.wtype = TINY_W_Q5_K;
+    if (tinymodel_build(31, &o, &g_gguf, &g_gguf_n)) abort();
+    gguf_map(g_gguf);
+    e = ge_begin();
+    ge_end(&e, X_EXACT, 0, NULL, "qwen2 / Q5_K / BPE model as generated");
+    e = ge_begin(), memcpy(e.b + gk("general.architecture")->val_off + 8, "qwen9", 5);
+    ge_end(&e, X_ERR, LMZ_error_unsupported, "architecture 'qwen9'", "general.architecture 'qwen9'");
+    e = ge_begin(), e.b[gt("blk.0.attn_k.bias")->name_off + 8 + 13] = 'X';
+    ge_end(&e, X_ERR, LMZ_error_model_invalid, "missing tensor blk.0.attn_k.bias", "qwen2 attn_k.bias renamed");
+    e = ge_begin(), setv(e.b, gt("blk.0.attn_v.bias")->ne_off, 8, 64);
+    ge_end(&e, X_ERR, LMZ_error_model_invalid, NULL, "qwen2 attn_v.bias of 64 values (128 expected)");
+    e = ge_begin(), setv(e.b, G.data_off + lmz_rd64(g_gguf + gt("blk.0.attn_q.bias")->offset_off) + 4 * 5, 4, 0x7F800000u);
+    ge_end(&e, X_ERR, LMZ_error_model_invalid, "non-finite", "qwen2 attn_q.bias +inf");
+    e = ge_begin(), setv(e.b, G.data_off + lmz_rd64(g_gguf + gt("blk.0.ffn_up.weight")->offset_off) + 176 * 3, 2, 0x7E00);
+    ge_end(&e, X_ERR, LMZ_error_model_invalid, "non-finite", "a Q5_K block's d NaN");
+    static const struct { uint32_t type; const char *name; } unsup[] = {{10, "Q2_K"}, {11, "Q3_K"}, {23, "IQ4_XS"},
+                                                                       {15, "Q8_K"}};
+    for (size_t i = 0; i < sizeof unsup / sizeof *unsup; i++) {
+        e = ge_begin(), setv(e.b, gt("blk.0.ffn_up.weight")->type_off, 4, unsup[i].type);
+        ge_end(&e, X_ERR, LMZ_error_unsupported, unsup[i].name, "matrix type %s", unsup[i].name);
+    }
+    e = ge_begin(), memcpy(e.b + gk("tokenizer.ggml.pre")->val_off + 8, "qwen9", 5);
+    ge_end(&e, X_ERR, LMZ_error_unsupported, "pre-tokenizer 'qwen9'", "tokenizer.ggml.pre 'qwen9'");
+    e = ge_begin(), memcpy(e.b + gk("tokenizer.ggml.model")->val_off + 8, "gpt3", 4);
+    ge_end(&e, X_ERR, LMZ_error_unsupported, "tokenizer.ggml.model", "tokenizer.ggml.model 'gpt3'");
+    e = ge_begin(), e.b[gk("tokenizer.ggml.bos_token_id")->key_off + 8 + 16] = 'X',
+    e.b[gk("tokenizer.ggml.eos_token_id")->key_off + 8 + 16] = 'X';
+    ge_end(&e, X_ERR, LMZ_error_unsupported, "no BOS or EOS", "BPE vocabulary without bos/eos_token_id (renamed)");
+    e = ge_begin(), e.b[gk("tokenizer.ggml.bos_token_id")->key_off + 8 + 16] = 'X';
+    ge_end(&e, X_EXACT, 0, NULL, "BPE vocabulary without bos_token_id: EOS starts the chunks");
+    e = ge_begin(), setv(e.b, gk("qwen2.attention.head_count_kv")->val_off, 4, 3);
+    ge_end(&e, X_ERR, LMZ_error_model_invalid, "head_count_kv", "qwen2.attention.head_count_kv 3 (4 heads)");
+    free(g_gguf);
+
+    /* qwen3: BF16 matrices, q/k norms, key_length */
+    o.arch = TINY_ARCH_QWEN3, o.wtype = TINY_W_BF16;
+    if (tinymodel_build(32, &o, &g_gguf, &g_gguf_n)) abort();
+    gguf_map(g_gguf);
+    e = ge_begin();
+    ge_end(&e, X_EXACT, 0, NULL, "qwen3 / BF16 / BPE model as generated");
+    e = ge_begin(), e.b[gt("blk.0.attn_q_norm.weight")->name_off + 8 + 6] = 'X';
+    ge_end(&e, X_ERR, LMZ_error_model_invalid, "missing tensor blk.0.attn_q_norm", "qwen3 attn_q_norm renamed");
+    e = ge_begin(), setv(e.b, G.data_off + lmz_rd64(g_gguf + gt("blk.0.attn_k_norm.weight")->offset_off), 4, 0x7FC00000u);
+    ge_end(&e, X_ERR, LMZ_error_model_invalid, "non-finite", "qwen3 attn_k_norm NaN");
+    e = ge_begin(), setv(e.b, gk("qwen3.attention.key_length")->val_off, 4, 48),
+    setv(e.b, gk("qwen3.attention.value_length")->val_off, 4, 48);
+    ge_end(&e, X_ERR, LMZ_error_unsupported, "multiples of 32", "qwen3.attention.key/value_length 48");
+    e = ge_begin(), setv(e.b, gk("qwen3.attention.key_length")->val_off, 4, 128);
+    ge_end(&e, X_ERR, LMZ_error_unsupported, "value_length", "key_length 128, value_length 64");
+    e = ge_begin(), setv(e.b, gk("qwen3.attention.key_length")->val_off, 4, 128),
+    setv(e.b, gk("qwen3.attention.value_length")->val_off, 4, 128);
+    ge_end(&e, X_ERR, LMZ_error_model_invalid, "shape", "key/value_length 128 against 64-wide heads");
+    e = ge_begin(), setv(e.b, gk("qwen3.attention.key_length")->val_off, 4, 1u << 20),
+    setv(e.b, gk("qwen3.attention.value_length")->val_off, 4, 1u << 20);
+    ge_end(&e, X_ERR, LMZ_error_unsupported, NULL, "key/value_length 2^20");
+    {
+        /* a BF16 weight NaN / +inf (exponent all ones) */
+        const size_t w = G.data_off + lmz_rd64(g_gguf + gt("blk.0.ffn_gate.weight")->offset_off);
+        e = ge_begin(), setv(e.b, w + 2 * 7, 2, 0x7FC0);
+        ge_end(&e, X_ERR, LMZ_error_model_invalid, "non-finite", "a BF16 weight NaN");
+        e = ge_begin(), setv(e.b, w + 2 * 9, 2, 0xFF80);
+        ge_end(&e, X_ERR, LMZ_error_model_invalid, "non-finite", "a BF16 weight -inf");
+    }
+    free(g_gguf);
+
+    /* Llama 3-style: Q4_K matrices, rope_freqs, untied output */
+    o.arch = TINY_ARCH_LLAMA, o.wtype = TINY_W_Q4_K, o.rope_freqs = 1, o.tied = 0, o.bpe_pre = "llama-bpe";
+    if (tinymodel_build(33, &o, &g_gguf, &g_gguf_n)) abort();
+    gguf_map(g_gguf);
+    e = ge_begin();
+    ge_end(&e, X_EXACT, 0, NULL, "llama / Q4_K / rope_freqs / llama-bpe model as generated");
+    const size_t rf = G.data_off + lmz_rd64(g_gguf + gt("rope_freqs.weight")->offset_off);
+    e = ge_begin(), setv(e.b, rf + 4 * 3, 4, 0);
+    ge_end(&e, X_ERR, LMZ_error_model_invalid, "rope_freqs.weight[3] out of range", "rope_freqs[3] = 0");
+    e = ge_begin(), setv(e.b, rf + 4 * 2, 4, 0xBF800000u);
+    ge_end(&e, X_ERR, LMZ_error_model_invalid, "rope_freqs.weight[2] out of range", "rope_freqs[2] = -1");
+    e = ge_begin(), setv(e.b, gt("rope_freqs.weight")->ne_off, 8, 16);
+    ge_end(&e, X_ERR, LMZ_error_model_invalid, "rope_freqs.weight", "rope_freqs of 16 values (32 expected)");
+    e = ge_begin(), setv(e.b, G.data_off + lmz_rd64(g_gguf + gt("output.weight")->offset_off) + 144 * 2 + 2, 2, 0x7C00);
+    ge_end(&e, X_ERR, LMZ_error_model_invalid, "non-finite", "a Q4_K block's dmin +inf (output.weight)");
+    snprintf(nm, sizeof nm, "%s", "llama.rope.freq_base");
+    e = ge_begin(), setv(e.b, gk(nm)->val_off, 4, 0x3F800000u /* 1.0 */);
+    ge_end(&e, X_ERR, LMZ_error_model_invalid, "rope base", "llama.rope.freq_base 1.0");
+    free(g_gguf);
+
+    g_gguf = save, g_gguf_n = save_n;
+    gguf_map(g_gguf);
+}
+
 /* ======================================================================== */
 
 int main(void) {
@@ -2310,7 +2413,9 @@ int main(void) {
 
     gguf_map(g_gguf);
     gguf_fields();
-    summary(T_GFIELDS, "each with the expected error naming the problem");
+    gguf_fields_arch();
+    summary(T_GFIELDS, "each with the expected error naming the problem (llama/SentencePiece/Q8_0; qwen2, qwen3, "
+                       "Llama 3-style with BPE vocabularies, K-quants, BF16)");
     gguf_truncations_and_flips();
     summary(T_GTRUNC, "every prefix of the tiny model file");
     summary(T_GFLIP, g_quick ? "quick sample; 1 accepted model in 16 round-trip probed"
