@@ -11,6 +11,6 @@ endif()
 # mkmodel generates (tests/fixtures/models.sh); also in the clang sanitizer
 # build, where the re-encoding checks gcc/clang determinism for them.
 if(TARGET lmz_cli AND TARGET mkmodel)
-  add_test(NAME golden_models COMMAND bash ${CMAKE_SOURCE_DIR}/tests/golden/golden_models_test.sh $<TARGET_FILE:lmz_cli> $<TARGET_FILE:mkmodel>)
+  add_test(NAME golden_models COMMAND bash ${CMAKE_SOURCE_DIR}/tests/golden/golden_models_test.sh $<TARGET_FILE:lmz_cli> $<TARGET_FILE:mkmodel> ${LMZ_TESTDATA})
   set_tests_properties(golden_models PROPERTIES LABELS "golden;asan" TIMEOUT 600)
 endif()

@@ -16,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 ok() { echo "ok - $1"; pass=$((pass+1)); }
 bad() { echo "not ok - $1"; fail=$((fail+1)); }
-lmz_models_make "$mk" "$tmp" && ok "models generated, sha256 as recorded" || { bad "models"; echo "$pass passed, $fail failed"; exit 1; }
+lmz_models_make "$mk" "$tmp" "$testdata" && ok "models generated, sha256 as recorded" || { bad "models"; echo "$pass passed, $fail failed"; exit 1; }
 # two chunks of text (chunk size 4096), side by side
 head -c 6000 "$testdata/corpus/calgary/paper2" > "$tmp/in"
 paths=""

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# tests/golden/golden_models_test.sh LMZ MKMODEL — golden frames of the other
+# tests/golden/golden_models_test.sh LMZ MKMODEL TESTDATA — golden frames of the other
 # architectures (issue #20): models-<name>.lmz were coded from models.src
 # with the tiny generated models of tests/fixtures/models.sh; each must
 # decode to its source with its model, pass -t, refuse another model by
 # name, and re-encode to identical bytes (README.md here).
 set -u
-lmz=$(realpath "$1") mk=$2
+lmz=$(realpath "$1") mk=$2 testdata=$3
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../fixtures/models.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 check() { if eval "$2"; then echo "ok - $1"; pass=$((pass+1)); else echo "not ok - $1"; fail=$((fail+1)); fi; }
-check "models generated, sha256 as recorded" "lmz_models_make '$mk' '$tmp'"
+check "models generated, sha256 as recorded" "lmz_models_make '$mk' '$tmp' '$testdata'"
 other=""
 for m in "${LMZ_MODELS[@]}"; do
     n=${m%%|*} f=$here/models-${m%%|*}.lmz

@@ -13,7 +13,10 @@
  *     tokens' text is;
  *   - refused pre-tokenizers and malformed vocabularies give clear errors, and
  *     randomly damaged ones are refused or still round-trip;
- *   - 100 KB pre-tokens (one letter, spaces, digits) encode quickly.
+ *   - 100 KB pre-tokens (one letter, spaces, digits) encode quickly;
+ *   - testdata/tokenizer/gpt2-vocab.gguf loads (GPT-2's own vocabulary), and
+ *     every corpus text file and adversarial input encodes to exactly the ids
+ *     of GPT-2's own tokenizer (gpt2-vocab/, u16 ids) and round-trips.
  * With LMZ_TOKVEC_EXTRA=DIR (node tools/tokvec/gen.mjs --llama3 DIR) it also
  * checks Llama 3's vocabulary (DIR/llama3-vocab.gguf, DIR/llama-bpe/); that
  * vocabulary is not in the repository (its licence).
@@ -33,6 +36,11 @@
 
 static uint32_t rd32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Id i of a vector of w-byte ids (w = 4: .ids files, w = 2: .ids16 files). */
+static uint32_t rd_id(const uint8_t *p, int w, size_t i) {
+    return w == 2 ? (uint32_t)p[2 * i] | (uint32_t)p[2 * i + 1] << 8 : rd32(p + 4 * i);
 }
 
 static double now(void) {
@@ -63,18 +71,19 @@ static int round_trip(const lmz_bpe *b, const uint8_t *x, size_t n) {
     return ok;
 }
 
-/* Encodes x and compares with want[0..nw); prints the first difference. */
-static int same_ids(const lmz_bpe *b, const uint8_t *x, size_t n, const uint8_t *want, uint32_t nw,
+/* Encodes x and compares with want[0..nw) (w-byte ids); prints the first
+ * difference. */
+static int same_ids(const lmz_bpe *b, const uint8_t *x, size_t n, const uint8_t *want, int w, uint32_t nw,
                     const char *what) {
     int32_t *ids;
     size_t k;
     if (bpe_encode(b, x, n, &ids, &k)) return 0;
     size_t i = 0;
-    while (i < k && i < nw && (uint32_t)ids[i] == rd32(want + 4 * i)) i++;
+    while (i < k && i < nw && (uint32_t)ids[i] == rd_id(want, w, i)) i++;
     int ok = k == nw && i == k;
     if (!ok)
         fprintf(stderr, "  %s: %zu ids, reference %u; first difference at %zu: %d vs %u\n", what, k, nw, i,
-                i < k ? ids[i] : -1, i < nw ? rd32(want + 4 * i) : 0u);
+                i < k ? ids[i] : -1, i < nw ? rd_id(want, w, i) : 0u);
     free(ids);
     return ok;
 }
@@ -114,11 +123,12 @@ static int open_bpe(const uint8_t *buf, size_t n, lmz_bpe **b, lmz_msg *msg) {
 /* Reference vectors                                                        */
 /* ------------------------------------------------------------------------ */
 
-/* adversarial.bin against DIR/PRE/adversarial.ids; returns inputs matched. */
-static int check_adversarial(const lmz_bpe *b, const char *dir, const char *pre, int *n_cases) {
+/* adversarial.bin against DIR/PRE/adversarial.ids (w = 4) or .ids16 (w = 2,
+ * records {u32 count, count x u16 id}); returns inputs matched. */
+static int check_adversarial(const lmz_bpe *b, const char *dir, const char *pre, int w, int *n_cases) {
     char p1[1024], p2[1024];
     snprintf(p1, sizeof p1, "%s/tokenizer/adversarial.bin", LMZ_TESTDATA);
-    snprintf(p2, sizeof p2, "%s/%s/adversarial.ids", dir, pre);
+    snprintf(p2, sizeof p2, "%s/%s/adversarial.%s", dir, pre, w == 2 ? "ids16" : "ids");
     size_t n1 = 0, n2 = 0;
     uint8_t *in = check_read_file(p1, &n1), *ids = check_read_file(p2, &n2);
     CHECK(in && ids, "reading %s and %s", p1, p2);
@@ -126,16 +136,16 @@ static int check_adversarial(const lmz_bpe *b, const char *dir, const char *pre,
     size_t a = 0, c = 0;
     while (in && ids && a + 4 <= n1 && c + 4 <= n2) {
         uint32_t len = rd32(in + a), cnt = rd32(ids + c);
-        if (len > n1 - a - 4 || cnt > (n2 - c - 4) / 4) break;
+        if (len > n1 - a - 4 || cnt > (n2 - c - 4) / (size_t)w) break;
         char what[96];
         snprintf(what, sizeof what, "%s adversarial input %d", pre, cases);
-        int ok = same_ids(b, in + a + 4, len, ids + c + 4, cnt, what);
+        int ok = same_ids(b, in + a + 4, len, ids + c + 4, w, cnt, what);
         CHECK(ok, "%s: ids differ from the reference", what);
         CHECK(round_trip(b, in + a + 4, len), "%s: round trip", what);
         matched += ok;
         cases++;
         a += 4 + (size_t)len;
-        c += 4 + 4 * (size_t)cnt;
+        c += 4 + (size_t)w * cnt;
     }
     CHECK(in && ids && a == n1 && c == n2, "%s: adversarial.bin and adversarial.ids do not pair up", pre);
     free(in);
@@ -144,9 +154,9 @@ static int check_adversarial(const lmz_bpe *b, const char *dir, const char *pre,
     return matched;
 }
 
-/* Every text file of testdata/corpus/MANIFEST.tsv against DIR/PRE/<path>.ids;
- * returns files matched. */
-static int check_corpus(const lmz_bpe *b, const char *dir, const char *pre, int *n_files, size_t *n_ids) {
+/* Every text file of testdata/corpus/MANIFEST.tsv against DIR/PRE/<path>.ids
+ * (w = 4) or .ids16 (w = 2); returns files matched. */
+static int check_corpus(const lmz_bpe *b, const char *dir, const char *pre, int w, int *n_files, size_t *n_ids) {
     char path[1024];
     snprintf(path, sizeof path, "%s/corpus/MANIFEST.tsv", LMZ_TESTDATA);
     size_t n = 0;
@@ -163,14 +173,15 @@ static int check_corpus(const lmz_bpe *b, const char *dir, const char *pre, int 
         for (char *q = flat; *q; q++)
             if (*q == '/') *q = '_';
         snprintf(fp, sizeof fp, "%s/corpus/%s", LMZ_TESTDATA, name);
-        snprintf(vp, sizeof vp, "%s/%s/%s.ids", dir, pre, flat);
+        snprintf(vp, sizeof vp, "%s/%s/%s.%s", dir, pre, flat, w == 2 ? "ids16" : "ids");
         size_t nf = 0, nv = 0;
         uint8_t *text = check_read_file(fp, &nf), *ids = check_read_file(vp, &nv);
-        CHECK(text && ids && nv >= 4 && rd32(ids) == (nv - 4) / 4, "reading %s and %s", fp, vp);
-        if (text && ids && nv >= 4) {
+        int whole = text && ids && nv >= 4 && rd32(ids) == (nv - 4) / (size_t)w && (nv - 4) % (size_t)w == 0;
+        CHECK(whole, "reading %s and %s", fp, vp);
+        if (whole) {
             char what[300];
             snprintf(what, sizeof what, "%s %s", pre, name);
-            int ok = same_ids(b, text, nf, ids + 4, rd32(ids), what);
+            int ok = same_ids(b, text, nf, ids + 4, w, rd32(ids), what);
             CHECK(ok, "%s: ids differ from the reference", what);
             CHECK(round_trip(b, text, nf), "%s: round trip", what);
             matched += ok;
@@ -513,6 +524,45 @@ static lmz_bpe *load_file(const char *path, lmz_mmap *m, gguf_file *g) {
     return b;
 }
 
+/* GPT-2's own vocabulary and tokenizer: testdata/tokenizer/gpt2-vocab.gguf
+ * against the ids of gpt2-vocab/ (GPT-2's tokenizer, pre-tokenizer gpt-2). */
+static void check_gpt2(const char *dir) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/gpt2-vocab.gguf", dir);
+    lmz_mmap m;
+    gguf_file g;
+    double t0 = now();
+    lmz_bpe *b = load_file(path, &m, &g);
+    if (!b) return;
+    printf("gpt2-vocab.gguf: %u tokens, loaded in %.3f s\n", bpe_vocab_size(b), now() - t0);
+    CHECK(bpe_vocab_size(b) == 50257 && bpe_bos(b) == 50256 && bpe_add_bos(b) == 0 && !strcmp(bpe_pre_name(b), "gpt-2"),
+          "GPT-2 vocabulary: size %u, BOS %d, add_bos %d, pre %s", bpe_vocab_size(b), bpe_bos(b), bpe_add_bos(b),
+          bpe_pre_name(b));
+    int files = 0, cases = 0;
+    size_t ids = 0;
+    t0 = now();
+    int ok = check_corpus(b, dir, "gpt2-vocab", 2, &files, &ids);
+    printf("gpt-2 (GPT-2 vocabulary): %d of %d corpus text files match the reference (%zu ids, %.2f s)\n", ok, files,
+           ids, now() - t0);
+    CHECK(files == 22, "22 corpus text files, found %d", files);
+    ok = check_adversarial(b, dir, "gpt2-vocab", 2, &cases);
+    printf("gpt-2 (GPT-2 vocabulary): %d of %d adversarial inputs match\n", ok, cases);
+    CHECK(cases == 39, "39 adversarial inputs, found %d", cases);
+    /* <|endoftext|> (50256, control) is never produced from text */
+    static const char eot[] = "<|endoftext|> a<|endoftext|>b";
+    int32_t *v;
+    size_t k;
+    if (!bpe_encode(b, (const uint8_t *)eot, sizeof eot - 1, &v, &k)) {
+        CHECK(!contains(v, k, 50256), "GPT-2: <|endoftext|> produced from text");
+        free(v);
+    }
+    check_invalid_utf8(b);
+    check_random(b);
+    bpe_free(b);
+    gguf_close(&g);
+    lmz_mmap_close(&m);
+}
+
 /* The same vocabulary with tokenizer.ggml.pre = pre. */
 static lmz_bpe *with_pre(const gguf_file *g, const char *pre) {
     size_t n;
@@ -543,16 +593,16 @@ int main(void) {
     int files = 0, cases = 0;
     size_t ids = 0;
     t0 = now();
-    int ok = check_corpus(b, dir, "qwen2", &files, &ids);
+    int ok = check_corpus(b, dir, "qwen2", 4, &files, &ids);
     printf("qwen2: %d of %d corpus text files match the reference (%zu ids, %.2f s)\n", ok, files, ids, now() - t0);
     CHECK(files == 22, "22 corpus text files, found %d", files);
-    ok = check_adversarial(b, dir, "qwen2", &cases);
+    ok = check_adversarial(b, dir, "qwen2", 4, &cases);
     printf("qwen2: %d of %d adversarial inputs match\n", ok, cases);
     static const char *other[] = {"llama-bpe", "gpt-2", "smollm"};
     for (int i = 0; i < 3; i++) {
         lmz_bpe *o = with_pre(&g, other[i]);
         if (!o) continue;
-        ok = check_adversarial(o, dir, other[i], &cases);
+        ok = check_adversarial(o, dir, other[i], 4, &cases);
         printf("%s (Qwen3 vocabulary): %d of %d adversarial inputs match\n", other[i], ok, cases);
         bpe_free(o);
     }
@@ -577,15 +627,17 @@ int main(void) {
     gguf_close(&g);
     lmz_mmap_close(&m);
 
+    check_gpt2(dir);
+
     const char *extra = getenv("LMZ_TOKVEC_EXTRA");
     if (extra && *extra) {
         snprintf(path, sizeof path, "%s/llama3-vocab.gguf", extra);
         b = load_file(path, &m, &g);
         if (b) {
             CHECK(bpe_add_bos(b) == 1 && bpe_bos(b) == 128000, "Llama 3: BOS");
-            ok = check_corpus(b, extra, "llama-bpe", &files, &ids);
+            ok = check_corpus(b, extra, "llama-bpe", 4, &files, &ids);
             printf("llama-bpe (Llama 3 vocabulary): %d of %d corpus text files match\n", ok, files);
-            ok = check_adversarial(b, extra, "llama-bpe", &cases);
+            ok = check_adversarial(b, extra, "llama-bpe", 4, &cases);
             printf("llama-bpe (Llama 3 vocabulary): %d of %d adversarial inputs match\n", ok, cases);
             bpe_free(b);
             gguf_close(&g);

