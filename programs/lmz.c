@@ -94,6 +94,8 @@ static void print_help(void) {
            "  -T#, --threads=#      worker threads (0 = all cores); never changes the output\n"
            "      --model=PATH      use this GGUF model instead of the embedded default\n"
            "      --chunk-size=SIZE bytes per independent chunk (K, M suffixes)\n"
+           "      --window=N        compressor: attention window in tokens (default: the level's; at\n"
+           "                        most the model's context; more costs time and memory)\n"
            "      --memory=SIZE     decoder: refuse frames needing more memory (K, M, G)\n"
            "      --no-mix          compressor: no adaptive mixing (plain model)\n"
            "      --no-fallback     compressor: no classical per-chunk fallback\n"
@@ -202,7 +204,7 @@ static int parse_threads(const char *s) {
 
 enum {
     OPT_COMPRESS = 256, OPT_DECOMPRESS, OPT_TEST, OPT_LIST, OPT_STDOUT, OPT_OUTPUT, OPT_FORCE, OPT_KEEP, OPT_RM,
-    OPT_THREADS, OPT_MODEL, OPT_CHUNK_SIZE, OPT_MEMORY, OPT_NO_MIX, OPT_NO_FALLBACK, OPT_FAST, OPT_VERBOSE, OPT_QUIET,
+    OPT_THREADS, OPT_MODEL, OPT_CHUNK_SIZE, OPT_WINDOW, OPT_MEMORY, OPT_NO_MIX, OPT_NO_FALLBACK, OPT_FAST, OPT_VERBOSE, OPT_QUIET,
     OPT_NO_PROGRESS, OPT_HELP, OPT_VERSION, OPT_LOSSY, OPT_MIN_FIDELITY, OPT_REWRITER, OPT_LOSSY_VERIFY,
     OPT_LOSSY_ALWAYS, OPT_LEVEL, OPT_TRAIN, OPT_MAXDICT, OPT_DICT, OPT_NO_COMPACT, OPT_RANGE
 };
@@ -218,7 +220,7 @@ static const long_opt k_long_opts[] = {
     {"test", 0, OPT_TEST},             {"list", 0, OPT_LIST},             {"stdout", 0, OPT_STDOUT},
     {"output", 1, OPT_OUTPUT},         {"force", 0, OPT_FORCE},           {"keep", 0, OPT_KEEP},
     {"rm", 0, OPT_RM},                 {"threads", 1, OPT_THREADS},       {"model", 1, OPT_MODEL},
-    {"chunk-size", 1, OPT_CHUNK_SIZE}, {"memory", 1, OPT_MEMORY},         {"no-mix", 0, OPT_NO_MIX},
+    {"chunk-size", 1, OPT_CHUNK_SIZE}, {"window", 1, OPT_WINDOW}, {"memory", 1, OPT_MEMORY},         {"no-mix", 0, OPT_NO_MIX},
     {"no-fallback", 0, OPT_NO_FALLBACK}, {"fast", 0, OPT_FAST}, {"verbose", 0, OPT_VERBOSE},     {"quiet", 0, OPT_QUIET},
     {"no-progress", 0, OPT_NO_PROGRESS}, {"help", 0, OPT_HELP},           {"version", 0, OPT_VERSION},
     {"lossy", 1, OPT_LOSSY},           {"min-fidelity", 1, OPT_MIN_FIDELITY}, {"rewriter", 1, OPT_REWRITER},
@@ -263,6 +265,10 @@ static void apply_option(cli_opts *o, int id, const char *arg) {
     case OPT_CHUNK_SIZE:
         if (parse_size(arg, UINT32_MAX, &v) != 0) usage_error("invalid chunk size '%s'", arg);
         f->params.chunk_size = (uint32_t)v;
+        break;
+    case OPT_WINDOW:
+        if (parse_size(arg, 65535, &v) != 0 || v < 2) usage_error("invalid window '%s' (2 to 65535 tokens)", arg);
+        f->params.window = (uint32_t)v;
         break;
     case OPT_MEMORY:
         if (parse_size(arg, UINT64_MAX, &v) != 0) usage_error("invalid memory size '%s'", arg);

@@ -267,6 +267,18 @@ expect 1 "--model with a missing file" "$LMZ" -q --model=/nonexistent/model.gguf
 expect 1 "LMZ_MODEL with a missing file" env LMZ_MODEL=/nonexistent/model.gguf "$LMZ" -q -c small
 expect 0 "--chunk-size=64K --memory=2G --no-progress accepted" \
     "$LMZ" -q --chunk-size=64K --memory=2G --no-progress -o /dev/null small
+expect 2 "--window=1 (below 2)" "$LMZ" --window=1 -c small
+expect 2 "--window=70000 (above 65535)" "$LMZ" --window=70000 -c small
+expect 0 "--window=300 compresses" "$LMZ" -q --window=300 -c small
+cp out.txt small.w300.lmz
+expect 0 "-lv of the --window=300 frame" "$LMZ" -l -v small.w300.lmz
+check "the frame records window 300" grep -q "window 300," out.txt
+expect 0 "--window=300 frame decodes" "$LMZ" -d -c small.w300.lmz
+check "--window=300 round trip" cmp -s out.txt small
+expect 0 "--window=5000 compresses (cut to the model's context)" "$LMZ" -q --window=5000 -c small
+cp out.txt small.w5000.lmz
+expect 0 "-lv of the --window=5000 frame" "$LMZ" -l -v small.w5000.lmz
+check "the frame records the model's context, 1024" grep -q "window 1024," out.txt
 
 # Levels (-1 .. -9, --level=#): the default level is -6 byte for byte; a
 # level's window and chunk size are in the frame; out-of-range levels are
