@@ -621,41 +621,24 @@ static void q4k_scale_min(int j, const uint8_t *q, uint8_t *sc, uint8_t *m) {
     }
 }
 
-static void deq_q4_k(const uint8_t *b, uint64_t nblk, float *y) {
-    for (uint64_t i = 0; i < nblk; i++, b += 144) {
-        const float d = lmz_f16_to_f32(lmz_rd16(b));
-        const float dmin = lmz_f16_to_f32(lmz_rd16(b + 2));
-        const uint8_t *scales = b + 4, *q = b + 16;
-        for (int j = 0, is = 0; j < QK_K; j += 64, is += 2, q += 32) {
-            uint8_t sc, m;
-            q4k_scale_min(is, scales, &sc, &m);
-            const float d1 = d * sc, m1 = dmin * m;
-            q4k_scale_min(is + 1, scales, &sc, &m);
-            const float d2 = d * sc, m2 = dmin * m;
-            for (int l = 0; l < 32; l++) *y++ = d1 * (float)(q[l] & 0xF) - m1;
-            for (int l = 0; l < 32; l++) *y++ = d2 * (float)(q[l] >> 4) - m2;
-        }
-    }
-}
-
 /* Q5_K: { f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128] } for 256
  * values: Q4_K's sub-blocks, scales and nibbles, each quant with a fifth
  * bit from qh (bit 2k of qh[l] for value l of sub-block 2k, bit 2k+1 for
- * value l of sub-block 2k+1); value = d*scale * q - dmin*min. */
-static void deq_q5_k(const uint8_t *b, uint64_t nblk, float *y) {
-    for (uint64_t i = 0; i < nblk; i++, b += 176) {
+ * value l of sub-block 2k+1); value = d*scale * q - dmin*min. One routine
+ * for both (q5: the fifth bits are there). */
+static void deq_q45_k(const uint8_t *b, uint64_t nblk, float *y, int q5) {
+    for (uint64_t i = 0; i < nblk; i++, b += q5 ? 176 : 144) {
         const float d = lmz_f16_to_f32(lmz_rd16(b));
         const float dmin = lmz_f16_to_f32(lmz_rd16(b + 2));
-        const uint8_t *scales = b + 4, *qh = b + 16, *q = b + 48;
+        const uint8_t *scales = b + 4, *qh = b + 16, *q = b + (q5 ? 48 : 16);
         for (int j = 0, is = 0; j < QK_K; j += 64, is += 2, q += 32) {
             uint8_t sc, m;
             q4k_scale_min(is, scales, &sc, &m);
             const float d1 = d * sc, m1 = dmin * m;
             q4k_scale_min(is + 1, scales, &sc, &m);
             const float d2 = d * sc, m2 = dmin * m;
-            const unsigned u1 = 1u << is, u2 = 2u << is;
-            for (int l = 0; l < 32; l++) *y++ = d1 * (float)((q[l] & 0xF) + (qh[l] & u1 ? 16 : 0)) - m1;
-            for (int l = 0; l < 32; l++) *y++ = d2 * (float)((q[l] >> 4) + (qh[l] & u2 ? 16 : 0)) - m2;
+            for (int l = 0; l < 32; l++) *y++ = d1 * (float)((q[l] & 0xF) + (q5 && (qh[l] >> is & 1) ? 16 : 0)) - m1;
+            for (int l = 0; l < 32; l++) *y++ = d2 * (float)((q[l] >> 4) + (q5 && (qh[l] >> (is + 1) & 1) ? 16 : 0)) - m2;
         }
     }
 }
@@ -709,8 +692,8 @@ int gguf_tensor_row_f32(const gguf_tensor *t, uint64_t row, float *out) {
     case GGML_T_Q5_0: deq_q5(p, nblk, out, 0); return 0;
     case GGML_T_Q5_1: deq_q5(p, nblk, out, 1); return 0;
     case GGML_T_Q8_0: deq_q8_0(p, nblk, out); return 0;
-    case GGML_T_Q4_K: deq_q4_k(p, nblk, out); return 0;
-    case GGML_T_Q5_K: deq_q5_k(p, nblk, out); return 0;
+    case GGML_T_Q4_K: deq_q45_k(p, nblk, out, 0); return 0;
+    case GGML_T_Q5_K: deq_q45_k(p, nblk, out, 1); return 0;
     case GGML_T_Q6_K: deq_q6_k(p, nblk, out); return 0;
     default: return LMZ_IERR(LMZ_error_unsupported);
     }

@@ -195,6 +195,17 @@ static void test_real_model(void) {
 /* Dequantization against an element-wise reference                        */
 /* ------------------------------------------------------------------------ */
 
+/* Q4_K/Q5_K: the 6-bit scale and min of sub-block s from the 12 packed bytes */
+static void k_scale_min(const uint8_t *sc, int s, int *scale, int *min) {
+    if (s < 4) {
+        *scale = sc[s] & 63;
+        *min = sc[s + 4] & 63;
+    } else {
+        *scale = (sc[s + 4] & 15) | ((sc[s - 4] >> 6) << 4);
+        *min = (sc[s + 4] >> 4) | ((sc[s] >> 6) << 4);
+    }
+}
+
 /* value i of a block, from the ggml layouts read element by element */
 static float ref_value(uint32_t type, const uint8_t *b, int i) {
     switch (type) {
@@ -221,26 +232,14 @@ static float ref_value(uint32_t type, const uint8_t *b, int i) {
         const uint8_t *sc = b + 4, *qh = b + 16, *qs = b + 48;
         int s = i / 32, l = i % 32, scale, min;
         int q = ((qs[32 * (s / 2) + l] >> (4 * (s & 1))) & 15) | (((qh[l] >> s) & 1) << 4);
-        if (s < 4) {
-            scale = sc[s] & 63;
-            min = sc[s + 4] & 63;
-        } else {
-            scale = (sc[s + 4] & 15) | ((sc[s - 4] >> 6) << 4);
-            min = (sc[s + 4] >> 4) | ((sc[s] >> 6) << 4);
-        }
+        k_scale_min(sc, s, &scale, &min);
         return d * (float)scale * (float)q - dmin * (float)min;
     }
     case GGML_T_Q4_K: {
         float d = lmz_f16_to_f32(lmz_rd16(b)), dmin = lmz_f16_to_f32(lmz_rd16(b + 2));
         const uint8_t *sc = b + 4, *qs = b + 16;
         int s = i / 32, q = (qs[32 * (s / 2) + i % 32] >> (4 * (s & 1))) & 15, scale, min;
-        if (s < 4) {
-            scale = sc[s] & 63;
-            min = sc[s + 4] & 63;
-        } else {
-            scale = (sc[s + 4] & 15) | ((sc[s - 4] >> 6) << 4);
-            min = (sc[s + 4] >> 4) | ((sc[s] >> 6) << 4);
-        }
+        k_scale_min(sc, s, &scale, &min);
         return d * (float)scale * (float)q - dmin * (float)min;
     }
     case GGML_T_Q6_K: {
