@@ -621,8 +621,9 @@ static void matmul_q8_avx512(const q8_matrix *W, uint32_t r0, uint32_t r1, const
 /* One block of 32 values (v0: 0-15, v1: 16-31). */
 /* lmz_roundf_ne(v * id) clamped to [-127, 127], as int32: the clamp to
  * integer bounds commutes with rounding, so vcvtps2dq's round-to-nearest-
- * even after the clamp gives the scalar's value (NaN: min(NaN, 127) is 127
- * on both sides; +-inf clamp alike). */
+ * even after the clamp gives the scalar's value (NaN: vminps gives its second
+ * operand, 127, and so does the scalar's "v < 127 ? v : 127"; +-inf clamp
+ * alike). */
 LMZ_INLINE __m512i quant_lanes(__m512 v, __m512 vid) {
     return _mm512_cvtps_epi32(
         _mm512_max_ps(_mm512_min_ps(_mm512_mul_ps(v, vid), _mm512_set1_ps(127.0f)), _mm512_set1_ps(-127.0f)));

@@ -27,9 +27,12 @@ void quantize_q8_generic(const float *x, uint32_t n, int8_t *q, float *d) {
         float id = db > 0.0f ? 1.0f / db : 0.0f;
         d[b] = db;
         for (int i = 0; i < Q8_BLOCK; i++) {
+            /* clamped as the SIMD paths' min(v, 127) then max(v, -127):
+             * "a < b ? a : b", so a NaN (0 * inf: a block whose largest
+             * value is so small that 1/d overflows) gives 127 on every path */
             float v = lmz_roundf_ne(xb[i] * id);
-            v = v > 127.0f ? 127.0f : v;
-            v = v < -127.0f ? -127.0f : v;
+            v = v < 127.0f ? v : 127.0f;
+            v = v > -127.0f ? v : -127.0f;
             q[(size_t)b * Q8_BLOCK + i] = (int8_t)(int)v;
         }
     }

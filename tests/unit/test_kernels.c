@@ -408,6 +408,8 @@ static void check_quantize(const lmz_kernels *k) {
             for (int i = 192; i < 224; i++) x[i] = -(float)(i - 191); /* negative only */
         if (trial % 10 == 5)
             for (int i = 224; i < 256; i++) x[i] = i % 3 ? -0.0f : 0.0f; /* signed zeros */
+        if (trial % 12 == 6) /* largest |x| ~1e-38: 1 / (amax / 127) overflows, 0 * inf is NaN (-> 127) */
+            for (int i = 256; i < 288; i++) x[i] = i % 4 == 0 ? 0.0f : i % 4 == 1 ? -0.0f : frnd(1e-38f);
         uint32_t n = (uint32_t)(32 * (1 + (trial * 7) % (N / 32)));
         memset(q0, 0x55, sizeof q0);
         memset(q1, 0x55, sizeof q1);
@@ -606,6 +608,8 @@ static void check_pv_quant(const lmz_kernels *k) {
             int8_t *q0 = xmalloc(nb * ldq), *q1 = xmalloc(nb * ldq);
             float *d0 = xmalloc(nb * ldd * sizeof(float)), *d1 = xmalloc(nb * ldd * sizeof(float));
             for (uint32_t t = 0; t < n; t++) p[t] = i % 3 == 0 && t % 5 ? 0.0f : frnd(1.0f); /* zero blocks too */
+            if (i % 4 == 1) /* a far tail of the window: probabilities ~1e-36 and exact zeros (1/d overflows) */
+                for (uint32_t t = n / 2; t < n; t++) p[t] = t % 3 ? frnd(1e-36f) : 0.0f;
             for (size_t t = 0; t < (size_t)n * nb; t++) vs[t] = frnd(0.05f);
             memset(q0, 0x55, nb * ldq);
             memset(q1, 0x55, nb * ldq);
