@@ -53,7 +53,7 @@ now() { date +%s.%N; }
 rows=() total_ok=1
 for m in "${LMZ_MODELS[@]}"; do
     name=${m%%|*} model=$tmp/${m%%|*}.gguf
-    flagsm=$(echo "$m" | cut -d'|' -f3)
+    flagsm=$(echo "$m" | cut -d'|' -f3 | sed 's#@TESTDATA@#testdata#g')
     in=0 outb=0 ct=0 dt=0 ok=0 n=0 tok=""
     for p in "${paths[@]}"; do
         t0=$(now)
