@@ -89,8 +89,12 @@ typedef struct lmz_model lmz_model;
  * recorded at build time too, so loading it costs ~0.05 s, not a hash of
  * its 38 MB; the other loaders hash what they load). */
 LMZ_API lmz_model *lmz_model_load_default(size_t *err);
-/* Memory-maps a GGUF file read-only. On failure returns NULL, sets *err (if
- * non-NULL) and writes a description into msg (if non-NULL, msg_cap bytes). */
+/* Memory-maps a GGUF file read-only and converts its weights (architectures
+ * llama, qwen2, qwen3; SentencePiece or byte-level BPE vocabularies; F32,
+ * F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K: doc/models.md).
+ * On failure returns NULL, sets *err (if non-NULL; LMZ_error_unsupported for
+ * what lmz does not read, named in msg) and writes a description into msg
+ * (if non-NULL, msg_cap bytes). */
 LMZ_API lmz_model *lmz_model_load_file(const char *path, size_t *err, char *msg, size_t msg_cap);
 /* Loads from a caller-owned buffer that must outlive the model. */
 LMZ_API lmz_model *lmz_model_load_buffer(const void *gguf, size_t size, size_t *err, char *msg, size_t msg_cap);
