@@ -752,22 +752,18 @@ static void mm_init(mm_job *j, const lmz_kernels *kn, const int8_t *xq, const fl
     j->ntc = (n + MM_COLS - 1) / MM_COLS;
 }
 
-/* RMSNorm then int8 quantisation of each row: y = (x * 1/sqrt(mean(x^2) + eps)) * w */
-static void norm_quant(const lmz_kernels *kn, const float *x, const float *w, uint32_t n, uint32_t d, float eps,
-                       float *tmp, int8_t *q, float *qd) {
-    for (uint32_t r = 0; r < n; r++) {
-        const float *xr = x + (size_t)r * d;
-        float ss = kn->sumsq(xr, d);
-        float scale = 1.0f / sqrtf(ss / (float)d + eps);
-        kn->scale_mul(tmp, xr, scale, w, d); /* tmp = (x * scale) * w */
-        kn->quantize_q8(tmp, d, q + (size_t)r * d, qd + (size_t)r * (d / Q8_BLOCK));
-    }
+/* RMSNorm: y = (x * 1/sqrt(mean(x^2) + eps)) * w over n values (y may be x:
+ * qwen3's per-head q/k norms run in place) */
+static void rms_norm(const lmz_kernels *kn, float *y, const float *x, const float *w, uint32_t n, float eps) {
+    const float scale = 1.0f / sqrtf(kn->sumsq(x, n) / (float)n + eps);
+    kn->scale_mul(y, x, scale, w, n);
 }
 
-/* RMSNorm of one head's vector in place: x = (x * 1/sqrt(mean(x^2) + eps)) * w */
-static void head_norm(const lmz_kernels *kn, float *x, const float *w, uint32_t hd, float eps) {
-    const float scale = 1.0f / sqrtf(kn->sumsq(x, hd) / (float)hd + eps);
-    kn->scale_mul(x, x, scale, w, hd);
+/* RMSNorm of one row into tmp, then its int8 quantisation */
+static void norm_quant(const lmz_kernels *kn, const float *x, const float *w, uint32_t d, float eps, float *tmp,
+                       int8_t *q, float *qd) {
+    rms_norm(kn, tmp, x, w, d, eps);
+    kn->quantize_q8(tmp, d, q, qd);
 }
 
 /* cos/sin of the angles of position pos: the table below n_ctx, else
@@ -1060,7 +1056,7 @@ static void row_stage(const row_job *j, uint32_t r) {
     case ST_FFN_IN:
         if (j->stage == ST_FFN_IN || j->add)
             kn->add_f32(x, o, d);
-        norm_quant(kn, x, j->stage == ST_ATT_IN ? j->L->attn_norm : j->L->ffn_norm, 1, d, hp->norm_eps, o,
+        norm_quant(kn, x, j->stage == ST_ATT_IN ? j->L->attn_norm : j->L->ffn_norm, d, hp->norm_eps, o,
                    w->aq + (size_t)r * d, w->ad + (size_t)r * (d / Q8_BLOCK));
         break;
     case ST_QKV: {
@@ -1075,8 +1071,14 @@ static void row_stage(const row_job *j, uint32_t r) {
             kn->add_f32(w->v + (size_t)r * kvd, L->bv, kvd);
         }
         if (L->q_norm) { /* qwen3: each head of q and k RMS-normalised */
-            for (uint32_t h = 0; h < hp->n_head; h++) head_norm(kn, w->q + (size_t)r * nq + (size_t)h * hd, L->q_norm, hd, hp->norm_eps);
-            for (uint32_t h = 0; h < hp->n_head_kv; h++) head_norm(kn, w->k + (size_t)r * kvd + (size_t)h * hd, L->k_norm, hd, hp->norm_eps);
+            for (uint32_t h = 0; h < hp->n_head; h++) {
+                float *qh = w->q + (size_t)r * nq + (size_t)h * hd;
+                rms_norm(kn, qh, qh, L->q_norm, hd, hp->norm_eps);
+            }
+            for (uint32_t h = 0; h < hp->n_head_kv; h++) {
+                float *kh = w->k + (size_t)r * kvd + (size_t)h * hd;
+                rms_norm(kn, kh, kh, L->k_norm, hd, hp->norm_eps);
+            }
         }
         for (uint32_t h = 0; h < hp->n_head; h++) rope_head(m, kn, w->q + (size_t)r * nq + (size_t)h * hd, c, sn);
         kn->quantize_q8(w->q + (size_t)r * nq, nq, w->qq + (size_t)r * nq, w->qd + (size_t)r * (nq / Q8_BLOCK));
@@ -1117,7 +1119,7 @@ static void row_stage(const row_job *j, uint32_t r) {
         kn->add_f32(x, o, d);
         if (j->logits && r >= j->logits_from) {
             const size_t k = r - j->logits_from;
-            norm_quant(kn, x, m->out_norm, 1, d, hp->norm_eps, o, w->aq + k * d, w->ad + k * (d / Q8_BLOCK));
+            norm_quant(kn, x, m->out_norm, d, hp->norm_eps, o, w->aq + k * d, w->ad + k * (d / Q8_BLOCK));
         }
         break;
     }
