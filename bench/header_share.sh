@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/header_share.sh — the frame header's share of small outputs
 # (issue #18, item 3): files cut to 1, 2, 4 and 8 KiB, compressed with the
-# full (v1, `--no-compact`) and the compact (v2, default) header; header
+# full (v1, `--no-compact`) and the compact (v3 since session 15, default) header; header
 # bytes from `lmz -l -v`. Inputs: bench/dict/mkset.sh's test sets (first
 # 10 files of each kind) and the corpus text files under 16 KiB.
 #   bench/header_share.sh [LMZ]      writes bench/HEADER.md

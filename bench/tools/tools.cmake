@@ -13,6 +13,6 @@ set_target_properties(lmz-ideal PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINA
 # lmz-mixlab: exact code length under the pure model and under the `lm+mix`
 # mixer with chosen constants (tuning the mixer; bench/MIX.md).
 add_executable(lmz-mixlab ${CMAKE_SOURCE_DIR}/bench/tools/mixlab.c)
-target_link_libraries(lmz-mixlab PRIVATE lmz_model lmz_mix m)
+target_link_libraries(lmz-mixlab PRIVATE lmz_codec m)
 target_compile_definitions(lmz-mixlab PRIVATE LMZ_SRC="${CMAKE_SOURCE_DIR}")
 set_target_properties(lmz-mixlab PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})

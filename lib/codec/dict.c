@@ -14,12 +14,20 @@
 
 #define DICT_FIXED 39u /* magic, version, flags, model SHA-256, name length */
 #define DICT_COUNTS 12u /* n_vocab, n_hist, n_prefix, profile, token width */
-#define DICT_WEIGHTS (4u * (2u + MIX_N_MATCH * 2u * MIX_N_BUCKET + MIX_N_CTX * MIX_N_CBUCKET))
+/* The learned values' bytes for mixer profile p: temperature, bias scale,
+ * match weights, each successor cache's weights, the recency weights. */
+static size_t dict_weights(const mix_params *p) {
+    return 4u * (2u + MIX_N_MATCH * 2u * MIX_N_BUCKET + (size_t)mix_n_ctx(p) * MIX_N_CBUCKET +
+                 (p->recent ? MIX_N_RBUCKET : 0u));
+}
+#define DICT_MIN_WEIGHTS (4u * (2u + MIX_N_MATCH * 2u * MIX_N_BUCKET)) /* what any profile has */
 
 static uint32_t tok_width(uint32_t n_vocab) { return n_vocab <= 65536u ? 2u : 4u; }
 
-size_t dict_file_size(uint32_t n_vocab, uint32_t n_hist, size_t name_len) {
-    return DICT_FIXED + name_len + DICT_COUNTS + (size_t)tok_width(n_vocab) * n_hist + DICT_WEIGHTS + n_vocab + 4;
+size_t dict_file_size(unsigned profile, uint32_t n_vocab, uint32_t n_hist, size_t name_len) {
+    const mix_params *p = mix_profile(profile);
+    return p ? DICT_FIXED + name_len + DICT_COUNTS + (size_t)tok_width(n_vocab) * n_hist + dict_weights(p) + n_vocab + 4
+             : 0;
 }
 
 static int weight_ok(float w) { return w == w && w >= -LMZ_DICT_W_MAX && w <= LMZ_DICT_W_MAX; }
@@ -28,7 +36,7 @@ int dict_parse(const uint8_t *src, size_t n, dict_header *h, lmz_msg *msg) {
     memset(h, 0, sizeof *h);
     RETURN_ERROR_IF(n < 4 || lmz_rd32(src) != LMZ_DICT_MAGIC, LMZ_error_dict_invalid, msg,
                     "not an lmz dictionary (bad magic)");
-    RETURN_ERROR_IF(n < DICT_FIXED + DICT_COUNTS + DICT_WEIGHTS + 4, LMZ_error_dict_invalid, msg,
+    RETURN_ERROR_IF(n < DICT_FIXED + DICT_COUNTS + DICT_MIN_WEIGHTS + 4, LMZ_error_dict_invalid, msg,
                     "dictionary truncated (%zu bytes)", n);
     RETURN_ERROR_IF(src[4] != LMZ_DICT_VERSION, LMZ_error_unsupported, msg,
                     "dictionary format version %u is not supported (this lmz reads version %u)", src[4],
@@ -61,10 +69,11 @@ int dict_parse(const uint8_t *src, size_t n, dict_header *h, lmz_msg *msg) {
     RETURN_ERROR_IF(h->n_prefix < 1 || h->n_prefix > h->n_hist || h->n_prefix > LMZ_DICT_MAX_PREFIX,
                     LMZ_error_dict_invalid, msg, "dictionary: prefix of %u tokens out of range [1, min(%u, %u)]",
                     h->n_prefix, h->n_hist, LMZ_DICT_MAX_PREFIX);
-    RETURN_ERROR_IF(h->profile != MIX_PROFILE, LMZ_error_unsupported, msg, "dictionary: mixer profile %u unknown",
-                    h->profile);
-    RETURN_ERROR_IF(n != dict_file_size(h->n_vocab, h->n_hist, L), LMZ_error_dict_invalid, msg,
-                    "dictionary: %zu bytes, its counts say %zu", n, dict_file_size(h->n_vocab, h->n_hist, L));
+    const mix_params *mp = mix_profile(h->profile);
+    RETURN_ERROR_IF(!mp, LMZ_error_unsupported, msg, "dictionary: mixer profile %u unknown (this lmz knows 1 to %u)",
+                    h->profile, MIX_PROFILE_MAX);
+    const size_t want = dict_file_size(h->profile, h->n_vocab, h->n_hist, L);
+    RETURN_ERROR_IF(n != want, LMZ_error_dict_invalid, msg, "dictionary: %zu bytes, its counts say %zu", n, want);
     h->tokens = p;
     for (uint32_t i = 0; i < h->n_hist; i++) {
         const uint32_t t = w == 2 ? lmz_rd16(p + 2 * (size_t)i) : lmz_rd32(p + 4 * (size_t)i);
@@ -86,20 +95,25 @@ int dict_parse(const uint8_t *src, size_t n, dict_header *h, lmz_msg *msg) {
                 RETURN_ERROR_IF(!weight_ok(h->wm[j][a][b]), LMZ_error_dict_invalid, msg,
                                 "dictionary: match weight out of range");
             }
-    for (int j = 0; j < MIX_N_CTX; j++)
+    for (int j = 0; j < mix_n_ctx(mp); j++)
         for (int b = 0; b < MIX_N_CBUCKET; b++, p += 4) {
             h->wc[j][b] = lmz_rdf32(p);
             RETURN_ERROR_IF(!weight_ok(h->wc[j][b]), LMZ_error_dict_invalid, msg,
                             "dictionary: successor weight out of range");
         }
+    for (int b = 0; mp->recent && b < MIX_N_RBUCKET; b++, p += 4) {
+        h->wr[b] = lmz_rdf32(p);
+        RETURN_ERROR_IF(!weight_ok(h->wr[b]), LMZ_error_dict_invalid, msg, "dictionary: recency weight out of range");
+    }
     h->bias = p;
     return 0;
 }
 
 size_t dict_serialize(const dict_header *h, const int32_t *tokens, const float *bias, uint8_t *dst, size_t cap) {
     const size_t L = strlen(h->name);
-    const size_t size = dict_file_size(h->n_vocab, h->n_hist, L);
-    if (L > LMZ_DICT_NAME_MAX || size > cap) return 0;
+    const size_t size = dict_file_size(h->profile, h->n_vocab, h->n_hist, L);
+    const mix_params *mp = mix_profile(h->profile);
+    if (!mp || L > LMZ_DICT_NAME_MAX || size > cap) return 0;
     const uint32_t w = tok_width(h->n_vocab);
     uint8_t *p = dst;
     lmz_wr32(p, LMZ_DICT_MAGIC);
@@ -112,7 +126,7 @@ size_t dict_serialize(const dict_header *h, const int32_t *tokens, const float *
     lmz_wr32(p, h->n_vocab);
     lmz_wr32(p + 4, h->n_hist);
     lmz_wr16(p + 8, (uint16_t)h->n_prefix);
-    p[10] = MIX_PROFILE;
+    p[10] = h->profile;
     p[11] = (uint8_t)w;
     p += DICT_COUNTS;
     for (uint32_t i = 0; i < h->n_hist; i++, p += w)
@@ -129,8 +143,9 @@ size_t dict_serialize(const dict_header *h, const int32_t *tokens, const float *
     for (int j = 0; j < MIX_N_MATCH; j++)
         for (int a = 0; a < 2; a++)
             for (int b = 0; b < MIX_N_BUCKET; b++) PUTF(h->wm[j][a][b]);
-    for (int j = 0; j < MIX_N_CTX; j++)
+    for (int j = 0; j < mix_n_ctx(mp); j++)
         for (int b = 0; b < MIX_N_CBUCKET; b++) PUTF(h->wc[j][b]);
+    for (int b = 0; mp->recent && b < MIX_N_RBUCKET; b++) PUTF(h->wr[b]);
 #undef PUTF
     for (uint32_t v = 0; v < h->n_vocab; v++) {
         float q = scale > 0.0f ? bias[v] / scale : 0.0f;
@@ -155,13 +170,20 @@ static int dict_setup(lmz_dict *d, lmz_msg *msg) {
     d->ids[0] = tok_bos(m->tok);
     for (uint32_t i = 0; i < H; i++)
         d->ids[1 + i] = (int32_t)(w == 2 ? lmz_rd16(h->tokens + 2 * (size_t)i) : lmz_rd32(h->tokens + 4 * (size_t)i));
-    if (mix_init(&d->mx, V, &mix_profile_1, dict_mix_tokens(d, 0)))
+    const mix_params *mp = mix_profile(h->profile); /* known: dict_parse checked it */
+    if (mix_init(&d->mx, V, mp, dict_mix_tokens(d, 0)))
         return lmz_fail(msg, LMZ_error_memory, "out of memory for the dictionary's mixer");
+    if (mix_uses_lines(mp)) { /* line contexts: which tokens end a line */
+        if (!(d->nl = lmz_model_line_ends(m)))
+            return lmz_fail(msg, LMZ_error_memory, "out of memory for the dictionary's mixer");
+        d->mx.nl = d->nl;
+    }
     mix_observe(&d->mx, d->ids, (size_t)H + 1);
     d->mx.s = h->s;
     for (uint32_t v = 0; v < V; v++) d->mx.b[v] = h->bias_scale * (float)(int8_t)h->bias[v];
     for (int j = 0; j < MIX_N_MATCH; j++) memcpy(d->mx.mm[j].w, h->wm[j], sizeof h->wm[j]);
-    for (int j = 0; j < MIX_N_CTX; j++) memcpy(d->mx.cx[j].w, h->wc[j], sizeof h->wc[j]);
+    for (int j = 0; j < mix_n_ctx(mp); j++) memcpy(d->mx.cx[j].w, h->wc[j], sizeof h->wc[j]);
+    memcpy(d->mx.wr, h->wr, sizeof d->mx.wr);
     return 0;
 }
 
@@ -223,6 +245,7 @@ void lmz_dict_free(lmz_dict *d) {
     for (int i = 0; i < LMZ_DICT_PREFIX_CACHES; i++) llama_kv_free(&d->pre[i].kv);
     if (d->m) pthread_mutex_destroy(&d->lock);
     mix_free(&d->mx);
+    free(d->nl);
     free(d->ids);
     free(d->file);
     free(d);

@@ -43,13 +43,14 @@ typedef struct {
     uint8_t model_sha256[32]; /* the model it was made for */
     char name[LMZ_DICT_NAME_MAX + 1];
     uint32_t n_vocab, n_hist, n_prefix;
-    uint8_t profile;          /* the mixer profile (1) */
+    uint8_t profile;          /* the mixer profile (mix.h: 1, or 2 since lmz 0.3.1) */
     const uint8_t *tokens;    /* u16 or u32 each (n_vocab <= 65536: u16) */
     float s;                  /* temperature */
     float bias_scale;         /* b[v] = bias_scale * (int8) bias[v] */
     const uint8_t *bias;      /* [n_vocab] */
     float wm[MIX_N_MATCH][2][MIX_N_BUCKET];
-    float wc[MIX_N_CTX][MIX_N_CBUCKET];
+    float wc[MIX_N_CTX][MIX_N_CBUCKET]; /* the profile's caches (mix_n_ctx) */
+    float wr[MIX_N_RBUCKET];            /* recency weights (profiles with one) */
 } dict_header;
 
 /* Parses and checks src[0..n) (untrusted): 0 or -LMZ_error_dict_invalid /
@@ -69,6 +70,7 @@ struct lmz_dict {
     const lmz_model *m;
     int32_t *ids;                /* [1 + n_hist]: BOS, h */
     mix_state mx;                /* the mixer as a chunk starts with it */
+    uint8_t *nl;                 /* [n_vocab] tokens that end a line (profiles with line contexts) */
     pthread_mutex_t lock;        /* guards pre[] */
     dict_prefix pre[LMZ_DICT_PREFIX_CACHES];
 };
@@ -104,6 +106,6 @@ size_t dict_frame_record(const lmz_dict *d, uint8_t *dst, size_t cap);
 
 /* The training side (lib/compress/dict_train.c) writes files with this. */
 size_t dict_serialize(const dict_header *h, const int32_t *tokens, const float *bias, uint8_t *dst, size_t cap);
-size_t dict_file_size(uint32_t n_vocab, uint32_t n_hist, size_t name_len);
+size_t dict_file_size(unsigned profile, uint32_t n_vocab, uint32_t n_hist, size_t name_len); /* 0: unknown profile */
 
 #endif /* LMZ_DICT_H */

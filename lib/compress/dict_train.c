@@ -27,7 +27,8 @@
 #define SEG_TOKENS 128u     /* tokens per candidate segment */
 #define K_GRAM 6u           /* tokens per k-gram */
 #define KG_BITS 22u         /* k-gram table: 2^22 counters */
-#define LEARN_TOKENS 8192u  /* tokens the mixer learns its values from */
+#define LEARN_TOKENS 65536u /* tokens the mixer learns its values from (the history's last) */
+#define TRAIN_PROFILE 2     /* the mixer profile of the dictionaries made here (mix.h) */
 #define MIN_SAMPLE_BYTES 1024u
 #define DEFAULT_MAX_DICT 112640u
 
@@ -117,7 +118,7 @@ size_t lmz_train_dict(const lmz_model *m, void *dst, size_t cap, const void *sam
     int32_t *tok = NULL, *hist = NULL;
     segment *seg = NULL;
     uint32_t *df = NULL, *last = NULL, *seen = NULL, *order = NULL;
-    uint8_t *picked = NULL;
+    uint8_t *picked = NULL, *nl = NULL;
     lmz_pool *pool = NULL;
     mix_state mx;
     memset(&mx, 0, sizeof mx);
@@ -143,7 +144,7 @@ size_t lmz_train_dict(const lmz_model *m, void *dst, size_t cap, const void *sam
                       LMZ_DICT_NAME_MAX);
         goto done;
     }
-    const size_t fixed = dict_file_size(V, 0, strlen(name));
+    const size_t fixed = dict_file_size(TRAIN_PROFILE, V, 0, strlen(name));
     if (max_size < fixed + 2 * SEG_TOKENS * (V <= 65536 ? 2 : 4) || cap < fixed) {
         rc = lmz_fail(&msg, LMZ_error_parameter, "dictionary size %zu too small: this model needs at least %zu bytes",
                       max_size < cap ? max_size : cap, fixed + 2 * SEG_TOKENS * (size_t)(V <= 65536 ? 2 : 4));
@@ -256,10 +257,12 @@ size_t lmz_train_dict(const lmz_model *m, void *dst, size_t cap, const void *sam
 
     /* 4. the mixer's values */
     pool = lmz_pool_create(tp.threads > 0 ? tp.threads : lmz_cpu_count());
-    if (!pool || mix_init(&mx, V, &mix_profile_1, (uint32_t)H + 2)) {
+    const mix_params *mp = mix_profile(TRAIN_PROFILE);
+    if (!pool || mix_init(&mx, V, mp, (uint32_t)H + 2) || (mix_uses_lines(mp) && !(nl = lmz_model_line_ends(m)))) {
         rc = lmz_fail(&msg, LMZ_error_memory, "out of memory for training");
         goto done;
     }
+    mx.nl = nl;
     const size_t from = H + 1 > LEARN_TOKENS + 1 ? H + 1 - LEARN_TOKENS : 1;
     if ((rc = learn_mixer(m, hist, H + 1, from, &mx, pool, &tp, &msg))) goto done;
 
@@ -270,15 +273,19 @@ size_t lmz_train_dict(const lmz_model *m, void *dst, size_t cap, const void *sam
     dh.n_vocab = V;
     dh.n_hist = (uint32_t)H;
     dh.n_prefix = H < LMZ_DICT_MAX_PREFIX ? (uint32_t)H : LMZ_DICT_MAX_PREFIX;
+    dh.profile = TRAIN_PROFILE;
     dh.s = mx.s;
     for (int j = 0; j < MIX_N_MATCH; j++) memcpy(dh.wm[j], mx.mm[j].w, sizeof dh.wm[j]);
     for (int j = 0; j < MIX_N_CTX; j++) memcpy(dh.wc[j], mx.cx[j].w, sizeof dh.wc[j]);
+    memcpy(dh.wr, mx.wr, sizeof dh.wr);
     clamp_weights(&dh.wm[0][0][0], sizeof dh.wm / sizeof(float)); /* within the reader's bound */
     clamp_weights(&dh.wc[0][0], sizeof dh.wc / sizeof(float));
+    clamp_weights(dh.wr, MIX_N_RBUCKET);
     out = dict_serialize(&dh, hist + 1, mx.b, dst, cap);
     if (out == 0) rc = lmz_fail(&msg, LMZ_error_dst_too_small, "dictionary does not fit in %zu bytes", cap);
 done:
     mix_free(&mx);
+    free(nl);
     lmz_pool_free(pool);
     free(tok);
     free(hist);

@@ -41,7 +41,8 @@ static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint
     if (lm && m) {
         uint64_t act = lm < LMZ_MAX_ACTIVE ? lm : LMZ_MAX_ACTIVE;
         per = llama_kv_bytes(&m->llm, h->window) + (uint64_t)m->llm.hp.n_vocab * 16 + (max_raw + 1) * 4 +
-              mix_state_bytes(m->llm.hp.n_vocab, (uint32_t)max_raw) + hist * (4 + MIX_N_CTX * sizeof(mix_node));
+              mix_state_bytes(&mix_profile_2, m->llm.hp.n_vocab, (uint32_t)max_raw) + /* the larger profile */
+              hist * (4 + MIX_N_CTX * sizeof(mix_node));
         mem += act * per + lm_decode_scratch_bytes(m, h->window, (uint32_t)act);
     }
     return mem;
@@ -139,8 +140,8 @@ static int part_decode(const lmz_part *pt, uint32_t chunk, int part, uint8_t *ds
     case LMZ_M_ZSTD:
     case LMZ_M_XZ: return classic_decode(pt->method, pt->payload, pt->coded_size, dst, pt->raw_size, msg);
     case LMZ_M_LM_MIX:
-        RETURN_ERROR_IF(pt->payload[0] != MIX_PROFILE, LMZ_error_unsupported, msg,
-                        "lm+mix profile %u (this version knows %u)", pt->payload[0], MIX_PROFILE);
+        RETURN_ERROR_IF(!mix_profile(pt->payload[0]), LMZ_error_unsupported, msg,
+                        "lm+mix profile %u (this version knows 1 to %u)", pt->payload[0], MIX_PROFILE_MAX);
         /* fall through */
     case LMZ_M_LM:
         jobs[*j].mix = pt->method == LMZ_M_LM_MIX;
@@ -268,7 +269,7 @@ static int frame_decode(const lmz_model *m, const lmz_dict *d, lmz_pool *pool, c
     }
     if (c0 != 0 || c1 != h->n_chunks) return 0;
     uint64_t sum = lmz_xxh64(dst, h->original_size);
-    if (h->version == LMZ_FORMAT_COMPACT) sum = (uint32_t)sum; /* a compact frame keeps 32 bits */
+    if (frame_is_compact(h->version)) sum = (uint32_t)sum; /* a compact frame keeps 32 bits */
     RETURN_ERROR_IF(sum != h->content_checksum, LMZ_error_content_checksum, msg,
                     "content checksum mismatch");
     return 0;

@@ -102,7 +102,7 @@ static int check_fields(const lmz_frame_header *h, lmz_msg *msg, lmz_frame_heade
         }
         off += 6 + (uint64_t)len;
     }
-    if (h->version == LMZ_FORMAT_COMPACT) return 0; /* its dictionary identity is inline */
+    if (frame_is_compact(h->version)) return 0; /* its dictionary identity is inline */
     RETURN_ERROR_IF(dict != !!(h->flags & LMZ_F_DICT), LMZ_error_corrupt, msg,
                     dict ? "frame header: a dictionary section without the dictionary flag"
                          : "frame header: the dictionary flag without a dictionary section");
@@ -119,16 +119,35 @@ static size_t name_len(const lmz_frame_header *h) {
     return L; /* LMZ_FRAME_MODEL_NAME_MAX + 1 means "not terminated in time" */
 }
 
+const uint8_t frame_known_model[32] = {
+    0xe5, 0xf0, 0xbd, 0x38, 0xef, 0x84, 0xcd, 0xda, 0x94, 0x29, 0x44, 0x56, 0x9c, 0xac, 0xd9, 0x7e,
+    0x4f, 0x1a, 0x4d, 0xf3, 0x59, 0x2d, 0x2e, 0xcf, 0x64, 0x57, 0xca, 0xf9, 0x13, 0xf4, 0x0a, 0x17,
+};
+
+/* v3's descriptor byte for h (doc/format.md §2.3) */
+static uint8_t c3_desc(const lmz_frame_header *h) {
+    uint8_t d = h->n_chunks ? h->chunks[0].method & LMZ_C3_METHOD : 0;
+    if (h->flags & LMZ_F_DICT) d |= LMZ_C3_DICT;
+    if (h->window != LMZ_COMPACT_WINDOW) d |= LMZ_C3_WINDOW;
+    if (!memcmp(h->model_sha256, frame_known_model, 32)) d |= LMZ_C3_BASE;
+    return d;
+}
+
 static size_t compact_size(const lmz_frame_header *h) {
     if (h->n_chunks > 1 || h->extra_size || (h->flags & LMZ_F_LOSSY) || h->original_size > UINT32_MAX)
         return LMZ_ERR(LMZ_error_parameter);
-    return 7 + LMZ_COMPACT_ID * (1 + !!(h->flags & LMZ_F_DICT)) + lmz_varint_len(h->window) +
-           lmz_varint_len((uint32_t)h->original_size) + (h->n_chunks ? lmz_varint_len(h->chunks[0].coded_size) : 0) +
-           4 + 2;
+    const size_t sizes = lmz_varint_len((uint32_t)h->original_size) +
+                         (h->n_chunks ? lmz_varint_len(h->chunks[0].coded_size) : 0) + 4 + 2;
+    if (h->version == LMZ_FORMAT_COMPACT_V2)
+        return 7 + LMZ_COMPACT_ID * (1 + !!(h->flags & LMZ_F_DICT)) + lmz_varint_len(h->window) + sizes;
+    if (h->n_chunks && h->chunks[0].method > LMZ_C3_METHOD) return LMZ_ERR(LMZ_error_parameter);
+    const uint8_t d = c3_desc(h);
+    return 6 + (d & LMZ_C3_BASE ? 0 : LMZ_COMPACT_ID) + (d & LMZ_C3_DICT ? LMZ_COMPACT_ID : 0) +
+           (d & LMZ_C3_WINDOW ? lmz_varint_len(h->window) : 0) + sizes;
 }
 
 size_t frame_header_size(const lmz_frame_header *h) {
-    if (h->version == LMZ_FORMAT_COMPACT) return compact_size(h);
+    if (frame_is_compact(h->version)) return compact_size(h);
     size_t L = name_len(h);
     if (L > LMZ_FRAME_MODEL_NAME_MAX) return LMZ_ERR(LMZ_error_parameter);
     if (h->n_chunks > LMZ_MAX_CHUNKS_PER_FRAME) return LMZ_ERR(LMZ_error_parameter);
@@ -143,17 +162,26 @@ size_t frame_write_header(const lmz_frame_header *h, uint8_t *dst, size_t cap) {
     size_t size = frame_header_size(h);
     if (lmz_is_error(size)) return size;
     if (check_fields(h, NULL, NULL) != 0) return LMZ_ERR(LMZ_error_parameter);
-    if (h->version == LMZ_FORMAT_COMPACT) {
+    if (frame_is_compact(h->version)) {
         if (cap < size) return LMZ_ERR(LMZ_error_dst_too_small);
         uint8_t *p = dst;
         lmz_wr32(p, LMZ_MAGIC);
-        p[4] = LMZ_FORMAT_COMPACT;
-        p[5] = h->flags;
-        p[6] = h->n_chunks ? h->chunks[0].method : 0;
-        p += 7;
-        memcpy(p, h->model_sha256, LMZ_COMPACT_ID), p += LMZ_COMPACT_ID;
-        if (h->flags & LMZ_F_DICT) memcpy(p, h->dict_sha256, LMZ_COMPACT_ID), p += LMZ_COMPACT_ID;
-        p += lmz_varint_put(p, h->window);
+        p[4] = h->version;
+        if (h->version == LMZ_FORMAT_COMPACT_V2) {
+            p[5] = h->flags;
+            p[6] = h->n_chunks ? h->chunks[0].method : 0;
+            p += 7;
+            memcpy(p, h->model_sha256, LMZ_COMPACT_ID), p += LMZ_COMPACT_ID;
+            if (h->flags & LMZ_F_DICT) memcpy(p, h->dict_sha256, LMZ_COMPACT_ID), p += LMZ_COMPACT_ID;
+            p += lmz_varint_put(p, h->window);
+        } else {
+            const uint8_t d = c3_desc(h);
+            p[5] = d;
+            p += 6;
+            if (!(d & LMZ_C3_BASE)) memcpy(p, h->model_sha256, LMZ_COMPACT_ID), p += LMZ_COMPACT_ID;
+            if (d & LMZ_C3_DICT) memcpy(p, h->dict_sha256, LMZ_COMPACT_ID), p += LMZ_COMPACT_ID;
+            if (d & LMZ_C3_WINDOW) p += lmz_varint_put(p, h->window);
+        }
         p += lmz_varint_put(p, (uint32_t)h->original_size);
         if (h->n_chunks) p += lmz_varint_put(p, h->chunks[0].coded_size);
         lmz_wr32(p, (uint32_t)h->content_checksum), p += 4;
@@ -210,18 +238,22 @@ static size_t need_more(size_t *need, size_t n, lmz_msg *msg, size_t want) {
     RETURN_ERROR_SIZE(LMZ_error_src_size, msg, "frame header: %zu bytes available, need %zu", n, want);
 }
 
-/* The compact header (doc/format.md §2.2): the structure, its checksum, then
- * the fields, as for v1. */
+/* The compact header (doc/format.md §2.2, §2.3): the structure, its
+ * checksum, then the fields, as for v1. */
 static size_t compact_parse(lmz_frame_header *h, const uint8_t *src, size_t n, size_t *need, lmz_msg *msg) {
     /* needs: lower bounds (a stream reader waits for that many bytes): the
      * fixed part, then at least a byte per size, the checksums */
-    size_t at = 7 + LMZ_COMPACT_ID;
-    if (n < 6) return need_more(need, n, msg, LMZ_COMPACT_MIN);
-    const uint8_t flags = src[5];
-    if (flags & LMZ_F_DICT) at += LMZ_COMPACT_ID;
-    if (n < at) return need_more(need, n, msg, at + 8);
-    uint32_t f[3] = {0, 0, 0}; /* window, raw_size, coded_size (only when raw_size > 0) */
-    for (int i = 0; i < 3 && (i < 2 || f[1]); i++) {
+    const int v3 = src[4] == LMZ_FORMAT_COMPACT;
+    if (n < 7) return need_more(need, n, msg, v3 ? LMZ_COMPACT_MIN : 19);
+    /* v2: flags, method, model id, [dict id], window; v3: descriptor, [model id], [dict id], [window] */
+    const uint8_t b5 = src[5], d = v3 ? b5 : 0;
+    const int has_model = !v3 || !(d & LMZ_C3_BASE), has_dict = v3 ? !!(d & LMZ_C3_DICT) : !!(b5 & LMZ_F_DICT);
+    const int has_window = !v3 || (d & LMZ_C3_WINDOW);
+    size_t at = (v3 ? 6 : 7) + (has_model ? LMZ_COMPACT_ID : 0) + (has_dict ? LMZ_COMPACT_ID : 0);
+    const size_t ids = at;
+    if (n < at) return need_more(need, n, msg, at + 1 + 6 + has_window);
+    uint32_t f[3] = {LMZ_COMPACT_WINDOW, 0, 0}; /* window, raw_size, coded_size (only when raw_size > 0) */
+    for (int i = has_window ? 0 : 1; i < 3 && (i < 2 || f[1]); i++) {
         int truncated = 0;
         const size_t k = lmz_varint_get(src + at, n - at, &f[i], &truncated);
         if (!k && truncated) return need_more(need, n, msg, n + 1);
@@ -234,16 +266,24 @@ static size_t compact_parse(lmz_frame_header *h, const uint8_t *src, size_t n, s
     const uint16_t stored = lmz_rd16(src + at + 4), actual = (uint16_t)lmz_xxh64(src, at + 4);
     RETURN_ERROR_SIZE_IF(stored != actual, LMZ_error_header_checksum, msg,
                          "compact frame header checksum mismatch (stored %04x, computed %04x)", stored, actual);
-    h->version = LMZ_FORMAT_COMPACT;
-    h->flags = flags;
+    const uint8_t method = v3 ? d & LMZ_C3_METHOD : src[6];
+    h->version = src[4];
     h->id_len = LMZ_COMPACT_ID;
-    memcpy(h->model_sha256, src + 7, LMZ_COMPACT_ID);
-    if (flags & LMZ_F_DICT) memcpy(h->dict_sha256, src + 7 + LMZ_COMPACT_ID, LMZ_COMPACT_ID);
+    if (v3) {
+        RETURN_ERROR_SIZE_IF(d & ~LMZ_C3_KNOWN, LMZ_error_unsupported, msg,
+                             "compact frame header: unknown descriptor bits 0x%02x", d & ~LMZ_C3_KNOWN);
+        h->flags = (uint8_t)((has_dict ? LMZ_F_DICT : 0) | (method >= LMZ_M_FIRST_EXT ? LMZ_F_EXT : 0));
+        RETURN_ERROR_SIZE_IF(!orig && has_dict, LMZ_error_corrupt, msg, "empty compact frame with a dictionary");
+    } else
+        h->flags = b5;
+    if (has_model) memcpy(h->model_sha256, src + (v3 ? 6 : 7), LMZ_COMPACT_ID);
+    else memcpy(h->model_sha256, frame_known_model, 32);
+    if (has_dict) memcpy(h->dict_sha256, src + ids - LMZ_COMPACT_ID, LMZ_COMPACT_ID);
     RETURN_ERROR_SIZE_IF(window > 0xFFFF, LMZ_error_corrupt, msg, "compact frame header: window %u > 65535", window);
     RETURN_ERROR_SIZE_IF(orig > LMZ_MAX_CHUNK_SIZE, LMZ_error_corrupt, msg,
                          "compact frame header: size %u above the chunk limit", orig);
-    RETURN_ERROR_SIZE_IF(flags & LMZ_F_LOSSY, LMZ_error_corrupt, msg, "compact frame with the lossy flag");
-    RETURN_ERROR_SIZE_IF(!orig && src[6], LMZ_error_corrupt, msg, "empty compact frame with method %u", src[6]);
+    RETURN_ERROR_SIZE_IF(h->flags & LMZ_F_LOSSY, LMZ_error_corrupt, msg, "compact frame with the lossy flag");
+    RETURN_ERROR_SIZE_IF(!orig && method, LMZ_error_corrupt, msg, "empty compact frame with method %u", method);
     h->window = (uint16_t)window;
     h->overlap = 1; /* implied (doc/format.md §4.1) */
     h->chunk_size = orig ? orig : 1;
@@ -257,7 +297,7 @@ static size_t compact_parse(lmz_frame_header *h, const uint8_t *src, size_t n, s
         h->n_chunks = 1;
         h->chunks[0].raw_size = orig;
         h->chunks[0].coded_size = coded;
-        h->chunks[0].method = src[6];
+        h->chunks[0].method = method;
         h->chunks[0].checksum = (uint32_t)h->content_checksum; /* the one chunk is the content */
         h->chunks[0].offset = hsize;
     }
@@ -279,10 +319,10 @@ size_t frame_parse_header(lmz_frame_header *h, const uint8_t *src, size_t n, siz
     static const uint8_t magic[4] = {0x4C, 0x4D, 0x5A, 0x1A};
     for (size_t i = 0; i < 4 && i < n; i++)
         RETURN_ERROR_SIZE_IF(src[i] != magic[i], LMZ_error_bad_magic, msg, "not an lmz frame (bad magic)");
-    RETURN_ERROR_SIZE_IF(n > 4 && src[4] != LMZ_FORMAT_VERSION && src[4] != LMZ_FORMAT_COMPACT, LMZ_error_version,
-                         msg, "frame format version %u (this build reads %u and %u)", src[4], LMZ_FORMAT_VERSION,
+    RETURN_ERROR_SIZE_IF(n > 4 && src[4] != LMZ_FORMAT_VERSION && !frame_is_compact(src[4]), LMZ_error_version, msg,
+                         "frame format version %u (this build reads %u to %u)", src[4], LMZ_FORMAT_VERSION,
                          LMZ_FORMAT_COMPACT);
-    if (n > 4 && src[4] == LMZ_FORMAT_COMPACT) return compact_parse(h, src, n, need, msg);
+    if (n > 4 && frame_is_compact(src[4])) return compact_parse(h, src, n, need, msg);
     if (n <= 4) return need_more(need, n, msg, LMZ_COMPACT_MIN); /* the version decides */
     if (n < FRAME_PREFIX) return need_more(need, n, msg, LMZ_FRAME_FIXED);
 

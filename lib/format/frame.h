@@ -23,10 +23,29 @@
  * chunk table, variable-length sizes, the model's and the dictionary's
  * SHA-256 shortened to LMZ_COMPACT_ID bytes (the full ones are those of the
  * model and dictionary in use, which the reader compares). */
-#define LMZ_FORMAT_COMPACT 2
+#define LMZ_FORMAT_COMPACT_V2 2 /* read, and written only when asked (tests) */
+/* Version 3 (doc/format.md §2.3, lmz 0.3.1; what the compressor writes):
+ * one descriptor byte (method, which fields follow), no model identity for
+ * the well-known default model, no window when it is 1024, the same sizes
+ * and checksums: 16 bytes for a typical small file, 20 with a dictionary. */
+#define LMZ_FORMAT_COMPACT 3
 #define LMZ_COMPACT_ID 4
-#define LMZ_COMPACT_MAX 35u /* the largest compact header */
-#define LMZ_COMPACT_MIN 19u /* the smallest (an empty frame): also the least any frame needs */
+#define LMZ_COMPACT_MAX 35u /* the largest compact header (v2; v3's is 32) */
+#define LMZ_COMPACT_MIN 13u /* the smallest (an empty v3 frame): also the least any frame needs */
+#define LMZ_COMPACT_WINDOW 1024u /* v3: the window when the frame does not record one */
+/* v3 descriptor bits */
+#define LMZ_C3_METHOD 0x07u /* the chunk's method */
+#define LMZ_C3_DICT 0x08u   /* a dictionary identity follows (flag LMZ_F_DICT) */
+#define LMZ_C3_WINDOW 0x10u /* a window follows (else LMZ_COMPACT_WINDOW) */
+#define LMZ_C3_BASE 0x20u   /* the model is lmz-base (frame_known_model): no model identity */
+#define LMZ_C3_KNOWN 0x3Fu  /* bits this version knows */
+/* The SHA-256 of the model a v3 descriptor's LMZ_C3_BASE names (lmz-base,
+ * models/lmz-base.gguf; a test checks it against the embedded model). */
+extern const uint8_t frame_known_model[32];
+/* Is h a compact frame (version 2 or 3)? */
+static inline int frame_is_compact(uint8_t version) {
+    return version == LMZ_FORMAT_COMPACT_V2 || version == LMZ_FORMAT_COMPACT;
+}
 
 /* Chunk methods: the public lmz_method (lmz_frame_info.h), short names. */
 enum {
@@ -62,7 +81,7 @@ enum {
 typedef lmz_chunk_info_t lmz_chunk_info;
 
 typedef struct {
-    uint8_t version;           /* LMZ_FORMAT_VERSION or LMZ_FORMAT_COMPACT */
+    uint8_t version;           /* LMZ_FORMAT_VERSION, LMZ_FORMAT_COMPACT_V2 or LMZ_FORMAT_COMPACT */
     uint8_t flags;
     uint8_t id_len;            /* bytes of model_sha256 / dict_sha256 recorded: 32, or LMZ_COMPACT_ID */
     uint8_t model_sha256[32];
@@ -87,7 +106,7 @@ typedef struct {
 } lmz_frame_header;
 
 /* Serialises h (chunks filled in) into dst. Returns the header size or an
- * error (LMZ_ERR(..)). h->version LMZ_FORMAT_COMPACT writes the compact
+ * error (LMZ_ERR(..)). h->version LMZ_FORMAT_COMPACT (or _V2) writes the compact
  * header (then n_chunks <= 1, no extra section: the dictionary's identity,
  * dict_sha256, is written inline when flags has LMZ_F_DICT). */
 size_t frame_write_header(const lmz_frame_header *h, uint8_t *dst, size_t cap);

@@ -29,6 +29,31 @@ const mix_params mix_profile_1 = {
     .wc_init = 0.1f,
 };
 
+/* Profile 2: dictionaries (lmz --train since 0.3.1). Chosen by measurement
+ * on the three kinds of small files of bench/dict.sh (bench/NOTES.md): it
+ * codes their test files 1.8-17 % smaller than profile 1 with the same
+ * dictionaries. */
+const mix_params mix_profile_2 = {
+    .lr_bias = 0.35f,
+    .lr_temp = 0.001f,
+    .lr_match = 0.2f,
+    .order = {2, 6},
+    .w_init = 0.25f,
+    .w_init_max = 3.0f,
+    .ctx_order = {1, 3, 1, 1, 2, 2},
+    .ctx_kind = {MIX_CTX_LAST, MIX_CTX_LAST, MIX_CTX_LINE, MIX_CTX_ABOVE, MIX_CTX_LINE, MIX_CTX_ABOVE},
+    .lr_ctx = 0.1f,
+    .wc_init = 0.1f,
+    .recover = 8,
+    .recover_min = 8,
+    .recent = 64,
+    .lr_recent = 0.05f,
+};
+
+const mix_params *mix_profile(unsigned id) {
+    return id == 1 ? &mix_profile_1 : id == 2 ? &mix_profile_2 : NULL;
+}
+
 /* ------------------------------------------------------------------------ */
 /* State                                                                     */
 /* ------------------------------------------------------------------------ */
@@ -45,11 +70,16 @@ int mix_init(mix_state *m, uint32_t n_vocab, const mix_params *p, uint32_t max_t
         if (!m->mm[j].ht) goto fail;
     }
     for (int j = 0; j < MIX_N_CTX; j++) {
+        if (p->ctx_order[j] == 0) continue; /* off: no tables */
         m->cx[j].key = malloc(sizeof(uint32_t) << MIX_CTX_BITS);
         m->cx[j].head = malloc(sizeof(uint32_t) << MIX_CTX_BITS);
         m->cx[j].cap = mix_node_cap(max_tokens);
         m->cx[j].node = malloc(m->cx[j].cap * sizeof(mix_node));
         if (!m->cx[j].key || !m->cx[j].head || !m->cx[j].node) goto fail;
+    }
+    if (p->recent) {
+        if (p->recent > MIX_MAX_RECENT) goto fail;
+        if (!(m->stamp = calloc(n_vocab, sizeof(uint32_t)))) goto fail;
     }
     mix_reset(m);
     return 0;
@@ -62,6 +92,7 @@ void mix_free(mix_state *m) {
     if (!m) return;
     free(m->b);
     free(m->z);
+    free(m->stamp);
     for (int j = 0; j < MIX_N_MATCH; j++) free(m->mm[j].ht);
     for (int j = 0; j < MIX_N_CTX; j++) {
         free(m->cx[j].key);
@@ -81,6 +112,16 @@ static int bucket_of(uint32_t len) {
     return 22;
 }
 
+/* Distance bucket: 1..4 exact, 5-6, 7-8, 9-12, 13-16, 17-24, 25-32, 33-64, 65+. */
+static int rbucket_of(uint32_t d) {
+    if (d <= 4) return (int)d - 1;
+    if (d <= 8) return 4 + (int)(d - 5) / 2;
+    if (d <= 16) return 6 + (int)(d - 9) / 4;
+    if (d <= 32) return 8 + (int)(d - 17) / 8;
+    if (d <= 64) return 10;
+    return 11;
+}
+
 /* Count bucket: 1..8 exact, 9-12, 13-20, 21-40, 41+. */
 static int cbucket_of(uint32_t c) {
     if (c <= 8) return (int)c - 1;
@@ -95,7 +136,7 @@ void mix_reset(mix_state *m) {
     for (uint32_t v = 0; v < m->V; v++) m->b[v] = 0.0f;
     for (int j = 0; j < MIX_N_MATCH; j++) {
         mix_match *mm = &m->mm[j];
-        mm->ptr = mm->len = 0;
+        mm->ptr = mm->len = mm->miss = 0;
         mm->e = -1;
         memset(mm->ht, 0, sizeof(uint32_t) << MIX_HASH_BITS);
         for (int b = 0; b < MIX_N_BUCKET; b++) {
@@ -105,8 +146,13 @@ void mix_reset(mix_state *m) {
             mm->w[1][b] = w;
         }
     }
+    m->line = 1;
+    m->above = 0;
+    for (int b = 0; b < MIX_N_RBUCKET; b++) m->wr[b] = 0.0f;
+    m->n_rec = 0;
     for (int j = 0; j < MIX_N_CTX; j++) {
         mix_ctx *cx = &m->cx[j];
+        if (!cx->key) continue;
         memset(cx->key, 0, sizeof(uint32_t) << MIX_CTX_BITS);
         memset(cx->head, 0, sizeof(uint32_t) << MIX_CTX_BITS);
         cx->n_node = 0;
@@ -126,6 +172,14 @@ static uint32_t ctx_hash(const int32_t *ids, size_t n, uint32_t k) {
 /* Prediction                                                                */
 /* ------------------------------------------------------------------------ */
 
+/* Hash of the line's first tokens ids[line .. min(line + MIX_LINE_HEAD, n)) */
+static uint32_t head_hash(const int32_t *ids, size_t n, size_t line, uint32_t salt) {
+    uint32_t h = 0x9747B28Cu ^ salt;
+    const size_t end = line + MIX_LINE_HEAD < n ? line + MIX_LINE_HEAD : n;
+    for (size_t i = line; i < end; i++) h = (h ^ (uint32_t)ids[i]) * 0x01000193u;
+    return h;
+}
+
 /* Each successor cache's slot for the context ending at ids[n-1]. */
 static void ctx_locate(mix_state *m, const int32_t *ids, size_t n) {
     for (int j = 0; j < MIX_N_CTX; j++) {
@@ -133,7 +187,18 @@ static void ctx_locate(mix_state *m, const int32_t *ids, size_t n) {
         const uint32_t k = m->p.ctx_order[j];
         cx->valid = 0;
         if (k == 0 || n < (size_t)k + 1) continue; /* the context may not include BOS */
-        cx->hash = ctx_hash(ids, n, k);
+        if (m->p.ctx_kind[j] == MIX_CTX_LINE) {
+            uint32_t h = head_hash(ids, n, m->line, k);
+            for (size_t i = n - k; i < n; i++) h = (h ^ (uint32_t)ids[i]) * 0x01000193u;
+            cx->hash = h ^ (h >> 15);
+        } else if (m->p.ctx_kind[j] == MIX_CTX_ABOVE) {
+            const size_t at = m->above + (n - m->line); /* the same place in the line above */
+            if (m->above == 0 || at >= m->line) continue;
+            uint32_t h = head_hash(ids, n, m->line, 0x100u + k);
+            for (size_t i = at; i < at + k && i < m->line; i++) h = (h ^ (uint32_t)ids[i]) * 0x01000193u;
+            cx->hash = h ^ (h >> 15);
+        } else
+            cx->hash = ctx_hash(ids, n, k);
         cx->slot = cx->hash >> (32 - MIX_CTX_BITS);
         cx->valid = 1;
     }
@@ -164,7 +229,7 @@ const float *mix_predict(mix_state *m, const float *l, const int32_t *ids, size_
         int32_t e = ids[mm->ptr];
         if (e < 0 || (uint32_t)e >= V) continue; /* cannot happen: ids are coded tokens */
         mm->e = e;
-        mm->bucket = bucket_of(mm->len);
+        mm->bucket = mm->miss ? 0 : bucket_of(mm->len); /* bucket 0: recovering after a miss */
         mm->agree = l[e] == top;
         z[e] = z[e] + mm->w[mm->agree][mm->bucket];
     }
@@ -179,6 +244,23 @@ const float *mix_predict(mix_state *m, const float *l, const int32_t *ids, size_
             const mix_node *nd = &cx->node[i - 1];
             z[nd->tok] = z[nd->tok] + w[cbucket_of(nd->count)];
             i = nd->next;
+        }
+    }
+    /* recency: the tokens of the last p.recent (BOS excluded), nearest first */
+    m->n_rec = 0;
+    if (m->p.recent) {
+        if (++m->walk == 0) { /* stamps wrapped: clear them */
+            memset(m->stamp, 0, (size_t)V * sizeof(uint32_t));
+            m->walk = 1;
+        }
+        for (size_t d = 1; d <= m->p.recent && d < n; d++) {
+            const int32_t v = ids[n - d];
+            if (m->stamp[v] == m->walk) continue;
+            m->stamp[v] = m->walk;
+            const int b = rbucket_of((uint32_t)d);
+            z[v] = z[v] + m->wr[b];
+            m->rec_tok[m->n_rec] = v;
+            m->rec_b[m->n_rec++] = (uint8_t)b;
         }
     }
     return z;
@@ -236,18 +318,29 @@ static void update(mix_state *m, const lmz_freqs *f, const int32_t *ids, size_t 
             float *w = &mm->w[mm->agree][mm->bucket];
             *w = *w - m->p.lr_match * g;
         }
-        /* follow the match, or lose it */
+        /* follow the match, or lose it (a long one: skip the token and
+         * look for y a few tokens around, for up to p.recover misses) */
         if (mm->len > 0) {
             if (ids[mm->ptr] == y) {
                 mm->ptr++;
                 if (mm->len < MIX_MAX_LEN) mm->len++;
+                mm->miss = 0;
+            } else if (m->p.recover && mm->len >= m->p.recover_min && mm->miss < m->p.recover) {
+                uint32_t q = mm->ptr + 1, found = 0;
+                for (uint32_t dq = 0; dq < 8 && !found; dq++) { /* ptr+1, ptr+2, ..., then ptr-1 */
+                    const uint32_t c = dq < 6 ? mm->ptr + 1 + dq : mm->ptr - (dq - 5);
+                    if (c < n1 && c + 1 < n1 && ids[c] == y) q = c + 1, found = 1;
+                }
+                mm->ptr = q;
+                mm->miss = found ? 0 : mm->miss + 1;
+                if (mm->ptr >= n1) mm->len = mm->miss = 0;
             } else {
-                mm->len = 0;
+                mm->len = mm->miss = 0;
             }
         }
         if (n1 < (size_t)k + 1) continue; /* the k-gram may not include BOS */
         uint32_t h = kgram_hash(ids, n1, k);
-        if (mm->len == 0 && mm->ht[h]) {
+        if ((mm->len == 0 || mm->miss) && mm->ht[h]) {
             /* candidate: the token after an earlier occurrence; verify it and
              * measure the match backwards (hash collisions are rejected) */
             uint32_t c = mm->ht[h] - 1, L = 0;
@@ -255,6 +348,7 @@ static void update(mix_state *m, const lmz_freqs *f, const int32_t *ids, size_t 
             if (L >= k) {
                 mm->ptr = c;
                 mm->len = L;
+                mm->miss = 0;
             }
         }
         mm->ht[h] = (uint32_t)n1 + 1;
@@ -294,6 +388,19 @@ static void update(mix_state *m, const lmz_freqs *f, const int32_t *ids, size_t 
             cx->head[slot] = cx->n_node;
         }
     }
+
+    for (uint32_t r = 0; learn && r < m->n_rec; r++) {
+        const int32_t v = m->rec_tok[r];
+        float g = (float)freq[v] * inv - (v == y ? 1.0f : 0.0f);
+        m->wr[m->rec_b[r]] = m->wr[m->rec_b[r]] - m->p.lr_recent * g;
+    }
+    m->n_rec = 0;
+
+    /* lines: a token with a line break starts a new line after it */
+    if (m->nl && m->nl[y]) {
+        m->above = m->line;
+        m->line = (uint32_t)n1;
+    }
 }
 
 void mix_update(mix_state *m, const lmz_freqs *f, const int32_t *ids, size_t n) { update(m, f, ids, n, 1); }
@@ -313,7 +420,9 @@ void mix_observe(mix_state *m, const int32_t *ids, size_t n) {
 int mix_copy(mix_state *dst, const mix_state *src) {
     if (dst->V != src->V) return LMZ_IERR(LMZ_error_parameter);
     for (int j = 0; j < MIX_N_CTX; j++)
-        if (dst->cx[j].cap < src->cx[j].n_node) return LMZ_IERR(LMZ_error_parameter);
+        if (dst->cx[j].cap < src->cx[j].n_node || (src->cx[j].key && !dst->cx[j].key))
+            return LMZ_IERR(LMZ_error_parameter);
+    if (src->p.recent && !dst->stamp) return LMZ_IERR(LMZ_error_parameter);
     dst->p = src->p;
     dst->s = src->s;
     memcpy(dst->b, src->b, (size_t)src->V * sizeof(float));
@@ -325,9 +434,15 @@ int mix_copy(mix_state *dst, const mix_state *src) {
         d->ht = ht;
         memcpy(ht, s->ht, sizeof(uint32_t) << MIX_HASH_BITS);
     }
+    memcpy(dst->wr, src->wr, sizeof dst->wr);
+    dst->nl = src->nl;
+    dst->n_rec = 0;
+    dst->line = src->line;
+    dst->above = src->above;
     for (int j = 0; j < MIX_N_CTX; j++) {
         mix_ctx *d = &dst->cx[j];
         const mix_ctx *s = &src->cx[j];
+        if (!s->key) continue;
         memcpy(d->key, s->key, sizeof(uint32_t) << MIX_CTX_BITS);
         memcpy(d->head, s->head, sizeof(uint32_t) << MIX_CTX_BITS);
         memcpy(d->node, s->node, (size_t)s->n_node * sizeof(mix_node));

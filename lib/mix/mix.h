@@ -30,20 +30,38 @@
 
 #include "coder/coder.h"
 
-#define MIX_PROFILE 1      /* the profile byte that starts an `lm+mix` payload */
+#define MIX_PROFILE 1      /* the profile of `lm+mix` chunks coded without a dictionary */
+#define MIX_PROFILE_MAX 2  /* profiles this version knows (1: plain; 2: dictionaries, lmz 0.3.1) */
 #define MIX_N_MATCH 2      /* match models */
 #define MIX_HASH_BITS 16   /* entries per match model's table: 2^16 */
 #define MIX_MAX_LEN 400    /* match lengths are counted up to this */
 #define MIX_N_BUCKET 24    /* length buckets (mix.c: bucket_of) */
-#define MIX_N_CTX 2        /* successor caches */
+#define MIX_N_CTX 6        /* successor caches (profile 1 uses 2) */
 #define MIX_CTX_BITS 14    /* contexts per successor cache: 2^14 */
 #define MIX_CTX_NODES 65536u /* successor entries per cache and chunk */
 #define MIX_CTX_WALK 256   /* successors looked at per prediction (newest first) */
 #define MIX_CTX_SEARCH 1024 /* successors searched for the coded token (else a new entry) */
 #define MIX_N_CBUCKET 12   /* count buckets (mix.c: cbucket_of) */
+#define MIX_MAX_RECENT 256 /* the recency model looks back at most this far */
+#define MIX_N_RBUCKET 12   /* distance buckets of the recency model (mix.c: rbucket_of) */
+#define MIX_LINE_HEAD 8    /* tokens of a line that name its kind (line contexts) */
 
-/* The tunable constants of one mixing profile. Profile 1 (mix_profile_1) is
- * the only one a v1 stream may use; the others exist for experiments. */
+/* What a successor cache's context is (mix_params.ctx_kind): */
+enum {
+    MIX_CTX_LAST = 0,  /* the last k tokens */
+    MIX_CTX_LINE = 1,  /* the line's first tokens (up to MIX_LINE_HEAD) and the last k tokens */
+    MIX_CTX_ABOVE = 2, /* the line's first tokens and the token at the same place of the line above */
+};
+
+/* The tunable constants of one mixing profile. The byte that starts an
+ * `lm+mix` payload names its profile: 1 (mix_profile_1) for chunks coded
+ * without a dictionary, the dictionary's (2 for those lmz --train makes
+ * since 0.3.1) with one. Profile 2 adds, for the structured small files
+ * dictionaries are for: four successor caches keyed by the line (its first
+ * tokens with the last one or two tokens; with the one or two tokens at the
+ * same place of the line above), matches that survive a few misses (a word
+ * changed in a copied record), a recency model, and faster successor
+ * learning. Other values exist for experiments (bench/tools/mixlab.c). */
 typedef struct {
     float lr_bias;               /* output bias step */
     float lr_temp;               /* temperature step */
@@ -52,15 +70,36 @@ typedef struct {
     float w_init;                /* initial weight per unit of match length ... */
     float w_init_max;            /* ... capped here */
     uint32_t ctx_order[MIX_N_CTX]; /* successor caches: context tokens (0 = off) */
+    uint8_t ctx_kind[MIX_N_CTX];   /* MIX_CTX_* */
     float lr_ctx;                /* successor weight step */
     float wc_init;               /* initial successor weight per count bucket */
+    uint32_t recover;            /* match models: misses a long match survives (0 = none) */
+    uint32_t recover_min;        /* length a match needs to be kept after a miss */
+    uint32_t recent;             /* recency model: tokens looked back (0 = off) */
+    float lr_recent;             /* its weight step */
 } mix_params;
 
-extern const mix_params mix_profile_1;
+extern const mix_params mix_profile_1, mix_profile_2;
+/* Does p key successor caches by lines (so mix_state.nl must be set)? */
+static inline int mix_uses_lines(const mix_params *p) {
+    for (int j = 0; j < MIX_N_CTX; j++)
+        if (p->ctx_order[j] && p->ctx_kind[j] != MIX_CTX_LAST) return 1;
+    return 0;
+}
+/* Profile id's constants, NULL when unknown. */
+const mix_params *mix_profile(unsigned id);
+/* The successor caches a profile uses: 1 + the highest one switched on. */
+static inline int mix_n_ctx(const mix_params *p) {
+    int n = 0;
+    for (int j = 0; j < MIX_N_CTX; j++)
+        if (p->ctx_order[j]) n = j + 1;
+    return n;
+}
 
 typedef struct {
     uint32_t ptr;  /* index in ids of the predicted token, valid when len > 0 */
     uint32_t len;  /* tokens matched before ptr (0: no match) */
+    uint32_t miss; /* recovering: misses since the match broke (len is then the length it had) */
     uint32_t *ht;  /* [2^MIX_HASH_BITS] position after the k-gram + 1, 0 = empty */
     float w[2][MIX_N_BUCKET]; /* [model agrees?][length bucket] */
     /* set by mix_predict for mix_update */
@@ -97,6 +136,19 @@ typedef struct {
     const float *l;/* the model logits of the last prediction (caller's) */
     mix_match mm[MIX_N_MATCH];
     mix_ctx cx[MIX_N_CTX];
+    /* lines (for the line contexts): nl[v] != 0 when token v holds a line
+     * break (the caller's, from the vocabulary; NULL: no lines); the index
+     * in ids of the current line's first token and of the line above's */
+    const uint8_t *nl;
+    uint32_t line, above;
+    /* recency model: every token of the last p.recent gets w[bucket of its
+     * distance] (its nearest occurrence only) */
+    float wr[MIX_N_RBUCKET];
+    uint32_t *stamp; /* [V] walk marks */
+    uint32_t walk;
+    uint32_t n_rec;            /* tokens boosted by the last prediction */
+    int32_t rec_tok[MIX_MAX_RECENT];
+    uint8_t rec_b[MIX_MAX_RECENT];
 } mix_state;
 
 /* max_tokens: the most tokens a chunk coded with this state may have (its
@@ -107,9 +159,11 @@ int mix_init(mix_state *m, uint32_t n_vocab, const mix_params *p, uint32_t max_t
 static inline uint32_t mix_node_cap(uint32_t max_tokens) {
     return max_tokens < MIX_CTX_NODES ? max_tokens + 1 : MIX_CTX_NODES;
 }
-static inline uint64_t mix_state_bytes(uint32_t n_vocab, uint32_t max_tokens) {
-    return (uint64_t)n_vocab * 2 * sizeof(float) + (uint64_t)MIX_N_MATCH * (sizeof(uint32_t) << MIX_HASH_BITS) +
-           (uint64_t)MIX_N_CTX * (2 * (sizeof(uint32_t) << MIX_CTX_BITS) + mix_node_cap(max_tokens) * sizeof(mix_node));
+static inline uint64_t mix_state_bytes(const mix_params *p, uint32_t n_vocab, uint32_t max_tokens) {
+    return (uint64_t)n_vocab * (2 + (p->recent ? 1 : 0)) * sizeof(float) +
+           (uint64_t)MIX_N_MATCH * (sizeof(uint32_t) << MIX_HASH_BITS) +
+           (uint64_t)mix_n_ctx(p) *
+               (2 * (sizeof(uint32_t) << MIX_CTX_BITS) + mix_node_cap(max_tokens) * sizeof(mix_node));
 }
 void mix_free(mix_state *m); /* accepts a zeroed struct */
 /* A new chunk: every learned value back to its initial state. */

@@ -102,3 +102,16 @@ const char *lmz_model_name(const lmz_model *m) { return m ? m->name : ""; }
 void lmz_model_sha256(const lmz_model *m, uint8_t out[32]) { memcpy(out, m->sha256, 32); }
 uint32_t lmz_model_vocab_size(const lmz_model *m) { return m->llm.hp.n_vocab; }
 uint32_t lmz_model_context(const lmz_model *m) { return m->llm.hp.n_ctx; }
+
+uint8_t *lmz_model_line_ends(const lmz_model *m) {
+    const uint32_t V = m->llm.hp.n_vocab;
+    uint8_t *nl = malloc(V ? V : 1);
+    if (!nl) return NULL;
+    for (uint32_t v = 0; v < V; v++) {
+        uint8_t piece[1024]; /* longer than any token's bytes */
+        const int32_t id = (int32_t)v;
+        const int64_t n = tok_decode(m->tok, &id, 1, piece, sizeof piece);
+        nl[v] = n > 0 && memchr(piece, '\n', (size_t)n) != NULL;
+    }
+    return nl;
+}

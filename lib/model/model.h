@@ -26,4 +26,8 @@ struct lmz_model {
  * hash 38 MB on every run). The caller vouches for sha256. */
 lmz_model *lmz_model_load_known(const void *gguf, size_t size, const uint8_t sha256[32], size_t *err);
 
+/* [n_vocab] flags, malloc'd (NULL: out of memory): 1 where the token's bytes
+ * hold a line feed (the mixer's line contexts, mix.h). */
+uint8_t *lmz_model_line_ends(const lmz_model *m);
+
 #endif

@@ -481,7 +481,7 @@ check "LMZ_DICT_PATH finds it" bash -c 'LMZ_DICT_PATH=dict/p:dict "$0" -dc "$1" 
 check "-l marks it, -lv names the dictionary" bash -c \
     '"$0" -l "$1" | grep -q ",dict" && "$0" -lv "$1" | grep -q "dictionary (name not recorded), sha256"' \
     "$LMZ" dict/new.d.lmz
-check "a one-chunk file gets the compact header (version 2)" bash -c '"$0" -lv "$1" | grep -q "version 2,"' \
+check "a one-chunk file gets the compact header (version 3)" bash -c '"$0" -lv "$1" | grep -q "version 3,"' \
     "$LMZ" dict/new.log.lmz
 expect 0 "--no-compact" "$LMZ" -q --no-compact dict/new.log -o dict/new.v1.lmz
 check "--no-compact: version 1, ~80 B larger, same content" bash -c \

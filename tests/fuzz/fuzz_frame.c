@@ -71,7 +71,7 @@ static void check_frame(const uint8_t *src, size_t n) {
         return;
     }
     /* v1: the full header; v2: the compact one (doc/format.md §2.2) */
-    const int compact = fi.version == 2;
+    const int compact = fi.version >= 2;
     FUZZ_ASSERT(r == fi.header_size && r >= (compact ? 15u : 79u) && r <= n && (!compact || r <= 35),
                 "header size %zu (info %llu, input %zu)", r, (unsigned long long)fi.header_size, n);
     FUZZ_ASSERT((fi.version == 1 || compact) &&

@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t hr = lmz_frame_info(c, cs, &fi);
     /* a one-chunk frame has the compact header: its chunk size is the frame's size */
     FUZZ_ASSERT(!lmz_is_error(hr) && fi.original_size == n && fi.frame_size == cs &&
-                    (fi.version == 2 ? fi.n_chunks <= 1 && fi.chunk_size == (n ? n : 1) : fi.chunk_size == 4096),
+                    (fi.version >= 2 ? fi.n_chunks <= 1 && fi.chunk_size == (n ? n : 1) : fi.chunk_size == 4096),
                 "frame info: %s", lmz_error_name(hr));
     FUZZ_ASSERT(lmz_decompressed_size(c, cs) == n, "decompressed_size");
 

@@ -119,17 +119,21 @@ static void test_kv_copy(const lmz_model *m) {
     free(lb);
 }
 
-/* mix_observe: the tables of a full run, without its learning. */
-static void test_observe(uint32_t V) {
+/* mix_observe: the tables of a full run, without its learning (each
+ * profile; profile 2's line contexts with every 11th token a line end). */
+static void test_observe(uint32_t V, unsigned profile) {
     enum { N = 3000 };
     static int32_t ids[N];
     ids[0] = 1;
     for (int i = 1; i < N; i++) ids[i] = i % 97 < 60 ? (int32_t)(3 + (i * 7) % 23) : (int32_t)(3 + rnd() % (V - 3));
+    uint8_t *nl = calloc(V, 1);
+    for (uint32_t v = 0; nl && v < V; v += 11) nl[v] = 1;
     mix_state a, b;
     lmz_freqs f;
     float *l = calloc(V, sizeof(float));
-    CHECK(!mix_init(&a, V, &mix_profile_1, N) && !mix_init(&b, V, &mix_profile_1, N) && !freqs_init(&f, V) && l,
-          "mixers");
+    const mix_params *mp = mix_profile(profile);
+    CHECK(mp && nl && !mix_init(&a, V, mp, N) && !mix_init(&b, V, mp, N) && !freqs_init(&f, V) && l, "mixers");
+    a.nl = b.nl = nl;
     for (int i = 1; i < N; i++) {
         for (uint32_t v = 0; v < V; v++) l[v] = (float)((v * 31u + (uint32_t)i) % 17) * 0.25f;
         const float *z = mix_predict(&a, l, ids, (size_t)i);
@@ -137,25 +141,30 @@ static void test_observe(uint32_t V) {
         mix_update(&a, &f, ids, (size_t)i);
     }
     mix_observe(&b, ids, N);
-    int same = 1;
+    int same = a.line == b.line && a.above == b.above, built = 0;
     for (int j = 0; j < MIX_N_MATCH; j++) {
         same &= !memcmp(a.mm[j].ht, b.mm[j].ht, sizeof(uint32_t) << MIX_HASH_BITS);
-        same &= a.mm[j].ptr == b.mm[j].ptr && a.mm[j].len == b.mm[j].len;
+        same &= a.mm[j].ptr == b.mm[j].ptr && a.mm[j].len == b.mm[j].len && a.mm[j].miss == b.mm[j].miss;
     }
-    for (int j = 0; j < MIX_N_CTX; j++) {
+    for (int j = 0; j < mix_n_ctx(mp); j++) {
+        if (!mp->ctx_order[j]) continue;
         same &= a.cx[j].n_node == b.cx[j].n_node;
         same &= !memcmp(a.cx[j].key, b.cx[j].key, sizeof(uint32_t) << MIX_CTX_BITS);
         same &= !memcmp(a.cx[j].head, b.cx[j].head, sizeof(uint32_t) << MIX_CTX_BITS);
         for (uint32_t k = 0; k < a.cx[j].n_node && k < b.cx[j].n_node; k++)
             same &= a.cx[j].node[k].tok == b.cx[j].node[k].tok && a.cx[j].node[k].count == b.cx[j].node[k].count &&
                     a.cx[j].node[k].next == b.cx[j].node[k].next;
+        built += a.cx[j].n_node > 10;
     }
-    CHECK(same, "mix_observe's tables == mix_update's");
-    CHECK(a.cx[0].n_node > 10 && a.cx[1].n_node > 10, "the run built successor tables");
+    CHECK(same, "profile %u: mix_observe's tables == mix_update's", profile);
+    CHECK(built == mix_n_ctx(mp), "profile %u: the run built every successor table (%d of %d)", profile, built,
+          mix_n_ctx(mp));
+    CHECK(a.above > 0 && a.line > a.above, "profile %u: lines followed", profile);
     mix_free(&a);
     mix_free(&b);
     freqs_free(&f);
     free(l);
+    free(nl);
 }
 
 /* Re-seals a damaged dictionary's checksum (to reach the field checks). */
@@ -196,7 +205,9 @@ static void test_faults(const lmz_model *m, const lmz_model *m2, const uint8_t *
     } cases[] = {
         {4, 2, LMZ_error_unsupported, "version 2"},
         {5, 1, LMZ_error_unsupported, "unknown flag"},
-        {counts + 10, 2, LMZ_error_unsupported, "mixer profile 2"},
+        {counts + 10, 3, LMZ_error_unsupported, "mixer profile 3"},
+        {counts + 10, 1, bad, "mixer profile 1 (its weights do not fill the file)"},
+        {counts + 10, 0, LMZ_error_unsupported, "mixer profile 0"},
         {counts + 11, 4, bad, "token width 4 for a small vocabulary"},
         {counts + 0, 0xFF, bad, "vocabulary size changed"},
         {counts + 4, 0xFF, bad, "history count changed"},
@@ -227,6 +238,18 @@ static void test_faults(const lmz_model *m, const lmz_model *m2, const uint8_t *
     memcpy(d + fl + 4, big, 4);
     reseal(d, n);
     CHECK(lmz_get_error_code(load_err(m, d, n)) == bad, "bias scale 256");
+    /* profile 2's last weights: the successor caches' (6 x 12), the recency model's (12) */
+    const size_t wr = fl + 8 + 4 * (MIX_N_MATCH * 2 * MIX_N_BUCKET) + 4 * (6 * MIX_N_CBUCKET);
+    CHECK(dict[counts + 10] == 2 && wr + 4 * MIX_N_RBUCKET + lmz_model_vocab_size(m) + 4 == n, "profile 2's layout (%zu + %u + 4 == %zu)",
+          wr + 4 * MIX_N_RBUCKET, lmz_model_vocab_size(m), n);
+    memcpy(d, dict, n);
+    memcpy(d + wr - 4, big, 4);
+    reseal(d, n);
+    CHECK(lmz_get_error_code(load_err(m, d, n)) == bad, "successor weight 256");
+    memcpy(d, dict, n);
+    memcpy(d + wr + 4 * (MIX_N_RBUCKET - 1), nan, 4);
+    reseal(d, n);
+    CHECK(lmz_get_error_code(load_err(m, d, n)) == bad, "recency weight NaN");
     free(d);
 }
 
@@ -238,8 +261,8 @@ static void test_compact(const lmz_model *m, const lmz_dict *d, const uint8_t *f
                          size_t on) {
     uint8_t *b = malloc(n + 16), *out = malloc(on + 64);
     lmz_frame_info_t fi;
-    CHECK(!lmz_is_error(lmz_frame_info(f, n, &fi)) && fi.version == 2 && fi.n_chunks == 1 && fi.id_len == 4 &&
-              fi.header_size <= 35 && fi.frame_size == n,
+    CHECK(!lmz_is_error(lmz_frame_info(f, n, &fi)) && fi.version >= 2 && fi.n_chunks == 1 && fi.id_len == 4 &&
+              fi.header_size <= (fi.version == 2 ? 35 : 32) && fi.frame_size == n,
           "compact frame: version %u, header %llu bytes", fi.version, (unsigned long long)fi.header_size);
     int ok = 1;
     for (size_t k = 1; k < n; k++) ok &= lmz_is_error(decompress_with(m, d, f, k, out, on + 64));
@@ -261,12 +284,20 @@ static void test_compact(const lmz_model *m, const lmz_dict *d, const uint8_t *f
         size_t off;
         uint8_t val;
         const char *what;
-    } cases[] = {
+    } v2[] = {
         {4, 3, "version 3"},        {5, 0x08, "unknown flag"}, {5, 0x01, "lossy flag"}, {5, 0x00, "dictionary flag cleared"},
         {6, 7, "method 7"},         {6, 0, "method stored"},   {7, 0x00, "model id"},   {11, 0x00, "dictionary id"},
         {15, 0xFF, "window varint"}, {hs - 6, 0x00, "checksum byte"},
-    };
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    }, v3[] = { /* (this tiny model is not lmz-base: its id is there, at 6) */
+        {4, 4, "version 4"}, {5, (uint8_t)(f[5] | 0x40), "unknown descriptor bit"},
+        {5, (uint8_t)(f[5] & ~0x08), "dictionary bit cleared"}, {5, (uint8_t)(f[5] | 0x07), "method 7"},
+        {5, (uint8_t)(f[5] & ~0x07), "method stored"}, {5, (uint8_t)(f[5] | 0x20), "model said to be lmz-base"},
+        {6, 0x00, "model id"}, {10, 0x00, "dictionary id"}, {14, 0xFF, "the varint after the ids"},
+        {hs - 6, 0x00, "checksum byte"},
+    }, *cases = fi.version == 2 ? v2 : v3;
+    const size_t n_cases = fi.version == 2 ? sizeof v2 / sizeof v2[0] : sizeof v3 / sizeof v3[0];
+    CHECK(fi.version == 2 || (f[5] & 0x28) == 0x08, "v3: the dictionary bit, a model id (descriptor %02x)", f[5]);
+    for (size_t c = 0; c < n_cases; c++) {
         memcpy(b, f, n);
         b[cases[c].off] = cases[c].val;
         const uint16_t s16 = (uint16_t)lmz_xxh64(b, hs - 2);
@@ -297,7 +328,8 @@ int main(void) {
     const uint32_t V = lmz_model_vocab_size(m);
 
     test_kv_copy(m);
-    test_observe(V);
+    test_observe(V, 1);
+    test_observe(V, 2);
 
     /* training samples: 24 log files of ~1.5 KB; another set of JSON lines */
     enum { NS = 24 };
@@ -360,7 +392,7 @@ int main(void) {
         const int flagged = (fi.flags & LMZ_FRAME_FLAG_DICT) != 0;
         uint8_t sha[32];
         lmz_dict_sha256(d, sha);
-        if (flagged && fi.version == 2) /* compact: the first 4 bytes of its SHA-256, no name */
+        if (flagged && fi.version >= 2) /* compact: the first 4 bytes of its SHA-256, no name */
             CHECK(fi.id_len == 4 && !memcmp(fi.dict_sha256, sha, 4) && !fi.dict_name[0], "the compact frame names it");
         else if (flagged)
             CHECK(fi.id_len == 32 && !memcmp(fi.dict_sha256, sha, 32) && !strcmp(fi.dict_name, "logs"),
@@ -388,8 +420,8 @@ int main(void) {
             dr = decompress_with(m, NULL, c1, s1, back, 80000);
             CHECK(dr == n, "%zu B: a frame that did not use the dictionary decodes without it", n);
         }
-        if (test_sizes[k] == 2000 && flagged && fi.version == 2) test_compact(m, d, c1, s1, t, n);
-        if (fi.version == 2 && fi.n_chunks == 1) { /* the compact header frames the same payload as the full one */
+        if (test_sizes[k] == 2000 && flagged && fi.version >= 2) test_compact(m, d, c1, s1, t, n);
+        if (fi.version >= 2 && fi.n_chunks == 1) { /* the compact header frames the same payload as the full one */
             lmz_params p;
             lmz_params_default(&p);
             p.threads = 1;

@@ -931,7 +931,7 @@ static void frame_fields(const frame *f) {
     ed_end(&e, f, 0, &p, X_ERR, LMZ_error_bad_magic, "magic", "magic byte 0 changed");
     e = ed_begin(f), e.b[3] = 0;
     ed_end(&e, f, 0, &p, X_ERR, LMZ_error_bad_magic, "magic", "magic byte 3 changed");
-    static const uint8_t versions[] = {0, 3, 255}; /* (2 is the compact frame: test_dict) */
+    static const uint8_t versions[] = {0, 4, 255}; /* (2 and 3 are the compact frames: test_dict, test_frame) */
     for (int i = 0; i < 3; i++) {
         e = ed_begin(f), e.b[4] = versions[i];
         ed_end(&e, f, 1, &p, X_ERR, LMZ_error_version, "version", "version %u", versions[i]);

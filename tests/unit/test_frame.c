@@ -7,6 +7,9 @@
  *  - every single-bit flip of a small header is detected
  *  - absurd counts and inconsistent fields with a valid checksum
  *  - random garbage behind a valid magic
+ *  - the compact frame v3 (doc/format.md §2.3): its byte layout for each
+ *    combination of optional fields, round trips, every truncation, every
+ *    bit flip of its header, reserved bits, v2 still read
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -282,7 +285,7 @@ static void test_fields(void) {
         int code;
     } cases[] = {
         {"flags unknown bit", 5, 1, 0x81, LMZ_error_unsupported},
-        {"version 3", 4, 1, 3, LMZ_error_version},
+        {"version 4", 4, 1, 4, LMZ_error_version},
         {"version 0", 4, 1, 0, LMZ_error_version},
         {"header_size < min", 6, 4, 78, LMZ_error_corrupt},
         {"header_size 0", 6, 4, 0, LMZ_error_corrupt},
@@ -386,6 +389,153 @@ static void test_garbage(void) {
     CHECK(crashes_would_show == 20000, "garbage parsed without crashing (%d accepted)", accepted);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The compact frame, version 3                                             */
+/* ------------------------------------------------------------------------ */
+
+static void test_compact_v3(void) {
+    struct {
+        int base, dict, window, empty;
+        size_t size; /* header bytes: doc/format.md §2.3 */
+    } combos[] = {
+        {1, 0, 1024, 0, 16}, {1, 1, 1024, 0, 20}, {0, 0, 1024, 0, 20}, {0, 1, 1024, 0, 24},
+        {1, 0, 256, 0, 18},  {0, 1, 512, 0, 26},  {1, 0, 1024, 1, 13}, {0, 0, 300, 1, 19},
+    };
+    for (size_t c = 0; c < sizeof combos / sizeof *combos; c++) {
+        lmz_frame_header h;
+        lmz_chunk_info ch = {0};
+        memset(&h, 0, sizeof h);
+        h.version = LMZ_FORMAT_COMPACT;
+        if (combos[c].base) memcpy(h.model_sha256, frame_known_model, 32);
+        else
+            for (int i = 0; i < 32; i++) h.model_sha256[i] = (uint8_t)(0x11 * i + 3);
+        if (combos[c].dict) {
+            h.flags = LMZ_F_DICT;
+            for (int i = 0; i < 32; i++) h.dict_sha256[i] = (uint8_t)(0xD0 + i);
+        }
+        h.window = (uint16_t)combos[c].window;
+        h.overlap = 1;
+        if (!combos[c].empty) {
+            ch.raw_size = 2000; /* varint: 2 bytes */
+            ch.coded_size = 300; /* 2 bytes */
+            ch.method = LMZ_M_LM_MIX;
+            ch.checksum = 0x89ABCDEFu;
+            h.n_chunks = 1;
+            h.chunks = &ch;
+            h.original_size = 2000;
+            h.chunk_size = 2000;
+            h.content_checksum = 0x89ABCDEFu;
+        } else
+            h.chunk_size = 1;
+        uint8_t buf[64];
+        const size_t w = frame_write_header(&h, buf, sizeof buf);
+        CHECK(w == combos[c].size && frame_header_size(&h) == w, "v3 combo %zu: header %zu bytes (want %zu)", c, w,
+              combos[c].size);
+        if (lmz_is_error(w)) continue;
+        /* layout: magic, version, descriptor, [model id], [dict id], [window], sizes, checksums */
+        const uint8_t d = buf[5];
+        CHECK(lmz_rd32(buf) == LMZ_MAGIC && buf[4] == 3 &&
+                  (d & LMZ_C3_METHOD) == (combos[c].empty ? 0 : LMZ_M_LM_MIX) &&
+                  !!(d & LMZ_C3_DICT) == combos[c].dict && !!(d & LMZ_C3_BASE) == combos[c].base &&
+                  !!(d & LMZ_C3_WINDOW) == (combos[c].window != 1024) && !(d & 0xC0),
+              "v3 combo %zu: descriptor %02x", c, d);
+        size_t at = 6;
+        if (!combos[c].base) {
+            CHECK(!memcmp(buf + at, h.model_sha256, 4), "v3 combo %zu: model id", c);
+            at += 4;
+        }
+        if (combos[c].dict) {
+            CHECK(!memcmp(buf + at, h.dict_sha256, 4), "v3 combo %zu: dictionary id", c);
+            at += 4;
+        }
+        CHECK(lmz_rd16(buf + w - 2) == (uint16_t)lmz_xxh64(buf, w - 2) &&
+                  lmz_rd32(buf + w - 6) == (uint32_t)h.content_checksum,
+              "v3 combo %zu: checksums at the end", c);
+        /* parse back */
+        lmz_frame_header g;
+        lmz_msg msg = {{0}};
+        size_t need = 0;
+        size_t r = parse_copy(buf, w, &need, &msg, &g);
+        CHECK(r == w && g.version == 3 && g.window == h.window && g.original_size == h.original_size &&
+                  g.n_chunks == h.n_chunks && g.flags == h.flags && g.id_len == 4 &&
+                  !memcmp(g.model_sha256, h.model_sha256, combos[c].base ? 32 : 4) &&
+                  (!combos[c].dict || !memcmp(g.dict_sha256, h.dict_sha256, 4)) &&
+                  (combos[c].empty || (g.chunks[0].raw_size == 2000 && g.chunks[0].coded_size == 300 &&
+                                       g.chunks[0].method == LMZ_M_LM_MIX && g.chunks[0].offset == w)),
+              "v3 combo %zu: parsed back (%s)", c, msg.text);
+        frame_header_free(&g);
+        /* every truncation asks for more, with a need beyond what is there */
+        int trunc_ok = 1;
+        for (size_t k = 0; k < w; k++) {
+            r = parse_copy(buf, k, &need, NULL, NULL);
+            trunc_ok &= lmz_get_error_code(r) == LMZ_error_src_size && need > k && need <= LMZ_COMPACT_MAX;
+        }
+        CHECK(trunc_ok, "v3 combo %zu: every truncation asks for more", c);
+        /* every bit flip of the header is an error (or, in the ids, a valid
+         * frame naming other identities: the decoder compares those) */
+        int flips_ok = 1;
+        for (size_t bit = 8 * 5; bit < 8 * w; bit++) {
+            uint8_t b[64];
+            memcpy(b, buf, w);
+            b[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            flips_ok &= lmz_is_error(parse_copy(b, w, NULL, NULL, NULL));
+        }
+        CHECK(flips_ok, "v3 combo %zu: every bit flip after the version is detected", c);
+        /* reserved descriptor bits (re-sealed): unsupported, not corrupt */
+        for (int bit = 6; bit < 8; bit++) {
+            uint8_t b[64];
+            memcpy(b, buf, w);
+            b[5] ^= (uint8_t)(1u << bit);
+            lmz_wr16(b + w - 2, (uint16_t)lmz_xxh64(b, w - 2));
+            r = parse_copy(b, w, NULL, &msg, NULL);
+            CHECK(lmz_get_error_code(r) == LMZ_error_unsupported, "v3 combo %zu: reserved bit %d: %s", c, bit,
+                  lmz_error_name(r));
+        }
+    }
+    /* a method above 7 cannot be written in v3; an empty frame with a dictionary is corrupt */
+    {
+        lmz_frame_header h;
+        memset(&h, 0, sizeof h);
+        h.version = LMZ_FORMAT_COMPACT;
+        h.window = 1024;
+        h.chunk_size = 1;
+        uint8_t buf[64];
+        size_t w = frame_write_header(&h, buf, sizeof buf);
+        CHECK(w == 17, "empty v3 frame, another model: %zu bytes", w);
+        buf[5] |= LMZ_C3_DICT; /* now it claims a dictionary id the bytes do not hold: re-seal one */
+        uint8_t b[64];
+        memcpy(b, buf, 6);
+        memset(b + 6, 0x55, 8);
+        b[14] = 0;                    /* raw_size 0 */
+        memset(b + 15, 0, 4);         /* checksum */
+        lmz_wr16(b + 19, (uint16_t)lmz_xxh64(b, 19));
+        lmz_msg msg = {{0}};
+        size_t r = parse_copy(b, 21, NULL, &msg, NULL);
+        CHECK(lmz_get_error_code(r) == LMZ_error_corrupt, "empty v3 frame with a dictionary: %s (%s)",
+              lmz_error_name(r), msg.text);
+    }
+    /* v2 is still written on request and read */
+    {
+        lmz_frame_header h, g;
+        lmz_chunk_info ch = {2000, 300, LMZ_M_LM_MIX, 0x12345678u, 0};
+        memset(&h, 0, sizeof h);
+        h.version = LMZ_FORMAT_COMPACT_V2;
+        memcpy(h.model_sha256, frame_known_model, 32);
+        h.window = 1024;
+        h.overlap = 1;
+        h.n_chunks = 1;
+        h.chunks = &ch;
+        h.original_size = h.chunk_size = 2000;
+        h.content_checksum = 0x12345678u;
+        uint8_t buf[64];
+        size_t w = frame_write_header(&h, buf, sizeof buf);
+        CHECK(w == 23 && buf[4] == 2, "v2: %zu bytes", w);
+        CHECK(parse_copy(buf, w, NULL, NULL, &g) == w && g.version == 2 && g.chunks[0].raw_size == 2000,
+              "v2 parsed back");
+        frame_header_free(&g);
+    }
+}
+
 int main(void) {
     test_roundtrip();
     test_empty_and_concat();
@@ -393,5 +543,6 @@ int main(void) {
     test_bitflips();
     test_fields();
     test_garbage();
+    test_compact_v3();
     return check_done("test_frame");
 }
