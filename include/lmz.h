@@ -129,8 +129,8 @@ typedef struct {
     int fast;               /* compressor: 1 = no model, zstd (level 3) per chunk: for
                                inputs too large for the model's speed (~1 KB/s) */
     int compact;            /* compressor: -1 (default) or 1 = a frame of at most one chunk gets the
-                               compact header (doc/format.md §2.2, ~20 bytes; lmz 0.3.1 and later read
-                               it); 0 = always the full header, which lmz 0.2-0.3.0 also read */
+                               compact header (doc/format.md §2.3, 16-20 bytes; lmz 0.3.1 and later
+                               read it); 0 = always the full header, which lmz 0.2-0.3.0 also read */
     const struct lmz_dict *dict; /* a dictionary (lmz_dict_load), or NULL. Compressor: model-coded
                                chunks are coded with it and the frame names it. Decoder: the
                                dictionary frames that name one need (any other frame ignores it).

@@ -91,8 +91,9 @@ typedef struct {
     uint8_t dict_sha256[32];
     char dict_name[256];
     /* Bytes of model_sha256 and dict_sha256 the frame records: 32, or 4 in
-     * a compact frame (version 2, doc/format.md §2.2: one chunk, no model
-     * name, the rest of the identities zero). */
+     * a compact frame (version 2 or 3, doc/format.md §2.2-2.3: one chunk, no
+     * model name, the rest of the identities zero; a version 3 frame that
+     * names lmz-base by its descriptor has all 32 bytes of model_sha256). */
     unsigned id_len;
 } lmz_frame_info_t;
 

@@ -17,6 +17,9 @@
  *    must be deliberate. The pinned value was produced by this test itself
  *    with profile 1 when the profile was fixed; it changes only together
  *    with MIX_PROFILE.
+ *  - profile 2 (dictionaries, doc/format.md §4.6) likewise, with record-like
+ *    sequences (line heads, a code column, substitutions) on which it must
+ *    code at least 15 % below profile 1, and its own pinned hash.
  */
 #include <math.h>
 #include <stdint.h>
@@ -27,6 +30,7 @@
 #include "mix/mix.h"
 
 #define V 512u
+#define PROFILE2_HASH 0x910ad16e3fca17f9ull /* test_profile2: made by this test with profile 2 when it was fixed */
 
 static uint64_t g_rng;
 static uint32_t rnd(void) {
@@ -135,6 +139,87 @@ static void make_ids(int k, int32_t *ids, size_t n) {
     }
 }
 
+/* Records like the ones dictionaries are for: lines of a fixed head (3
+ * tokens), a code that runs through a fixed order with some lines left out,
+ * then content that depends on the record's word and the code; token 2 ends
+ * a line. */
+static void make_records(int32_t *ids, size_t n) {
+    ids[0] = 1;
+    size_t i = 1;
+    while (i <= n) {
+        const uint32_t w = rnd() % 50;
+        for (uint32_t j = 0; j < 20 && i <= n; j++) {
+            if (rnd() % 5 == 0) continue; /* this record has no line j */
+            const int32_t line[] = {10, 11, 12, (int32_t)(20 + j), (int32_t)(100 + (w * 7 + j) % 300),
+                                    (int32_t)(60 + w % 30), (int32_t)(420 + j), 2};
+            for (size_t t = 0; t < sizeof line / sizeof *line && i <= n; t++) ids[i++] = line[t];
+        }
+    }
+}
+
+/* Profile 2 (doc/format.md §4.6): the decoder follows the encoder on every
+ * kind of sequence; on records it codes far below profile 1; its tables
+ * hash to a pinned value (made by this test when the profile was fixed:
+ * a change means a new profile); degenerate logits keep the tables valid. */
+static void test_profile2(int32_t *ids, int32_t *got, uint8_t *buf, size_t n) {
+    uint8_t nl[V] = {0};
+    nl[2] = 1;
+    mix_state m1, m2;
+    CHECK(mix_init(&m1, V, &mix_profile_1, (uint32_t)n) == 0 && mix_init(&m2, V, &mix_profile_2, (uint32_t)n) == 0,
+          "mix_init (profiles 1 and 2)");
+    CHECK(mix_profile(1) == &mix_profile_1 && mix_profile(2) == &mix_profile_2 && !mix_profile(0) && !mix_profile(3),
+          "mix_profile");
+    CHECK(mix_n_ctx(&mix_profile_1) == 2 && mix_n_ctx(&mix_profile_2) == 6 && !mix_uses_lines(&mix_profile_1) &&
+              mix_uses_lines(&mix_profile_2),
+          "profile shapes");
+    m2.nl = nl;
+    uint64_t all = 1469598103934665603ull;
+    for (int k = 0; k < 6; k++) {
+        g_rng = 2000u + (uint64_t)k;
+        if (k < 5) make_ids(k, ids, n);
+        else make_records(ids, n);
+        double pure, mixed, pure1, mixed1;
+        uint64_t h, h1;
+        int bad = 0;
+        size_t sz = encode(&m2, ids, n, buf, 4 * n + 64, &pure, &mixed, &h, &bad);
+        CHECK(sz > 0 && bad == 0, "profile 2, kind %d: encoded, %d invalid tables", k, bad);
+        int ok = decode(&m2, buf, sz, got, n);
+        CHECK(ok && !memcmp(got + 1, ids + 1, n * sizeof(int32_t)), "profile 2, kind %d: decoder disagrees", k);
+        encode(&m1, ids, n, buf, 4 * n + 64, &pure1, &mixed1, &h1, &bad);
+        printf("  profile 2, kind %d: mixed %8.0f bits (profile 1: %8.0f)\n", k, mixed, mixed1);
+        if (k == 5)
+            CHECK(mixed < 0.85 * mixed1, "records: profile 2 %.0f bits, profile 1 %.0f: not 15 %% fewer", mixed,
+                  mixed1);
+        if (k == 0) CHECK(mixed < pure * 1.03, "random tokens: profile 2 costs %.0f vs pure %.0f", mixed, pure);
+        all = fnv(all, &h, sizeof h);
+    }
+    printf("  profile 2 tables hash %016llx\n", (unsigned long long)all);
+    CHECK(all == PROFILE2_HASH, "profile 2 tables changed: hash %016llx (a format change needs a new profile)",
+          (unsigned long long)all);
+    /* degenerate logits */
+    lmz_freqs f;
+    float l[V];
+    CHECK(freqs_init(&f, V) == 0, "freqs_init");
+    make_records(ids, 5000);
+    mix_reset(&m2);
+    int bad = 0;
+    for (size_t i = 1; i <= 5000; i++) {
+        for (uint32_t v = 0; v < V; v++) {
+            uint32_t r = rnd() % 8;
+            l[v] = r == 0 ? 1e30f : r == 1 ? -1e30f : r == 2 ? -INFINITY : r == 3 ? NAN : (float)(rnd() % 100);
+        }
+        freqs_from_logits(&f, mix_predict(&m2, l, ids, i));
+        bad += !table_ok(&f);
+        mix_update(&m2, &f, ids, i);
+    }
+    CHECK(bad == 0, "profile 2, degenerate logits: %d invalid tables", bad);
+    /* mix_copy refuses a destination without the tables a profile needs */
+    CHECK(mix_copy(&m1, &m2) != 0, "mix_copy: profile 2 into a profile-1 state is refused");
+    freqs_free(&f);
+    mix_free(&m1);
+    mix_free(&m2);
+}
+
 int main(void) {
     static const kind kinds[] = {
         {"random tokens", 1.02}, {"12-token vocabulary", 0.6}, {"repeated 200-token text", 0.2},
@@ -196,6 +281,7 @@ int main(void) {
 
     mix_free(&mx);
     mix_free(&mx); /* twice: a zeroed state is accepted */
+    test_profile2(ids, got, buf, n);
     free(ids);
     free(got);
     free(buf);
