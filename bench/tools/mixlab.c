@@ -36,34 +36,6 @@ static void die(const char *what) {
     exit(1);
 }
 
-/* logits[(i-1)*V] predicts ids[i], i in [1, n) */
-static float *chunk_logits(const llama_model *m, const int32_t *ids, size_t n, uint32_t W, lmz_pool *pool,
-                           const char *cache) {
-    const uint32_t V = m->hp.n_vocab;
-    float *lg = malloc((n - 1) * (size_t)V * sizeof(float));
-    if (!lg) die("out of memory");
-    FILE *fp = cache ? fopen(cache, "rb") : NULL;
-    if (fp) {
-        size_t got = fread(lg, sizeof(float) * V, n - 1, fp);
-        fclose(fp);
-        if (got == n - 1) return lg;
-    }
-    llama_kv kv;
-    llama_work *w = llama_work_create(m, LLAMA_KV_SLACK, W);
-    if (!w || llama_kv_init(&kv, m, W)) die("out of memory");
-    for (size_t i = 1; i < n; i += LLAMA_KV_SLACK) {
-        uint32_t k = (uint32_t)(n - i < LLAMA_KV_SLACK ? n - i : LLAMA_KV_SLACK);
-        if (llama_forward_seq(m, w, &kv, ids + i - 1, k, 0, lg + (i - 1) * (size_t)V, pool)) die("forward failed");
-    }
-    llama_work_free(w);
-    llama_kv_free(&kv);
-    if (cache && (fp = fopen(cache, "wb"))) {
-        fwrite(lg, sizeof(float) * V, n - 1, fp);
-        fclose(fp);
-    }
-    return lg;
-}
-
 static double bits_of(const lmz_freqs *f, int32_t y) { return (double)LMZ_FREQ_BITS - log2((double)f->freq[y]); }
 
 /* ------------------------------------------------------------------------ */
@@ -107,6 +79,16 @@ static float *run_logits(const llama_model *m, llama_kv *kv, const int32_t *in, 
         fwrite(lg, sizeof(float) * V, n - 1, fp);
         fclose(fp);
     }
+    return lg;
+}
+
+/* logits[(i-1)*V] predicts ids[i], i in [1, n), from an empty cache of window W */
+static float *chunk_logits(const llama_model *m, const int32_t *ids, size_t n, uint32_t W, lmz_pool *pool,
+                           const char *cache) {
+    llama_kv kv;
+    if (llama_kv_init(&kv, m, W)) die("out of memory");
+    float *lg = run_logits(m, &kv, ids, n, pool, cache);
+    llama_kv_free(&kv);
     return lg;
 }
 
