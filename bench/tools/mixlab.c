@@ -4,7 +4,19 @@
  *
  *   lmz-mixlab [--model M] [-T n] [--cache DIR] [--chunk BYTES]
  *              [--lr-bias X] [--lr-temp X] [--lr-match X] [--order J K]
- *              [--w-init X] [--w-max X] [--ctx J K] [--lr-ctx X] [--wc-init X] FILE...
+ *              [--w-init X] [--w-max X] [--ctx J K] [--lr-ctx X] [--wc-init X]
+ *              [--cx J KIND ORDER] [--recover R MINLEN] [--recent K] [--lr-recent X]
+ *              [--profile N] [--dict DICT [--window W] [--learn N] [--dump TSV]] FILE...
+ *
+ * With --dict, each file is coded alone as `lmz -D DICT` would code it (one
+ * chunk: the dictionary's prefix cache, its history before the file), but
+ * the mixer's learned values are learned again under the constants given,
+ * as lmz --train learns them (the model and the mixer over the history's
+ * last N tokens, default 8192; lmz --train itself uses 65536); the starting
+ * constants are profile 1's, or --profile N's (the options after it change
+ * them; bench/NOTES.md, session 15, has the runs that chose profile 2). Prints
+ * bytes per file (pure model and mixed, payload only); --dump writes every
+ * token's cost.
  *
  * Files are cut into chunks as lmz does (64 KiB, ending after a newline),
  * each chunk starts from BOS with the codec's sliding window. The model's
@@ -132,13 +144,8 @@ static int dict_mode(const char *model, const char *dpath, const char *cache, in
     if (mix_init(&t, V, mp, (uint32_t)(H + 2 + maxtok)) || mix_init(&x, V, mp, (uint32_t)(H + 2 + maxtok)) ||
         freqs_init(&f, V))
         die("out of memory");
-    uint8_t *nl = calloc(V, 1);
-    for (uint32_t v = 0; v < V; v++) {
-        uint8_t piece[64];
-        int32_t id = (int32_t)v;
-        int64_t pl = tok_decode(lm->tok, &id, 1, piece, sizeof piece);
-        nl[v] = pl > 0 && memchr(piece, '\n', (size_t)pl) != NULL;
-    }
+    uint8_t *nl = lmz_model_line_ends(lm);
+    if (!nl) die("out of memory");
     t.nl = x.nl = nl;
     mix_observe(&t, hist, from);
     for (size_t at = from; at <= H; at++) {
@@ -224,6 +231,7 @@ static int dict_mode(const char *model, const char *dpath, const char *cache, in
     llama_kv_free(&kv);
     mix_free(&t);
     mix_free(&x);
+    free(nl);
     freqs_free(&f);
     lmz_dict_free(d);
     free(dbytes);
@@ -247,6 +255,11 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "-T")) threads = atoi(argv[++i]);
         else if (!strcmp(a, "--cache")) cache = argv[++i];
         else if (!strcmp(a, "--dict")) dict = argv[++i];
+        else if (!strcmp(a, "--profile")) {
+            const mix_params *pp = mix_profile((unsigned)atoi(argv[++i]));
+            if (!pp) die("--profile: no such profile");
+            mp = *pp;
+        }
         else if (!strcmp(a, "--dump")) dump = argv[++i];
         else if (!strcmp(a, "--window")) window = (uint32_t)atoi(argv[++i]);
         else if (!strcmp(a, "--recent")) mp.recent = (uint32_t)atoi(argv[++i]);
@@ -279,20 +292,19 @@ int main(int argc, char **argv) {
     }
     if (cache) mkdir(cache, 0755);
     if (dict) return dict_mode(model, dict, cache, threads, window, learn, &mp, dump, argc - i, argv + i);
-    lmz_mmap map;
-    lmz_msg msg = {{0}};
-    gguf_file g;
-    llama_model m;
-    lmz_tokenizer *tok = NULL;
-    if (lmz_mmap_open(&map, model, &msg) || gguf_open_buffer(&g, map.addr, map.size, &msg) ||
-        llama_init(&m, &g, &msg) || tok_init(&tok, &g, &msg))
-        die(msg.text);
+    size_t err = 0;
+    char msg[512];
+    lmz_model *lm = lmz_model_load_file(model, &err, msg, sizeof msg);
+    if (!lm) die(msg);
+    const llama_model m = lm->llm;
+    const lmz_tokenizer *tok = lm->tok;
     const uint32_t V = m.hp.n_vocab, W = m.hp.n_ctx;
     lmz_pool *pool = lmz_pool_create(threads);
     lmz_freqs f;
     mix_state mx;
-    if (freqs_init(&f, V) || mix_init(&mx, V, &mp, (uint32_t)cs)) die("out of memory");
-    if (cache) mkdir(cache, 0755);
+    uint8_t *nl = lmz_model_line_ends(lm); /* line contexts (profile 2) */
+    if (!nl || freqs_init(&f, V) || mix_init(&mx, V, &mp, (uint32_t)cs)) die("out of memory");
+    mx.nl = nl;
     double tot_bytes = 0, tot_pure = 0, tot_mix = 0;
     printf("file\tbytes\ttokens\tpure_bpb\tmix_bpb\n");
     for (; i < argc; i++) {
@@ -345,10 +357,8 @@ int main(int argc, char **argv) {
     printf("TOTAL\t%.0f\t-\t%.4f\t%.4f\n", tot_bytes, tot_pure / tot_bytes, tot_mix / tot_bytes);
     mix_free(&mx);
     freqs_free(&f);
+    free(nl);
     lmz_pool_free(pool);
-    tok_free(tok);
-    llama_free(&m);
-    gguf_close(&g);
-    lmz_mmap_close(&map);
+    lmz_model_free(lm);
     return 0;
 }
