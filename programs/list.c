@@ -180,7 +180,8 @@ static void print_frame(const char *path, unsigned index, const lmz_frame_info_t
            ", header %" PRIu64 " bytes, content checksum %016" PRIx64 "\n",
            fi->version, fi->flags, fi->window, fi->sink_tokens, fi->chunk_size, fi->header_size,
            fi->content_checksum);
-    printf("        model %s, sha256 ", fi->id_len < 32 ? "(compact frame: no name)" : fi->model_name);
+    printf("        model %s, sha256 ",
+           fi->id_len < 32 && !fi->model_name[0] ? "(compact frame: no name)" : fi->model_name);
     for (unsigned i = 0; i < fi->id_len; i++) printf("%02x", fi->model_sha256[i]);
     printf(fi->id_len < 32 ? "...\n" : "\n");
     if (fi->flags & LMZ_FRAME_FLAG_DICT) {

@@ -277,7 +277,10 @@ static size_t compact_parse(lmz_frame_header *h, const uint8_t *src, size_t n, s
     } else
         h->flags = b5;
     if (has_model) memcpy(h->model_sha256, src + (v3 ? 6 : 7), LMZ_COMPACT_ID);
-    else memcpy(h->model_sha256, frame_known_model, 32);
+    else { /* the descriptor names lmz-base: its hash and name are the format's */
+        memcpy(h->model_sha256, frame_known_model, 32);
+        memcpy(h->model_name, "lmz-base", sizeof "lmz-base");
+    }
     if (has_dict) memcpy(h->dict_sha256, src + ids - LMZ_COMPACT_ID, LMZ_COMPACT_ID);
     RETURN_ERROR_SIZE_IF(window > 0xFFFF, LMZ_error_corrupt, msg, "compact frame header: window %u > 65535", window);
     RETURN_ERROR_SIZE_IF(orig > LMZ_MAX_CHUNK_SIZE, LMZ_error_corrupt, msg,

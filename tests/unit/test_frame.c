@@ -459,6 +459,7 @@ static void test_compact_v3(void) {
         CHECK(r == w && g.version == 3 && g.window == h.window && g.original_size == h.original_size &&
                   g.n_chunks == h.n_chunks && g.flags == h.flags && g.id_len == 4 &&
                   !memcmp(g.model_sha256, h.model_sha256, combos[c].base ? 32 : 4) &&
+                  !strcmp(g.model_name, combos[c].base ? "lmz-base" : "") &&
                   (!combos[c].dict || !memcmp(g.dict_sha256, h.dict_sha256, 4)) &&
                   (combos[c].empty || (g.chunks[0].raw_size == 2000 && g.chunks[0].coded_size == 300 &&
                                        g.chunks[0].method == LMZ_M_LM_MIX && g.chunks[0].offset == w)),
