@@ -15,15 +15,14 @@
 #include "kernels/kernels.h"
 #include "mix/mix.h"
 
+/* What profiles 1 and 2 share: the output bias, temperature and match models. */
+#define MIX_PROFILE_COMMON                                                                                           \
+    .lr_bias = 0.35f, .lr_temp = 0.001f, .lr_match = 0.2f, .order = {2, 6}, .w_init = 0.25f, .w_init_max = 3.0f
+
 /* Profile 1: the constants every `lm+mix` v1 stream is coded with. Chosen by
  * measurement (bench/MIX.md); changing one changes the format. */
 const mix_params mix_profile_1 = {
-    .lr_bias = 0.35f,
-    .lr_temp = 0.001f,
-    .lr_match = 0.2f,
-    .order = {2, 6},
-    .w_init = 0.25f,
-    .w_init_max = 3.0f,
+    MIX_PROFILE_COMMON,
     .ctx_order = {1, 3},
     .lr_ctx = 0.05f,
     .wc_init = 0.1f,
@@ -34,12 +33,7 @@ const mix_params mix_profile_1 = {
  * codes their test files 1.8-17 % smaller than profile 1 with the same
  * dictionaries. */
 const mix_params mix_profile_2 = {
-    .lr_bias = 0.35f,
-    .lr_temp = 0.001f,
-    .lr_match = 0.2f,
-    .order = {2, 6},
-    .w_init = 0.25f,
-    .w_init_max = 3.0f,
+    MIX_PROFILE_COMMON,
     .ctx_order = {1, 3, 1, 1, 2, 2},
     .ctx_kind = {MIX_CTX_LAST, MIX_CTX_LAST, MIX_CTX_LINE, MIX_CTX_ABOVE, MIX_CTX_LINE, MIX_CTX_ABOVE},
     .lr_ctx = 0.1f,
