@@ -6,6 +6,8 @@
  * encoder and the decoder:
  *
  *   z[v] = s * l[v] + b[v] + sum over match models j of [v == e_j] * w_j[ctx_j]
+ *                           + sum over successor caches c of u_c[count of v after c's context]
+ *                           + w_r[distance to v's last occurrence]      (profile 2, recency)
  *
  *   l   the model's logits for the next token                 [n_vocab]
  *   s   a learned temperature (one float)
@@ -13,6 +15,9 @@
  *   e_j the token a match model predicts (what followed the last time the
  *       current context of >= k_j tokens occurred in this chunk), w_j[ctx] a
  *       learned weight per (match length bucket, agreement with the model)
+ *   u_c successor caches: the tokens seen after the current context (the
+ *       last k tokens; in profile 2 also contexts made of the line's first
+ *       tokens, see mix_params), a learned weight per count bucket
  *
  * z goes through the ordinary logits -> frequencies step (lib/coder/freqs.c).
  * After the token y is coded, every learned value takes one step of online
@@ -20,7 +25,8 @@
  * the very table that coded y (p[v] = freq[v] / 2^24, exact), in a fixed
  * order of IEEE binary32 operations. So the mixer is a pure function of the
  * logits and the chunk's previous tokens: FORMAT SEMANTICS, restated in
- * doc/format.md §4.5. Changing any constant here changes the format.
+ * doc/format.md §4.5 (profile 2: §4.6). Changing any constant here changes
+ * the format.
  */
 #ifndef LMZ_MIX_H
 #define LMZ_MIX_H
