@@ -103,7 +103,7 @@ static void print_help(void) {
            "      --range=START:END decompress only those bytes of the original (K, M suffixes;\n"
            "                        START: or :END), decoding only the chunks that hold them\n"
            "      --no-compact      compressor: full frame headers even for one-chunk frames\n"
-           "                        (the compact one is ~20 bytes, but lmz 0.3.0 and older read\n"
+           "                        (the compact one is 16-20 bytes, but lmz 0.3.0 and older read\n"
            "                        only full headers)\n"
            "  -D DICT               use dictionary DICT (compress: code with it; decompress:\n"
            "                        the one the frame names; see also LMZ_DICT_PATH)\n"
