@@ -93,6 +93,10 @@ const llama_kv *dict_prefix_kv(const lmz_dict *d, uint32_t W, lmz_pool *pool);
 size_t dict_chunk_start(const lmz_dict *d, const lmz_model *m, const llama_kv *pre, int32_t *ids, mix_state *mx,
                         llama_kv *kv);
 
+/* The mixer profile of `lm+mix` chunks coded with d: the dictionary's,
+ * MIX_PROFILE without one (d NULL). */
+static inline unsigned dict_profile(const lmz_dict *d) { return d ? d->hd.profile : MIX_PROFILE; }
+
 /* Mixer node pools for chunks of at most max_tokens tokens with dictionary
  * d (its history takes nodes too). */
 static inline uint32_t dict_mix_tokens(const lmz_dict *d, uint32_t max_tokens) {

@@ -141,8 +141,7 @@ static int lm_enc_init(lm_enc *e, const lmz_model *m, uint32_t W, uint32_t max_c
         return LMZ_IERR(LMZ_error_memory);
     for (uint32_t i = 0; i < LM_ROWS; i++)
         if (freqs_init(&e->fq[i], V)) return LMZ_IERR(LMZ_error_memory);
-    /* the mixer profile: the dictionary's, else 1 */
-    if (mix_init(&e->mx, V, mix_profile(d ? d->hd.profile : MIX_PROFILE), dict_mix_tokens(d, max_chunk)) ||
+    if (mix_init(&e->mx, V, mix_profile(dict_profile(d)), dict_mix_tokens(d, max_chunk)) ||
         freqs_init(&e->fmix, V))
         return LMZ_IERR(LMZ_error_memory);
     return 0;
@@ -203,7 +202,7 @@ static int lm_encode_chunk(lm_enc *e, const uint8_t *src, size_t n, uint8_t *dst
     renc_init(&rc, dst, cap);
     int mix = e->mix && cap > 1;
     if (mix) {
-        dmix[0] = d ? d->hd.profile : MIX_PROFILE; /* the payload's first byte: the mixer profile */
+        dmix[0] = (uint8_t)dict_profile(d); /* the payload's first byte: the mixer profile */
         renc_init(&rm, dmix + 1, cap - 1);
     }
     int err = 0;

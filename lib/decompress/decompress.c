@@ -24,7 +24,9 @@
  * Known from the header alone, so a `seg`/`utf16` chunk counts as one model
  * stream (its parts' methods are in its payload) of up to 3/2 of its raw
  * size (UTF-16 -> UTF-8). */
-static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint64_t frame_size, uint64_t hist) {
+static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint64_t frame_size, const lmz_dict *d) {
+    const mix_params *mp = mix_profile(dict_profile(d)); /* the tables a chunk's mixer has */
+    const uint64_t hist = d ? d->hd.n_hist + 1 : 0;      /* the dictionary's tokens precede each chunk's */
     uint64_t mem = frame_size + h->original_size, lm = 0, per, xz = 0, max_raw = 0;
     for (uint32_t c = 0; c < h->n_chunks; c++) {
         const uint8_t mt = h->chunks[c].method;
@@ -41,8 +43,7 @@ static uint64_t frame_memory(const lmz_model *m, const lmz_frame_header *h, uint
     if (lm && m) {
         uint64_t act = lm < LMZ_MAX_ACTIVE ? lm : LMZ_MAX_ACTIVE;
         per = llama_kv_bytes(&m->llm, h->window) + (uint64_t)m->llm.hp.n_vocab * 16 + (max_raw + 1) * 4 +
-              mix_state_bytes(&mix_profile_2, m->llm.hp.n_vocab, (uint32_t)max_raw) + /* the larger profile */
-              hist * (4 + MIX_N_CTX * sizeof(mix_node));
+              mix_state_bytes(mp, m->llm.hp.n_vocab, (uint32_t)max_raw) + hist * (4 + mix_n_ctx(mp) * sizeof(mix_node));
         mem += act * per + lm_decode_scratch_bytes(m, h->window, (uint32_t)act);
     }
     return mem;
@@ -110,7 +111,7 @@ static int frame_check(const lmz_model *m, const lmz_params *p, const lmz_frame_
         FORWARD_IF_ERROR(dict_check(m, d, h, msg));
         *dict = d;
     }
-    uint64_t need = frame_memory(m, h, frame_size, *dict ? (*dict)->hd.n_hist + 1 : 0);
+    uint64_t need = frame_memory(m, h, frame_size, *dict);
     RETURN_ERROR_IF(need > p->memory_limit, LMZ_error_memory_limit, msg,
                     "frame needs %llu MiB to decode, limit is %llu MiB (see --memory)",
                     (unsigned long long)(need >> 20) + 1, (unsigned long long)(p->memory_limit >> 20));

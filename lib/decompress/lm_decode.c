@@ -240,15 +240,15 @@ int lm_decode_chunks(const lmz_model *m, uint32_t W, const lmz_dict *d, const ll
                 rc = lmz_fail(msg, LMZ_error_memory, "out of memory");
                 goto out;
             }
-            if (j->mix && j->payload[0] != (d ? d->hd.profile : MIX_PROFILE)) {
+            if (j->mix && j->payload[0] != dict_profile(d)) {
                 /* a known profile (checked by the caller), but not the one
                  * the dictionary (or its absence) sets */
                 rc = lmz_fail(msg, LMZ_error_corrupt, "lm+mix profile %u, but %s sets profile %u", j->payload[0],
-                              d ? "the dictionary" : "a frame without a dictionary", d ? d->hd.profile : MIX_PROFILE);
+                              d ? "the dictionary" : "a frame without a dictionary", dict_profile(d));
                 goto out;
             }
             if (j->mix && !s->mx_ready) {
-                if (mix_init(&s->mx, V, mix_profile(d ? d->hd.profile : MIX_PROFILE), dict_mix_tokens(d, max_raw))) {
+                if (mix_init(&s->mx, V, mix_profile(dict_profile(d)), dict_mix_tokens(d, max_raw))) {
                     rc = lmz_fail(msg, LMZ_error_memory, "out of memory for the mixer");
                     goto out;
                 }

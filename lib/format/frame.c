@@ -244,7 +244,7 @@ static size_t compact_parse(lmz_frame_header *h, const uint8_t *src, size_t n, s
     /* needs: lower bounds (a stream reader waits for that many bytes): the
      * fixed part, then at least a byte per size, the checksums */
     const int v3 = src[4] == LMZ_FORMAT_COMPACT;
-    if (n < 7) return need_more(need, n, msg, v3 ? LMZ_COMPACT_MIN : 19);
+    if (n < 7) return need_more(need, n, msg, v3 ? LMZ_COMPACT_MIN : LMZ_COMPACT_V2_MIN);
     /* v2: flags, method, model id, [dict id], window; v3: descriptor, [model id], [dict id], [window] */
     const uint8_t b5 = src[5], d = v3 ? b5 : 0;
     const int has_model = !v3 || !(d & LMZ_C3_BASE), has_dict = v3 ? !!(d & LMZ_C3_DICT) : !!(b5 & LMZ_F_DICT);

@@ -32,6 +32,7 @@
 #define LMZ_COMPACT_ID 4
 #define LMZ_COMPACT_MAX 35u /* the largest compact header (v2; v3's is 32) */
 #define LMZ_COMPACT_MIN 13u /* the smallest (an empty v3 frame): also the least any frame needs */
+#define LMZ_COMPACT_V2_MIN 19u /* the smallest v2 frame */
 #define LMZ_COMPACT_WINDOW 1024u /* v3: the window when the frame does not record one */
 /* v3 descriptor bits */
 #define LMZ_C3_METHOD 0x07u /* the chunk's method */

@@ -155,10 +155,15 @@ void mix_reset(mix_state *m) {
     }
 }
 
+/* FNV-1 steps over the tokens ids[from .. to), starting from h. */
+static uint32_t fnv_tokens(uint32_t h, const int32_t *ids, size_t from, size_t to) {
+    for (size_t i = from; i < to; i++) h = (h ^ (uint32_t)ids[i]) * 0x01000193u;
+    return h;
+}
+
 /* Full 32-bit hash of the k tokens ids[n-k .. n). */
 static uint32_t ctx_hash(const int32_t *ids, size_t n, uint32_t k) {
-    uint32_t h = 0x811C9DC5u ^ k;
-    for (size_t i = n - k; i < n; i++) h = (h ^ (uint32_t)ids[i]) * 0x01000193u;
+    const uint32_t h = fnv_tokens(0x811C9DC5u ^ k, ids, n - k, n);
     return h ^ (h >> 15);
 }
 
@@ -168,10 +173,7 @@ static uint32_t ctx_hash(const int32_t *ids, size_t n, uint32_t k) {
 
 /* Hash of the line's first tokens ids[line .. min(line + MIX_LINE_HEAD, n)) */
 static uint32_t head_hash(const int32_t *ids, size_t n, size_t line, uint32_t salt) {
-    uint32_t h = 0x9747B28Cu ^ salt;
-    const size_t end = line + MIX_LINE_HEAD < n ? line + MIX_LINE_HEAD : n;
-    for (size_t i = line; i < end; i++) h = (h ^ (uint32_t)ids[i]) * 0x01000193u;
-    return h;
+    return fnv_tokens(0x9747B28Cu ^ salt, ids, line, line + MIX_LINE_HEAD < n ? line + MIX_LINE_HEAD : n);
 }
 
 /* Each successor cache's slot for the context ending at ids[n-1]. */
@@ -182,14 +184,13 @@ static void ctx_locate(mix_state *m, const int32_t *ids, size_t n) {
         cx->valid = 0;
         if (k == 0 || n < (size_t)k + 1) continue; /* the context may not include BOS */
         if (m->p.ctx_kind[j] == MIX_CTX_LINE) {
-            uint32_t h = head_hash(ids, n, m->line, k);
-            for (size_t i = n - k; i < n; i++) h = (h ^ (uint32_t)ids[i]) * 0x01000193u;
+            const uint32_t h = fnv_tokens(head_hash(ids, n, m->line, k), ids, n - k, n);
             cx->hash = h ^ (h >> 15);
         } else if (m->p.ctx_kind[j] == MIX_CTX_ABOVE) {
             const size_t at = m->above + (n - m->line); /* the same place in the line above */
             if (m->above == 0 || at >= m->line) continue;
-            uint32_t h = head_hash(ids, n, m->line, 0x100u + k);
-            for (size_t i = at; i < at + k && i < m->line; i++) h = (h ^ (uint32_t)ids[i]) * 0x01000193u;
+            const uint32_t h = fnv_tokens(head_hash(ids, n, m->line, 0x100u + k), ids, at,
+                                          at + k < m->line ? at + k : m->line);
             cx->hash = h ^ (h >> 15);
         } else
             cx->hash = ctx_hash(ids, n, k);
