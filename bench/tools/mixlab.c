@@ -155,20 +155,11 @@ static int dict_mode(const char *model, const char *dpath, const char *cache, in
     }
     free(lt);
     /* what the file keeps: int8 biases with one scale, weights within +-64 */
-    float amax = 0.0f;
-    for (uint32_t v = 0; v < V; v++) amax = fabsf(t.b[v]) > amax ? fabsf(t.b[v]) : amax;
-    const float scale = amax > 127.0f ? 1.0f : amax / 127.0f;
-    for (uint32_t v = 0; v < V; v++) {
-        float q = scale > 0.0f ? t.b[v] / scale : 0.0f;
-        q = q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q;
-        t.b[v] = scale * (float)(int8_t)lrintf(q);
-    }
-    for (int j = 0; j < MIX_N_MATCH; j++)
-        for (int a = 0; a < 2; a++)
-            for (int b = 0; b < MIX_N_BUCKET; b++) {
-                float *w = &t.mm[j].w[a][b];
-                *w = *w > LMZ_DICT_W_MAX ? LMZ_DICT_W_MAX : *w < -LMZ_DICT_W_MAX ? -LMZ_DICT_W_MAX : *w;
-            }
+    const float scale = dict_bias_scale(t.b, V);
+    for (uint32_t v = 0; v < V; v++) t.b[v] = scale * (float)dict_bias_q(t.b[v], scale);
+    for (int j = 0; j < MIX_N_MATCH; j++) dict_clamp_weights(&t.mm[j].w[0][0], 2 * MIX_N_BUCKET);
+    for (int j = 0; j < MIX_N_CTX; j++) dict_clamp_weights(t.cx[j].w, MIX_N_CBUCKET);
+    dict_clamp_weights(t.wr, MIX_N_RBUCKET);
 
     const llama_kv *pre = dict_prefix_kv(d, W, pool);
     if (!pre || llama_kv_init(&kv, m, W)) die("out of memory");

@@ -109,6 +109,23 @@ int dict_parse(const uint8_t *src, size_t n, dict_header *h, lmz_msg *msg) {
     return 0;
 }
 
+float dict_bias_scale(const float *bias, uint32_t n_vocab) {
+    float amax = 0.0f; /* the largest magnitude goes to +-127 */
+    for (uint32_t v = 0; v < n_vocab; v++) amax = fabsf(bias[v]) > amax ? fabsf(bias[v]) : amax;
+    return amax > 127.0f ? 1.0f : amax / 127.0f;
+}
+
+int8_t dict_bias_q(float bias, float scale) {
+    float q = scale > 0.0f ? bias / scale : 0.0f;
+    q = q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q;
+    return (int8_t)lrintf(q);
+}
+
+void dict_clamp_weights(float *w, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        w[i] = w[i] > LMZ_DICT_W_MAX ? LMZ_DICT_W_MAX : w[i] < -LMZ_DICT_W_MAX ? -LMZ_DICT_W_MAX : w[i];
+}
+
 size_t dict_serialize(const dict_header *h, const int32_t *tokens, const float *bias, uint8_t *dst, size_t cap) {
     const size_t L = strlen(h->name);
     const size_t size = dict_file_size(h->profile, h->n_vocab, h->n_hist, L);
@@ -132,10 +149,7 @@ size_t dict_serialize(const dict_header *h, const int32_t *tokens, const float *
     for (uint32_t i = 0; i < h->n_hist; i++, p += w)
         if (w == 2) lmz_wr16(p, (uint16_t)tokens[i]);
         else lmz_wr32(p, (uint32_t)tokens[i]);
-    /* biases: int8 with one scale, the largest magnitude at +-127 */
-    float amax = 0.0f;
-    for (uint32_t v = 0; v < h->n_vocab; v++) amax = fabsf(bias[v]) > amax ? fabsf(bias[v]) : amax;
-    float scale = amax > 127.0f ? 1.0f : amax / 127.0f;
+    const float scale = dict_bias_scale(bias, h->n_vocab); /* biases: int8 with one scale */
     uint32_t u;
 #define PUTF(x) (memcpy(&u, &(float){x}, 4), lmz_wr32(p, u), p += 4)
     PUTF(h->s);
@@ -147,11 +161,7 @@ size_t dict_serialize(const dict_header *h, const int32_t *tokens, const float *
         for (int b = 0; b < MIX_N_CBUCKET; b++) PUTF(h->wc[j][b]);
     for (int b = 0; mp->recent && b < MIX_N_RBUCKET; b++) PUTF(h->wr[b]);
 #undef PUTF
-    for (uint32_t v = 0; v < h->n_vocab; v++) {
-        float q = scale > 0.0f ? bias[v] / scale : 0.0f;
-        q = q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q;
-        *p++ = (uint8_t)(int8_t)lrintf(q);
-    }
+    for (uint32_t v = 0; v < h->n_vocab; v++) *p++ = (uint8_t)dict_bias_q(bias[v], scale);
     lmz_wr32(p, (uint32_t)lmz_xxh64(dst, (size_t)(p - dst)));
     p += 4;
     return (size_t)(p - dst);

@@ -108,6 +108,13 @@ static inline uint32_t dict_mix_tokens(const lmz_dict *d, uint32_t max_tokens) {
  * returns its size, or 0 when it does not fit. */
 size_t dict_frame_record(const lmz_dict *d, uint8_t *dst, size_t cap);
 
+/* What a file keeps of the learned values (dict_serialize; the lab tool
+ * bench/tools/mixlab.c applies the same): the biases as int8 with one scale
+ * (a reader gets scale * (float)q), weights within +-LMZ_DICT_W_MAX. */
+float dict_bias_scale(const float *bias, uint32_t n_vocab);
+int8_t dict_bias_q(float bias, float scale);
+void dict_clamp_weights(float *w, size_t n);
+
 /* The training side (lib/compress/dict_train.c) writes files with this. */
 size_t dict_serialize(const dict_header *h, const int32_t *tokens, const float *bias, uint8_t *dst, size_t cap);
 size_t dict_file_size(unsigned profile, uint32_t n_vocab, uint32_t n_hist, size_t name_len); /* 0: unknown profile */

@@ -55,12 +55,6 @@ static uint64_t seg_score(const segment *g, const int32_t *tok, const uint32_t *
     return s;
 }
 
-/* A file's learned weights stay within what a reader accepts. */
-static void clamp_weights(float *w, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        w[i] = w[i] > LMZ_DICT_W_MAX ? LMZ_DICT_W_MAX : w[i] < -LMZ_DICT_W_MAX ? -LMZ_DICT_W_MAX : w[i];
-}
-
 /* The mixer's learned values after the model and the mixer ran over
  * ids[from .. n) with its tables primed by ids[0 .. from). */
 static int learn_mixer(const lmz_model *m, const int32_t *ids, size_t n, size_t from, mix_state *mx, lmz_pool *pool,
@@ -278,9 +272,9 @@ size_t lmz_train_dict(const lmz_model *m, void *dst, size_t cap, const void *sam
     for (int j = 0; j < MIX_N_MATCH; j++) memcpy(dh.wm[j], mx.mm[j].w, sizeof dh.wm[j]);
     for (int j = 0; j < MIX_N_CTX; j++) memcpy(dh.wc[j], mx.cx[j].w, sizeof dh.wc[j]);
     memcpy(dh.wr, mx.wr, sizeof dh.wr);
-    clamp_weights(&dh.wm[0][0][0], sizeof dh.wm / sizeof(float)); /* within the reader's bound */
-    clamp_weights(&dh.wc[0][0], sizeof dh.wc / sizeof(float));
-    clamp_weights(dh.wr, MIX_N_RBUCKET);
+    dict_clamp_weights(&dh.wm[0][0][0], sizeof dh.wm / sizeof(float)); /* within the reader's bound */
+    dict_clamp_weights(&dh.wc[0][0], sizeof dh.wc / sizeof(float));
+    dict_clamp_weights(dh.wr, MIX_N_RBUCKET);
     out = dict_serialize(&dh, hist + 1, mx.b, dst, cap);
     if (out == 0) rc = lmz_fail(&msg, LMZ_error_dst_too_small, "dictionary does not fit in %zu bytes", cap);
 done:
